@@ -1,0 +1,20 @@
+import fs from "node:fs";
+import path from "node:path";
+import { parse } from "smol-toml";
+
+interface AppToml {
+  access_scopes: { scopes: string };
+  webhooks: { api_version: string; subscriptions: { topics?: string[]; compliance_topics?: string[]; uri: string }[] };
+}
+
+// Read at start-up from the project root (where every Roost process runs).
+const parsed = parse(fs.readFileSync(path.resolve("shopify.app.toml"), "utf8")) as unknown as AppToml;
+
+/** Access scopes, read from shopify.app.toml: the one place they are declared. */
+export const appScopes: string[] = parsed.access_scopes.scopes
+  .split(",")
+  .map((scope) => scope.trim())
+  .filter(Boolean);
+
+export const webhookSubscriptions = parsed.webhooks.subscriptions;
+export const webhookApiVersion = parsed.webhooks.api_version;
