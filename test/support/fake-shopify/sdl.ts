@@ -1,0 +1,529 @@
+/**
+ * The subset of the Shopify Admin GraphQL API (2026-10) the fake implements. Field names,
+ * nullability and argument shapes follow Shopify's schema so documents that validate here
+ * validate against Shopify too; anything Shopify lacks (e.g. `Metafield.ownerId`) is absent.
+ */
+
+const currencyCodes = Intl.supportedValuesOf('currency').filter((code) => /^[A-Z]{3}$/.test(code));
+
+const connectionArgs = 'first: Int, after: String, last: Int, before: String, reverse: Boolean = false';
+
+function connection(node: string): string {
+  return `
+  type ${node}Connection {
+    edges: [${node}Edge!]!
+    nodes: [${node}!]!
+    pageInfo: PageInfo!
+  }
+  type ${node}Edge {
+    cursor: String!
+    node: ${node}!
+  }`;
+}
+
+const metafieldFields = `
+    metafield(namespace: String, key: String!): Metafield
+    metafields(${connectionArgs}, namespace: String, keys: [String!]): MetafieldConnection!`;
+
+export const ADMIN_SDL = /* GraphQL */ `
+  schema {
+    query: QueryRoot
+    mutation: Mutation
+  }
+
+  scalar DateTime
+  scalar Decimal
+  scalar Money
+  scalar URL
+  scalar UnsignedInt64
+  scalar JSON
+
+  interface Node {
+    id: ID!
+  }
+
+  interface HasMetafields {${metafieldFields}
+  }
+
+  type PageInfo {
+    hasNextPage: Boolean!
+    hasPreviousPage: Boolean!
+    startCursor: String
+    endCursor: String
+  }
+
+  enum CurrencyCode {
+    ${currencyCodes.join('\n    ')}
+  }
+
+  type MoneyV2 {
+    amount: Decimal!
+    currencyCode: CurrencyCode!
+  }
+
+  type MoneyBag {
+    shopMoney: MoneyV2!
+    presentmentMoney: MoneyV2!
+  }
+
+  enum CountPrecision {
+    AT_LEAST
+    EXACT
+  }
+
+  type Count {
+    count: Int!
+    precision: CountPrecision!
+  }
+
+  type UserError {
+    field: [String!]
+    message: String!
+  }
+
+  type Shop implements Node & HasMetafields {
+    id: ID!
+    name: String!
+    email: String!
+    contactEmail: String!
+    myshopifyDomain: String!
+    url: URL!
+    ianaTimezone: String!
+    timezoneAbbreviation: String!
+    timezoneOffset: String!
+    timezoneOffsetMinutes: Int!
+    currencyCode: CurrencyCode!${metafieldFields}
+  }
+
+  enum CustomerState {
+    DECLINED
+    DISABLED
+    ENABLED
+    INVITED
+  }
+
+  type CustomerEmailAddress {
+    emailAddress: String
+  }
+
+  type CustomerPhoneNumber {
+    phoneNumber: String!
+  }
+
+  enum CustomerSortKeys {
+    CREATED_AT
+    ID
+    LOCATION
+    NAME
+    RELEVANCE
+    UPDATED_AT
+  }
+
+  type Customer implements Node & HasMetafields {
+    id: ID!
+    legacyResourceId: UnsignedInt64!
+    email: String @deprecated(reason: "Use \`defaultEmailAddress.emailAddress\` instead.")
+    defaultEmailAddress: CustomerEmailAddress
+    phone: String @deprecated(reason: "Use \`defaultPhoneNumber.phoneNumber\` instead.")
+    defaultPhoneNumber: CustomerPhoneNumber
+    firstName: String
+    lastName: String
+    displayName: String!
+    note: String
+    state: CustomerState!
+    verifiedEmail: Boolean!
+    tags: [String!]!
+    numberOfOrders: UnsignedInt64!
+    amountSpent: MoneyV2!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+    lastOrder: Order
+    orders(${connectionArgs}, sortKey: OrderSortKeys = ID, query: String): OrderConnection!${metafieldFields}
+  }
+  ${connection('Customer')}
+
+  enum ProductStatus {
+    ACTIVE
+    ARCHIVED
+    DRAFT
+  }
+
+  enum ProductSortKeys {
+    CREATED_AT
+    ID
+    INVENTORY_TOTAL
+    PRODUCT_TYPE
+    PUBLISHED_AT
+    RELEVANCE
+    TITLE
+    UPDATED_AT
+    VENDOR
+  }
+
+  enum ProductVariantSortKeys {
+    FULL_TITLE
+    ID
+    INVENTORY_QUANTITY
+    NAME
+    POSITION
+    RELEVANCE
+    SKU
+    TITLE
+  }
+
+  type Product implements Node & HasMetafields {
+    id: ID!
+    legacyResourceId: UnsignedInt64!
+    title: String!
+    handle: String!
+    status: ProductStatus!
+    vendor: String!
+    productType: String!
+    tags: [String!]!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+    totalInventory: Int!
+    tracksInventory: Boolean!
+    variantsCount: Count
+    variants(${connectionArgs}, sortKey: ProductVariantSortKeys = POSITION): ProductVariantConnection!${metafieldFields}
+  }
+  ${connection('Product')}
+
+  type ProductVariant implements Node & HasMetafields {
+    id: ID!
+    legacyResourceId: UnsignedInt64!
+    title: String!
+    displayName: String!
+    sku: String
+    price: Money!
+    position: Int!
+    inventoryQuantity: Int
+    product: Product!
+    inventoryItem: InventoryItem!
+    createdAt: DateTime!
+    updatedAt: DateTime!${metafieldFields}
+  }
+  ${connection('ProductVariant')}
+
+  type InventoryItem implements Node {
+    id: ID!
+    legacyResourceId: UnsignedInt64!
+    sku: String
+    tracked: Boolean!
+    variant: ProductVariant!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+    inventoryLevel(locationId: ID!): InventoryLevel
+    inventoryLevels(${connectionArgs}, query: String): InventoryLevelConnection!
+  }
+
+  type InventoryLevel implements Node {
+    id: ID!
+    item: InventoryItem!
+    location: Location!
+    quantities(names: [String!]!): [InventoryQuantity!]!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+  }
+  ${connection('InventoryLevel')}
+
+  type InventoryQuantity {
+    id: ID!
+    name: String!
+    quantity: Int!
+    updatedAt: DateTime
+  }
+
+  type Location implements Node {
+    id: ID!
+    legacyResourceId: UnsignedInt64!
+    name: String!
+    isActive: Boolean!
+  }
+  ${connection('Location')}
+
+  enum OrderDisplayFinancialStatus {
+    AUTHORIZED
+    EXPIRED
+    PAID
+    PARTIALLY_PAID
+    PARTIALLY_REFUNDED
+    PENDING
+    REFUNDED
+    VOIDED
+  }
+
+  enum OrderDisplayFulfillmentStatus {
+    FULFILLED
+    FULFILLMENT_NOT_REQUIRED
+    IN_PROGRESS
+    ON_HOLD
+    OPEN
+    PARTIALLY_FULFILLED
+    PENDING_FULFILLMENT
+    REQUEST_DECLINED
+    RESTOCKED
+    SCHEDULED
+    UNFULFILLED
+  }
+
+  enum OrderCancelReason {
+    CUSTOMER
+    DECLINED
+    FRAUD
+    INVENTORY
+    OTHER
+    STAFF
+  }
+
+  enum OrderSortKeys {
+    CREATED_AT
+    CUSTOMER_NAME
+    DESTINATION
+    FINANCIAL_STATUS
+    FULFILLMENT_STATUS
+    ID
+    ORDER_NUMBER
+    PO_NUMBER
+    PROCESSED_AT
+    RELEVANCE
+    TOTAL_ITEMS_QUANTITY
+    TOTAL_PRICE
+    UPDATED_AT
+  }
+
+  type Order implements Node & HasMetafields {
+    id: ID!
+    legacyResourceId: UnsignedInt64!
+    name: String!
+    email: String
+    note: String
+    tags: [String!]!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+    processedAt: DateTime!
+    closed: Boolean!
+    closedAt: DateTime
+    cancelledAt: DateTime
+    cancelReason: OrderCancelReason
+    test: Boolean!
+    displayFinancialStatus: OrderDisplayFinancialStatus
+    displayFulfillmentStatus: OrderDisplayFulfillmentStatus!
+    fullyPaid: Boolean!
+    customer: Customer
+    currencyCode: CurrencyCode!
+    presentmentCurrencyCode: CurrencyCode!
+    subtotalLineItemsQuantity: Int!
+    subtotalPriceSet: MoneyBag
+    totalPriceSet: MoneyBag!
+    currentTotalPriceSet: MoneyBag!
+    totalRefundedSet: MoneyBag!
+    totalTaxSet: MoneyBag
+    totalDiscountsSet: MoneyBag
+    totalShippingPriceSet: MoneyBag!
+    lineItems(${connectionArgs}): LineItemConnection!
+    refunds(first: Int): [Refund!]!${metafieldFields}
+  }
+  ${connection('Order')}
+
+  type LineItem implements Node {
+    id: ID!
+    title: String!
+    name: String!
+    sku: String
+    variantTitle: String
+    quantity: Int!
+    currentQuantity: Int!
+    variant: ProductVariant
+    product: Product
+    originalUnitPriceSet: MoneyBag!
+    originalTotalSet: MoneyBag!
+  }
+  ${connection('LineItem')}
+
+  type Refund implements Node {
+    id: ID!
+    legacyResourceId: UnsignedInt64!
+    createdAt: DateTime
+    note: String
+    totalRefundedSet: MoneyBag!
+  }
+
+  enum MetafieldOwnerType {
+    CUSTOMER
+    ORDER
+    PRODUCT
+    PRODUCTVARIANT
+    SHOP
+  }
+
+  type Metafield implements Node {
+    id: ID!
+    legacyResourceId: UnsignedInt64!
+    namespace: String!
+    key: String!
+    value: String!
+    type: String!
+    jsonValue: JSON!
+    compareDigest: String!
+    ownerType: MetafieldOwnerType!
+    owner: HasMetafields!
+    createdAt: DateTime!
+    updatedAt: DateTime!
+  }
+  ${connection('Metafield')}
+
+  enum BulkOperationStatus {
+    CANCELED
+    CANCELING
+    COMPLETED
+    CREATED
+    EXPIRED
+    FAILED
+    RUNNING
+  }
+
+  enum BulkOperationErrorCode {
+    ACCESS_DENIED
+    INTERNAL_SERVER_ERROR
+    TIMEOUT
+  }
+
+  enum BulkOperationType {
+    MUTATION
+    QUERY
+  }
+
+  type BulkOperation implements Node {
+    id: ID!
+    status: BulkOperationStatus!
+    errorCode: BulkOperationErrorCode
+    createdAt: DateTime!
+    completedAt: DateTime
+    objectCount: UnsignedInt64!
+    rootObjectCount: UnsignedInt64!
+    fileSize: UnsignedInt64
+    url: URL
+    partialDataUrl: URL
+    query: String!
+    type: BulkOperationType!
+  }
+
+  type QueryRoot {
+    shop: Shop!
+    node(id: ID!): Node
+    nodes(ids: [ID!]!): [Node]!
+    customer(id: ID!): Customer
+    customers(${connectionArgs}, sortKey: CustomerSortKeys = ID, query: String): CustomerConnection!
+    customersCount(query: String, limit: Int = 10000): Count
+    product(id: ID!): Product
+    products(${connectionArgs}, sortKey: ProductSortKeys = ID, query: String): ProductConnection!
+    productsCount(query: String, limit: Int = 10000): Count
+    productVariant(id: ID!): ProductVariant
+    productVariants(${connectionArgs}, sortKey: ProductVariantSortKeys = ID, query: String): ProductVariantConnection!
+    order(id: ID!): Order
+    orders(${connectionArgs}, sortKey: OrderSortKeys = ID, query: String): OrderConnection!
+    ordersCount(query: String, limit: Int = 10000): Count
+    location(id: ID): Location
+    locations(${connectionArgs}): LocationConnection!
+    bulkOperation(id: ID!): BulkOperation
+    currentBulkOperation(type: BulkOperationType = QUERY): BulkOperation
+  }
+
+  input MetafieldsSetInput {
+    ownerId: ID!
+    namespace: String
+    key: String!
+    value: String!
+    type: String
+    compareDigest: String
+  }
+
+  enum MetafieldsSetUserErrorCode {
+    APP_NOT_AUTHORIZED
+    BLANK
+    CAPABILITY_VIOLATION
+    INCLUSION
+    INTERNAL_ERROR
+    INVALID
+    INVALID_COMPARE_DIGEST
+    INVALID_TYPE
+    INVALID_VALUE
+    LESS_THAN_OR_EQUAL_TO
+    PRESENT
+    STALE_OBJECT
+    TAKEN
+    TOO_LONG
+    TOO_SHORT
+  }
+
+  type MetafieldsSetUserError {
+    code: MetafieldsSetUserErrorCode
+    elementIndex: Int
+    field: [String!]
+    message: String!
+  }
+
+  type MetafieldsSetPayload {
+    metafields: [Metafield!]
+    userErrors: [MetafieldsSetUserError!]!
+  }
+
+  input MetafieldIdentifierInput {
+    ownerId: ID!
+    namespace: String!
+    key: String!
+  }
+
+  type MetafieldIdentifier {
+    ownerId: ID!
+    namespace: String!
+    key: String!
+  }
+
+  type MetafieldsDeletePayload {
+    deletedMetafields: [MetafieldIdentifier]
+    userErrors: [UserError!]!
+  }
+
+  type TagsAddPayload {
+    node: Node
+    userErrors: [UserError!]!
+  }
+
+  type TagsRemovePayload {
+    node: Node
+    userErrors: [UserError!]!
+  }
+
+  enum BulkOperationUserErrorCode {
+    INVALID
+    LIMIT_REACHED
+    OPERATION_IN_PROGRESS
+  }
+
+  type BulkOperationUserError {
+    code: BulkOperationUserErrorCode
+    field: [String!]
+    message: String!
+  }
+
+  type BulkOperationRunQueryPayload {
+    bulkOperation: BulkOperation
+    userErrors: [BulkOperationUserError!]!
+  }
+
+  type BulkOperationCancelPayload {
+    bulkOperation: BulkOperation
+    userErrors: [UserError!]!
+  }
+
+  type Mutation {
+    tagsAdd(id: ID!, tags: [String!]!): TagsAddPayload
+    tagsRemove(id: ID!, tags: [String!]!): TagsRemovePayload
+    metafieldsSet(metafields: [MetafieldsSetInput!]!): MetafieldsSetPayload
+    metafieldsDelete(metafields: [MetafieldIdentifierInput!]!): MetafieldsDeletePayload
+    bulkOperationRunQuery(query: String!, groupObjects: Boolean! = false): BulkOperationRunQueryPayload
+    bulkOperationCancel(id: ID!): BulkOperationCancelPayload
+  }
+`;
