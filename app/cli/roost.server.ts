@@ -1,0 +1,183 @@
+import { parseArgs } from "node:util";
+import type { Database } from "../db.server";
+import { type Clock, systemClock } from "../lib/clock";
+import {
+  DELIVERY_STATUSES,
+  DeliveryNotFoundError,
+  type DeliveryStatus,
+  listDeliveries,
+  replayDelivery,
+} from "../services/inbox/inbox.server";
+import { listShops } from "../services/shops/shops.server";
+
+interface Output {
+  write(text: string): unknown;
+}
+
+export interface CliIO {
+  stdout: Output;
+  stderr: Output;
+  db?: Database;
+  clock?: Clock;
+}
+
+class CliError extends Error {}
+
+const USAGE = `usage: npm run roost -- <command> [--shop <domain>] [--json]
+
+commands:
+  shops                        every shop Roost knows, with install state
+  inbox:list [--status S]      webhook deliveries, newest first (S: ${DELIVERY_STATUSES.join(" | ")})
+             [--limit N]
+  inbox:replay <webhook id>    queue a delivery again with a fresh set of attempts
+
+--shop may be left out when exactly one shop exists. --json prints one JSON document.`;
+
+type Command = (context: {
+  db: Database;
+  clock: Clock;
+  args: string[];
+  flags: { shop?: string; json: boolean; status?: string; limit?: string };
+}) => Promise<{ json: unknown; text: string }>;
+
+const commands: Record<string, Command> = {
+  shops: async ({ db }) => {
+    const shops = await listShops(db);
+    const json = {
+      shops: shops.map((shop) => ({
+        domain: shop.domain,
+        name: shop.name,
+        orgId: shop.orgId,
+        installed: shop.installed,
+        timezone: shop.timezone,
+        currency: shop.currency,
+        installedAt: shop.installedAt.toISOString(),
+        uninstalledAt: shop.uninstalledAt?.toISOString() ?? null,
+      })),
+    };
+    return {
+      json,
+      text: table(
+        ["DOMAIN", "NAME", "INSTALLED", "TIMEZONE", "CURRENCY"],
+        json.shops.map((shop) => [shop.domain, shop.name ?? "", shop.installed ? "yes" : "no", shop.timezone, shop.currency]),
+      ),
+    };
+  },
+
+  "inbox:list": async ({ db, flags }) => {
+    const shop = await resolveShop(db, flags.shop);
+    if (flags.status && !(DELIVERY_STATUSES as readonly string[]).includes(flags.status)) {
+      throw new CliError(`--status must be one of ${DELIVERY_STATUSES.join(", ")}`);
+    }
+    const limit = flags.limit ? Number(flags.limit) : 100;
+    if (!Number.isInteger(limit) || limit < 1) throw new CliError("--limit must be a positive integer");
+    const deliveries = await listDeliveries(db, { shopDomain: shop, status: flags.status as DeliveryStatus | undefined, limit });
+    const json = {
+      shop,
+      deliveries: deliveries.map((delivery) => ({
+        webhookId: delivery.webhookId,
+        eventId: delivery.eventId,
+        topic: delivery.topic,
+        status: delivery.status,
+        attempts: delivery.attempts,
+        error: delivery.lastError,
+        receivedAt: delivery.receivedAt.toISOString(),
+        nextAttemptAt: delivery.status === "pending" ? delivery.nextAttemptAt.toISOString() : null,
+      })),
+    };
+    return {
+      json,
+      text: table(
+        ["WEBHOOK ID", "TOPIC", "STATUS", "ATTEMPTS", "RECEIVED", "ERROR"],
+        json.deliveries.map((delivery) => [
+          delivery.webhookId,
+          delivery.topic,
+          delivery.status,
+          String(delivery.attempts),
+          delivery.receivedAt,
+          delivery.error ?? "",
+        ]),
+      ),
+    };
+  },
+
+  "inbox:replay": async ({ db, clock, args, flags }) => {
+    const webhookId = args[0];
+    if (!webhookId) throw new CliError("inbox:replay needs a webhook id");
+    const shop = await resolveShop(db, flags.shop);
+    try {
+      const delivery = await replayDelivery(db, webhookId, clock, shop);
+      return {
+        json: { replayed: { webhookId: delivery.webhookId, topic: delivery.topic, status: delivery.status } },
+        text: `Queued ${delivery.topic} delivery ${delivery.webhookId} again; the server's inbox worker processes it.`,
+      };
+    } catch (error) {
+      if (error instanceof DeliveryNotFoundError) throw new CliError(`${error.message} for ${shop}`);
+      throw error;
+    }
+  },
+};
+
+/** `--shop`, or the only shop there is. */
+async function resolveShop(db: Database, shop: string | undefined): Promise<string> {
+  if (shop) {
+    const shops = await listShops(db);
+    if (!shops.some((candidate) => candidate.domain === shop)) throw new CliError(`Unknown shop ${shop}`);
+    return shop;
+  }
+  const shops = await listShops(db);
+  if (shops.length === 1) return shops[0].domain;
+  if (shops.length === 0) throw new CliError("No shops yet: install Roost on a store first");
+  throw new CliError(`${shops.length} shops exist: pass --shop <domain>`);
+}
+
+function table(headings: string[], rows: string[][]): string {
+  if (rows.length === 0) return "(none)";
+  const widths = headings.map((heading, column) => Math.max(heading.length, ...rows.map((row) => row[column].length)));
+  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd();
+  return [line(headings), ...rows.map(line)].join("\n");
+}
+
+/** Runs one command; resolves with the exit code. */
+export async function runCli(argv: string[], io: CliIO): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      options: {
+        shop: { type: "string" },
+        json: { type: "boolean", default: false },
+        status: { type: "string" },
+        limit: { type: "string" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    io.stderr.write(`${(error as Error).message}\n\n${USAGE}\n`);
+    return 2;
+  }
+  const [name, ...args] = parsed.positionals;
+  if (parsed.values.help || !name) {
+    (name ? io.stdout : io.stderr).write(`${USAGE}\n`);
+    return parsed.values.help ? 0 : 2;
+  }
+  const command = commands[name];
+  if (!command) {
+    io.stderr.write(`Unknown command "${name}"\n\n${USAGE}\n`);
+    return 2;
+  }
+  const db = io.db ?? (await import("../db.server")).default;
+  try {
+    const result = await command({ db, clock: io.clock ?? systemClock, args, flags: parsed.values });
+    io.stdout.write(parsed.values.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
+    return 0;
+  } catch (error) {
+    if (error instanceof CliError) {
+      io.stderr.write(`error: ${error.message}\n`);
+      return 1;
+    }
+    io.stderr.write(`error: ${(error as Error).stack ?? error}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,187 @@
+import { type Database, isUniqueViolation } from "../../db.server";
+import type { Clock } from "../../lib/clock";
+
+/**
+ * Processing attempts before a delivery is dead-lettered. With the delays below the last
+ * attempt runs about 18 hours after the first: longer than Shopify's own retry window
+ * (8 tries over 4 hours), so a bad deploy that is fixed the same day loses nothing.
+ */
+export const MAX_ATTEMPTS = 8;
+/** Wait after the Nth failed attempt (seconds), N = 1..7. */
+export const RETRY_DELAYS_SECONDS = [10, 60, 300, 900, 3600, 4 * 3600, 12 * 3600] as const;
+/** How long a worker owns a claimed delivery before another may take it over. */
+export const LEASE_MS = 60_000;
+
+export const DELIVERY_STATUSES = ["pending", "processed", "failed", "dead"] as const;
+export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
+
+export type Delivery = Awaited<ReturnType<Database["webhookDelivery"]["findUniqueOrThrow"]>>;
+
+export interface IncomingDelivery {
+  shopDomain: string;
+  /** As Shopify sends it in X-Shopify-Topic, e.g. "orders/paid". */
+  topic: string;
+  webhookId: string;
+  eventId?: string | null;
+  apiVersion: string;
+  triggeredAt?: Date | null;
+  /** The raw request body. */
+  payload: string;
+}
+
+export type RecordResult =
+  | { outcome: "accepted"; id: string }
+  | { outcome: "duplicate"; reason: "webhook-id" | "event-id" };
+
+/**
+ * Writes the delivery to the inbox, or reports it as a duplicate: the same webhook id, or the
+ * same event id for the same shop and topic. Any other database error propagates, and the
+ * route answers 5xx so Shopify retries.
+ */
+export async function recordDelivery(
+  db: Database,
+  delivery: IncomingDelivery,
+  clock: Clock,
+): Promise<RecordResult> {
+  const now = clock.now();
+  try {
+    const row = await db.webhookDelivery.create({
+      data: {
+        ...delivery,
+        eventId: delivery.eventId || null,
+        triggeredAt: delivery.triggeredAt ?? null,
+        receivedAt: now,
+        nextAttemptAt: now,
+      },
+      select: { id: true },
+    });
+    return { outcome: "accepted", id: row.id };
+  } catch (error) {
+    if (!isUniqueViolation(error)) throw error;
+    const seen = await db.webhookDelivery.findUnique({
+      where: { webhookId: delivery.webhookId },
+      select: { id: true },
+    });
+    return { outcome: "duplicate", reason: seen ? "webhook-id" : "event-id" };
+  }
+}
+
+/** Ids of deliveries due for an attempt, oldest first. */
+export async function dueDeliveryIds(db: Database, clock: Clock, limit = 50): Promise<string[]> {
+  const now = clock.now();
+  const rows = await db.webhookDelivery.findMany({
+    where: { status: "pending", nextAttemptAt: { lte: now }, OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] },
+    orderBy: { receivedAt: "asc" },
+    take: limit,
+    select: { id: true },
+  });
+  return rows.map((row) => row.id);
+}
+
+/**
+ * Takes the lease on a pending, due delivery. A conditional update, so of several workers
+ * (or processes sharing PostgreSQL) exactly one wins; an expired lease can be taken over,
+ * which is how work survives a crash mid-processing.
+ */
+export async function claimDelivery(db: Database, id: string, clock: Clock): Promise<Delivery | null> {
+  const now = clock.now();
+  const { count } = await db.webhookDelivery.updateMany({
+    where: {
+      id,
+      status: "pending",
+      nextAttemptAt: { lte: now },
+      OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }],
+    },
+    data: { lockedUntil: new Date(now.getTime() + LEASE_MS), attempts: { increment: 1 } },
+  });
+  if (count === 0) return null;
+  return db.webhookDelivery.findUnique({ where: { id } });
+}
+
+export async function completeDelivery(db: Database, id: string, clock: Clock): Promise<void> {
+  await db.webhookDelivery.update({
+    where: { id },
+    data: { status: "processed", processedAt: clock.now(), lockedUntil: null, lastError: null },
+  });
+}
+
+/**
+ * Records a failed attempt. Terminal failures (the payload can never be processed) are kept
+ * as `failed`; others are retried with back-off until MAX_ATTEMPTS, then `dead`.
+ */
+export async function failDelivery(
+  db: Database,
+  delivery: Pick<Delivery, "id" | "attempts">,
+  error: { message: string; terminal: boolean },
+  clock: Clock,
+): Promise<DeliveryStatus> {
+  const now = clock.now();
+  const status: DeliveryStatus = error.terminal ? "failed" : delivery.attempts >= MAX_ATTEMPTS ? "dead" : "pending";
+  const delay = RETRY_DELAYS_SECONDS[Math.min(delivery.attempts, RETRY_DELAYS_SECONDS.length) - 1] ?? 0;
+  await db.webhookDelivery.update({
+    where: { id: delivery.id },
+    data: {
+      status,
+      lastError: error.message.slice(0, 2000),
+      lockedUntil: null,
+      nextAttemptAt: status === "pending" ? new Date(now.getTime() + delay * 1000) : now,
+    },
+  });
+  return status;
+}
+
+export interface DeliveryFilter {
+  shopDomain?: string;
+  status?: DeliveryStatus;
+  limit?: number;
+}
+
+export function listDeliveries(db: Database, filter: DeliveryFilter = {}): Promise<Delivery[]> {
+  return db.webhookDelivery.findMany({
+    where: {
+      ...(filter.shopDomain ? { shopDomain: filter.shopDomain } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+    },
+    orderBy: { receivedAt: "desc" },
+    take: filter.limit ?? 100,
+  });
+}
+
+export type InboxCounts = Record<DeliveryStatus, number>;
+
+export async function inboxCounts(db: Database, shopDomain: string): Promise<InboxCounts> {
+  const groups = await db.webhookDelivery.groupBy({
+    by: ["status"],
+    where: { shopDomain },
+    _count: { _all: true },
+  });
+  const counts: InboxCounts = { pending: 0, processed: 0, failed: 0, dead: 0 };
+  for (const group of groups) {
+    if ((DELIVERY_STATUSES as readonly string[]).includes(group.status)) {
+      counts[group.status as DeliveryStatus] = group._count._all;
+    }
+  }
+  return counts;
+}
+
+export class DeliveryNotFoundError extends Error {
+  constructor(webhookId: string) {
+    super(`No delivery with webhook id ${webhookId}`);
+    this.name = "DeliveryNotFoundError";
+  }
+}
+
+/** Puts a delivery back in the queue with a fresh set of attempts (operator action). */
+export async function replayDelivery(
+  db: Database,
+  webhookId: string,
+  clock: Clock,
+  shopDomain?: string,
+): Promise<Delivery> {
+  const existing = await db.webhookDelivery.findUnique({ where: { webhookId } });
+  if (!existing || (shopDomain && existing.shopDomain !== shopDomain)) throw new DeliveryNotFoundError(webhookId);
+  return db.webhookDelivery.update({
+    where: { id: existing.id },
+    data: { status: "pending", attempts: 0, nextAttemptAt: clock.now(), lockedUntil: null, processedAt: null },
+  });
+}

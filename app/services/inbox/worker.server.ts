@@ -1,0 +1,131 @@
+import type { Database } from "../../db.server";
+import type { Clock } from "../../lib/clock";
+import type { Logger } from "../../lib/logger.server";
+import { UnprocessableDeliveryError } from "../webhooks/errors";
+import type { TopicHandler } from "../webhooks/topics.server";
+import {
+  claimDelivery,
+  completeDelivery,
+  type Delivery,
+  dueDeliveryIds,
+  failDelivery,
+} from "./inbox.server";
+
+export interface InboxWorkerOptions {
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  handlers: Record<string, TopicHandler>;
+  /** How often `start()` polls for due deliveries (retries, leases that expired). */
+  pollIntervalMs?: number;
+}
+
+/**
+ * Drains the webhook inbox in this process. The route kicks it with the id it just stored, so
+ * a delivery is normally processed right after its acknowledgement; the poll picks up retries
+ * and anything a crashed process left behind. Deliveries run one at a time per worker, which
+ * keeps SQLite free of write contention; several processes on PostgreSQL share the queue
+ * safely through leases.
+ */
+export class InboxWorker {
+  private tail: Promise<void> = Promise.resolve();
+  private timer: NodeJS.Timeout | undefined;
+  private queued = new Set<string>();
+
+  constructor(private readonly options: InboxWorkerOptions) {}
+
+  start(): void {
+    if (this.timer) return;
+    this.timer = setInterval(() => void this.drain(), this.options.pollIntervalMs ?? 5000);
+    this.timer.unref();
+    void this.drain();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  /** Process one delivery soon, after whatever is already queued. */
+  kick(id: string): void {
+    if (this.queued.has(id)) return;
+    this.queued.add(id);
+    this.enqueue(async () => {
+      this.queued.delete(id);
+      await this.attempt(id);
+    });
+  }
+
+  /** Processes every delivery that is due now; resolves with how many were attempted. */
+  async drain(): Promise<number> {
+    let attempted = 0;
+    await this.enqueue(async () => {
+      for (;;) {
+        const ids = await dueDeliveryIds(this.options.db, this.options.clock);
+        let progressed = false;
+        for (const id of ids) {
+          if (await this.attempt(id)) {
+            attempted += 1;
+            progressed = true;
+          }
+        }
+        if (!progressed) return;
+      }
+    });
+    return attempted;
+  }
+
+  /** Resolves when everything queued so far has run. */
+  idle(): Promise<void> {
+    return this.tail;
+  }
+
+  private enqueue(task: () => Promise<void>): Promise<void> {
+    const run = this.tail.then(task).catch((error: unknown) => {
+      this.options.logger.error({ err: error }, "inbox worker task failed");
+    });
+    this.tail = run;
+    return run;
+  }
+
+  /** One attempt at one delivery; false when another worker holds it or it is not due. */
+  private async attempt(id: string): Promise<boolean> {
+    const { db, clock } = this.options;
+    const delivery = await claimDelivery(db, id, clock);
+    if (!delivery) return false;
+    const logger = this.options.logger.child({ shop: delivery.shopDomain, topic: delivery.topic, webhookId: delivery.webhookId });
+    try {
+      await this.process(delivery, logger);
+      await completeDelivery(db, delivery.id, clock);
+    } catch (error) {
+      const terminal = error instanceof UnprocessableDeliveryError;
+      const message = error instanceof Error ? error.message : String(error);
+      const status = await failDelivery(db, delivery, { message, terminal }, clock);
+      logger.warn({ err: error, attempts: delivery.attempts, status }, "delivery processing failed");
+    }
+    return true;
+  }
+
+  private async process(delivery: Delivery, logger: Logger): Promise<void> {
+    let payload: unknown;
+    try {
+      payload = JSON.parse(delivery.payload);
+    } catch {
+      throw new UnprocessableDeliveryError("payload is not valid JSON");
+    }
+    const handler = this.options.handlers[delivery.topic];
+    if (!handler) {
+      logger.info("no handler for topic: acknowledged and kept");
+      return;
+    }
+    await handler({
+      db: this.options.db,
+      clock: this.options.clock,
+      logger,
+      shopDomain: delivery.shopDomain,
+      topic: delivery.topic,
+      webhookId: delivery.webhookId,
+      payload,
+    });
+  }
+}

@@ -1,0 +1,47 @@
+import "@shopify/shopify-app-remix/adapters/node";
+import {
+  ApiVersion,
+  AppDistribution,
+  LogSeverity,
+  shopifyApp,
+} from "@shopify/shopify-app-remix/server";
+import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
+import { appScopes } from "./config.server";
+import db from "./db.server";
+import { markShopInstalled } from "./services/shops/shops.server";
+
+const shopify = shopifyApp({
+  apiKey: process.env.SHOPIFY_API_KEY,
+  apiSecretKey: process.env.SHOPIFY_API_SECRET || "",
+  apiVersion: ApiVersion.October26,
+  scopes: appScopes,
+  appUrl: process.env.SHOPIFY_APP_URL || "",
+  authPathPrefix: "/auth",
+  sessionStorage: new PrismaSessionStorage(db, {
+    connectionRetries: Number(process.env.ROOST_SESSION_TABLE_RETRIES ?? 2),
+    connectionRetryIntervalMs: 1000,
+  }),
+  distribution: AppDistribution.AppStore,
+  // Shopify-managed installation + token exchange: no OAuth redirects inside the admin.
+  useOnlineTokens: false,
+  logger: { level: process.env.NODE_ENV === "test" ? LogSeverity.Error : LogSeverity.Info },
+  future: {
+    unstable_newEmbeddedAuthStrategy: true,
+  },
+  hooks: {
+    afterAuth: async ({ session }) => {
+      // Install or reinstall: the shop's records are reused, never recreated.
+      await markShopInstalled(db, { domain: session.shop, scopes: session.scope ?? null });
+    },
+  },
+  ...(process.env.SHOP_CUSTOM_DOMAIN ? { customShopDomains: [process.env.SHOP_CUSTOM_DOMAIN] } : {}),
+});
+
+export default shopify;
+export const apiVersion = ApiVersion.October26;
+export const addDocumentResponseHeaders = shopify.addDocumentResponseHeaders;
+export const authenticate = shopify.authenticate;
+export const unauthenticated = shopify.unauthenticated;
+export const login = shopify.login;
+export const registerWebhooks = shopify.registerWebhooks;
+export const sessionStorage = shopify.sessionStorage;

@@ -1,0 +1,25 @@
+import fs from "node:fs";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { appScopes, webhookApiVersion, webhookSubscriptions } from "../app/config.server";
+import { apiVersion } from "../app/shopify.server";
+
+describe("shopify.app.toml", () => {
+  it("requests only the scopes shipped features use", () => {
+    expect(appScopes).toEqual(["read_customers", "read_inventory", "read_orders", "read_products", "write_customers"]);
+  });
+
+  it("subscribes on the app's API version", () => {
+    expect(webhookApiVersion).toBe(apiVersion);
+  });
+
+  it("routes every subscription to an existing route module, named in the comment above it", () => {
+    const toml = fs.readFileSync("shopify.app.toml", "utf8");
+    for (const subscription of webhookSubscriptions) {
+      const route = `app/routes/${subscription.uri.slice(1).replaceAll("/", ".")}.tsx`;
+      expect(fs.existsSync(path.resolve(route)), route).toBe(true);
+      expect(toml).toContain(`# Handled by ${route}\n  [[webhooks.subscriptions]]\n  topics = ${JSON.stringify(subscription.topics).replaceAll(",", ", ")}\n  uri = "${subscription.uri}"`);
+      for (const topic of subscription.topics ?? []) expect(subscription.uri).toBe(`/webhooks/${topic}`);
+    }
+  });
+});

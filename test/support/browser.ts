@@ -1,0 +1,79 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import fs from "node:fs";
+import net from "node:net";
+import { chromium, type Browser } from "playwright-core";
+import { CHROME_UA } from "./shopify";
+
+export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+/** Browser tests need Debian's chromium; on CI its absence is a failure, elsewhere a skip. */
+export const browserAvailable = fs.existsSync(CHROMIUM) || process.env.CI === "true";
+
+export async function launchBrowser(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+      "--disable-background-networking", "--disable-component-update", "--disable-sync",
+    ],
+  });
+}
+
+/** A normal Chrome user agent: the library answers 410 to bots, HeadlessChrome included. */
+export const browserContextOptions = { userAgent: CHROME_UA, viewport: { width: 1280, height: 900 } };
+
+async function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => (typeof address === "object" && address ? resolve(address.port) : reject(new Error("no port"))));
+    });
+  });
+}
+
+export interface RunningDemo {
+  url: string;
+  output: () => string;
+  stop(): Promise<void>;
+}
+
+/** Starts `npm run demo`'s script on a free loopback port with its own SQLite file. */
+export async function startDemo(name: string): Promise<RunningDemo> {
+  const port = await freePort();
+  const child: ChildProcess = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "scripts/demo.ts"], {
+    env: {
+      ...process.env,
+      NODE_ENV: "development",
+      HOST: "127.0.0.1",
+      PORT: String(port),
+      DATABASE_URL: `file:./.tmp/demo-${name}-${port}.sqlite`,
+      LOG_LEVEL: "warn",
+    },
+    stdio: ["ignore", "pipe", "pipe"],
+    detached: true,
+  });
+  let output = "";
+  child.stdout?.on("data", (chunk) => (output += chunk));
+  child.stderr?.on("data", (chunk) => (output += chunk));
+  const url = await new Promise<string>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${output}`)), 60_000);
+    child.on("exit", (code) => reject(new Error(`demo exited with ${code}:\n${output}`)));
+    child.stdout?.on("data", () => {
+      const match = /Open (http:\/\/\S+)\/__demo/.exec(output);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]);
+      }
+    });
+  });
+  return {
+    url,
+    output: () => output,
+    stop: async () => {
+      if (child.exitCode !== null) return;
+      const exited = new Promise((resolve) => child.once("exit", resolve));
+      process.kill(-(child.pid ?? 0), "SIGTERM");
+      await exited;
+    },
+  };
+}
