@@ -1,0 +1,86 @@
+// `npm run demo`: Roost against a simulated Shopify store, no Shopify account needed.
+// Starts the fake Admin API, seeds a demo shop on SQLite, serves the app (through Vite) on
+// loopback, and prints a URL that opens the embedded admin in an ordinary browser.
+import fs from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import type { Express, Request as ExpressRequest } from "express";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+process.chdir(root);
+
+if (process.env.NODE_ENV === "production") {
+  console.error("npm run demo mints session tokens and fakes Shopify: it refuses to run with NODE_ENV=production.");
+  process.exit(1);
+}
+
+const DEMO_SHOP = process.env.ROOST_DEMO_SHOP ?? "roost-demo.myshopify.com";
+const host = process.env.HOST ?? "127.0.0.1";
+const port = Number(process.env.PORT ?? 3000);
+Object.assign(process.env, {
+  NODE_ENV: "development",
+  SHOPIFY_API_KEY: process.env.SHOPIFY_API_KEY ?? "roost-demo-api-key",
+  SHOPIFY_API_SECRET: process.env.SHOPIFY_API_SECRET ?? "roost-demo-api-secret",
+  DATABASE_URL: process.env.DATABASE_URL ?? "file:./prisma/dev.sqlite",
+  SHOPIFY_APP_URL: `http://${host}:${port}`,
+  ROOST_APP_BRIDGE_URL: "/__demo/app-bridge.js",
+  ROOST_INBOX_POLL_MS: process.env.ROOST_INBOX_POLL_MS ?? "1000",
+});
+
+const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
+
+async function main() {
+  const { migrateDatabase } = await import("./db/migrate.mjs");
+  await migrateDatabase(process.env.DATABASE_URL);
+
+  const { createFakeShopify, installFakeShopifyNetwork } = await import("../test/support/fake-shopify");
+  const { seedDemoStore } = await import("./demo/seed");
+  const fake = createFakeShopify();
+  installFakeShopifyNetwork(fake);
+  const { sessionToken } = await import("./demo/session-token");
+
+  const { createServerApp } = await import("../server.mjs");
+  const appBridge = fs.readFileSync(path.join(root, "scripts/demo/app-bridge.js"), "utf8");
+  const configure = (app: Express) => {
+    // Demo-only endpoints: loopback callers only.
+    app.use("/__demo", (req, res, next) => {
+      if (!LOOPBACK.has(req.socket.remoteAddress ?? "")) return void res.status(403).send("loopback only");
+      next();
+    });
+    app.get("/__demo/app-bridge.js", (_req, res) => void res.type("application/javascript").send(appBridge));
+    app.get("/__demo/session-token", async (req: ExpressRequest, res) => {
+      const shop = String(req.query.shop ?? DEMO_SHOP);
+      if (shop !== DEMO_SHOP) return void res.status(404).json({ error: "unknown demo shop" });
+      res.set("Cache-Control", "no-store").json({ token: await sessionToken(shop) });
+    });
+    // The library's session-token bounce page loads App Bridge from Shopify's CDN, which then
+    // reloads the page with a fresh token; here the stand-in does that.
+    app.get("/auth/session-token", (_req, res) => {
+      res.type("html").send(`<!DOCTYPE html><html><head><script data-api-key="${process.env.SHOPIFY_API_KEY}" src="/__demo/app-bridge.js"></script></head><body></body></html>`);
+    });
+    // The URL to open: the app as the admin would load it, with a fresh token.
+    app.get("/__demo", async (_req, res) => {
+      const url = new URL("/app", `http://${host}:${port}`);
+      url.searchParams.set("embedded", "1");
+      url.searchParams.set("shop", DEMO_SHOP);
+      url.searchParams.set("host", Buffer.from(`admin.shopify.com/store/${DEMO_SHOP.split(".")[0]}`).toString("base64url"));
+      url.searchParams.set("id_token", await sessionToken(DEMO_SHOP));
+      res.redirect(url.pathname + url.search);
+    });
+  };
+  const app = await createServerApp({ production: false, configure });
+  const server = app.listen(port, host, async () => {
+    const appUrl = `http://${host}:${port}`;
+    await seedDemoStore({ fake, shop: DEMO_SHOP, appUrl });
+    console.log(`\nRoost demo is running against a simulated store (${DEMO_SHOP}).`);
+    console.log(`Open ${appUrl}/__demo in your browser. Ctrl-C stops it.\n`);
+  });
+  for (const signal of ["SIGINT", "SIGTERM"] as const) {
+    process.on(signal, () => {
+      server.close();
+      process.exit(0);
+    });
+  }
+}
+
+await main();

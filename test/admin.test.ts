@@ -1,0 +1,91 @@
+import { afterEach, describe, expect, it, vi } from "vitest";
+import db from "../app/db.server";
+import { recordDelivery } from "../app/services/inbox/inbox.server";
+import { systemClock } from "../app/lib/clock";
+import { loader as appLoader } from "../app/routes/app";
+import { loader as dashboardLoader } from "../app/routes/app._index";
+import { loader as settingsLoader } from "../app/routes/app.settings";
+import { loader as healthz } from "../app/routes/healthz";
+import { pingDatabase } from "../app/db.server";
+import { fakeShopify, adminRequest, embeddedDocumentRequest, installTestShop, uniqueShop } from "./support/shopify";
+
+const args = (request: Request) => ({ request, params: {}, context: {} });
+
+afterEach(() => {
+  vi.restoreAllMocks();
+});
+
+describe("the embedded admin", () => {
+  it("loads the app shell from a document request carrying a session token, with no network", async () => {
+    const shop = uniqueShop();
+    await installTestShop(shop);
+    const requestsBefore = fakeShopify.store.requests.length;
+
+    const data = await appLoader(args(await embeddedDocumentRequest("/app", shop)));
+
+    expect(data).toMatchObject({ apiKey: "roost-test-api-key" });
+    expect(fakeShopify.store.requests.length).toBe(requestsBefore);
+  });
+
+  it("renders the Dashboard data for the shop in the session token", async () => {
+    const shop = uniqueShop();
+    await installTestShop(shop, { name: "Hazel & Pine", currency: "CAD", timezone: "America/Toronto" });
+    await recordDelivery(db, { shopDomain: shop, topic: "app/scopes_update", webhookId: `w-${shop}`, apiVersion: "2026-10", payload: "{}" }, systemClock);
+
+    const data = await dashboardLoader(args(await adminRequest("/app", shop)));
+
+    expect(data.shop).toEqual({ domain: shop, name: "Hazel & Pine", installed: true, timezone: "America/Toronto", currency: "CAD" });
+    expect(data.inbox).toEqual({ pending: 1, processed: 0, failed: 0, dead: 0 });
+    expect(data.recentDeliveries).toEqual([expect.objectContaining({ webhookId: `w-${shop}`, topic: "app/scopes_update", status: "pending" })]);
+  });
+
+  it("shows a token for another shop none of this shop's data", async () => {
+    const mine = uniqueShop();
+    const theirs = uniqueShop();
+    await installTestShop(mine, { name: "Mine" });
+    await installTestShop(theirs, { name: "Theirs" });
+    await recordDelivery(db, { shopDomain: mine, topic: "app/uninstalled", webhookId: `w-${mine}`, apiVersion: "2026-10", payload: "{}" }, systemClock);
+
+    const data = await dashboardLoader(args(await adminRequest("/app", theirs)));
+    const settings = await settingsLoader(args(await adminRequest("/app/settings", theirs)));
+
+    expect(data.shop.name).toBe("Theirs");
+    expect(data.inbox).toEqual({ pending: 0, processed: 0, failed: 0, dead: 0 });
+    expect(data.recentDeliveries).toEqual([]);
+    const mineRow = await db.shop.findUniqueOrThrow({ where: { domain: mine } });
+    expect(settings.domain).toBe(theirs);
+    expect(settings.orgId).not.toBe(mineRow.orgId);
+  });
+
+  it("rejects a session token signed with another secret", async () => {
+    const shop = uniqueShop();
+    await installTestShop(shop);
+    const request = await adminRequest("/app", shop);
+    request.headers.set("Authorization", `Bearer ${(request.headers.get("Authorization") ?? "").slice(7, -4)}abcd`);
+
+    const response = await dashboardLoader(args(request)).catch((thrown: Response) => thrown);
+
+    expect(response).toBeInstanceOf(Response);
+    expect((response as Response).status).toBe(401);
+  });
+});
+
+describe("/healthz", () => {
+  it("answers 200 when the database is reachable", async () => {
+    const response = await healthz();
+    expect(response.status).toBe(200);
+    expect(await response.json()).toEqual({ status: "ok", database: "up" });
+  });
+
+  it("answers 503 when the database is not", async () => {
+    vi.spyOn(db, "$queryRawUnsafe").mockRejectedValue(new Error("connection refused"));
+    const response = await healthz();
+    expect(response.status).toBe(503);
+    expect(await response.json()).toEqual({ status: "unavailable", database: "down" });
+  });
+
+  it("reports a database that does not answer in time as down", async () => {
+    vi.spyOn(db, "$queryRawUnsafe").mockReturnValue(new Promise(() => undefined) as never);
+    expect(await pingDatabase(db, 50)).toBe(false);
+  });
+});

@@ -1,0 +1,64 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { browserAvailable, browserContextOptions, launchBrowser, type RunningDemo, startDemo } from "../support/browser";
+
+describe.skipIf(!browserAvailable)("the embedded admin in Chromium (npm run demo)", () => {
+  let demo: RunningDemo;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    demo = await startDemo("dashboard");
+    browser = await launchBrowser();
+    const context = await browser.newContext(browserContextOptions);
+    page = await context.newPage();
+    // Vite's HMR socket may complain when a page navigates away during start-up: not the app's error.
+    page.on("pageerror", (error) => {
+      if (!error.message.includes("WebSocket")) pageErrors.push(error.message);
+    });
+    // Nothing outside the demo server is reachable; make any attempt visible.
+    await context.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort());
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
+
+  it("opens the Dashboard with its title, navigation, shop name and inbox counts", async () => {
+    await page.goto(`${demo.url}/__demo`);
+
+    await expect.poll(() => page.locator("h1").first().textContent(), { timeout: 60_000 }).toBe("Dashboard");
+    // Polled: on a first run Vite may reload the page once after optimising dependencies.
+    await expect.poll(() => page.locator("ui-nav-menu a").allTextContents()).toEqual(["Dashboard", "Members", "Cohorts", "Settings"]);
+    await expect.poll(() => page.getByRole("heading", { name: "Roost Demo Store" }).count()).toBe(1);
+    expect(await page.getByText("roost-demo.myshopify.com · USD · America/New_York").count()).toBe(1);
+    // The demo store's install-time scopes_update went through the inbox.
+    await expect.poll(async () => {
+      await page.reload();
+      return page.getByTestId("inbox-processed").textContent();
+    }, { timeout: 20_000 }).toBe("1");
+    expect(await page.getByRole("rowheader", { name: "app/scopes_update" }).count()).toBe(1);
+    expect(await page.getByText("processed", { exact: true }).count()).toBe(1);
+  });
+
+  it("navigates to Members inside the app, and survives a full reload there", async () => {
+    await page.locator("ui-nav-menu a", { hasText: "Members" }).click();
+    await expect.poll(() => page.locator("h1").first().textContent()).toBe("Members");
+    expect(await page.getByText("No members yet").count()).toBe(1);
+
+    // A document load without a token goes through the library's bounce page and back.
+    await page.goto(`${demo.url}/app/members?embedded=1&shop=roost-demo.myshopify.com&host=${Buffer.from("admin.shopify.com/store/roost-demo").toString("base64url")}`);
+    await page.waitForURL(/\/app\/members\?.*id_token=/, { timeout: 20_000 });
+    await page.waitForLoadState("load");
+    await expect.poll(() => page.locator("h1").first().textContent(), { timeout: 20_000 }).toBe("Members");
+  });
+
+  it("shows the Settings page with the pixel's organisation id", async () => {
+    await page.locator("ui-nav-menu a", { hasText: "Settings" }).click();
+    await expect.poll(() => page.locator("h1").first().textContent()).toBe("Settings");
+    expect(await page.getByText(/^Organisation id: [0-9a-f-]{36}$/).count()).toBe(1);
+    expect(pageErrors).toEqual([]);
+  });
+});
