@@ -25,6 +25,21 @@ export default defineConfig({
       },
     }),
   ],
+  // Pre-bundled at start-up so a first page load never waits for a dependency re-optimisation
+  // (which reloads the page: the demo's first visit and the browser tests would see it).
+  optimizeDeps: {
+    include: [
+      "react",
+      "react/jsx-runtime",
+      "react/jsx-dev-runtime",
+      "react-dom",
+      "react-dom/client",
+      "@remix-run/react",
+      "@shopify/polaris",
+      "@shopify/app-bridge-react",
+      "@shopify/shopify-app-remix/react",
+    ],
+  },
   build: { assetsInlineLimit: 0, target: "node22" },
   ssr: { noExternal: [] },
 });

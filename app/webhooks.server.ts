@@ -13,7 +13,12 @@ import { authenticate } from "./shopify.server";
  */
 export async function receiveWebhook(request: Request): Promise<Response> {
   const body = request.method === "POST" ? request.clone().text() : Promise.resolve("");
-  const context = await authenticate.webhook(request);
+  const context = await authenticate.webhook(request).catch((error: unknown) => {
+    // The library parses the body only after the HMAC checked out: an authenticated delivery
+    // with a body that is not JSON. Keep it (the worker marks it failed with the reason).
+    if (error instanceof SyntaxError) return headerContext(request);
+    throw error;
+  });
   const triggeredAt = context.triggeredAt ? new Date(context.triggeredAt) : null;
   let result;
   try {
@@ -36,4 +41,16 @@ export async function receiveWebhook(request: Request): Promise<Response> {
   }
   if (result.outcome === "accepted") inboxWorker().kick(result.id);
   return new Response(null, { status: 200 });
+}
+
+function headerContext(request: Request) {
+  const header = (name: string) => request.headers.get(`X-Shopify-${name}`) ?? "";
+  return {
+    shop: header("Shop-Domain"),
+    topic: header("Topic"),
+    webhookId: header("Webhook-Id"),
+    eventId: request.headers.get("X-Shopify-Event-Id") ?? undefined,
+    apiVersion: header("API-Version"),
+    triggeredAt: request.headers.get("X-Shopify-Triggered-At") ?? undefined,
+  };
 }

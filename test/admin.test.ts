@@ -35,7 +35,7 @@ describe("the embedded admin", () => {
     const data = await dashboardLoader(args(await adminRequest("/app", shop)));
 
     expect(data.shop).toEqual({ domain: shop, name: "Hazel & Pine", installed: true, timezone: "America/Toronto", currency: "CAD" });
-    expect(data.inbox).toEqual({ pending: 1, processed: 0, failed: 0, dead: 0 });
+    expect(data.health.inbox).toMatchObject({ pending: 1, processed: 0, failed: 0, dead: 0 });
     expect(data.recentDeliveries).toEqual([expect.objectContaining({ webhookId: `w-${shop}`, topic: "app/scopes_update", status: "pending" })]);
   });
 
@@ -50,7 +50,7 @@ describe("the embedded admin", () => {
     const settings = await settingsLoader(args(await adminRequest("/app/settings", theirs)));
 
     expect(data.shop.name).toBe("Theirs");
-    expect(data.inbox).toEqual({ pending: 0, processed: 0, failed: 0, dead: 0 });
+    expect(data.health.inbox).toMatchObject({ pending: 0, processed: 0, failed: 0, dead: 0 });
     expect(data.recentDeliveries).toEqual([]);
     const mineRow = await db.shop.findUniqueOrThrow({ where: { domain: mine } });
     expect(settings.domain).toBe(theirs);
@@ -87,5 +87,25 @@ describe("/healthz", () => {
   it("reports a database that does not answer in time as down", async () => {
     vi.spyOn(db, "$queryRawUnsafe").mockReturnValue(new Promise(() => undefined) as never);
     expect(await pingDatabase(db, 50)).toBe(false);
+  });
+});
+
+describe("settings", () => {
+  it("changes the low-stock threshold and re-flags variants", async () => {
+    const { action } = await import("../app/routes/app.settings");
+    const shop = uniqueShop();
+    await installTestShop(shop);
+    const { id: shopId } = await db.shop.findUniqueOrThrow({ where: { domain: shop } });
+    await db.variant.create({ data: { shopId, gid: "gid://shopify/ProductVariant/1", productGid: "gid://shopify/Product/1", price: 100, available: 8, lowStock: false, shopifyUpdatedAt: new Date() } });
+
+    const save = async (value: string) =>
+      action(args(await adminRequest("/app/settings", shop, { method: "POST", body: new URLSearchParams({ lowStockThreshold: value }) })));
+
+    expect(await save("10")).toEqual({ saved: true, settings: { lowStockThreshold: 10, countShipping: false } });
+    expect((await db.variant.findFirstOrThrow({ where: { shopId } })).lowStock).toBe(true);
+    expect(await save("-1")).toEqual({ saved: false, errors: { lowStockThreshold: "Enter 0 or more" } });
+    expect(await save("2.5")).toEqual({ saved: false, errors: { lowStockThreshold: "Enter a whole number" } });
+    expect(await save("3")).toMatchObject({ saved: true });
+    expect((await db.variant.findFirstOrThrow({ where: { shopId } })).lowStock).toBe(false);
   });
 });

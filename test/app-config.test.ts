@@ -18,8 +18,9 @@ describe("shopify.app.toml", () => {
     for (const subscription of webhookSubscriptions) {
       const route = `app/routes/${subscription.uri.slice(1).replaceAll("/", ".")}.tsx`;
       expect(fs.existsSync(path.resolve(route)), route).toBe(true);
-      expect(toml).toContain(`# Handled by ${route}\n  [[webhooks.subscriptions]]\n  topics = ${JSON.stringify(subscription.topics).replaceAll(",", ", ")}\n  uri = "${subscription.uri}"`);
-      for (const topic of subscription.topics ?? []) expect(subscription.uri).toBe(`/webhooks/${topic}`);
+      const [key, topics] = subscription.topics ? ["topics", subscription.topics] : ["compliance_topics", subscription.compliance_topics ?? []];
+      expect(toml).toContain(`# Handled by ${route}\n  [[webhooks.subscriptions]]\n  ${key} = ${JSON.stringify(topics).replaceAll(",", ", ")}\n  uri = "${subscription.uri}"`);
+      for (const topic of topics) expect(subscription.uri).toBe(`/webhooks/${topic.replaceAll(".", "/")}`);
     }
   });
 });

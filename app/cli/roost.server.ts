@@ -1,6 +1,5 @@
 import { parseArgs } from "node:util";
-import type { Database } from "../db.server";
-import { type Clock, systemClock } from "../lib/clock";
+import { systemClock } from "../lib/clock";
 import {
   DELIVERY_STATUSES,
   DeliveryNotFoundError,
@@ -8,20 +7,9 @@ import {
   listDeliveries,
   replayDelivery,
 } from "../services/inbox/inbox.server";
+import { syncHealth } from "../services/health/sync-health.server";
 import { listShops } from "../services/shops/shops.server";
-
-interface Output {
-  write(text: string): unknown;
-}
-
-export interface CliIO {
-  stdout: Output;
-  stderr: Output;
-  db?: Database;
-  clock?: Clock;
-}
-
-class CliError extends Error {}
+import { CliError, type CliIO, type Command, resolveShop, table } from "./command.server";
 
 const USAGE = `usage: npm run roost -- <command> [--shop <domain>] [--json]
 
@@ -30,17 +18,11 @@ commands:
   inbox:list [--status S]      webhook deliveries, newest first (S: ${DELIVERY_STATUSES.join(" | ")})
              [--limit N]
   inbox:replay <webhook id>    queue a delivery again with a fresh set of attempts
+  sync:status                  sync health: status, counts, deliveries, backfill, reconciliation
 
 --shop may be left out when exactly one shop exists. --json prints one JSON document.`;
 
-type Command = (context: {
-  db: Database;
-  clock: Clock;
-  args: string[];
-  flags: { shop?: string; json: boolean; status?: string; limit?: string };
-}) => Promise<{ json: unknown; text: string }>;
-
-const commands: Record<string, Command> = {
+const inboxCommands: Record<string, Command> = {
   shops: async ({ db }) => {
     const shops = await listShops(db);
     const json = {
@@ -118,25 +100,25 @@ const commands: Record<string, Command> = {
   },
 };
 
-/** `--shop`, or the only shop there is. */
-async function resolveShop(db: Database, shop: string | undefined): Promise<string> {
-  if (shop) {
-    const shops = await listShops(db);
-    if (!shops.some((candidate) => candidate.domain === shop)) throw new CliError(`Unknown shop ${shop}`);
-    return shop;
-  }
-  const shops = await listShops(db);
-  if (shops.length === 1) return shops[0].domain;
-  if (shops.length === 0) throw new CliError("No shops yet: install Roost on a store first");
-  throw new CliError(`${shops.length} shops exist: pass --shop <domain>`);
-}
+const healthCommands: Record<string, Command> = {
+  "sync:status": async ({ db, clock, flags }) => {
+    const health = await syncHealth(db, await resolveShop(db, flags.shop), clock);
+    const lines = [
+      `${health.shop}: ${health.status.toUpperCase()}${health.reasons.length ? ` (${health.reasons.join("; ")})` : ""}`,
+      `last sync      ${health.lastSyncAt ?? "never"}`,
+      `ingested       ${Object.entries(health.counts).map(([name, count]) => `${name} ${count}`).join(", ")}`,
+      `deliveries     processed ${health.inbox.processed}, pending ${health.inbox.pending}, failed ${health.inbox.failed}, dead ${health.inbox.dead}, unhandled topics ${health.inbox.unhandled}`,
+      `reconciliation ${health.reconcile ? `${health.reconcile.status} at ${health.reconcile.lastRunAt}, repaired ${health.reconcile.repairedTotal}` : "not run yet"}`,
+      `backfill       ${health.backfill.length ? health.backfill.map((run) => `${run.resource} ${run.status} ${run.done}/${run.total ?? "?"}`).join(", ") : "not run yet"}`,
+    ];
+    if (health.problems.length) {
+      lines.push("", table(["WEBHOOK ID", "TOPIC", "STATUS", "ATTEMPTS", "ERROR"], health.problems.map((problem) => [problem.webhookId, problem.topic, problem.status, String(problem.attempts), problem.error ?? ""])));
+    }
+    return { json: health, text: lines.join("\n") };
+  },
+};
 
-function table(headings: string[], rows: string[][]): string {
-  if (rows.length === 0) return "(none)";
-  const widths = headings.map((heading, column) => Math.max(heading.length, ...rows.map((row) => row[column].length)));
-  const line = (cells: string[]) => cells.map((cell, column) => cell.padEnd(widths[column])).join("  ").trimEnd();
-  return [line(headings), ...rows.map(line)].join("\n");
-}
+const commands: Record<string, Command> = { ...inboxCommands, ...healthCommands };
 
 /** Runs one command; resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
@@ -150,6 +132,8 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         json: { type: "boolean", default: false },
         status: { type: "string" },
         limit: { type: "string" },
+        since: { type: "string" },
+        wait: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
     });
@@ -169,7 +153,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   }
   const db = io.db ?? (await import("../db.server")).default;
   try {
-    const result = await command({ db, clock: io.clock ?? systemClock, args, flags: parsed.values });
+    const result = await command({ db, clock: io.clock ?? systemClock, args, flags: parsed.values, io });
     io.stdout.write(parsed.values.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
     return 0;
   } catch (error) {

@@ -1,8 +1,11 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
-import { BlockStack, Card, Layout, Page, Text } from "@shopify/polaris";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Banner, BlockStack, Button, Card, FormLayout, Layout, Page, Text, TextField } from "@shopify/polaris";
+import { useState } from "react";
+import { z } from "zod";
 import db from "../db.server";
-import { findShop } from "../services/shops/shops.server";
+import { parseShopSettings } from "../services/shops/settings";
+import { findShop, updateShopSettings } from "../services/shops/shops.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -14,14 +17,58 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     timezone: shop?.timezone ?? "UTC",
     currency: shop?.currency ?? "USD",
     scopes: session.scope?.split(",") ?? [],
+    settings: parseShopSettings(shop?.settings ?? "{}"),
   };
 };
 
+const settingsForm = z.object({
+  lowStockThreshold: z.coerce.number({ message: "Enter a whole number" }).int("Enter a whole number").min(0, "Enter 0 or more").max(1_000_000, "Enter at most 1,000,000"),
+});
+
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const form = await request.formData();
+  const parsed = settingsForm.safeParse({ lowStockThreshold: form.get("lowStockThreshold") || undefined });
+  if (!parsed.success) {
+    return { saved: false as const, errors: { lowStockThreshold: parsed.error.issues[0]?.message ?? "Invalid value" } };
+  }
+  const settings = await updateShopSettings(db, session.shop, parsed.data);
+  return { saved: true as const, settings };
+};
+
 export default function Settings() {
-  const { domain, orgId, timezone, currency, scopes } = useLoaderData<typeof loader>();
+  const { domain, orgId, timezone, currency, scopes, settings } = useLoaderData<typeof loader>();
+  const result = useActionData<typeof action>();
+  const saving = useNavigation().state === "submitting";
+  const [threshold, setThreshold] = useState(String(settings.lowStockThreshold));
   return (
     <Page title="Settings">
       <Layout>
+        <Layout.AnnotatedSection
+          title="Low stock"
+          description="A variant counts as low on stock when its available quantity across locations is at or below this number."
+        >
+          <Card>
+            <Form method="post">
+              <FormLayout>
+                {result?.saved && <Banner tone="success">Settings saved.</Banner>}
+                <TextField
+                  label="Low-stock threshold"
+                  name="lowStockThreshold"
+                  type="number"
+                  min={0}
+                  value={threshold}
+                  onChange={setThreshold}
+                  autoComplete="off"
+                  error={result && !result.saved ? result.errors.lowStockThreshold : undefined}
+                />
+                <Button submit variant="primary" loading={saving}>
+                  Save
+                </Button>
+              </FormLayout>
+            </Form>
+          </Card>
+        </Layout.AnnotatedSection>
         <Layout.AnnotatedSection
           title="Store"
           description="Roost keeps these in step with your store settings in Shopify."
@@ -39,9 +86,7 @@ export default function Settings() {
           description="The Roost pixel identifies your store by this public organisation id, never by a secret."
         >
           <Card>
-            <BlockStack gap="200">
-              <Text as="p">Organisation id: {orgId ?? "assigned when the store finishes installing"}</Text>
-            </BlockStack>
+            <Text as="p">Organisation id: {orgId ?? "assigned when the store finishes installing"}</Text>
           </Card>
         </Layout.AnnotatedSection>
         <Layout.AnnotatedSection title="Access" description="What this store has granted Roost.">

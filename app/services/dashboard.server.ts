@@ -1,10 +1,12 @@
 import type { Database } from "../db.server";
-import { inboxCounts, listDeliveries } from "./inbox/inbox.server";
+import type { Clock } from "../lib/clock";
+import { type SyncHealth, syncHealth } from "./health/sync-health.server";
+import { listDeliveries } from "./inbox/inbox.server";
 import { findShop } from "./shops/shops.server";
 
 export interface DashboardData {
   shop: { domain: string; name: string; installed: boolean; timezone: string; currency: string };
-  inbox: Awaited<ReturnType<typeof inboxCounts>>;
+  health: SyncHealth;
   recentDeliveries: {
     webhookId: string;
     topic: string;
@@ -16,10 +18,10 @@ export interface DashboardData {
 }
 
 /** Everything the Dashboard shows, for one shop only. */
-export async function loadDashboard(db: Database, shopDomain: string): Promise<DashboardData> {
-  const [shop, inbox, recent] = await Promise.all([
+export async function loadDashboard(db: Database, shopDomain: string, clock: Clock): Promise<DashboardData> {
+  const [shop, health, recent] = await Promise.all([
     findShop(db, shopDomain),
-    inboxCounts(db, shopDomain),
+    syncHealth(db, shopDomain, clock),
     listDeliveries(db, { shopDomain, limit: 10 }),
   ]);
   return {
@@ -30,7 +32,7 @@ export async function loadDashboard(db: Database, shopDomain: string): Promise<D
       timezone: shop?.timezone ?? "UTC",
       currency: shop?.currency ?? "USD",
     },
-    inbox,
+    health,
     recentDeliveries: recent.map((delivery) => ({
       webhookId: delivery.webhookId,
       topic: delivery.topic,

@@ -125,6 +125,7 @@ export class InboxWorker {
       shopDomain: delivery.shopDomain,
       topic: delivery.topic,
       webhookId: delivery.webhookId,
+      triggeredAt: delivery.triggeredAt ?? delivery.receivedAt,
       payload,
     });
   }

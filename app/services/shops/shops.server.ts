@@ -1,6 +1,8 @@
 import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { systemClock } from "../../lib/clock";
+import { recomputeLowStock } from "../mirror/mirror.server";
+import { parseShopSettings, type ShopSettings, shopSettingsSchema } from "./settings";
 
 export type Shop = Awaited<ReturnType<Database["shop"]["findUniqueOrThrow"]>>;
 
@@ -56,6 +58,20 @@ export async function updateShopScopes(db: Database, domain: string, scopes: str
   ]);
 }
 
+/** The shop's row, created on first sight (a verified webhook names a real shop). */
+export async function ensureShop(db: Database, domain: string): Promise<Shop> {
+  return (await findShop(db, domain)) ?? db.shop.upsert({ where: { domain }, create: { domain }, update: {} });
+}
+
+/** shop/update: name, IANA timezone and currency follow the store. */
+export async function updateShopDetails(
+  db: Database,
+  domain: string,
+  details: { name?: string; timezone?: string; currency?: string },
+): Promise<void> {
+  await db.shop.upsert({ where: { domain }, create: { domain, ...details }, update: details });
+}
+
 export function findShop(db: Database, domain: string): Promise<Shop | null> {
   return db.shop.findUnique({ where: { domain } });
 }
@@ -76,4 +92,14 @@ export async function requireActiveShop(db: Database, domain: string): Promise<S
   const shop = await findShop(db, domain);
   if (!shop?.installed) throw new ShopNotActiveError(domain);
   return shop;
+}
+
+/** Merges validated settings into the shop's; a changed low-stock threshold re-flags every variant. */
+export async function updateShopSettings(db: Database, domain: string, patch: Partial<ShopSettings>): Promise<ShopSettings> {
+  const shop = await ensureShop(db, domain);
+  const current = parseShopSettings(shop.settings);
+  const next = shopSettingsSchema.parse({ ...current, ...patch });
+  const updated = await db.shop.update({ where: { id: shop.id }, data: { settings: JSON.stringify(next) } });
+  if (next.lowStockThreshold !== current.lowStockThreshold) await recomputeLowStock(db, updated);
+  return next;
 }

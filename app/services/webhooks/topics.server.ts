@@ -2,7 +2,35 @@ import { z } from "zod";
 import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import type { Logger } from "../../lib/logger.server";
-import { markShopUninstalled, updateShopScopes } from "../shops/shops.server";
+import {
+  applyInventoryLevel,
+  changeCustomerTags,
+  deleteCustomer,
+  deleteProduct,
+  type MirrorShop,
+  recordRefund,
+  upsertCustomer,
+  upsertOrder,
+  upsertProduct,
+} from "../mirror/mirror.server";
+import {
+  customerFromRest,
+  customerTagsFromRest,
+  inventoryLevelFromRest,
+  orderFromRest,
+  productFromRest,
+  refundFromRest,
+  restCustomer,
+  restCustomerTags,
+  restDeletion,
+  restInventoryLevel,
+  restOrder,
+  restProduct,
+  restRefund,
+  restShop,
+} from "../mirror/rest";
+import { exportCustomerData, redactCustomer, redactShop } from "../privacy/privacy.server";
+import { ensureShop, markShopUninstalled, updateShopDetails, updateShopScopes } from "../shops/shops.server";
 import { UnprocessableDeliveryError } from "./errors";
 
 export interface TopicContext {
@@ -12,13 +40,15 @@ export interface TopicContext {
   shopDomain: string;
   topic: string;
   webhookId: string;
+  /** When Shopify says the event happened (X-Shopify-Triggered-At), else when it arrived. */
+  triggeredAt: Date;
   payload: unknown;
 }
 
 export type TopicHandler = (context: TopicContext) => Promise<void>;
 
 /** Validates a payload, turning a schema mismatch into a terminal, explained failure. */
-export function parsePayload<T>(schema: z.ZodType<T>, context: TopicContext): T {
+export function parsePayload<S extends z.ZodType>(schema: S, context: TopicContext): z.output<S> {
   const result = schema.safeParse(context.payload);
   if (!result.success) {
     const issues = result.error.issues
@@ -29,11 +59,64 @@ export function parsePayload<T>(schema: z.ZodType<T>, context: TopicContext): T 
   return result.data;
 }
 
+/** Runs a record conversion, reporting bad values (e.g. an unparseable amount) as unprocessable. */
+function convert<T>(context: TopicContext, build: () => T): T {
+  try {
+    return build();
+  } catch (error) {
+    if (error instanceof RangeError) throw new UnprocessableDeliveryError(`${context.topic} payload is invalid: ${error.message}`);
+    throw error;
+  }
+}
+
+const mirrorShop = (context: TopicContext): Promise<MirrorShop> => ensureShop(context.db, context.shopDomain);
+
+const order: TopicHandler = async (context) => {
+  const record = convert(context, () => orderFromRest(parsePayload(restOrder, context)));
+  const result = await upsertOrder(context.db, await mirrorShop(context), record);
+  context.logger.debug({ order: record.gid, ...result }, "order mirrored");
+};
+
+const product: TopicHandler = async (context) => {
+  const shop = await mirrorShop(context);
+  const record = convert(context, () => productFromRest(parsePayload(restProduct, context), shop.currency));
+  await upsertProduct(context.db, shop, record);
+};
+
+const customer: TopicHandler = async (context) => {
+  const shop = await mirrorShop(context);
+  const record = convert(context, () => customerFromRest(parsePayload(restCustomer, context), shop.currency));
+  await upsertCustomer(context.db, shop, record);
+};
+
+const customerTags = (direction: "add" | "remove"): TopicHandler => async (context) => {
+  const change = customerTagsFromRest(parsePayload(restCustomerTags, context));
+  await changeCustomerTags(context.db, await mirrorShop(context), { gid: change.gid, [direction]: change.tags });
+};
+
 const scopesUpdatePayload = z.object({ current: z.array(z.string()) });
+
+const numericId = z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String);
+const complianceCustomer = z.object({ id: numericId.nullish(), email: z.string().nullish() }).nullish();
+const dataRequestPayload = z.object({
+  customer: complianceCustomer,
+  orders_requested: z.array(numericId).default([]),
+  data_request: z.object({ id: numericId }).nullish(),
+});
+const customerRedactPayload = z.object({ customer: complianceCustomer, orders_to_redact: z.array(numericId).default([]) });
+
+function subject(customer: z.infer<typeof complianceCustomer>, orderIds: string[]) {
+  return {
+    customerGid: customer?.id ? `gid://shopify/Customer/${customer.id}` : null,
+    email: customer?.email ?? null,
+    orderGids: orderIds.map((id) => `gid://shopify/Order/${id}`),
+  };
+}
 
 /**
  * Topic (as in X-Shopify-Topic) → the service call that applies it. Routes never call these
- * directly: every delivery goes through the inbox first.
+ * directly: every delivery goes through the inbox first. Compliance and backfill topics are
+ * registered by their own modules (see registerTopicHandlers).
  */
 export const topicHandlers: Record<string, TopicHandler> = {
   "app/uninstalled": async ({ db, clock, logger, shopDomain }) => {
@@ -44,4 +127,73 @@ export const topicHandlers: Record<string, TopicHandler> = {
     const { current } = parsePayload(scopesUpdatePayload, context);
     await updateShopScopes(context.db, context.shopDomain, current);
   },
+  "shop/update": async (context) => {
+    const payload = parsePayload(restShop, context);
+    await updateShopDetails(context.db, context.shopDomain, {
+      name: payload.name ?? undefined,
+      timezone: payload.iana_timezone ?? undefined,
+      currency: payload.currency ?? undefined,
+    });
+  },
+
+  "orders/create": order,
+  "orders/updated": order,
+  "orders/paid": order,
+  "orders/fulfilled": order,
+  "orders/cancelled": order,
+  // An edit is followed by orders/updated carrying the edited order; the edit itself only
+  // needs to reference a real order.
+  "orders/edited": async (context) => {
+    parsePayload(z.object({ order_edit: z.object({ order_id: z.union([z.number(), z.string()]) }) }), context);
+  },
+  "refunds/create": async (context) => {
+    const record = convert(context, () => refundFromRest(parsePayload(restRefund, context)));
+    const result = await recordRefund(context.db, await mirrorShop(context), record);
+    if (!result.applied) context.logger.info({ refund: record.gid, order: record.orderGid }, "refund parked until its order arrives");
+  },
+
+  "products/create": product,
+  "products/update": product,
+  "products/delete": async (context) => {
+    const { id } = parsePayload(restDeletion, context);
+    await deleteProduct(context.db, await mirrorShop(context), `gid://shopify/Product/${id}`, context.triggeredAt);
+  },
+  "inventory_levels/update": async (context) => {
+    const record = inventoryLevelFromRest(parsePayload(restInventoryLevel, context));
+    await applyInventoryLevel(context.db, await mirrorShop(context), record);
+  },
+
+  "customers/create": customer,
+  "customers/update": customer,
+  "customers/delete": async (context) => {
+    const { id } = parsePayload(restDeletion, context);
+    await deleteCustomer(context.db, await mirrorShop(context), `gid://shopify/Customer/${id}`, context.triggeredAt);
+  },
+  "customer.tags_added": customerTags("add"),
+  "customer.tags_removed": customerTags("remove"),
+
+  // Mandatory compliance topics.
+  "customers/data_request": async (context) => {
+    const payload = parsePayload(dataRequestPayload, context);
+    const shop = await mirrorShop(context);
+    const request = { ...subject(payload.customer, payload.orders_requested), requestId: payload.data_request?.id ?? null };
+    const { id } = await exportCustomerData(context.db, shop.id, request, context.clock);
+    context.logger.info({ dataRequest: id }, "customer data export ready for the merchant");
+  },
+  "customers/redact": async (context) => {
+    const payload = parsePayload(customerRedactPayload, context);
+    const shop = await mirrorShop(context);
+    const erased = await redactCustomer(context.db, shop.id, subject(payload.customer, payload.orders_to_redact), context.clock);
+    context.logger.info(erased, "customer redacted");
+  },
+  "shop/redact": async (context) => {
+    parsePayload(z.object({ shop_domain: z.string().optional() }), context);
+    await redactShop(context.db, context.shopDomain, context.webhookId);
+    context.logger.info("shop redacted");
+  },
 };
+
+/** Lets feature modules (backfill, privacy) add their topics without a dependency cycle. */
+export function registerTopicHandlers(handlers: Record<string, TopicHandler>): void {
+  Object.assign(topicHandlers, handlers);
+}

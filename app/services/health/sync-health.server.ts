@@ -1,0 +1,136 @@
+import type { Database } from "../../db.server";
+import type { Clock } from "../../lib/clock";
+import { topicHandlers } from "../webhooks/topics.server";
+
+/**
+ * Thresholds for the overall status (documented in docs/sync-health.md).
+ *   failing:  a delivery dead-lettered in the last 24 h; a delivery waiting over 1 h; the
+ *             latest backfill failed; the latest reconciliation failed.
+ *   degraded: a delivery kept as failed (unprocessable) in the last 24 h; a delivery waiting
+ *             over 5 min; the latest reconciliation had to repair something; a backfill is in
+ *             progress; the last successful reconciliation is older than 1 h.
+ */
+export const HEALTH_THRESHOLDS = {
+  recentWindowMs: 24 * 3600_000,
+  pendingDegradedMs: 5 * 60_000,
+  pendingFailingMs: 3600_000,
+  reconcileStaleMs: 3600_000,
+} as const;
+
+export type SyncStatus = "healthy" | "degraded" | "failing";
+
+export interface SyncHealth {
+  shop: string;
+  status: SyncStatus;
+  reasons: string[];
+  lastSyncAt: string | null;
+  counts: { products: number; variants: number; customers: number; orders: number; refunds: number };
+  inbox: { pending: number; failed: number; dead: number; processed: number; unhandled: number; oldestPendingAt: string | null };
+  lastDeliveryByTopic: { topic: string; receivedAt: string }[];
+  problems: { webhookId: string; topic: string; status: string; attempts: number; error: string | null; receivedAt: string }[];
+  reconcile: { lastRunAt: string | null; status: string | null; repaired: Record<string, number>; repairedTotal: number } | null;
+  backfill: { resource: string; status: string; done: number; total: number | null; error: string | null }[];
+}
+
+const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
+
+export async function syncHealth(db: Database, shopDomain: string, clock: Clock): Promise<SyncHealth> {
+  const now = clock.now();
+  const shop = await db.shop.findUnique({ where: { domain: shopDomain } });
+  const shopId = shop?.id ?? "";
+  const live = { shopId, deletedAt: null };
+  const recent = new Date(now.getTime() - HEALTH_THRESHOLDS.recentWindowMs);
+
+  const [products, variants, customers, orders, refunds, statusGroups, topicGroups, oldestPending, problems, reconcile, backfills, lastProcessed] =
+    await Promise.all([
+      db.product.count({ where: live }),
+      db.variant.count({ where: live }),
+      db.customer.count({ where: live }),
+      db.order.count({ where: live }),
+      db.refund.count({ where: { shopId } }),
+      db.webhookDelivery.groupBy({ by: ["status"], where: { shopDomain }, _count: { _all: true } }),
+      db.webhookDelivery.groupBy({ by: ["topic"], where: { shopDomain }, _max: { receivedAt: true }, _count: { _all: true } }),
+      db.webhookDelivery.findFirst({ where: { shopDomain, status: "pending" }, orderBy: { receivedAt: "asc" }, select: { receivedAt: true } }),
+      db.webhookDelivery.findMany({
+        where: { shopDomain, status: { in: ["failed", "dead"] }, receivedAt: { gte: recent } },
+        orderBy: { receivedAt: "desc" },
+        take: 10,
+      }),
+      db.reconcileRun.findFirst({ where: { shopId }, orderBy: { startedAt: "desc" } }),
+      db.backfillRun.findMany({ where: { shopId }, orderBy: { startedAt: "desc" }, take: 6 }),
+      db.webhookDelivery.findFirst({ where: { shopDomain, status: "processed" }, orderBy: { processedAt: "desc" }, select: { processedAt: true } }),
+    ]);
+
+  const byStatus = Object.fromEntries(statusGroups.map((group) => [group.status, group._count._all]));
+  const unhandled = topicGroups.filter((group) => !topicHandlers[group.topic]).reduce((sum, group) => sum + group._count._all, 0);
+  const lastSuccessfulReconcile = await db.reconcileRun.findFirst({
+    where: { shopId, status: "completed" },
+    orderBy: { finishedAt: "desc" },
+    select: { finishedAt: true },
+  });
+  // The latest run of each resource is what matters for progress.
+  const latestBackfill = new Map<string, (typeof backfills)[number]>();
+  for (const run of backfills) if (!latestBackfill.has(run.resource)) latestBackfill.set(run.resource, run);
+  const repaired: Record<string, number> = reconcile ? JSON.parse(reconcile.repaired) : {};
+  const repairedTotal = Object.values(repaired).reduce((sum, count) => sum + count, 0);
+
+  const failing: string[] = [];
+  const degraded: string[] = [];
+  const recentDead = problems.filter((problem) => problem.status === "dead").length;
+  const recentFailed = problems.filter((problem) => problem.status === "failed").length;
+  if (recentDead > 0) failing.push(`${recentDead} delivery(ies) dead-lettered in the last 24 h`);
+  if (recentFailed > 0) degraded.push(`${recentFailed} delivery(ies) could not be processed in the last 24 h`);
+  const waited = oldestPending ? now.getTime() - oldestPending.receivedAt.getTime() : 0;
+  if (waited > HEALTH_THRESHOLDS.pendingFailingMs) failing.push("deliveries have waited over an hour to be processed");
+  else if (waited > HEALTH_THRESHOLDS.pendingDegradedMs) degraded.push("deliveries have waited over 5 minutes to be processed");
+  for (const run of latestBackfill.values()) {
+    if (run.status === "failed") failing.push(`the ${run.resource} backfill failed: ${run.error ?? "unknown error"}`);
+    else if (run.status !== "completed") degraded.push(`the ${run.resource} backfill is in progress`);
+  }
+  if (reconcile?.status === "failed") failing.push(`the last reconciliation failed: ${reconcile.error ?? "unknown error"}`);
+  if (reconcile?.status === "completed" && repairedTotal > 0) degraded.push(`the last reconciliation repaired ${repairedTotal} record(s) webhooks missed`);
+  if (lastSuccessfulReconcile?.finishedAt && now.getTime() - lastSuccessfulReconcile.finishedAt.getTime() > HEALTH_THRESHOLDS.reconcileStaleMs) {
+    degraded.push("no reconciliation has completed in the last hour");
+  }
+
+  const syncTimes = [lastProcessed?.processedAt, lastSuccessfulReconcile?.finishedAt, ...backfills.map((run) => run.finishedAt)]
+    .filter((date): date is Date => !!date)
+    .map((date) => date.getTime());
+
+  return {
+    shop: shopDomain,
+    status: failing.length ? "failing" : degraded.length ? "degraded" : "healthy",
+    reasons: [...failing, ...degraded],
+    lastSyncAt: syncTimes.length ? new Date(Math.max(...syncTimes)).toISOString() : null,
+    counts: { products, variants, customers, orders, refunds },
+    inbox: {
+      pending: byStatus.pending ?? 0,
+      failed: byStatus.failed ?? 0,
+      dead: byStatus.dead ?? 0,
+      processed: byStatus.processed ?? 0,
+      unhandled,
+      oldestPendingAt: iso(oldestPending?.receivedAt),
+    },
+    lastDeliveryByTopic: topicGroups
+      .map((group) => ({ topic: group.topic, receivedAt: iso(group._max.receivedAt) ?? "" }))
+      .sort((a, b) => a.topic.localeCompare(b.topic)),
+    problems: problems.map((problem) => ({
+      webhookId: problem.webhookId,
+      topic: problem.topic,
+      status: problem.status,
+      attempts: problem.attempts,
+      error: problem.lastError,
+      receivedAt: problem.receivedAt.toISOString(),
+    })),
+    reconcile: reconcile
+      ? { lastRunAt: iso(reconcile.finishedAt ?? reconcile.startedAt), status: reconcile.status, repaired, repairedTotal }
+      : null,
+    backfill: [...latestBackfill.values()].map((run) => ({
+      resource: run.resource,
+      status: run.status,
+      done: run.linesDone,
+      total: run.objectCount,
+      error: run.error,
+    })),
+  };
+}

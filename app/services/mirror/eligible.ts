@@ -1,0 +1,24 @@
+import type { OrderLineRecord, RefundLineRecord } from "./records";
+
+/**
+ * A line's eligible amount (DESIGN, "Eligible amount"): price × quantity − its discount
+ * allocations − its tax when prices include tax. Gift cards are never eligible.
+ */
+export function lineEligible(line: Pick<OrderLineRecord, "unitPrice" | "quantity" | "discount" | "tax" | "giftCard">, taxesIncluded: boolean): number {
+  if (line.giftCard) return 0;
+  return line.unitPrice * line.quantity - line.discount - (taxesIncluded ? line.tax : 0);
+}
+
+/** Σ over the order's lines; shipping and tax excluded unless the shop counts shipping. */
+export function orderEligible(
+  order: { lines: readonly Pick<OrderLineRecord, "unitPrice" | "quantity" | "discount" | "tax" | "giftCard">[]; taxesIncluded: boolean; shippingAmount: number },
+  options: { countShipping: boolean } = { countShipping: false },
+): { linesAmount: number; eligibleAmount: number } {
+  const linesAmount = order.lines.reduce((sum, line) => sum + lineEligible(line, order.taxesIncluded), 0);
+  return { linesAmount, eligibleAmount: linesAmount + (options.countShipping ? order.shippingAmount : 0) };
+}
+
+/** A refund's eligible amount: Σ over refunded lines of subtotal − tax when taxes are included. */
+export function refundEligible(lines: readonly RefundLineRecord[], taxesIncluded: boolean): number {
+  return lines.reduce((sum, line) => (line.giftCard ? sum : sum + line.subtotal - (taxesIncluded ? line.tax : 0)), 0);
+}

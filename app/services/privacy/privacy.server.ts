@@ -1,0 +1,133 @@
+import type { Database } from "../../db.server";
+import type { Clock } from "../../lib/clock";
+import { normaliseEmail } from "../mirror/records";
+
+/** A customer named in a compliance webhook: by GID, and by email as a fallback. */
+export interface CustomerSubject {
+  customerGid: string | null;
+  email: string | null;
+  orderGids: string[];
+}
+
+function customerWhere(shopId: string, subject: CustomerSubject) {
+  const email = normaliseEmail(subject.email);
+  return {
+    shopId,
+    OR: [
+      ...(subject.customerGid ? [{ gid: subject.customerGid }] : []),
+      ...(email ? [{ email }] : []),
+    ],
+  };
+}
+
+function ordersWhere(shopId: string, subject: CustomerSubject, customerGids: string[]) {
+  const email = normaliseEmail(subject.email);
+  return {
+    shopId,
+    OR: [
+      ...(customerGids.length ? [{ customerGid: { in: customerGids } }] : []),
+      ...(email ? [{ email }] : []),
+      ...(subject.orderGids.length ? [{ gid: { in: subject.orderGids } }] : []),
+    ],
+  };
+}
+
+/**
+ * customers/data_request: everything Roost holds on the customer, stored as an export the
+ * merchant can list and hand over. Later features add their records to `collectors`.
+ */
+export async function exportCustomerData(
+  db: Database,
+  shopId: string,
+  subject: CustomerSubject & { requestId: string | null },
+  clock: Clock,
+): Promise<{ id: string; export: Record<string, unknown> }> {
+  const customers = subject.customerGid || subject.email ? await db.customer.findMany({ where: customerWhere(shopId, subject) }) : [];
+  const gids = [...new Set([subject.customerGid, ...customers.map((customer) => customer.gid)].filter((gid): gid is string => !!gid))];
+  const orders = await db.order.findMany({ where: ordersWhere(shopId, subject, gids), include: { lines: true }, orderBy: { processedAt: "asc" } });
+  const refunds = orders.length
+    ? await db.refund.findMany({ where: { shopId, orderGid: { in: orders.map((order) => order.gid) } } })
+    : [];
+  const document = {
+    generatedAt: clock.now().toISOString(),
+    request: { id: subject.requestId, customerGid: subject.customerGid, email: normaliseEmail(subject.email) },
+    customers: customers.map(({ id: _id, shopId: _shop, tags, ...customer }) => ({ ...customer, tags: JSON.parse(tags) })),
+    orders: orders.map(({ id: _id, shopId: _shop, lines, ...order }) => ({
+      ...order,
+      lines: lines.map(({ id: _line, orderId: _order, shopId: _s, ...line }) => line),
+    })),
+    refunds: refunds.map(({ id: _id, shopId: _shop, lines, ...refund }) => ({ ...refund, lines: JSON.parse(lines) })),
+  };
+  const row = await db.dataRequest.create({
+    data: {
+      shopId,
+      requestId: subject.requestId,
+      customerGid: subject.customerGid,
+      email: normaliseEmail(subject.email),
+      export: JSON.stringify(document),
+      createdAt: clock.now(),
+    },
+  });
+  return { id: row.id, export: document };
+}
+
+export function listDataRequests(db: Database, shopId: string, limit = 50) {
+  return db.dataRequest.findMany({ where: { shopId }, orderBy: { createdAt: "desc" }, take: limit });
+}
+
+/**
+ * customers/redact: erase the customer's personal data (email, names, the checkout tokens
+ * that link storefront visits to them) and earlier exports; amounts stay so totals stay true.
+ */
+export async function redactCustomer(
+  db: Database,
+  shopId: string,
+  subject: CustomerSubject,
+  clock: Clock,
+): Promise<{ customers: number; orders: number }> {
+  const customers = subject.customerGid || subject.email ? await db.customer.findMany({ where: customerWhere(shopId, subject), select: { gid: true } }) : [];
+  const gids = [...new Set([subject.customerGid, ...customers.map((customer) => customer.gid)].filter((gid): gid is string => !!gid))];
+  const now = clock.now();
+  const [customerRows, orderRows] = await db.$transaction([
+    db.customer.updateMany({
+      where: { shopId, gid: { in: gids } },
+      data: { email: null, firstName: null, lastName: null, redactedAt: now },
+    }),
+    db.order.updateMany({ where: ordersWhere(shopId, subject, gids), data: { email: null, checkoutToken: null } }),
+    db.dataRequest.deleteMany({
+      where: {
+        shopId,
+        OR: [
+          ...(gids.length ? [{ customerGid: { in: gids } }] : []),
+          ...(normaliseEmail(subject.email) ? [{ email: normaliseEmail(subject.email) }] : []),
+        ],
+      },
+    }),
+  ]);
+  return { customers: customerRows.count, orders: orderRows.count };
+}
+
+/**
+ * shop/redact (48 hours after uninstall): erase everything Roost holds for the shop. The
+ * delivery being processed is kept, emptied, so the inbox can still record its outcome.
+ */
+export async function redactShop(db: Database, shopDomain: string, keepWebhookId: string): Promise<void> {
+  const shop = await db.shop.findUnique({ where: { domain: shopDomain } });
+  const shopId = shop?.id ?? "";
+  await db.$transaction([
+    db.orderLine.deleteMany({ where: { shopId } }),
+    db.order.deleteMany({ where: { shopId } }),
+    db.refund.deleteMany({ where: { shopId } }),
+    db.customer.deleteMany({ where: { shopId } }),
+    db.variant.deleteMany({ where: { shopId } }),
+    db.product.deleteMany({ where: { shopId } }),
+    db.inventoryLevel.deleteMany({ where: { shopId } }),
+    db.backfillRun.deleteMany({ where: { shopId } }),
+    db.reconcileRun.deleteMany({ where: { shopId } }),
+    db.dataRequest.deleteMany({ where: { shopId } }),
+    db.session.deleteMany({ where: { shop: shopDomain } }),
+    db.webhookDelivery.deleteMany({ where: { shopDomain, webhookId: { not: keepWebhookId } } }),
+    db.webhookDelivery.updateMany({ where: { webhookId: keepWebhookId }, data: { payload: "{}" } }),
+    db.shop.deleteMany({ where: { domain: shopDomain } }),
+  ]);
+}
