@@ -2,6 +2,8 @@
  * Bulk query validation, execution and JSONL flattening. Shopify writes one JSON object per
  * line: connection nodes become their own lines (no edges/node/pageInfo wrappers) and nodes of
  * nested connections carry `__parentId`, the id of the line object that owns the connection.
+ * Lists of objects that are not connections (e.g. `Order.refunds`, `LineItem.taxLines`) stay
+ * embedded in their parent's line, and, as on Shopify, no connection may be selected inside them.
  */
 import type {
   FieldNode,
@@ -12,7 +14,7 @@ import type {
   OperationDefinitionNode,
   SelectionSetNode,
 } from 'graphql';
-import { executeSync, getNamedType, isCompositeType, isInterfaceType, isObjectType, Kind, parse, validate } from 'graphql';
+import { executeSync, getNamedType, getNullableType, isCompositeType, isInterfaceType, isListType, isObjectType, Kind, parse, validate } from 'graphql';
 
 import { isConnectionType } from './cost.js';
 import type { FakeShopifyContext } from './schema.js';
@@ -20,6 +22,7 @@ import type { BulkOperationRecord, BulkQueryResult, FakeShopifyStore, ShopState 
 
 const MAX_CONNECTIONS = 5;
 const MAX_CONNECTION_DEPTH = 2;
+export const CONNECTION_IN_LIST_MESSAGE = 'Queries that contain a connection field within a list field are not currently supported.';
 
 type JsonObject = Record<string, unknown>;
 
@@ -160,13 +163,18 @@ export function bulkQueryUserErrors(schema: GraphQLSchema, query: string): strin
   const problems: string[] = [];
   let connections = 0;
 
-  const walk = (selectionSet: SelectionSetNode, type: GraphQLCompositeType, depth: number, lineSelectsId: boolean): void => {
+  const walk = (selectionSet: SelectionSetNode, type: GraphQLCompositeType, depth: number, lineSelectsId: boolean, inList: boolean): void => {
     for (const [, planned] of collectFields(walker, selectionSet, type)) {
       const field = fieldDefinition(planned);
       const named = field ? getNamedType(field.type) : undefined;
-      if (!named || !isCompositeType(named)) continue;
+      if (!field || !named || !isCompositeType(named)) continue;
       if (isConnectionType(named)) {
         connections += 1;
+        if (inList) {
+          // e.g. orders { refunds { refundLineItems } }: list items are embedded in their parent's line.
+          if (!problems.includes(CONNECTION_IN_LIST_MESSAGE)) problems.push(CONNECTION_IN_LIST_MESSAGE);
+          continue;
+        }
         if (depth + 1 > MAX_CONNECTION_DEPTH) {
           problems.push(
             `Bulk queries cannot contain connections with a nesting depth greater than ${MAX_CONNECTION_DEPTH}. Connection field: '${planned.fieldName}'.`,
@@ -180,16 +188,22 @@ export function bulkQueryUserErrors(schema: GraphQLSchema, query: string): strin
         }
         const shape = connectionShape(walker, planned.nodes, named);
         if (shape) {
-          walk(shape.nodeSelection, shape.nodeType, depth + 1, selectsId(walker, shape.nodeSelection, shape.nodeType));
+          walk(shape.nodeSelection, shape.nodeType, depth + 1, selectsId(walker, shape.nodeSelection, shape.nodeType), false);
         }
         continue;
       }
       const inner = mergedSelection(planned.nodes);
       // A root object (e.g. `shop`) becomes a line of its own, so its own id matters.
-      walk(inner, named, depth, depth === 0 && type === queryType ? selectsId(walker, inner, named) : lineSelectsId);
+      walk(
+        inner,
+        named,
+        depth,
+        depth === 0 && type === queryType ? selectsId(walker, inner, named) : lineSelectsId,
+        inList || isListType(getNullableType(field.type)),
+      );
     }
   };
-  walk(operation.selectionSet, queryType, 0, false);
+  walk(operation.selectionSet, queryType, 0, false, false);
 
   if (connections === 0) {
     problems.unshift('Bulk queries must contain at least one connection.');

@@ -13,6 +13,27 @@ import { paginate } from './pagination.js';
 import { ADMIN_SDL } from './sdl.js';
 import type { SearchSchema, SearchWarning } from './search.js';
 import { compileSearch, SearchSyntaxError } from './search.js';
+import {
+  isPaidStatus,
+  lineCurrentDiscountedTotalMinor,
+  lineDiscountedTotalMinor,
+  lineDiscountMinor,
+  lineOriginalTotalMinor,
+  orderCurrentDiscountsMinor,
+  orderCurrentShippingMinor,
+  orderCurrentSubtotalMinor,
+  orderCurrentTaxMinor,
+  orderCurrentTotalMinor,
+  orderFinancialStatus,
+  orderPresentmentMinor,
+  orderRefundedMinor,
+  orderShippingMinor,
+  orderSubtotalMinor,
+  orderTotalDiscountsMinor,
+  orderTotalMinor,
+  orderTotalTaxMinor,
+  shippingDiscountedMinor,
+} from './orders.js';
 import type {
   BulkOperationRecord,
   CustomerRecord,
@@ -27,19 +48,16 @@ import type {
   NodeRecord,
   OrderRecord,
   ProductRecord,
+  RefundLineItemRecord,
   RefundRecord,
+  SalesChannel,
+  ShippingLineRecord,
   ShopRecord,
   ShopState,
+  TaxLineRecord,
   VariantRecord,
 } from './store.js';
-import {
-  metafieldDigest,
-  orderFinancialStatus,
-  orderPresentmentMinor,
-  orderRefundedMinor,
-  orderSubtotalMinor,
-  orderTotalMinor,
-} from './store.js';
+import { metafieldDigest } from './store.js';
 import { isoSeconds, zoneOffsetMinutes } from './time.js';
 
 export interface SearchExtension {
@@ -303,6 +321,7 @@ function orderSearch(ctx: FakeShopifyContext): SearchSchema<OrderRecord> {
         get: (o) => (o.cancelledAt !== null ? 'cancelled' : o.closedAt !== null ? 'closed' : 'open'),
       },
       test: { kind: 'boolean', get: (o) => o.test },
+      source_name: { kind: 'string', get: (o) => o.sourceName },
       tag: { kind: 'string', get: (o) => o.tags },
       sku: { kind: 'string', get: (o) => o.lineItems.flatMap((line) => (line.sku === null ? [] : [line.sku])) },
     },
@@ -386,6 +405,69 @@ function orderMoney(order: OrderRecord, minor: number): MoneyBag {
 
 function lineItemOrder(ctx: FakeShopifyContext, line: LineItemRecord): OrderRecord {
   return required(ctx.state.orders.get(line.orderId), `order of line item ${line.id}`);
+}
+
+function shippingOrder(ctx: FakeShopifyContext, line: ShippingLineRecord): OrderRecord {
+  return required(ctx.state.orders.get(line.orderId), `order of shipping line ${line.id}`);
+}
+
+function refundLineOrder(ctx: FakeShopifyContext, item: RefundLineItemRecord): OrderRecord {
+  return refundOrder(ctx, required(ctx.state.refunds.get(item.refundId), `refund of ${item.id}`));
+}
+
+function refundOrder(ctx: FakeShopifyContext, refund: RefundRecord): OrderRecord {
+  return required(ctx.state.orders.get(refund.orderId), `order of ${refund.id}`);
+}
+
+interface TaxLineData {
+  priceSet: MoneyBag;
+  rate: number;
+  ratePercentage: number;
+  title: string;
+  channelLiable: boolean;
+}
+
+function taxLineData(order: OrderRecord, tax: TaxLineRecord): TaxLineData {
+  return {
+    priceSet: orderMoney(order, tax.priceMinor),
+    rate: tax.rate,
+    ratePercentage: Math.round(tax.rate * 100 * 1e6) / 1e6,
+    title: tax.title,
+    channelLiable: tax.channelLiable,
+  };
+}
+
+/** A unit price from a line total: Shopify rounds the per-unit amount to the currency's minor unit. */
+function perUnit(totalMinor: number, quantity: number): number {
+  return quantity === 0 ? 0 : Math.round(totalMinor / quantity);
+}
+
+interface ChannelInformationData {
+  kind: 'ChannelInformation';
+  id: string;
+  channelId: string;
+  displayName: string;
+  app: { kind: 'App'; id: string; title: string; handle: string };
+  channelDefinition: { kind: 'ChannelDefinition'; id: string; handle: string; channelName: string; subChannelName: string; isMarketplace: boolean };
+}
+
+function channelInformation(ctx: FakeShopifyContext, order: OrderRecord, channel: SalesChannel): ChannelInformationData {
+  const channelId = ctx.store.channelId(ctx.state, channel.handle);
+  return {
+    kind: 'ChannelInformation',
+    id: toGid('ChannelInformation', order.numericId),
+    channelId: toGid('Channel', channelId),
+    displayName: channel.name,
+    app: { kind: 'App', id: toGid('App', channelId), title: channel.name, handle: channel.handle },
+    channelDefinition: {
+      kind: 'ChannelDefinition',
+      id: toGid('ChannelDefinition', channelId),
+      handle: channel.handle,
+      channelName: channel.name,
+      subChannelName: channel.name,
+      isMarketplace: false,
+    },
+  };
 }
 
 // ---------------------------------------------------------------------------
@@ -532,21 +614,33 @@ const resolvers: ResolverMap = {
   Order: typed<OrderRecord>({
     legacyResourceId: (order) => order.numericId,
     closed: (order) => order.closedAt !== null,
+    channelInformation: (order, _args, ctx) => (order.channel === null ? null : channelInformation(ctx, order, order.channel)),
     displayFinancialStatus: (order) => orderFinancialStatus(order),
     displayFulfillmentStatus: (order) => order.fulfillmentStatus,
-    fullyPaid: (order) => ['PAID', 'PARTIALLY_REFUNDED', 'REFUNDED'].includes(orderFinancialStatus(order)),
+    fullyPaid: (order) => isPaidStatus(orderFinancialStatus(order)),
     customer: (order, _args, ctx) => (order.customerId === null ? null : (ctx.state.customers.get(order.customerId) ?? null)),
     currencyCode: (order) => order.currency,
     presentmentCurrencyCode: (order) => order.presentmentCurrency,
     subtotalLineItemsQuantity: (order) => order.lineItems.reduce((sum, line) => sum + line.quantity, 0),
+    currentSubtotalLineItemsQuantity: (order) => order.lineItems.reduce((sum, line) => sum + line.currentQuantity, 0),
     subtotalPriceSet: (order) => orderMoney(order, orderSubtotalMinor(order)),
+    currentSubtotalPriceSet: (order) => orderMoney(order, orderCurrentSubtotalMinor(order)),
     totalPriceSet: (order) => orderMoney(order, orderTotalMinor(order)),
-    currentTotalPriceSet: (order) => orderMoney(order, orderTotalMinor(order) - orderRefundedMinor(order)),
+    currentTotalPriceSet: (order) => orderMoney(order, orderCurrentTotalMinor(order)),
     totalRefundedSet: (order) => orderMoney(order, orderRefundedMinor(order)),
-    totalTaxSet: (order) => orderMoney(order, order.taxMinor),
-    totalDiscountsSet: (order) => orderMoney(order, order.discountMinor),
-    totalShippingPriceSet: (order) => orderMoney(order, order.shippingMinor),
+    totalRefundedShippingSet: (order) => orderMoney(order, order.refunds.reduce((sum, refund) => sum + refund.shippingMinor, 0)),
+    totalTaxSet: (order) => orderMoney(order, orderTotalTaxMinor(order)),
+    currentTotalTaxSet: (order) => orderMoney(order, orderCurrentTaxMinor(order)),
+    totalDiscountsSet: (order) => orderMoney(order, orderTotalDiscountsMinor(order)),
+    currentTotalDiscountsSet: (order) => orderMoney(order, orderCurrentDiscountsMinor(order)),
+    totalShippingPriceSet: (order) => orderMoney(order, orderShippingMinor(order)),
+    currentShippingPriceSet: (order) => orderMoney(order, orderCurrentShippingMinor(order)),
+    totalOutstandingSet: (order) => {
+      const status = orderFinancialStatus(order);
+      return orderMoney(order, isPaidStatus(status) || status === 'VOIDED' ? 0 : Math.max(0, orderCurrentTotalMinor(order)));
+    },
     lineItems: (order, args, ctx) => paginate(order.lineItems, byId, pageArgs(args), { unbounded: ctx.bulk }),
+    shippingLines: (order, args, ctx) => paginate(order.shippingLines, byId, pageArgs(args), { unbounded: ctx.bulk }),
     refunds: (order, args) => {
       const first = int(args, 'first');
       return first === null ? order.refunds : order.refunds.slice(0, Math.max(0, first));
@@ -556,17 +650,57 @@ const resolvers: ResolverMap = {
 
   LineItem: typed<LineItemRecord>({
     name: (line) => (line.variantTitle ? `${line.title} - ${line.variantTitle}` : line.title),
-    currentQuantity: (line) => line.quantity,
+    refundableQuantity: (line) => line.currentQuantity,
+    unfulfilledQuantity: (line, _args, ctx) => (lineItemOrder(ctx, line).fulfillmentStatus === 'FULFILLED' ? 0 : line.currentQuantity),
     variant: (line, _args, ctx) => (line.variantId === null ? null : (ctx.state.variants.get(line.variantId) ?? null)),
     product: (line, _args, ctx) => (line.productId === null ? null : (ctx.state.products.get(line.productId) ?? null)),
     originalUnitPriceSet: (line, _args, ctx) => orderMoney(lineItemOrder(ctx, line), line.unitPriceMinor),
-    originalTotalSet: (line, _args, ctx) => orderMoney(lineItemOrder(ctx, line), line.unitPriceMinor * line.quantity),
+    originalTotalSet: (line, _args, ctx) => orderMoney(lineItemOrder(ctx, line), lineOriginalTotalMinor(line)),
+    discountedUnitPriceSet: (line, _args, ctx) =>
+      orderMoney(lineItemOrder(ctx, line), perUnit(lineDiscountedTotalMinor(line), line.quantity)),
+    discountedTotalSet: (line, _args, ctx) => orderMoney(lineItemOrder(ctx, line), lineDiscountedTotalMinor(line)),
+    discountedUnitPriceAfterAllDiscountsSet: (line, _args, ctx) =>
+      orderMoney(lineItemOrder(ctx, line), perUnit(lineCurrentDiscountedTotalMinor(line), line.currentQuantity)),
+    totalDiscountSet: (line, _args, ctx) => orderMoney(lineItemOrder(ctx, line), lineDiscountMinor(line)),
+    discountAllocations: (line, _args, ctx) => {
+      const order = lineItemOrder(ctx, line);
+      return line.discountAllocations
+        .filter((amount) => amount !== 0)
+        .map((amount) => ({ allocatedAmountSet: orderMoney(order, amount) }));
+    },
+    taxLines: (line, args, ctx) => {
+      const order = lineItemOrder(ctx, line);
+      const first = int(args, 'first');
+      const taxes = first === null ? line.taxLines : line.taxLines.slice(0, Math.max(0, first));
+      return taxes.map((tax) => taxLineData(order, tax));
+    },
+  }),
+
+  ShippingLine: typed<ShippingLineRecord>({
+    carrierIdentifier: () => null,
+    isRemoved: () => false,
+    originalPriceSet: (line, _args, ctx) => orderMoney(shippingOrder(ctx, line), line.priceMinor),
+    discountedPriceSet: (line, _args, ctx) => orderMoney(shippingOrder(ctx, line), shippingDiscountedMinor(line)),
+    currentDiscountedPriceSet: (line, _args, ctx) => orderMoney(shippingOrder(ctx, line), shippingDiscountedMinor(line)),
+    taxLines: (line, _args, ctx) => line.taxLines.map((tax) => taxLineData(shippingOrder(ctx, line), tax)),
   }),
 
   Refund: typed<RefundRecord>({
     legacyResourceId: (refund) => refund.numericId,
-    totalRefundedSet: (refund, _args, ctx) =>
-      orderMoney(required(ctx.state.orders.get(refund.orderId), `order of ${refund.id}`), refund.amountMinor),
+    order: (refund, _args, ctx) => refundOrder(ctx, refund),
+    totalRefundedSet: (refund, _args, ctx) => orderMoney(refundOrder(ctx, refund), refund.amountMinor),
+    refundLineItems: (refund, args, ctx) => paginate(refund.lineItems, byId, pageArgs(args), { unbounded: ctx.bulk }),
+  }),
+
+  RefundLineItem: typed<RefundLineItemRecord>({
+    lineItem: (item, _args, ctx) => required(ctx.state.lineItems.get(item.lineItemId), `line item of ${item.id}`),
+    restocked: (item) => item.restockType !== 'NO_RESTOCK',
+    priceSet: (item, _args, ctx) => {
+      const line = required(ctx.state.lineItems.get(item.lineItemId), `line item of ${item.id}`);
+      return orderMoney(lineItemOrder(ctx, line), line.unitPriceMinor);
+    },
+    subtotalSet: (item, _args, ctx) => orderMoney(refundLineOrder(ctx, item), item.subtotalMinor),
+    totalTaxSet: (item, _args, ctx) => orderMoney(refundLineOrder(ctx, item), item.totalTaxMinor),
   }),
 
   Metafield: typed<MetafieldRecord>({

@@ -292,6 +292,28 @@ export const ADMIN_SDL = /* GraphQL */ `
     UPDATED_AT
   }
 
+  type App implements Node {
+    id: ID!
+    title: String!
+    handle: String
+  }
+
+  type ChannelDefinition implements Node {
+    id: ID!
+    handle: String!
+    channelName: String!
+    subChannelName: String!
+    isMarketplace: Boolean!
+  }
+
+  type ChannelInformation implements Node {
+    id: ID!
+    app: App!
+    channelDefinition: ChannelDefinition
+    channelId: ID!
+    displayName: String
+  }
+
   type Order implements Node & HasMetafields {
     id: ID!
     legacyResourceId: UnsignedInt64!
@@ -307,6 +329,9 @@ export const ADMIN_SDL = /* GraphQL */ `
     cancelledAt: DateTime
     cancelReason: OrderCancelReason
     test: Boolean!
+    taxesIncluded: Boolean!
+    sourceName: String
+    channelInformation: ChannelInformation
     displayFinancialStatus: OrderDisplayFinancialStatus
     displayFulfillmentStatus: OrderDisplayFulfillmentStatus!
     fullyPaid: Boolean!
@@ -314,39 +339,107 @@ export const ADMIN_SDL = /* GraphQL */ `
     currencyCode: CurrencyCode!
     presentmentCurrencyCode: CurrencyCode!
     subtotalLineItemsQuantity: Int!
+    currentSubtotalLineItemsQuantity: Int!
     subtotalPriceSet: MoneyBag
+    currentSubtotalPriceSet: MoneyBag!
     totalPriceSet: MoneyBag!
     currentTotalPriceSet: MoneyBag!
     totalRefundedSet: MoneyBag!
+    totalRefundedShippingSet: MoneyBag!
     totalTaxSet: MoneyBag
+    currentTotalTaxSet: MoneyBag!
     totalDiscountsSet: MoneyBag
+    currentTotalDiscountsSet: MoneyBag!
     totalShippingPriceSet: MoneyBag!
+    currentShippingPriceSet: MoneyBag!
+    totalOutstandingSet: MoneyBag!
     lineItems(${connectionArgs}): LineItemConnection!
+    shippingLines(${connectionArgs}, includeRemovals: Boolean = false): ShippingLineConnection!
     refunds(first: Int): [Refund!]!${metafieldFields}
   }
   ${connection('Order')}
+
+  type TaxLine {
+    priceSet: MoneyBag!
+    rate: Float
+    ratePercentage: Float
+    title: String!
+    channelLiable: Boolean
+  }
+
+  type DiscountAllocation {
+    allocatedAmountSet: MoneyBag!
+  }
 
   type LineItem implements Node {
     id: ID!
     title: String!
     name: String!
     sku: String
+    vendor: String
     variantTitle: String
     quantity: Int!
     currentQuantity: Int!
+    refundableQuantity: Int!
+    unfulfilledQuantity: Int!
+    isGiftCard: Boolean!
+    taxable: Boolean!
+    requiresShipping: Boolean!
     variant: ProductVariant
     product: Product
     originalUnitPriceSet: MoneyBag!
     originalTotalSet: MoneyBag!
+    discountedUnitPriceSet: MoneyBag!
+    discountedTotalSet: MoneyBag!
+    discountedUnitPriceAfterAllDiscountsSet: MoneyBag!
+    totalDiscountSet: MoneyBag!
+    discountAllocations: [DiscountAllocation!]!
+    taxLines(first: Int): [TaxLine!]!
   }
   ${connection('LineItem')}
+
+  type ShippingLine {
+    id: ID
+    title: String!
+    code: String
+    source: String
+    carrierIdentifier: String
+    isRemoved: Boolean!
+    originalPriceSet: MoneyBag!
+    discountedPriceSet: MoneyBag!
+    currentDiscountedPriceSet: MoneyBag!
+    taxLines: [TaxLine!]!
+  }
+  ${connection('ShippingLine')}
+
+  enum RefundLineItemRestockType {
+    CANCEL
+    LEGACY_RESTOCK
+    NO_RESTOCK
+    RETURN
+  }
+
+  type RefundLineItem {
+    id: ID
+    lineItem: LineItem!
+    quantity: Int!
+    restocked: Boolean!
+    restockType: RefundLineItemRestockType!
+    priceSet: MoneyBag!
+    subtotalSet: MoneyBag!
+    totalTaxSet: MoneyBag!
+  }
+  ${connection('RefundLineItem')}
 
   type Refund implements Node {
     id: ID!
     legacyResourceId: UnsignedInt64!
     createdAt: DateTime
+    updatedAt: DateTime!
     note: String
+    order: Order!
     totalRefundedSet: MoneyBag!
+    refundLineItems(${connectionArgs}): RefundLineItemConnection!
   }
 
   enum MetafieldOwnerType {

@@ -1,10 +1,32 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 
 import { parseGid, toGid } from './gid.js';
 import { checkMetafieldValue, isKnownMetafieldType } from './metafield-types.js';
-import { convertMinor, formatDecimal, formatMoney, isCurrencyCode, toMinorUnits } from './money.js';
+import { formatDecimal, formatMoney, isCurrencyCode, toMinorUnits } from './money.js';
+import {
+  lineDiscountedTotalMinor,
+  lineRemoval,
+  lineTaxMinor,
+  orderCurrentSubtotalMinor,
+  orderCurrentTotalMinor,
+  orderFinancialStatus,
+  orderRefundedMinor,
+  orderSubtotalMinor,
+  orderTotalMinor,
+  orderTotalTaxMinor,
+} from './orders.js';
 import type { Clock, TimeInput } from './time.js';
-import { isValidTimeZone, isoSeconds, isoWithOffset, systemClock, toEpochMs, truncateToSecond } from './time.js';
+import { isValidTimeZone, isoSeconds, systemClock, toEpochMs, truncateToSecond } from './time.js';
+import type { WebhookEvent, WebhookListener, WebhookPayloadExtras, WebhookTopic } from './webhooks.js';
+import { bulkOperationsFinishPayload, buildWebhookPayload, WEBHOOK_API_VERSION, webhookEvent } from './webhooks.js';
+
+export {
+  orderFinancialStatus,
+  orderPresentmentMinor,
+  orderRefundedMinor,
+  orderSubtotalMinor,
+  orderTotalMinor,
+} from './orders.js';
 
 // ---------------------------------------------------------------------------
 // Configuration
@@ -36,6 +58,8 @@ export interface FakeShopifyStoreOptions {
   appId?: number;
   /** First numeric id handed out; ids are unique across all resource types and shops. */
   firstId?: number;
+  /** Default for every shop: store mutations emit the webhooks Shopify would send. Default false. */
+  emitWebhooks?: boolean;
 }
 
 export interface RegisterShopOptions {
@@ -49,6 +73,10 @@ export interface RegisterShopOptions {
   /** Without `read_all_orders`, Shopify only returns orders from the last 60 days. Default true. */
   readAllOrders?: boolean;
   throttle?: Partial<ThrottleConfig>;
+  /** Overrides `store.emitWebhooks` for this shop. */
+  emitWebhooks?: boolean;
+  /** Access scopes granted to the app (the `current` list of `app/scopes_update`). */
+  scopes?: readonly string[];
 }
 
 // ---------------------------------------------------------------------------
@@ -83,6 +111,7 @@ export type MetafieldOwnerType = 'CUSTOMER' | 'ORDER' | 'PRODUCT' | 'PRODUCTVARI
 export type BulkOperationStatus = 'CANCELED' | 'CANCELING' | 'COMPLETED' | 'CREATED' | 'EXPIRED' | 'FAILED' | 'RUNNING';
 export type BulkOperationErrorCode = 'ACCESS_DENIED' | 'INTERNAL_SERVER_ERROR' | 'TIMEOUT';
 export type BulkOperationType = 'MUTATION' | 'QUERY';
+export type RefundRestockType = 'CANCEL' | 'LEGACY_RESTOCK' | 'NO_RESTOCK' | 'RETURN';
 
 interface BaseRecord {
   /** Shopify GID, e.g. gid://shopify/Customer/1000000000001 */
@@ -100,6 +129,13 @@ export interface ShopRecord extends BaseRecord {
   accessToken: string;
   readAllOrders: boolean;
   throttle: ThrottleConfig;
+  /** null: follow `store.emitWebhooks`. */
+  emitWebhooks: boolean | null;
+  scopes: string[];
+  /** Id of the app installation (`app/scopes_update` payload `id`). */
+  installationId: number;
+  createdAt: number;
+  updatedAt: number;
 }
 
 export interface CustomerRecord extends BaseRecord {
@@ -169,6 +205,14 @@ export interface VariantRecord extends BaseRecord {
   updatedAt: number;
 }
 
+export interface TaxLineRecord {
+  priceMinor: number;
+  /** Decimal rate, e.g. 0.08 for 8%. */
+  rate: number;
+  title: string;
+  channelLiable: boolean;
+}
+
 export interface LineItemRecord extends BaseRecord {
   kind: 'LineItem';
   orderId: number;
@@ -177,16 +221,79 @@ export interface LineItemRecord extends BaseRecord {
   title: string;
   variantTitle: string | null;
   sku: string | null;
+  vendor: string | null;
+  /** Units ordered; never changes. */
   quantity: number;
+  /** Units left after refunds and order-edit removals. */
+  currentQuantity: number;
+  /** Original unit price in shop currency (tax-inclusive when the order's taxes are included). */
   unitPriceMinor: number;
+  isGiftCard: boolean;
+  taxable: boolean;
+  requiresShipping: boolean;
+  /** Allocated discount amounts; the index is the order's discount application index. */
+  discountAllocations: number[];
+  taxLines: TaxLineRecord[];
+  /** What refunds and edits have taken off this line so far. */
+  removed: { subtotalMinor: number; taxMinor: number; discountMinor: number };
+}
+
+export interface ShippingLineRecord {
+  kind: 'ShippingLine';
+  id: string;
+  numericId: number;
+  orderId: number;
+  title: string;
+  code: string | null;
+  source: string;
+  priceMinor: number;
+  discountMinor: number;
+  taxLines: TaxLineRecord[];
+}
+
+export interface RefundLineItemRecord {
+  kind: 'RefundLineItem';
+  id: string;
+  numericId: number;
+  refundId: number;
+  lineItemId: number;
+  quantity: number;
+  /** Discounted unit price × quantity (tax-inclusive when the order's taxes are included). */
+  subtotalMinor: number;
+  totalTaxMinor: number;
+  restockType: RefundRestockType;
 }
 
 export interface RefundRecord extends BaseRecord {
   kind: 'Refund';
   orderId: number;
   createdAt: number;
+  updatedAt: number;
+  /** Amount returned to the customer (the refund transaction). */
   amountMinor: number;
+  /** Shipping refunded (before tax). */
+  shippingMinor: number;
   note: string | null;
+  lineItems: RefundLineItemRecord[];
+  transactionId: number;
+  /** Id of the `shipping_refund` order adjustment, when shipping was refunded. */
+  shippingAdjustmentId: number | null;
+}
+
+export interface OrderEditRecord {
+  numericId: number;
+  createdAt: number;
+  committedAt: number;
+  staffNote: string;
+  notifyCustomer: boolean;
+  additions: Array<{ lineItemId: number; delta: number }>;
+  removals: Array<{ lineItemId: number; delta: number }>;
+}
+
+export interface SalesChannel {
+  /** ChannelDefinition handle, e.g. "online_store". */
+  handle: string;
+  name: string;
 }
 
 export interface OrderRecord extends BaseRecord {
@@ -204,14 +311,25 @@ export interface OrderRecord extends BaseRecord {
   test: boolean;
   financialStatusOverride: OrderFinancialStatus | null;
   fulfillmentStatus: OrderFulfillmentStatus;
+  /** Shop currency at the time of the order (`currencyCode`, REST `currency`). */
   currency: string;
   presentmentCurrency: string;
   presentmentRate: number;
+  taxesIncluded: boolean;
+  sourceName: string;
+  channel: SalesChannel | null;
+  /** REST-only fields (not in GraphQL); they appear in webhook payloads. */
+  checkoutToken: string | null;
+  cartToken: string | null;
+  token: string;
   lineItems: LineItemRecord[];
-  shippingMinor: number;
-  taxMinor: number;
-  discountMinor: number;
+  shippingLines: ShippingLineRecord[];
+  /** Tax not attached to any line (legacy `totalTax` seed). */
+  orderLevelTaxMinor: number;
+  /** Discount not allocated to any line (legacy `totalDiscounts` seed). */
+  orderLevelDiscountMinor: number;
   refunds: RefundRecord[];
+  edits: OrderEditRecord[];
   tags: string[];
   note: string | null;
 }
@@ -302,6 +420,8 @@ export interface ShopState {
   failures: PendingFailure[];
   bulkFailures: BulkOperationErrorCode[];
   nextOrderNumber: number;
+  /** Sales channel handle → numeric id (ChannelInformation / App ids). */
+  channels: Map<string, number>;
 }
 
 // ---------------------------------------------------------------------------
@@ -357,19 +477,59 @@ export interface AddProductInput {
   metafields?: readonly MetafieldSeed[];
 }
 
+export interface TaxLineInput {
+  /** Tax amount for the whole line (all units), in the order's currency. */
+  price: string | number;
+  /** Decimal rate, e.g. 0.08. */
+  rate: number;
+  title: string;
+  channelLiable?: boolean;
+}
+
 export interface AddLineItemInput {
-  /** ProductVariant GID; price, title and sku default from the variant. */
+  /** ProductVariant GID; price, title, sku and product default from the variant. */
   variantId?: string | null;
+  /** Product GID, for custom-priced lines without a variant (ignored when `variantId` is given). */
+  productId?: string | null;
   title?: string;
   sku?: string | null;
   quantity?: number;
-  /** Unit price in shop currency. */
+  /** Unit price in the order's currency (tax-inclusive when `taxesIncluded`). */
   price?: string | number;
+  /** Discount amounts allocated to the whole line; entry i belongs to discount application i. */
+  discounts?: ReadonlyArray<string | number>;
+  taxes?: readonly TaxLineInput[];
+  giftCard?: boolean;
+  /** Default: true unless the line is a gift card. */
+  requiresShipping?: boolean;
+}
+
+export interface ShippingLineInput {
+  title?: string;
+  code?: string | null;
+  price: string | number;
+  discount?: string | number;
+  taxes?: readonly TaxLineInput[];
+}
+
+export interface RefundLineItemInput {
+  /** LineItem GID of the refunded order line. */
+  lineItemId: string;
+  quantity: number;
+  /** Default NO_RESTOCK. */
+  restockType?: RefundRestockType;
 }
 
 export interface AddRefundInput {
-  /** Shop-currency amount refunded. */
-  amount: string | number;
+  /**
+   * Amount returned to the customer. Defaults to what the refunded lines and shipping are worth
+   * (subtotals, plus their taxes unless the order's taxes are included, plus `shipping`).
+   * Required when neither `lineItems` nor `shipping` is given.
+   */
+  amount?: string | number;
+  lineItems?: readonly RefundLineItemInput[];
+  /** Shipping amount refunded. */
+  shipping?: string | number;
   createdAt?: TimeInput;
   note?: string | null;
 }
@@ -388,17 +548,87 @@ export interface AddOrderInput {
   test?: boolean;
   financialStatus?: OrderFinancialStatus;
   fulfillmentStatus?: OrderFulfillmentStatus;
+  /** Shop-money currency of the order. Default: the shop's currency. */
+  currency?: string;
   presentmentCurrency?: string;
   /** Shop → presentment exchange rate. Default 1. */
   presentmentRate?: number;
+  /** Whether line prices include tax. Default false. */
+  taxesIncluded?: boolean;
+  /** Default "web". */
+  sourceName?: string;
+  /** Sales channel; defaults from `sourceName` ("web" → online_store, "pos" → pos, otherwise none). */
+  channel?: SalesChannel | null;
+  /** REST-only; carried by webhooks. */
+  checkoutToken?: string | null;
+  cartToken?: string | null;
   lineItems: readonly AddLineItemInput[];
+  /** One "Standard" shipping line at this price. */
+  shipping?: string | number;
+  /** Alias of `shipping`. */
   shippingPrice?: string | number;
+  shippingLines?: readonly ShippingLineInput[];
+  /** Tax not attached to any line (prefer per-line `taxes`). */
   totalTax?: string | number;
+  /** Discount not allocated to any line (prefer per-line `discounts`). */
   totalDiscounts?: string | number;
   tags?: readonly string[];
   note?: string | null;
+  /** Historical refunds, recorded without webhooks. */
   refunds?: readonly AddRefundInput[];
   metafields?: readonly MetafieldSeed[];
+}
+
+export interface UpdateOrderInput {
+  email?: string | null;
+  financialStatus?: OrderFinancialStatus;
+  fulfillmentStatus?: OrderFulfillmentStatus;
+  /** Setting it (from null) cancels the order. */
+  cancelledAt?: TimeInput | null;
+  cancelReason?: OrderCancelReason | null;
+  closedAt?: TimeInput | null;
+  processedAt?: TimeInput;
+  test?: boolean;
+  tags?: readonly string[];
+  note?: string | null;
+  /** Default: now. */
+  updatedAt?: TimeInput;
+}
+
+export interface EditOrderInput {
+  addLineItems?: readonly AddLineItemInput[];
+  removeLineItems?: ReadonlyArray<{ lineItemId: string; quantity: number }>;
+  staffNote?: string;
+  notifyCustomer?: boolean;
+  /** Default: now. */
+  at?: TimeInput;
+}
+
+export interface UpdateVariantInput {
+  /** ProductVariant GID. */
+  id: string;
+  title?: string;
+  sku?: string | null;
+  price?: string | number;
+}
+
+export interface UpdateProductInput {
+  title?: string;
+  handle?: string;
+  status?: ProductStatus;
+  vendor?: string;
+  productType?: string;
+  tags?: readonly string[];
+  variants?: readonly UpdateVariantInput[];
+  /** Default: now. */
+  updatedAt?: TimeInput;
+}
+
+export interface UpdateShopInput {
+  name?: string;
+  email?: string;
+  timezone?: string;
+  currency?: string;
 }
 
 // ---------------------------------------------------------------------------
@@ -440,6 +670,7 @@ export interface VariantSnapshot {
   inventoryItemId: string;
   inventoryQuantity: number;
   inventory: Record<string, number>;
+  updatedAt: string;
 }
 
 export interface ProductSnapshot {
@@ -468,13 +699,37 @@ export interface OrderSnapshot {
   cancelledAt: string | null;
   test: boolean;
   currencyCode: string;
+  taxesIncluded: boolean;
+  sourceName: string;
   displayFinancialStatus: OrderFinancialStatus;
+  displayFulfillmentStatus: OrderFulfillmentStatus;
   totalPrice: string;
   subtotalPrice: string;
+  totalTax: string;
+  currentSubtotalPrice: string;
+  currentTotalPrice: string;
   totalRefunded: string;
   tags: string[];
-  lineItems: Array<{ id: string; title: string; quantity: number; variantId: string | null; unitPrice: string }>;
-  refunds: Array<{ id: string; createdAt: string; amount: string }>;
+  lineItems: Array<{
+    id: string;
+    title: string;
+    quantity: number;
+    currentQuantity: number;
+    variantId: string | null;
+    productId: string | null;
+    unitPrice: string;
+    /** After discount allocations, before refunds. */
+    discountedTotal: string;
+    tax: string;
+    isGiftCard: boolean;
+  }>;
+  refunds: Array<{
+    id: string;
+    createdAt: string;
+    amount: string;
+    shipping: string;
+    lineItems: Array<{ id: string; lineItemId: string; quantity: number; subtotal: string; totalTax: string }>;
+  }>;
   metafields: MetafieldSnapshot[];
 }
 
@@ -627,6 +882,51 @@ function metafieldKey(namespace: string, key: string): string {
   return `${namespace}\u0000${key}`;
 }
 
+/** One topic a store mutation triggers; payloads are built when emitted. */
+interface WebhookDelivery {
+  topic: WebhookTopic;
+  resourceId?: string;
+  extras?: WebhookPayloadExtras;
+}
+
+function tagDeliveries(customerId: string, before: readonly string[], after: readonly string[]): WebhookDelivery[] {
+  const lowerBefore = new Set(before.map((tag) => tag.toLowerCase()));
+  const lowerAfter = new Set(after.map((tag) => tag.toLowerCase()));
+  const added = after.filter((tag) => !lowerBefore.has(tag.toLowerCase()));
+  const removed = before.filter((tag) => !lowerAfter.has(tag.toLowerCase()));
+  const deliveries: WebhookDelivery[] = [];
+  if (added.length > 0) deliveries.push({ topic: 'customer.tags_added', resourceId: customerId, extras: { tags: added } });
+  if (removed.length > 0) deliveries.push({ topic: 'customer.tags_removed', resourceId: customerId, extras: { tags: removed } });
+  return deliveries;
+}
+
+function defaultChannel(sourceName: string): SalesChannel | null {
+  switch (sourceName) {
+    case 'web':
+      return { handle: 'online_store', name: 'Online Store' };
+    case 'pos':
+      return { handle: 'pos', name: 'Point of Sale' };
+    default:
+      return null;
+  }
+}
+
+function taxLineRecord(input: TaxLineInput, currency: string): TaxLineRecord {
+  return {
+    priceMinor: toMinorUnits(input.price, currency),
+    rate: input.rate,
+    title: input.title,
+    channelLiable: input.channelLiable ?? false,
+  };
+}
+
+function applyRemoval(line: LineItemRecord, quantity: number, removal: { subtotalMinor: number; taxMinor: number; discountMinor: number }): void {
+  line.currentQuantity -= quantity;
+  line.removed.subtotalMinor += removal.subtotalMinor;
+  line.removed.taxMinor += removal.taxMinor;
+  line.removed.discountMinor += removal.discountMinor;
+}
+
 export class FakeShopifyStore {
   readonly clock: Clock;
   readonly appId: number;
@@ -636,10 +936,16 @@ export class FakeShopifyStore {
   readonly internalErrors: unknown[] = [];
   bulkCompletionDelayMs: number;
   autoCompleteBulkOperations: boolean;
+  /** Default for shops registered without `emitWebhooks`: mutations emit Shopify's webhooks. */
+  emitWebhooks: boolean;
+  /** Webhooks emitted, oldest first (the newest `webhookLogLimit` are kept). */
+  readonly webhookLog: WebhookEvent[] = [];
+  webhookLogLimit = 1000;
 
   private readonly shops = new Map<string, ShopState>();
   private readonly bulkIndex = new Map<number, BulkOperationRecord>();
   private readonly finishListeners = new Set<BulkOperationFinishListener>();
+  private readonly webhookListeners = new Set<WebhookListener>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
   private bulkExecutor: BulkQueryExecutor | null = null;
   private nextNumericId: number;
@@ -651,6 +957,7 @@ export class FakeShopifyStore {
     this.bulkCompletionDelayMs = options.bulkCompletionDelayMs ?? 0;
     this.autoCompleteBulkOperations = options.autoCompleteBulkOperations ?? true;
     this.nextNumericId = options.firstId ?? 1_000_000_000_001;
+    this.emitWebhooks = options.emitWebhooks ?? false;
   }
 
   // -------------------------------------------------------------------------
@@ -679,14 +986,25 @@ export class FakeShopifyStore {
       accessToken: options.accessToken,
       readAllOrders: options.readAllOrders ?? true,
       throttle,
+      emitWebhooks: options.emitWebhooks ?? existing?.shop.emitWebhooks ?? null,
+      scopes: [...(options.scopes ?? existing?.shop.scopes ?? [])],
     };
     if (existing) {
       Object.assign(existing.shop, shopFields);
       return canonical;
     }
     const numericId = this.allocateId();
+    const now = this.now();
     this.shops.set(canonical, {
-      shop: { kind: 'Shop', id: toGid('Shop', numericId), numericId, ...shopFields },
+      shop: {
+        kind: 'Shop',
+        id: toGid('Shop', numericId),
+        numericId,
+        ...shopFields,
+        installationId: this.allocateId(),
+        createdAt: now,
+        updatedAt: now,
+      },
       customers: new Map(),
       products: new Map(),
       variants: new Map(),
@@ -704,6 +1022,7 @@ export class FakeShopifyStore {
       failures: [],
       bulkFailures: [],
       nextOrderNumber: 1001,
+      channels: new Map(),
     });
     return canonical;
   }
@@ -796,6 +1115,11 @@ export class FakeShopifyStore {
     };
     state.customers.set(numericId, customer);
     this.seedMetafields(state, customer, input.metafields);
+    const deliveries: WebhookDelivery[] = [{ topic: 'customers/create', resourceId: customer.id }];
+    if (customer.tags.length > 0) {
+      deliveries.push({ topic: 'customer.tags_added', resourceId: customer.id, extras: { tags: customer.tags } });
+    }
+    this.emit(state, deliveries);
     return this.customerSnapshot(state, customer);
   }
 
@@ -803,6 +1127,7 @@ export class FakeShopifyStore {
   updateCustomer(shop: string, customerId: string, patch: Partial<Omit<AddCustomerInput, 'createdAt' | 'metafields'>>): CustomerSnapshot {
     const state = this.state(shop);
     const customer = this.requireRecord(state, customerId, 'Customer');
+    const tagsBefore = [...customer.tags];
     if (patch.email !== undefined) customer.email = patch.email;
     if (patch.firstName !== undefined) customer.firstName = patch.firstName;
     if (patch.lastName !== undefined) customer.lastName = patch.lastName;
@@ -816,6 +1141,7 @@ export class FakeShopifyStore {
       customer.amountSpentOverrideMinor = toMinorUnits(patch.amountSpent, state.shop.currency);
     }
     customer.updatedAt = this.time(patch.updatedAt, this.now());
+    this.emit(state, [{ topic: 'customers/update', resourceId: customer.id }, ...tagDeliveries(customer.id, tagsBefore, customer.tags)]);
     return this.customerSnapshot(state, customer);
   }
 
@@ -824,6 +1150,43 @@ export class FakeShopifyStore {
     const customer = this.requireRecord(state, customerId, 'Customer');
     state.customers.delete(customer.numericId);
     this.deleteMetafieldsOf(state, customer.id);
+    this.emit(state, [{ topic: 'customers/delete', resourceId: customer.id }]);
+  }
+
+  /**
+   * Merges `mergedId` into `keptId` like the admin's "Merge customers": orders and tags move to the
+   * kept customer and the other one is deleted. Emits customers/merge, customers/delete, customers/update.
+   */
+  mergeCustomers(shop: string, keptId: string, mergedId: string): CustomerSnapshot {
+    const state = this.state(shop);
+    const kept = this.requireRecord(state, keptId, 'Customer');
+    const merged = this.requireRecord(state, mergedId, 'Customer');
+    if (kept === merged) {
+      throw new Error('Fake Shopify: cannot merge a customer into itself');
+    }
+    const keptOrders = this.customerOrderIds(state, kept.numericId);
+    for (const orderId of state.ordersByCustomer.get(merged.numericId) ?? []) {
+      const order = state.orders.get(orderId);
+      if (order) {
+        order.customerId = kept.numericId;
+      }
+      keptOrders.add(orderId);
+    }
+    state.ordersByCustomer.delete(merged.numericId);
+    const tagsBefore = [...kept.tags];
+    kept.tags = mergeTags(kept.tags, merged.tags);
+    kept.email = kept.email ?? merged.email;
+    kept.phone = kept.phone ?? merged.phone;
+    kept.updatedAt = Math.max(kept.updatedAt, this.now());
+    state.customers.delete(merged.numericId);
+    this.deleteMetafieldsOf(state, merged.id);
+    this.emit(state, [
+      { topic: 'customers/merge', resourceId: kept.id, extras: { mergedCustomerId: merged.id } },
+      { topic: 'customers/delete', resourceId: merged.id },
+      { topic: 'customers/update', resourceId: kept.id },
+      ...tagDeliveries(kept.id, tagsBefore, kept.tags),
+    ]);
+    return this.customerSnapshot(state, kept);
   }
 
   addProduct(shop: string, input: AddProductInput): ProductSnapshot {
@@ -852,7 +1215,54 @@ export class FakeShopifyStore {
       product.variantIds.push(variant.numericId);
     });
     this.seedMetafields(state, product, input.metafields);
+    this.emit(state, [{ topic: 'products/create', resourceId: product.id }]);
     return this.productSnapshot(state, product);
+  }
+
+  /** Edits a product and (optionally) its variants; moves updatedAt of what changed. Emits products/update. */
+  updateProduct(shop: string, productId: string, patch: UpdateProductInput): ProductSnapshot {
+    const state = this.state(shop);
+    const product = this.requireRecord(state, productId, 'Product');
+    const at = this.time(patch.updatedAt, this.now());
+    const variants = (patch.variants ?? []).map((variantPatch) => {
+      const variant = this.requireRecord(state, variantPatch.id, 'ProductVariant');
+      if (variant.productId !== product.numericId) {
+        throw new Error(`Fake Shopify: ${variantPatch.id} is not a variant of ${productId}`);
+      }
+      return { variant, variantPatch };
+    });
+    if (patch.title !== undefined) product.title = patch.title;
+    if (patch.handle !== undefined && patch.handle !== product.handle) product.handle = this.uniqueHandle(state, patch.handle);
+    if (patch.status !== undefined) product.status = patch.status;
+    if (patch.vendor !== undefined) product.vendor = patch.vendor;
+    if (patch.productType !== undefined) product.productType = patch.productType;
+    if (patch.tags !== undefined) product.tags = mergeTags([], normalizeTagInput(patch.tags));
+    for (const { variant, variantPatch } of variants) {
+      if (variantPatch.title !== undefined) variant.title = variantPatch.title;
+      if (variantPatch.sku !== undefined) variant.sku = variantPatch.sku;
+      if (variantPatch.price !== undefined) variant.priceMinor = toMinorUnits(variantPatch.price, state.shop.currency);
+      variant.updatedAt = at;
+    }
+    product.updatedAt = at;
+    this.emit(state, [{ topic: 'products/update', resourceId: product.id }]);
+    return this.productSnapshot(state, product);
+  }
+
+  /** Deletes a product with its variants, inventory items and levels. Emits products/delete. */
+  deleteProduct(shop: string, productId: string): void {
+    const state = this.state(shop);
+    const product = this.requireRecord(state, productId, 'Product');
+    for (const variant of this.productVariants(state, product)) {
+      for (const level of variant.inventoryItem.levels.values()) {
+        state.inventoryLevels.delete(level.numericId);
+      }
+      state.inventoryItems.delete(variant.inventoryItem.numericId);
+      state.variants.delete(variant.numericId);
+      this.deleteMetafieldsOf(state, variant.id);
+    }
+    state.products.delete(product.numericId);
+    this.deleteMetafieldsOf(state, product.id);
+    this.emit(state, [{ topic: 'products/delete', resourceId: product.id }]);
   }
 
   private uniqueHandle(state: ShopState, base: string): string {
@@ -919,12 +1329,12 @@ export class FakeShopifyStore {
     location: LocationRecord,
     available: number,
     at: number,
-  ): void {
+  ): InventoryLevelRecord {
     const existing = item.levels.get(location.numericId);
     if (existing) {
       existing.available = available;
       existing.updatedAt = at;
-      return;
+      return existing;
     }
     const numericId = this.allocateId();
     const level: InventoryLevelRecord = {
@@ -939,25 +1349,36 @@ export class FakeShopifyStore {
     };
     item.levels.set(location.numericId, level);
     state.inventoryLevels.set(numericId, level);
+    return level;
   }
 
-  /** Sets available stock of a variant at a location (created if missing); bumps the product's updatedAt. */
-  setInventory(shop: string, variantId: string, locationName: string, available: number): void {
+  /**
+   * Sets available stock of a variant at a location (created if missing). Moves the level's, the
+   * inventory item's and the product's updatedAt. Emits inventory_levels/update and products/update.
+   */
+  setInventory(shop: string, variantId: string, locationName: string, available: number, options: { at?: TimeInput } = {}): void {
     const state = this.state(shop);
     const variant = this.requireRecord(state, variantId, 'ProductVariant');
-    const now = this.now();
-    this.setLevel(state, variant.inventoryItem, this.ensureLocation(state, locationName), available, now);
-    variant.inventoryItem.updatedAt = now;
+    const at = this.time(options.at, this.now());
+    const level = this.setLevel(state, variant.inventoryItem, this.ensureLocation(state, locationName), available, at);
+    variant.inventoryItem.updatedAt = at;
     const product = state.products.get(variant.productId);
     if (product) {
-      product.updatedAt = now;
+      product.updatedAt = at;
     }
+    this.emit(state, [
+      { topic: 'inventory_levels/update', resourceId: level.id },
+      ...(product ? [{ topic: 'products/update' as const, resourceId: product.id }] : []),
+    ]);
   }
 
   addOrder(shop: string, input: AddOrderInput): OrderSnapshot {
     const state = this.state(shop);
     const now = this.now();
-    const currency = state.shop.currency;
+    const currency = input.currency ?? state.shop.currency;
+    if (!isCurrencyCode(currency)) {
+      throw new TypeError(`Unknown currency code: ${currency}`);
+    }
     const customer = input.customerId ? this.requireRecord(state, input.customerId, 'Customer') : null;
     const numericId = this.allocateId();
     const createdAt = this.time(input.createdAt, now);
@@ -967,6 +1388,8 @@ export class FakeShopifyStore {
     if (!isCurrencyCode(presentmentCurrency)) {
       throw new TypeError(`Unknown currency code: ${presentmentCurrency}`);
     }
+    const sourceName = input.sourceName ?? 'web';
+    const token = createHash('sha256').update(`order-${numericId}`).digest('hex').slice(0, 32);
     const order: OrderRecord = {
       kind: 'Order',
       id: toGid('Order', numericId),
@@ -987,62 +1410,190 @@ export class FakeShopifyStore {
       currency,
       presentmentCurrency,
       presentmentRate: input.presentmentRate ?? 1,
+      taxesIncluded: input.taxesIncluded ?? false,
+      sourceName,
+      channel: input.channel === undefined ? defaultChannel(sourceName) : input.channel,
+      checkoutToken:
+        input.checkoutToken !== undefined
+          ? input.checkoutToken
+          : sourceName === 'web'
+            ? createHash('sha256').update(`checkout-${numericId}`).digest('hex').slice(0, 32)
+            : null,
+      cartToken: input.cartToken ?? null,
+      token,
       lineItems: [],
-      shippingMinor: toMinorUnits(input.shippingPrice ?? '0', currency),
-      taxMinor: toMinorUnits(input.totalTax ?? '0', currency),
-      discountMinor: toMinorUnits(input.totalDiscounts ?? '0', currency),
+      shippingLines: [],
+      orderLevelTaxMinor: toMinorUnits(input.totalTax ?? '0', currency),
+      orderLevelDiscountMinor: toMinorUnits(input.totalDiscounts ?? '0', currency),
       refunds: [],
+      edits: [],
       tags: mergeTags([], normalizeTagInput(input.tags ?? [])),
       note: input.note ?? null,
     };
-    for (const lineInput of input.lineItems) {
-      const variant = lineInput.variantId ? this.requireRecord(state, lineInput.variantId, 'ProductVariant') : null;
-      const product = variant ? state.products.get(variant.productId) ?? null : null;
-      const lineId = this.allocateId();
-      const line: LineItemRecord = {
-        kind: 'LineItem',
-        id: toGid('LineItem', lineId),
-        numericId: lineId,
-        orderId: numericId,
-        variantId: variant?.numericId ?? null,
-        productId: product?.numericId ?? null,
-        title: lineInput.title ?? product?.title ?? 'Custom item',
-        variantTitle: variant && variant.title !== 'Default Title' ? variant.title : null,
-        sku: lineInput.sku !== undefined ? lineInput.sku : (variant?.sku ?? null),
-        quantity: lineInput.quantity ?? 1,
-        unitPriceMinor:
-          lineInput.price !== undefined ? toMinorUnits(lineInput.price, currency) : (variant?.priceMinor ?? 0),
-      };
-      order.lineItems.push(line);
-      state.lineItems.set(lineId, line);
+    order.lineItems = input.lineItems.map((lineInput) => this.createLineItem(state, order, lineInput));
+    order.shippingLines = this.createShippingLines(order, input);
+    if (order.channel) {
+      this.channelId(state, order.channel.handle);
     }
     state.orders.set(numericId, order);
     if (customer) {
-      let orders = state.ordersByCustomer.get(customer.numericId);
-      if (!orders) {
-        orders = new Set();
-        state.ordersByCustomer.set(customer.numericId, orders);
-      }
-      orders.add(numericId);
+      this.customerOrderIds(state, customer.numericId).add(numericId);
       customer.updatedAt = Math.max(customer.updatedAt, order.updatedAt);
     }
     for (const refund of input.refunds ?? []) {
       this.pushRefund(state, order, refund);
     }
     this.seedMetafields(state, order, input.metafields);
+    const deliveries: WebhookDelivery[] = [{ topic: 'orders/create', resourceId: order.id }];
+    if ((order.financialStatusOverride ?? 'PAID') === 'PAID') {
+      deliveries.push({ topic: 'orders/paid', resourceId: order.id });
+    }
+    if (order.fulfillmentStatus === 'FULFILLED') {
+      deliveries.push({ topic: 'orders/fulfilled', resourceId: order.id });
+    }
+    if (customer) {
+      deliveries.push({ topic: 'customers/purchasing_summary', resourceId: customer.id });
+    }
+    this.emit(state, deliveries);
     return this.orderSnapshot(state, order);
   }
 
+  private createLineItem(state: ShopState, order: OrderRecord, input: AddLineItemInput): LineItemRecord {
+    const variant = input.variantId ? this.requireRecord(state, input.variantId, 'ProductVariant') : null;
+    const product = variant
+      ? (state.products.get(variant.productId) ?? null)
+      : input.productId
+        ? this.requireRecord(state, input.productId, 'Product')
+        : null;
+    const quantity = input.quantity ?? 1;
+    if (!Number.isInteger(quantity) || quantity <= 0) {
+      throw new TypeError(`Fake Shopify: line item quantity must be a positive integer, got ${quantity}`);
+    }
+    const giftCard = input.giftCard ?? false;
+    const lineId = this.allocateId();
+    const line: LineItemRecord = {
+      kind: 'LineItem',
+      id: toGid('LineItem', lineId),
+      numericId: lineId,
+      orderId: order.numericId,
+      variantId: variant?.numericId ?? null,
+      productId: product?.numericId ?? null,
+      title: input.title ?? product?.title ?? 'Custom item',
+      variantTitle: variant && variant.title !== 'Default Title' ? variant.title : null,
+      sku: input.sku !== undefined ? input.sku : (variant?.sku ?? null),
+      vendor: product?.vendor ?? null,
+      quantity,
+      currentQuantity: quantity,
+      unitPriceMinor: input.price !== undefined ? toMinorUnits(input.price, order.currency) : (variant?.priceMinor ?? 0),
+      isGiftCard: giftCard,
+      taxable: !giftCard,
+      requiresShipping: input.requiresShipping ?? !giftCard,
+      discountAllocations: (input.discounts ?? []).map((amount) => toMinorUnits(amount, order.currency)),
+      taxLines: (input.taxes ?? []).map((tax) => taxLineRecord(tax, order.currency)),
+      removed: { subtotalMinor: 0, taxMinor: 0, discountMinor: 0 },
+    };
+    if (lineDiscountedTotalMinor(line) < 0) {
+      throw new RangeError(`Fake Shopify: discounts exceed the price of line "${line.title}"`);
+    }
+    state.lineItems.set(lineId, line);
+    return line;
+  }
+
+  private createShippingLines(order: OrderRecord, input: AddOrderInput): ShippingLineRecord[] {
+    const single = input.shipping ?? input.shippingPrice;
+    const inputs: readonly ShippingLineInput[] =
+      input.shippingLines ?? (single === undefined ? [] : [{ title: 'Standard', code: 'Standard', price: single }]);
+    return inputs.map((shippingInput) => {
+      const numericId = this.allocateId();
+      return {
+        kind: 'ShippingLine',
+        id: toGid('ShippingLine', numericId),
+        numericId,
+        orderId: order.numericId,
+        title: shippingInput.title ?? 'Standard',
+        code: shippingInput.code === undefined ? (shippingInput.title ?? 'Standard') : shippingInput.code,
+        source: 'shopify',
+        priceMinor: toMinorUnits(shippingInput.price, order.currency),
+        discountMinor: toMinorUnits(shippingInput.discount ?? '0', order.currency),
+        taxLines: (shippingInput.taxes ?? []).map((tax) => taxLineRecord(tax, order.currency)),
+      };
+    });
+  }
+
+  /** Numeric id of a sales channel (ChannelInformation.channelId, its App and ChannelDefinition). */
+  channelId(state: ShopState, handle: string): number {
+    let id = state.channels.get(handle);
+    if (id === undefined) {
+      id = this.allocateId();
+      state.channels.set(handle, id);
+    }
+    return id;
+  }
+
+  private customerOrderIds(state: ShopState, customerId: number): Set<number> {
+    let orders = state.ordersByCustomer.get(customerId);
+    if (!orders) {
+      orders = new Set();
+      state.ordersByCustomer.set(customerId, orders);
+    }
+    return orders;
+  }
+
+  /** Validates every refund line first, then applies them; throws (changing nothing) on bad input. */
   private pushRefund(state: ShopState, order: OrderRecord, input: AddRefundInput): RefundRecord {
+    const requested = new Map<LineItemRecord, number>();
+    const entries = (input.lineItems ?? []).map((entry) => {
+      const line = this.requireRecord(state, entry.lineItemId, 'LineItem');
+      if (line.orderId !== order.numericId) {
+        throw new Error(`Fake Shopify: ${entry.lineItemId} is not a line item of ${order.id}`);
+      }
+      if (!Number.isInteger(entry.quantity) || entry.quantity <= 0) {
+        throw new RangeError(`Fake Shopify: refund quantity must be a positive integer, got ${entry.quantity}`);
+      }
+      const total = (requested.get(line) ?? 0) + entry.quantity;
+      if (total > line.currentQuantity) {
+        throw new RangeError(`Fake Shopify: cannot refund ${total} of ${line.id}; ${line.currentQuantity} refundable`);
+      }
+      requested.set(line, total);
+      return { line, entry };
+    });
+    const shippingMinor = input.shipping === undefined ? 0 : toMinorUnits(input.shipping, order.currency);
+    if (input.amount === undefined && entries.length === 0 && shippingMinor === 0) {
+      throw new Error('Fake Shopify: a refund needs an amount, line items or shipping');
+    }
     const numericId = this.allocateId();
+    const createdAt = this.time(input.createdAt, this.now());
+    const lineItems = entries.map(({ line, entry }): RefundLineItemRecord => {
+      const removal = lineRemoval(line, entry.quantity);
+      applyRemoval(line, entry.quantity, removal);
+      const id = this.allocateId();
+      return {
+        kind: 'RefundLineItem',
+        id: toGid('RefundLineItem', id),
+        numericId: id,
+        refundId: numericId,
+        lineItemId: line.numericId,
+        quantity: entry.quantity,
+        subtotalMinor: removal.subtotalMinor,
+        totalTaxMinor: removal.taxMinor,
+        restockType: entry.restockType ?? 'NO_RESTOCK',
+      };
+    });
+    const computed =
+      lineItems.reduce((sum, item) => sum + item.subtotalMinor + (order.taxesIncluded ? 0 : item.totalTaxMinor), 0) + shippingMinor;
     const refund: RefundRecord = {
       kind: 'Refund',
       id: toGid('Refund', numericId),
       numericId,
       orderId: order.numericId,
-      createdAt: this.time(input.createdAt, this.now()),
-      amountMinor: toMinorUnits(input.amount, order.currency),
+      createdAt,
+      updatedAt: createdAt,
+      amountMinor: input.amount === undefined ? computed : toMinorUnits(input.amount, order.currency),
+      shippingMinor,
       note: input.note ?? null,
+      lineItems,
+      transactionId: this.allocateId(),
+      shippingAdjustmentId: shippingMinor === 0 ? null : this.allocateId(),
     };
     order.refunds.push(refund);
     state.refunds.set(numericId, refund);
@@ -1050,25 +1601,121 @@ export class FakeShopifyStore {
     return refund;
   }
 
-  /** Records a refund the way the admin would: order and customer updatedAt move to the refund time. */
+  /**
+   * Records a refund the way the admin would: per refunded line, subtotal = discounted unit price ×
+   * quantity and tax proportional to quantity (the last units take the remainder). Order and
+   * customer updatedAt move to the refund time. Emits refunds/create and orders/updated.
+   */
   addRefund(shop: string, orderId: string, input: AddRefundInput): OrderSnapshot {
     const state = this.state(shop);
     const order = this.requireRecord(state, orderId, 'Order');
     const refund = this.pushRefund(state, order, input);
     this.touchCustomer(state, order.customerId, refund.createdAt);
+    this.emit(state, [
+      { topic: 'refunds/create', resourceId: refund.id },
+      { topic: 'orders/updated', resourceId: order.id },
+      ...this.purchasingSummary(state, order),
+    ]);
+    return this.orderSnapshot(state, order);
+  }
+
+  /**
+   * Changes an order like the admin or a payment/fulfillment would and moves its updatedAt. Emits
+   * orders/updated, plus orders/paid, orders/fulfilled, orders/partially_fulfilled and
+   * orders/cancelled when the order enters that state.
+   */
+  updateOrder(shop: string, orderId: string, patch: UpdateOrderInput): OrderSnapshot {
+    const state = this.state(shop);
+    const order = this.requireRecord(state, orderId, 'Order');
+    const at = this.time(patch.updatedAt, this.now());
+    const before = { financial: orderFinancialStatus(order), fulfillment: order.fulfillmentStatus, cancelledAt: order.cancelledAt };
+    if (patch.email !== undefined) order.email = patch.email;
+    if (patch.financialStatus !== undefined) order.financialStatusOverride = patch.financialStatus;
+    if (patch.fulfillmentStatus !== undefined) order.fulfillmentStatus = patch.fulfillmentStatus;
+    if (patch.processedAt !== undefined) order.processedAt = this.time(patch.processedAt, at);
+    if (patch.test !== undefined) order.test = patch.test;
+    if (patch.tags !== undefined) order.tags = mergeTags([], normalizeTagInput(patch.tags));
+    if (patch.note !== undefined) order.note = patch.note;
+    if (patch.closedAt !== undefined) order.closedAt = patch.closedAt === null ? null : this.time(patch.closedAt, at);
+    if (patch.cancelledAt !== undefined) {
+      order.cancelledAt = patch.cancelledAt === null ? null : this.time(patch.cancelledAt, at);
+      order.cancelReason = order.cancelledAt === null ? null : (patch.cancelReason ?? order.cancelReason ?? 'OTHER');
+      if (order.cancelledAt !== null) {
+        order.closedAt = order.closedAt ?? order.cancelledAt;
+      }
+    } else if (patch.cancelReason !== undefined) {
+      order.cancelReason = patch.cancelReason;
+    }
+    order.updatedAt = at;
+    this.touchCustomer(state, order.customerId, at);
+    const deliveries: WebhookDelivery[] = [{ topic: 'orders/updated', resourceId: order.id }];
+    if (orderFinancialStatus(order) === 'PAID' && before.financial !== 'PAID') {
+      deliveries.push({ topic: 'orders/paid', resourceId: order.id });
+    }
+    if (order.fulfillmentStatus !== before.fulfillment) {
+      if (order.fulfillmentStatus === 'FULFILLED') deliveries.push({ topic: 'orders/fulfilled', resourceId: order.id });
+      if (order.fulfillmentStatus === 'PARTIALLY_FULFILLED') deliveries.push({ topic: 'orders/partially_fulfilled', resourceId: order.id });
+    }
+    if (order.cancelledAt !== before.cancelledAt) {
+      if (order.cancelledAt !== null && before.cancelledAt === null) {
+        deliveries.push({ topic: 'orders/cancelled', resourceId: order.id });
+      }
+      deliveries.push(...this.purchasingSummary(state, order));
+    }
+    this.emit(state, deliveries);
     return this.orderSnapshot(state, order);
   }
 
   cancelOrder(shop: string, orderId: string, options: { at?: TimeInput; reason?: OrderCancelReason } = {}): OrderSnapshot {
+    const at = this.time(options.at, this.now());
+    return this.updateOrder(shop, orderId, { cancelledAt: at, cancelReason: options.reason ?? 'OTHER', updatedAt: at });
+  }
+
+  /**
+   * Commits an order edit: removed units leave `currentQuantity` (and current totals) the way a
+   * refund would; added items become new line items. Emits orders/edited and orders/updated.
+   */
+  editOrder(shop: string, orderId: string, input: EditOrderInput): OrderSnapshot {
     const state = this.state(shop);
     const order = this.requireRecord(state, orderId, 'Order');
-    const at = this.time(options.at, this.now());
-    order.cancelledAt = at;
-    order.cancelReason = options.reason ?? 'OTHER';
-    order.closedAt = order.closedAt ?? at;
-    order.updatedAt = at;
+    const at = this.time(input.at, this.now());
+    const requested = new Map<LineItemRecord, number>();
+    const removals = (input.removeLineItems ?? []).map((entry) => {
+      const line = this.requireRecord(state, entry.lineItemId, 'LineItem');
+      const total = (requested.get(line) ?? 0) + entry.quantity;
+      if (line.orderId !== order.numericId || !Number.isInteger(entry.quantity) || entry.quantity <= 0 || total > line.currentQuantity) {
+        throw new RangeError(`Fake Shopify: cannot remove ${entry.quantity} of ${entry.lineItemId} from ${order.id}`);
+      }
+      requested.set(line, total);
+      return { line, quantity: entry.quantity };
+    });
+    for (const { line, quantity } of removals) {
+      applyRemoval(line, quantity, lineRemoval(line, quantity));
+    }
+    const added = (input.addLineItems ?? []).map((lineInput) => this.createLineItem(state, order, lineInput));
+    order.lineItems.push(...added);
+    order.edits.push({
+      numericId: this.allocateId(),
+      createdAt: at,
+      committedAt: at,
+      staffNote: input.staffNote ?? '',
+      notifyCustomer: input.notifyCustomer ?? false,
+      additions: added.map((line) => ({ lineItemId: line.numericId, delta: line.quantity })),
+      removals: removals.map(({ line, quantity }) => ({ lineItemId: line.numericId, delta: quantity })),
+    });
+    order.updatedAt = Math.max(order.updatedAt, at);
     this.touchCustomer(state, order.customerId, at);
+    this.emit(state, [
+      { topic: 'orders/edited', resourceId: order.id },
+      { topic: 'orders/updated', resourceId: order.id },
+      ...this.purchasingSummary(state, order),
+    ]);
     return this.orderSnapshot(state, order);
+  }
+
+  private purchasingSummary(state: ShopState, order: OrderRecord): WebhookDelivery[] {
+    const customer = order.customerId === null ? undefined : state.customers.get(order.customerId);
+    return customer ? [{ topic: 'customers/purchasing_summary', resourceId: customer.id }] : [];
   }
 
   private touchCustomer(state: ShopState, customerId: number | null, at: number): void {
@@ -1076,6 +1723,50 @@ export class FakeShopifyStore {
     if (customer) {
       customer.updatedAt = Math.max(customer.updatedAt, at);
     }
+  }
+
+  // -------------------------------------------------------------------------
+  // Shop-level events
+  // -------------------------------------------------------------------------
+
+  /** Changes shop settings; emits shop/update. */
+  updateShop(shop: string, patch: UpdateShopInput): void {
+    const state = this.state(shop);
+    if (patch.currency !== undefined && !isCurrencyCode(patch.currency)) {
+      throw new TypeError(`Unknown currency code: ${patch.currency}`);
+    }
+    if (patch.timezone !== undefined && !isValidTimeZone(patch.timezone)) {
+      throw new TypeError(`Unknown IANA time zone: ${patch.timezone}`);
+    }
+    if (patch.name !== undefined) state.shop.name = patch.name;
+    if (patch.email !== undefined) state.shop.email = patch.email;
+    if (patch.currency !== undefined) state.shop.currency = patch.currency;
+    if (patch.timezone !== undefined) state.shop.timezone = patch.timezone;
+    state.shop.updatedAt = this.now();
+    this.emit(state, [{ topic: 'shop/update', resourceId: state.shop.id }]);
+  }
+
+  /** Replaces the app's granted scopes; emits app/scopes_update with the previous and current lists. */
+  updateScopes(shop: string, scopes: readonly string[]): void {
+    const state = this.state(shop);
+    const previous = [...state.shop.scopes];
+    state.shop.scopes = [...scopes];
+    this.emit(state, [{ topic: 'app/scopes_update', resourceId: state.shop.id, extras: { previousScopes: previous } }]);
+  }
+
+  /** Delivers the customers/data_request compliance webhook (always, whatever `emitWebhooks` says). */
+  requestCustomerData(shop: string, customerId: string): WebhookEvent {
+    return this.triggerWebhook(shop, 'customers/data_request', customerId, { dataRequestId: this.allocateId() });
+  }
+
+  /** Delivers the customers/redact compliance webhook (always). The store keeps its data. */
+  redactCustomer(shop: string, customerId: string): WebhookEvent {
+    return this.triggerWebhook(shop, 'customers/redact', customerId);
+  }
+
+  /** Delivers the shop/redact compliance webhook (always). */
+  redactShop(shop: string): WebhookEvent {
+    return this.triggerWebhook(shop, 'shop/redact');
   }
 
   private seedMetafields(state: ShopState, owner: MetafieldOwnerRecord, seeds: readonly MetafieldSeed[] | undefined): void {
@@ -1299,6 +1990,7 @@ export class FakeShopifyStore {
             level.available,
           ]),
         ),
+        updatedAt: isoSeconds(variant.updatedAt),
       })),
       metafields: this.metafieldSnapshots(state, product.id),
     };
@@ -1318,22 +2010,41 @@ export class FakeShopifyStore {
       cancelledAt: order.cancelledAt === null ? null : isoSeconds(order.cancelledAt),
       test: order.test,
       currencyCode: order.currency,
+      taxesIncluded: order.taxesIncluded,
+      sourceName: order.sourceName,
       displayFinancialStatus: orderFinancialStatus(order),
+      displayFulfillmentStatus: order.fulfillmentStatus,
       totalPrice: formatDecimal(orderTotalMinor(order), order.currency),
       subtotalPrice: formatDecimal(orderSubtotalMinor(order), order.currency),
+      totalTax: formatDecimal(orderTotalTaxMinor(order), order.currency),
+      currentSubtotalPrice: formatDecimal(orderCurrentSubtotalMinor(order), order.currency),
+      currentTotalPrice: formatDecimal(orderCurrentTotalMinor(order), order.currency),
       totalRefunded: formatDecimal(orderRefundedMinor(order), order.currency),
       tags: [...order.tags],
       lineItems: order.lineItems.map((line) => ({
         id: line.id,
         title: line.title,
         quantity: line.quantity,
+        currentQuantity: line.currentQuantity,
         variantId: line.variantId === null ? null : toGid('ProductVariant', line.variantId),
+        productId: line.productId === null ? null : toGid('Product', line.productId),
         unitPrice: formatDecimal(line.unitPriceMinor, order.currency),
+        discountedTotal: formatDecimal(lineDiscountedTotalMinor(line), order.currency),
+        tax: formatDecimal(lineTaxMinor(line), order.currency),
+        isGiftCard: line.isGiftCard,
       })),
       refunds: order.refunds.map((refund) => ({
         id: refund.id,
         createdAt: isoSeconds(refund.createdAt),
         amount: formatDecimal(refund.amountMinor, order.currency),
+        shipping: formatDecimal(refund.shippingMinor, order.currency),
+        lineItems: refund.lineItems.map((item) => ({
+          id: item.id,
+          lineItemId: toGid('LineItem', item.lineItemId),
+          quantity: item.quantity,
+          subtotal: formatDecimal(item.subtotalMinor, order.currency),
+          totalTax: formatDecimal(item.totalTaxMinor, order.currency),
+        })),
       })),
       metafields: this.metafieldSnapshots(state, order.id),
     };
@@ -1379,7 +2090,10 @@ export class FakeShopifyStore {
         userErrors: [{ field: ['tags'], message: `Tags cannot exceed ${MAX_TAGS} tags per resource (would have ${merged.length})` }],
       };
     }
-    this.applyTags(target, merged);
+    const before = [...target.tags];
+    if (this.applyTags(target, merged)) {
+      this.emitTagChange(state, target, before);
+    }
     return { node: target, userErrors: [] };
   }
 
@@ -1390,18 +2104,36 @@ export class FakeShopifyStore {
     }
     const removing = new Set(normalizeTagInput(tags).map((tag) => tag.toLowerCase()));
     const remaining = target.tags.filter((tag) => !removing.has(tag.toLowerCase()));
-    this.applyTags(target, remaining);
+    const before = [...target.tags];
+    if (this.applyTags(target, remaining)) {
+      this.emitTagChange(state, target, before);
+    }
     return { node: target, userErrors: [] };
   }
 
   /** Only a real change is saved, so a no-op tagsAdd does not move updatedAt (Rails dirty tracking). */
-  private applyTags(target: CustomerRecord | OrderRecord | ProductRecord, tags: string[]): void {
+  private applyTags(target: CustomerRecord | OrderRecord | ProductRecord, tags: string[]): boolean {
     const changed = tags.length !== target.tags.length || tags.some((tag, index) => tag !== target.tags[index]);
     if (!changed) {
-      return;
+      return false;
     }
     target.tags = tags;
     target.updatedAt = Math.max(target.updatedAt, this.now());
+    return true;
+  }
+
+  private emitTagChange(state: ShopState, target: CustomerRecord | OrderRecord | ProductRecord, before: readonly string[]): void {
+    switch (target.kind) {
+      case 'Customer':
+        this.emit(state, [{ topic: 'customers/update', resourceId: target.id }, ...tagDeliveries(target.id, before, target.tags)]);
+        return;
+      case 'Order':
+        this.emit(state, [{ topic: 'orders/updated', resourceId: target.id }]);
+        return;
+      case 'Product':
+        this.emit(state, [{ topic: 'products/update', resourceId: target.id }]);
+        return;
+    }
   }
 
   // -------------------------------------------------------------------------
@@ -1851,17 +2583,11 @@ export class FakeShopifyStore {
   }
 
   private emitFinish(state: ShopState, operation: BulkOperationRecord): void {
+    this.emit(state, [{ topic: 'bulk_operations/finish', resourceId: operation.id }]);
     const event: BulkOperationFinishEvent = {
       shop: state.shop.domain,
       operation: bulkSnapshot(operation),
-      payload: {
-        admin_graphql_api_id: operation.id,
-        completed_at: operation.completedAt === null ? null : isoWithOffset(operation.completedAt, state.shop.timezone),
-        created_at: isoWithOffset(operation.createdAt, state.shop.timezone),
-        error_code: operation.errorCode === null ? null : operation.errorCode.toLowerCase(),
-        status: operation.status.toLowerCase(),
-        type: operation.type.toLowerCase(),
-      },
+      payload: bulkOperationsFinishPayload(operation, state.shop.timezone),
     };
     for (const listener of this.finishListeners) {
       try {
@@ -1884,6 +2610,81 @@ export class FakeShopifyStore {
     this.timers.add(timer);
   }
 
+  // -------------------------------------------------------------------------
+  // Webhooks
+  // -------------------------------------------------------------------------
+
+  /** Subscribes to emitted webhooks (every shop); returns the unsubscribe function. */
+  onWebhook(listener: WebhookListener): () => void {
+    this.webhookListeners.add(listener);
+    return () => {
+      this.webhookListeners.delete(listener);
+    };
+  }
+
+  webhooksEnabled(shop: string): boolean {
+    const state = this.state(shop);
+    return state.shop.emitWebhooks ?? this.emitWebhooks;
+  }
+
+  /** Turns emitting on or off for one shop (`null`: follow `store.emitWebhooks`). */
+  setEmitWebhooks(shop: string, enabled: boolean | null): void {
+    this.state(shop).shop.emitWebhooks = enabled;
+  }
+
+  clearWebhookLog(): void {
+    this.webhookLog.length = 0;
+  }
+
+  /**
+   * Builds the payload of `topic` for `resourceId` from the current state and delivers it to the
+   * listeners, whatever `emitWebhooks` says. Use it for topics no store mutation covers.
+   */
+  triggerWebhook(shop: string, topic: WebhookTopic, resourceId?: string, extras: WebhookPayloadExtras = {}): WebhookEvent {
+    const [event] = this.emit(this.state(shop), [{ topic, resourceId, extras }], true);
+    if (!event) {
+      throw new Error(`Fake Shopify: no ${topic} webhook was built`);
+    }
+    return event;
+  }
+
+  /** One merchant action: every topic shares one event id (X-Shopify-Event-Id); each delivery has its own webhook id. */
+  private emit(state: ShopState, deliveries: readonly WebhookDelivery[], force = false): WebhookEvent[] {
+    if (deliveries.length === 0 || (!force && !(state.shop.emitWebhooks ?? this.emitWebhooks))) {
+      return [];
+    }
+    const eventId = randomUUID();
+    const triggeredAt = new Date(this.clock.now()).toISOString();
+    const events = deliveries.map((delivery) =>
+      webhookEvent({
+        shop: state.shop.domain,
+        topic: delivery.topic,
+        payload: buildWebhookPayload(this, state, delivery.topic, delivery.resourceId, delivery.extras ?? {}),
+        eventId,
+        webhookId: randomUUID(),
+        triggeredAt,
+        apiVersion: WEBHOOK_API_VERSION,
+      }),
+    );
+    for (const event of events) {
+      this.webhookLog.push(event);
+      if (this.webhookLog.length > this.webhookLogLimit) {
+        this.webhookLog.splice(0, this.webhookLog.length - this.webhookLogLimit);
+      }
+      for (const listener of this.webhookListeners) {
+        try {
+          const result = listener(event);
+          if (result instanceof Promise) {
+            result.catch((error: unknown) => this.internalErrors.push(error));
+          }
+        } catch (error) {
+          this.internalErrors.push(error);
+        }
+      }
+    }
+    return events;
+  }
+
   /** Cancels pending bulk timers; call from test teardown. */
   dispose(): void {
     for (const timer of this.timers) {
@@ -1891,35 +2692,8 @@ export class FakeShopifyStore {
     }
     this.timers.clear();
     this.finishListeners.clear();
+    this.webhookListeners.clear();
   }
-}
-
-// ---------------------------------------------------------------------------
-// Derived order values
-// ---------------------------------------------------------------------------
-
-export function orderSubtotalMinor(order: OrderRecord): number {
-  return order.lineItems.reduce((sum, line) => sum + line.unitPriceMinor * line.quantity, 0) - order.discountMinor;
-}
-
-export function orderTotalMinor(order: OrderRecord): number {
-  return orderSubtotalMinor(order) + order.shippingMinor + order.taxMinor;
-}
-
-export function orderRefundedMinor(order: OrderRecord): number {
-  return order.refunds.reduce((sum, refund) => sum + refund.amountMinor, 0);
-}
-
-export function orderFinancialStatus(order: OrderRecord): OrderFinancialStatus {
-  const refunded = orderRefundedMinor(order);
-  if (refunded > 0) {
-    return refunded >= orderTotalMinor(order) ? 'REFUNDED' : 'PARTIALLY_REFUNDED';
-  }
-  return order.financialStatusOverride ?? 'PAID';
-}
-
-export function orderPresentmentMinor(order: OrderRecord, shopMinor: number): number {
-  return convertMinor(shopMinor, order.currency, order.presentmentCurrency, order.presentmentRate);
 }
 
 export function metafieldOwnerType(owner: MetafieldOwnerRecord): MetafieldOwnerType {
