@@ -71,8 +71,12 @@ async function main() {
   const app = await createServerApp({ production: false, configure });
   const server = app.listen(port, host, async () => {
     const appUrl = `http://${host}:${port}`;
-    await seedDemoStore({ fake, shop: DEMO_SHOP, appUrl });
+    const summary = await seedDemoStore({ fake, shop: DEMO_SHOP, appUrl });
     console.log(`\nRoost demo is running against a simulated store (${DEMO_SHOP}).`);
+    console.log(
+      `The store sent ${summary.deliveries} webhooks: ${summary.products} products, ${summary.customers} customers, ${summary.orders} orders, ${summary.refunds} refund` +
+        (summary.rejected ? ` (${summary.rejected} rejected: see the log above)` : "."),
+    );
     console.log(`Open ${appUrl}/__demo in your browser. Ctrl-C stops it.\n`);
   });
   for (const signal of ["SIGINT", "SIGTERM"] as const) {

@@ -197,6 +197,26 @@ describe("customers and the shop", () => {
     expect(await customer(207119551)).toMatchObject({ firstName: "Robert", deletedAt: expect.any(Date) });
   });
 
+  it("takes order count and total spent from customers/purchasing_summary", async () => {
+    await deliver({ topic: "customers/create", shop, payload: customerPayload({ id: 501 }) });
+    await deliver({ topic: "customers/purchasing_summary", shop, payload: { customerId: "gid://shopify/Customer/501", numberOfOrders: 4, amountSpent: { amount: "312.40", currencyCode: "USD" }, lastOrderId: "gid://shopify/Order/9", occurredAt: "2026-11-20T10:00:00-05:00" } });
+    expect(await customer(501)).toMatchObject({ ordersCount: 4, totalSpent: 31240 });
+  });
+
+  it("merges customers: orders and tags move to the kept one, the other becomes a tombstone", async () => {
+    await deliver({ topic: "customers/create", shop, payload: customerPayload({ id: 601, email: "kept@example.com" }) });
+    await deliver({ topic: "customers/create", shop, payload: customerPayload({ id: 602, email: "dup@example.com" }) });
+    await deliver({ topic: "customer.tags_added", shop, payload: { customerId: "gid://shopify/Customer/602", tags: ["vip"], occurredAt: "2026-11-20T10:00:00-05:00" } });
+    await deliver({ topic: "orders/paid", shop, payload: orderPayload({ id: 6001, customerId: 602, lines: [{ id: 1, price: "10.00", quantity: 1 }] }) });
+
+    const { status } = await deliver({ topic: "customers/merge", shop, payload: { admin_graphql_api_customer_kept_id: "gid://shopify/Customer/601", admin_graphql_api_customer_deleted_id: "gid://shopify/Customer/602", admin_graphql_api_job_id: null, status: "completed", errors: [] } });
+
+    expect(status).toBe("processed");
+    expect(await order(6001)).toMatchObject({ customerGid: "gid://shopify/Customer/601" });
+    expect(await customer(601)).toMatchObject({ tags: JSON.stringify(["vip"]), deletedAt: null });
+    expect((await customer(602)).deletedAt).toBeInstanceOf(Date);
+  });
+
   it("keeps the shop's timezone and currency current from shop/update", async () => {
     await deliver({ topic: "shop/update", shop, payload: { id: 548380009, name: "Roost Outfitters", iana_timezone: "Europe/Berlin", currency: "EUR", myshopify_domain: shop, updated_at: "2026-11-20T10:00:00+01:00" } });
     expect(await db.shop.findUniqueOrThrow({ where: { domain: shop } })).toMatchObject({ name: "Roost Outfitters", timezone: "Europe/Berlin", currency: "EUR" });
@@ -313,7 +333,7 @@ describe("shopify.app.toml", () => {
     const topics = webhookSubscriptions.flatMap((subscription) => [...(subscription.topics ?? []), ...(subscription.compliance_topics ?? [])]);
     expect(topics.sort()).toEqual([
       "app/scopes_update", "app/uninstalled", "bulk_operations/finish", "customer.tags_added", "customer.tags_removed",
-      "customers/create", "customers/data_request", "customers/delete", "customers/redact", "customers/update",
+      "customers/create", "customers/data_request", "customers/delete", "customers/merge", "customers/purchasing_summary", "customers/redact", "customers/update",
       "inventory_levels/update", "orders/cancelled", "orders/create", "orders/edited", "orders/fulfilled", "orders/paid",
       "orders/updated", "products/create", "products/delete", "products/update", "refunds/create", "shop/redact", "shop/update",
     ]);

@@ -2,7 +2,7 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserAvailable, browserContextOptions, launchBrowser, type RunningDemo, startDemo } from "../support/browser";
 
-describe.skipIf(!browserAvailable)("the embedded admin in Chromium (npm run demo)", () => {
+describe.skipIf(!browserAvailable)("the embedded admin in Chromium (npm run demo)", { timeout: 90_000 }, () => {
   let demo: RunningDemo;
   let browser: Browser;
   let page: Page;
@@ -26,7 +26,9 @@ describe.skipIf(!browserAvailable)("the embedded admin in Chromium (npm run demo
     await demo?.stop();
   });
 
-  it("opens the Dashboard with its title, navigation, shop name and inbox counts", async () => {
+  it("opens the Dashboard with its title, navigation, shop name and sync health figures", async () => {
+    const sent = Number(/The store sent (\d+) webhooks/.exec(demo.output())?.[1]);
+    expect(sent).toBeGreaterThan(10);
     await page.goto(`${demo.url}/__demo`);
 
     await expect.poll(() => page.locator("h1").first().textContent(), { timeout: 60_000 }).toBe("Dashboard");
@@ -34,13 +36,24 @@ describe.skipIf(!browserAvailable)("the embedded admin in Chromium (npm run demo
     await expect.poll(() => page.locator("ui-nav-menu a").allTextContents(), { timeout: 30_000 }).toEqual(["Dashboard", "Members", "Cohorts", "Settings"]);
     await expect.poll(() => page.getByRole("heading", { name: "Roost Demo Store" }).count(), { timeout: 30_000 }).toBe(1);
     expect(await page.getByText("roost-demo.myshopify.com · USD · America/New_York").count()).toBe(1);
-    // The demo store's install-time scopes_update went through the inbox.
+
+    // The simulated store's webhooks went through the inbox into the mirror.
+    const figure = (id: string) => page.getByTestId(id).textContent();
     await expect.poll(async () => {
       await page.reload();
-      return page.getByTestId("inbox-processed").textContent();
-    }, { timeout: 20_000 }).toBe("1");
-    expect(await page.getByRole("rowheader", { name: "app/scopes_update" }).count()).toBe(1);
-    expect(await page.getByText("processed", { exact: true }).count()).toBe(1);
+      return figure("inbox-processed");
+    }, { timeout: 30_000 }).toBe(String(sent));
+    expect({
+      products: await figure("products"),
+      variants: await figure("variants"),
+      customers: await figure("customers"),
+      orders: await figure("orders"),
+      refunds: await figure("refunds"),
+      pending: await figure("inbox-pending"),
+      failed: await figure("inbox-failed"),
+      dead: await figure("inbox-dead"),
+    }).toEqual({ products: "3", variants: "5", customers: "3", orders: "3", refunds: "1", pending: "0", failed: "0", dead: "0" });
+    expect(await page.getByText("Healthy", { exact: true }).count()).toBe(1);
   });
 
   it("navigates to Members inside the app, and survives a full reload there", async () => {

@@ -177,6 +177,48 @@ export async function changeCustomerTags(
   return existing ? "updated" : "created";
 }
 
+/** customers/purchasing_summary (API 2025-01+): order count and total spent, off the customer payload. */
+export async function updatePurchasingSummary(
+  db: Database,
+  shop: MirrorShop,
+  summary: { gid: string; ordersCount: number; totalSpent: number },
+): Promise<UpsertOutcome> {
+  const where = { shopId_gid: { shopId: shop.id, gid: summary.gid } };
+  const existing = await db.customer.findUnique({ where });
+  if (existing?.deletedAt) return "stale";
+  const data = { ordersCount: summary.ordersCount, totalSpent: summary.totalSpent };
+  await db.customer.upsert({ where, create: { shopId: shop.id, gid: summary.gid, shopifyUpdatedAt: new Date(0), ...data }, update: data });
+  return existing ? "updated" : "created";
+}
+
+/**
+ * customers/merge: the deleted customer's orders now belong to the kept one, its tags join the
+ * kept customer's, and it becomes a tombstone.
+ */
+export async function mergeCustomers(db: Database, shop: MirrorShop, keptGid: string, deletedGid: string, at: Date): Promise<void> {
+  await db.$transaction(async (tx) => {
+    const [kept, deleted] = await Promise.all([
+      tx.customer.findUnique({ where: { shopId_gid: { shopId: shop.id, gid: keptGid } } }),
+      tx.customer.findUnique({ where: { shopId_gid: { shopId: shop.id, gid: deletedGid } } }),
+    ]);
+    const tags: string[] = kept ? JSON.parse(kept.tags) : [];
+    for (const tag of deleted ? (JSON.parse(deleted.tags) as string[]) : []) {
+      if (!tags.some((current) => current.toLowerCase() === tag.toLowerCase())) tags.push(tag);
+    }
+    await tx.customer.upsert({
+      where: { shopId_gid: { shopId: shop.id, gid: keptGid } },
+      create: { shopId: shop.id, gid: keptGid, tags: JSON.stringify(tags), shopifyUpdatedAt: new Date(0) },
+      update: { tags: JSON.stringify(tags) },
+    });
+    await tx.order.updateMany({ where: { shopId: shop.id, customerGid: deletedGid }, data: { customerGid: keptGid } });
+    await tx.customer.upsert({
+      where: { shopId_gid: { shopId: shop.id, gid: deletedGid } },
+      create: { shopId: shop.id, gid: deletedGid, shopifyUpdatedAt: at, deletedAt: at },
+      update: { deletedAt: at },
+    });
+  });
+}
+
 // ------------------------------------------------------------------- orders and refunds
 
 export interface OrderUpsertResult {

@@ -261,3 +261,25 @@ export const restShop = z.object({
   currency: z.string().nullish(),
   updated_at: timestamp.nullish(),
 });
+
+/** customers/purchasing_summary. */
+export const restPurchasingSummary = z.object({
+  customerId: graphqlId,
+  numberOfOrders: z.number().int().nonnegative(),
+  amountSpent: z.object({ amount: decimal, currencyCode: z.string() }),
+});
+
+export function purchasingSummaryFromRest(payload: z.infer<typeof restPurchasingSummary>) {
+  return {
+    gid: payload.customerId,
+    ordersCount: payload.numberOfOrders,
+    totalSpent: toMinorUnits(String(payload.amountSpent.amount), currencyExponent(payload.amountSpent.currencyCode)),
+  };
+}
+
+/** customers/merge. */
+export const restCustomerMerge = z.object({
+  admin_graphql_api_customer_kept_id: graphqlId,
+  admin_graphql_api_customer_deleted_id: graphqlId,
+  status: z.string(),
+});

@@ -7,10 +7,12 @@ import {
   changeCustomerTags,
   deleteCustomer,
   deleteProduct,
+  mergeCustomers,
   type MirrorShop,
   recordRefund,
   upsertCustomer,
   upsertOrder,
+  updatePurchasingSummary,
   upsertProduct,
 } from "../mirror/mirror.server";
 import {
@@ -19,13 +21,16 @@ import {
   inventoryLevelFromRest,
   orderFromRest,
   productFromRest,
+  purchasingSummaryFromRest,
   refundFromRest,
   restCustomer,
+  restCustomerMerge,
   restCustomerTags,
   restDeletion,
   restInventoryLevel,
   restOrder,
   restProduct,
+  restPurchasingSummary,
   restRefund,
   restShop,
 } from "../mirror/rest";
@@ -171,6 +176,18 @@ export const topicHandlers: Record<string, TopicHandler> = {
   },
   "customer.tags_added": customerTags("add"),
   "customer.tags_removed": customerTags("remove"),
+  "customers/purchasing_summary": async (context) => {
+    const summary = convert(context, () => purchasingSummaryFromRest(parsePayload(restPurchasingSummary, context)));
+    await updatePurchasingSummary(context.db, await mirrorShop(context), summary);
+  },
+  "customers/merge": async (context) => {
+    const payload = parsePayload(restCustomerMerge, context);
+    // A failed merge changed nothing in Shopify.
+    if (payload.status !== "completed") return;
+    const kept = payload.admin_graphql_api_customer_kept_id;
+    const deleted = payload.admin_graphql_api_customer_deleted_id;
+    await mergeCustomers(context.db, await mirrorShop(context), kept, deleted, context.triggeredAt);
+  },
 
   // Mandatory compliance topics.
   "customers/data_request": async (context) => {
