@@ -339,3 +339,30 @@ describe("shopify.app.toml", () => {
     ]);
   });
 });
+
+describe("data requests for the merchant", () => {
+  it("lists exports on the Settings page and serves each as a download, to its own shop only", async () => {
+    const { loader: settingsLoader } = await import("../app/routes/app.settings");
+    const { loader: download } = await import("../app/routes/app.privacy.$id");
+    const { adminRequest } = await import("./support/shopify");
+    await deliver({ topic: "orders/paid", shop, payload: orderPayload(TAXES_EXCLUDED) });
+    await deliver({
+      topic: "customers/data_request",
+      shop,
+      payload: { shop_id: 1, shop_domain: shop, orders_requested: [], customer: { id: 115310627, email: "ana.lima@example.com" }, data_request: { id: 77 } },
+    });
+
+    const settings = await settingsLoader({ request: await adminRequest("/app/settings", shop), params: {}, context: {} });
+    expect(settings.dataRequests).toEqual([expect.objectContaining({ requestId: "77", email: "ana.lima@example.com", orders: 1, customers: 1 })]);
+
+    const id = settings.dataRequests[0].id;
+    const response = await download({ request: await adminRequest(`/app/privacy/${id}`, shop), params: { id }, context: {} });
+    expect(response.headers.get("Content-Disposition")).toBe('attachment; filename="roost-data-request-77.json"');
+    expect(JSON.parse(await response.text()).orders).toHaveLength(1);
+
+    const other = uniqueShop();
+    await installTestShop(other);
+    const refused = await download({ request: await adminRequest(`/app/privacy/${id}`, other), params: { id }, context: {} }).catch((thrown: Response) => thrown);
+    expect(refused.status).toBe(404);
+  });
+});

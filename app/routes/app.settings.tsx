@@ -1,9 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { Banner, BlockStack, Button, Card, FormLayout, Layout, Page, Text, TextField } from "@shopify/polaris";
+import { Banner, BlockStack, Button, Card, DataTable, FormLayout, Layout, Page, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
 import { z } from "zod";
 import db from "../db.server";
+import { listDataRequests } from "../services/privacy/privacy.server";
 import { parseShopSettings } from "../services/shops/settings";
 import { findShop, updateShopSettings } from "../services/shops/shops.server";
 import { authenticate } from "../shopify.server";
@@ -18,6 +19,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     currency: shop?.currency ?? "USD",
     scopes: session.scope?.split(",") ?? [],
     settings: parseShopSettings(shop?.settings ?? "{}"),
+    dataRequests: shop ? await listDataRequests(db, shop.id) : [],
   };
 };
 
@@ -37,7 +39,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 };
 
 export default function Settings() {
-  const { domain, orgId, timezone, currency, scopes, settings } = useLoaderData<typeof loader>();
+  const { domain, orgId, timezone, currency, scopes, settings, dataRequests } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const saving = useNavigation().state === "submitting";
   const [threshold, setThreshold] = useState(String(settings.lowStockThreshold));
@@ -89,6 +91,31 @@ export default function Settings() {
             <Text as="p">Organisation id: {orgId ?? "assigned when the store finishes installing"}</Text>
           </Card>
         </Layout.AnnotatedSection>
+        <Layout.AnnotatedSection
+          title="Customer data requests"
+          description="When a customer asks for their data, Shopify tells Roost and Roost prepares everything it holds on them here, for you to send."
+        >
+          <Card>
+            {dataRequests.length === 0 ? (
+              <Text as="p" tone="subdued">
+                No customer has asked for their data.
+              </Text>
+            ) : (
+              <DataTable
+                columnContentTypes={["text", "text", "numeric", "text"]}
+                headings={["Received", "Customer", "Orders", "Export"]}
+                rows={dataRequests.map((request) => [
+                  new Date(request.createdAt).toLocaleString(),
+                  request.email ?? request.customerGid ?? "unknown",
+                  request.orders,
+                  <Button key={request.id} variant="plain" onClick={() => downloadExport(request.id)}>
+                    Download JSON
+                  </Button>,
+                ])}
+              />
+            )}
+          </Card>
+        </Layout.AnnotatedSection>
         <Layout.AnnotatedSection title="Access" description="What this store has granted Roost.">
           <Card>
             <Text as="p">{scopes.length > 0 ? scopes.join(", ") : "No access granted"}</Text>
@@ -97,4 +124,15 @@ export default function Settings() {
       </Layout>
     </Page>
   );
+}
+
+// Fetched rather than linked: inside the admin, App Bridge adds the session token to fetches.
+async function downloadExport(id: string) {
+  const response = await fetch(`/app/privacy/${id}`);
+  if (!response.ok) return;
+  const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? "data-request.json";
+  const url = URL.createObjectURL(await response.blob());
+  const link = Object.assign(document.createElement("a"), { href: url, download: name });
+  link.click();
+  URL.revokeObjectURL(url);
 }

@@ -71,8 +71,25 @@ export async function exportCustomerData(
   return { id: row.id, export: document };
 }
 
-export function listDataRequests(db: Database, shopId: string, limit = 50) {
-  return db.dataRequest.findMany({ where: { shopId }, orderBy: { createdAt: "desc" }, take: limit });
+/** The merchant's list of exports: who, when, how much (the documents themselves are downloaded). */
+export async function listDataRequests(db: Database, shopId: string, limit = 50) {
+  const rows = await db.dataRequest.findMany({ where: { shopId }, orderBy: { createdAt: "desc" }, take: limit });
+  return rows.map((row) => {
+    const document = JSON.parse(row.export) as { orders?: unknown[]; customers?: unknown[] };
+    return {
+      id: row.id,
+      requestId: row.requestId,
+      customerGid: row.customerGid,
+      email: row.email,
+      createdAt: row.createdAt.toISOString(),
+      customers: document.customers?.length ?? 0,
+      orders: document.orders?.length ?? 0,
+    };
+  });
+}
+
+export function findDataRequest(db: Database, shopId: string, id: string) {
+  return db.dataRequest.findFirst({ where: { shopId, id } });
 }
 
 /**
