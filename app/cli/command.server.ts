@@ -19,12 +19,12 @@ export interface CommandContext {
   db: Database;
   clock: Clock;
   args: string[];
-  flags: { shop?: string; json: boolean; status?: string; limit?: string; wait?: boolean; since?: string };
+  flags: { shop?: string; json: boolean; status?: string; limit?: string; wait?: boolean; since?: string; email?: string };
   io: CliIO;
 }
 
 /** A command resolves with its JSON document and its human-readable text. */
-export type Command = (context: CommandContext) => Promise<{ json: unknown; text: string }>;
+export type Command = (context: CommandContext) => Promise<{ json: unknown; text: string; exitCode?: number }>;
 
 /** `--shop`, or the only shop there is. */
 export async function resolveShop(db: Database, shop: string | undefined): Promise<string> {

@@ -8,6 +8,8 @@ import {
   replayDelivery,
 } from "../services/inbox/inbox.server";
 import { syncHealth } from "../services/health/sync-health.server";
+import { normaliseEmail } from "../services/mirror/records";
+import { memberSummary, verifyLedger } from "../services/ledger/verify.server";
 import { listShops } from "../services/shops/shops.server";
 import { CliError, type CliIO, type Command, resolveShop, table } from "./command.server";
 
@@ -19,6 +21,9 @@ commands:
              [--limit N]
   inbox:replay <webhook id>    queue a delivery again with a fresh set of attempts
   sync:status                  sync health: status, counts, deliveries, backfill, reconciliation
+  members:show --email E       a member: balance, tier, held, capped, ledger entries, timeline
+  ledger:verify                balances equal their entries, no over-claw-back, caps respected
+                               (all shops unless --shop; exits 1 on any violation)
 
 --shop may be left out when exactly one shop exists. --json prints one JSON document.`;
 
@@ -118,7 +123,45 @@ const healthCommands: Record<string, Command> = {
   },
 };
 
-const commands: Record<string, Command> = { ...inboxCommands, ...healthCommands };
+const ledgerCommands: Record<string, Command> = {
+  "members:show": async ({ db, flags }) => {
+    const domain = await resolveShop(db, flags.shop);
+    const email = normaliseEmail(flags.email);
+    if (!email) throw new CliError("members:show needs --email <address>");
+    const shop = await db.shop.findUniqueOrThrow({ where: { domain } });
+    const member = await db.member.findFirst({ where: { shopId: shop.id, email } });
+    const summary = member ? await memberSummary(db, shop.id, member.id) : null;
+    if (!summary) throw new CliError(`No member with email ${email} in ${domain}`);
+    const text = [
+      `${summary.email} (${summary.customerGid ?? summary.externalId ?? "no customer id"})`,
+      `balance ${summary.balance} · tier ${summary.tier} · held ${summary.held} · capped ${summary.capped}`,
+      "",
+      table(
+        ["KIND", "POINTS", "BALANCE", "KEY", "TERMS", "REASON"],
+        summary.entries.map((entry) => [
+          entry.kind,
+          String(entry.points),
+          String(entry.balanceAfter),
+          entry.key,
+          entry.eligibleAmount !== null ? `${entry.eligibleAmount} × ${entry.rate} × ${entry.multiplier} (${entry.tier})` : "",
+          entry.reason ?? "",
+        ]),
+      ),
+    ].join("\n");
+    return { json: { shop: domain, member: summary }, text };
+  },
+  "ledger:verify": async ({ db, flags }) => {
+    const shopId = flags.shop ? (await db.shop.findUnique({ where: { domain: await resolveShop(db, flags.shop) } }))?.id : undefined;
+    const result = await verifyLedger(db, shopId);
+    const ok = result.violations.length === 0;
+    const text = ok
+      ? `ledger ok: ${result.members} members, ${result.entries} entries`
+      : [`${result.violations.length} violation(s):`, ...result.violations.map((violation) => `  ${violation.rule}: member ${violation.memberId}: ${violation.detail}`)].join("\n");
+    return { json: { ok, ...result }, text, exitCode: ok ? 0 : 1 };
+  },
+};
+
+const commands: Record<string, Command> = { ...inboxCommands, ...healthCommands, ...ledgerCommands };
 
 /** Runs one command; resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
@@ -133,6 +176,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         status: { type: "string" },
         limit: { type: "string" },
         since: { type: "string" },
+        email: { type: "string" },
         wait: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
@@ -155,7 +199,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
   try {
     const result = await command({ db, clock: io.clock ?? systemClock, args, flags: parsed.values, io });
     io.stdout.write(parsed.values.json ? `${JSON.stringify(result.json, null, 2)}\n` : `${result.text}\n`);
-    return 0;
+    return result.exitCode ?? 0;
   } catch (error) {
     if (error instanceof CliError) {
       io.stderr.write(`error: ${error.message}\n`);

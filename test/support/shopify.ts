@@ -42,11 +42,13 @@ export async function installTestShop(
     import("../../app/services/shops/shops.server"),
   ]);
   const name = options.name ?? "Roost Test Store";
+  const timezone = options.timezone ?? "America/New_York";
+  const currency = options.currency ?? "USD";
   fakeShopify.store.registerShop(shop, {
     accessToken: OFFLINE_TOKEN(shop),
     name,
-    timezone: options.timezone ?? "America/New_York",
-    currency: options.currency ?? "USD",
+    timezone,
+    currency,
   });
   const session = new Session({
     id: `offline_${shop}`,
@@ -57,7 +59,7 @@ export async function installTestShop(
     accessToken: OFFLINE_TOKEN(shop),
   });
   await sessionStorage.storeSession(session);
-  await markShopInstalled(db, { domain: shop, scopes: session.scope ?? null, name, timezone: options.timezone, currency: options.currency });
+  await markShopInstalled(db, { domain: shop, scopes: session.scope ?? null, name, timezone, currency });
   return session;
 }
 

@@ -1,4 +1,49 @@
 import { z } from "zod";
+import { isDecimal } from "../ledger/points";
+
+const decimal = z.string().trim().refine(isDecimal, { message: "Enter a decimal number such as 1 or 1.25" });
+
+export const CHANNELS = ["online_store", "pos", "draft", "b2b", "other"] as const;
+export type Channel = (typeof CHANNELS)[number];
+
+export const tierSchema = z.object({
+  name: z.string().trim().min(1).max(40),
+  /** Points earned (net of claw-backs) over the trailing 365 days to reach the tier. */
+  threshold: z.number().int().min(0),
+  multiplier: decimal,
+});
+export type Tier = z.infer<typeof tierSchema>;
+
+export const DEFAULT_TIERS: Tier[] = [
+  { name: "Bronze", threshold: 0, multiplier: "1" },
+  { name: "Silver", threshold: 500, multiplier: "1.25" },
+  { name: "Gold", threshold: 2000, multiplier: "1.5" },
+];
+
+export const programSchema = z.object({
+  enabled: z.boolean().default(true),
+  /** YYYY-MM-DD in the shop's timezone; orders processed before it earn nothing (null: install day). */
+  startDate: z.string().regex(/^\d{4}-\d{2}-\d{2}$/).nullable().default(null),
+  /** Points per unit of shop currency. */
+  earnRate: decimal.default("1"),
+  channels: z.array(z.enum(CHANNELS)).default(["online_store", "pos"]),
+  tiers: z
+    .array(tierSchema)
+    .min(1)
+    .refine((tiers) => tiers[0]?.threshold === 0, { message: "The first tier starts at 0 points" })
+    .refine((tiers) => tiers.every((tier, index) => index === 0 || tier.threshold > tiers[index - 1].threshold), {
+      message: "Tier thresholds must increase",
+    })
+    .default(DEFAULT_TIERS),
+  /** Points per member per shop-local day; 0 = no cap. */
+  dailyCap: z.number().int().min(0).default(0),
+  enrolment: z
+    .discriminatedUnion("mode", [z.object({ mode: z.literal("email") }), z.object({ mode: z.literal("tag"), tag: z.string().trim().min(1) })])
+    .default({ mode: "email" }),
+  /** Whether orders imported by a backfill earn points. */
+  retroactive: z.boolean().default(false),
+});
+export type Program = z.infer<typeof programSchema>;
 
 /** A shop's settings, stored as JSON on the Shop row and always read through this schema. */
 export const shopSettingsSchema = z.object({
@@ -6,6 +51,7 @@ export const shopSettingsSchema = z.object({
   lowStockThreshold: z.number().int().min(0).max(1_000_000).default(5),
   /** Whether shipping counts toward an order's eligible amount. */
   countShipping: z.boolean().default(false),
+  program: programSchema.default(programSchema.parse({})),
 });
 
 export type ShopSettings = z.infer<typeof shopSettingsSchema>;
@@ -19,4 +65,22 @@ export function parseShopSettings(json: string): ShopSettings {
   }
   const parsed = shopSettingsSchema.safeParse(value);
   return parsed.success ? parsed.data : shopSettingsSchema.parse({});
+}
+
+/** Which earning channel an order came through, from its source. */
+export function orderChannel(sourceName: string | null): Channel {
+  switch (sourceName) {
+    case "web":
+    case "online_store":
+      return "online_store";
+    case "pos":
+      return "pos";
+    case "shopify_draft_order":
+    case "draft":
+      return "draft";
+    case "b2b":
+      return "b2b";
+    default:
+      return "other";
+  }
 }

@@ -8,7 +8,6 @@ import {
   deleteCustomer,
   deleteProduct,
   mergeCustomers,
-  type MirrorShop,
   recordRefund,
   upsertCustomer,
   upsertOrder,
@@ -34,6 +33,9 @@ import {
   restRefund,
   restShop,
 } from "../mirror/rest";
+import type { LedgerDeps } from "../ledger/ledger.server";
+import { currentCapStore } from "../ledger/runtime.server";
+import { enrolFromMirror, settleShopifyOrder } from "../ledger/settle.server";
 import { exportCustomerData, redactCustomer, redactShop } from "../privacy/privacy.server";
 import { ensureShop, markShopUninstalled, updateShopDetails, updateShopScopes } from "../shops/shops.server";
 import { UnprocessableDeliveryError } from "./errors";
@@ -74,12 +76,21 @@ function convert<T>(context: TopicContext, build: () => T): T {
   }
 }
 
-const mirrorShop = (context: TopicContext): Promise<MirrorShop> => ensureShop(context.db, context.shopDomain);
+const mirrorShop = (context: TopicContext) => ensureShop(context.db, context.shopDomain);
+
+const ledgerDeps = (context: TopicContext): LedgerDeps => ({
+  db: context.db,
+  clock: context.clock,
+  logger: context.logger,
+  capStore: currentCapStore(),
+});
 
 const order: TopicHandler = async (context) => {
   const record = convert(context, () => orderFromRest(parsePayload(restOrder, context)));
-  const result = await upsertOrder(context.db, await mirrorShop(context), record);
-  context.logger.debug({ order: record.gid, ...result }, "order mirrored");
+  const shop = await mirrorShop(context);
+  const result = await upsertOrder(context.db, shop, record);
+  const award = await settleShopifyOrder(ledgerDeps(context), shop, record.gid);
+  context.logger.debug({ order: record.gid, mirror: result.outcome, award }, "order mirrored");
 };
 
 const product: TopicHandler = async (context) => {
@@ -92,11 +103,15 @@ const customer: TopicHandler = async (context) => {
   const shop = await mirrorShop(context);
   const record = convert(context, () => customerFromRest(parsePayload(restCustomer, context), shop.currency));
   await upsertCustomer(context.db, shop, record);
+  await enrolFromMirror(context.db, shop, record.gid);
 };
 
 const customerTags = (direction: "add" | "remove"): TopicHandler => async (context) => {
   const change = customerTagsFromRest(parsePayload(restCustomerTags, context));
-  await changeCustomerTags(context.db, await mirrorShop(context), { gid: change.gid, [direction]: change.tags });
+  const shop = await mirrorShop(context);
+  await changeCustomerTags(context.db, shop, { gid: change.gid, [direction]: change.tags });
+  // With tag-based enrolment, gaining the tag makes the customer a member.
+  await enrolFromMirror(context.db, shop, change.gid);
 };
 
 const scopesUpdatePayload = z.object({ current: z.array(z.string()) });
@@ -153,8 +168,10 @@ export const topicHandlers: Record<string, TopicHandler> = {
   },
   "refunds/create": async (context) => {
     const record = convert(context, () => refundFromRest(parsePayload(restRefund, context)));
-    const result = await recordRefund(context.db, await mirrorShop(context), record);
+    const shop = await mirrorShop(context);
+    const result = await recordRefund(context.db, shop, record);
     if (!result.applied) context.logger.info({ refund: record.gid, order: record.orderGid }, "refund parked until its order arrives");
+    else await settleShopifyOrder(ledgerDeps(context), shop, record.orderGid);
   },
 
   "products/create": product,

@@ -1,0 +1,53 @@
+import type { Database } from "../../db.server";
+
+/** The cap store could not answer: the award is held, never granted blindly (fails closed). */
+export class CapStoreUnavailableError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = "CapStoreUnavailableError";
+  }
+}
+
+export interface CapReservation {
+  shopId: string;
+  memberId: string;
+  /** Shop-local day, YYYY-MM-DD. */
+  day: string;
+  /** The award's idempotency key: reserving again under it returns the same answer. */
+  key: string;
+  requested: number;
+  cap: number;
+}
+
+/**
+ * Where the daily cap is counted. The ledger in the database is the source of truth; Redis
+ * (REDIS_URL) holds the day's counters for fast atomic checks across processes.
+ */
+export interface CapStore {
+  /** Reserves up to `requested` of the member's remaining cap for the day; resolves with the points granted. */
+  reserve(reservation: CapReservation, db: Database): Promise<number>;
+}
+
+/**
+ * The cap counted from the ledger itself, inside the award's transaction (the member's row
+ * is locked first, so concurrent awards for one member queue behind each other).
+ */
+export const databaseCapStore: CapStore = {
+  async reserve(reservation, db) {
+    const granted = await db.ledgerEntry.aggregate({
+      where: { shopId: reservation.shopId, memberId: reservation.memberId, capDay: reservation.day, kind: { in: ["earn", "released"] } },
+      _sum: { points: true },
+    });
+    const remaining = Math.max(0, reservation.cap - (granted._sum.points ?? 0));
+    return Math.min(reservation.requested, remaining);
+  },
+};
+
+/** The shop-local calendar day of an instant, YYYY-MM-DD. */
+export function shopDay(at: Date, timezone: string): string {
+  try {
+    return new Intl.DateTimeFormat("en-CA", { timeZone: timezone, year: "numeric", month: "2-digit", day: "2-digit" }).format(at);
+  } catch {
+    return at.toISOString().slice(0, 10);
+  }
+}

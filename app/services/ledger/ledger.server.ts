@@ -1,0 +1,536 @@
+import type { Database } from "../../db.server";
+import type { Clock } from "../../lib/clock";
+import type { Logger } from "../../lib/logger.server";
+import { currencyExponent } from "../../lib/money";
+import { normaliseEmail } from "../mirror/records";
+import { type Channel, parseShopSettings, type Program, type Tier } from "../shops/settings";
+import { type CapStore, CapStoreUnavailableError, databaseCapStore, shopDay } from "./cap.server";
+import { clawbackFor, pointsFor } from "./points";
+
+export interface LedgerShop {
+  id: string;
+  currency: string;
+  timezone: string;
+  settings: string;
+  installedAt: Date;
+}
+
+export interface LedgerDeps {
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  /** Redis when REDIS_URL is set; the database otherwise. */
+  capStore?: CapStore;
+}
+
+type Tx = Parameters<Parameters<Database["$transaction"]>[0]>[0];
+export type Member = Awaited<ReturnType<Database["member"]["findUniqueOrThrow"]>>;
+export type LedgerEntry = Awaited<ReturnType<Database["ledgerEntry"]["findUniqueOrThrow"]>>;
+
+const PAID_STATES = new Set(["paid", "partially_refunded", "refunded"]);
+
+// ------------------------------------------------------------------- members
+
+export interface CustomerIdentity {
+  gid: string;
+  email: string | null;
+  firstName?: string | null;
+  lastName?: string | null;
+  tags?: string[] | null;
+}
+
+/** Whether the shop's enrolment rule admits this customer. */
+export function isEnrollable(program: Program, customer: CustomerIdentity): boolean {
+  if (program.enrolment.mode === "email") return !!normaliseEmail(customer.email);
+  const wanted = program.enrolment.tag.toLowerCase();
+  return (customer.tags ?? []).some((tag) => tag.toLowerCase() === wanted);
+}
+
+/**
+ * A member for a Shopify customer Roost has seen, when the enrolment rule admits them. An
+ * existing member keeps its record; its contact details follow the customer.
+ */
+export async function enrolCustomer(db: Database, shop: LedgerShop, customer: CustomerIdentity): Promise<Member | null> {
+  const existing = await db.member.findUnique({ where: { shopId_customerGid: { shopId: shop.id, customerGid: customer.gid } } });
+  const email = normaliseEmail(customer.email);
+  if (existing) {
+    if (existing.redactedAt) return existing;
+    return db.member.update({
+      where: { id: existing.id },
+      data: {
+        ...(email ? { email } : {}),
+        ...(customer.firstName ? { firstName: customer.firstName } : {}),
+        ...(customer.lastName ? { lastName: customer.lastName } : {}),
+      },
+    });
+  }
+  const { program } = parseShopSettings(shop.settings);
+  if (!isEnrollable(program, customer)) return null;
+  // A member created through another channel with the same email becomes this customer's.
+  const byEmail = email ? await db.member.findFirst({ where: { shopId: shop.id, email, customerGid: null } }) : null;
+  if (byEmail) return db.member.update({ where: { id: byEmail.id }, data: { customerGid: customer.gid } });
+  try {
+    return await db.member.create({
+      data: {
+        shopId: shop.id,
+        customerGid: customer.gid,
+        email,
+        firstName: customer.firstName ?? null,
+        lastName: customer.lastName ?? null,
+        tier: program.tiers[0].name,
+      },
+    });
+  } catch {
+    // Created concurrently by another delivery for the same customer.
+    return db.member.findUnique({ where: { shopId_customerGid: { shopId: shop.id, customerGid: customer.gid } } });
+  }
+}
+
+export interface Buyer {
+  customerGid?: string | null;
+  externalId?: string | null;
+  email?: string | null;
+}
+
+/** DESIGN, "Members": by customer GID, then external id, then normalised email. Never guessed. */
+export async function matchMember(db: Database, shopId: string, buyer: Buyer): Promise<Member | null> {
+  if (buyer.customerGid) {
+    const member = await db.member.findUnique({ where: { shopId_customerGid: { shopId, customerGid: buyer.customerGid } } });
+    if (member) return member;
+  }
+  if (buyer.externalId) {
+    const member = await db.member.findUnique({ where: { shopId_externalId: { shopId, externalId: buyer.externalId } } });
+    if (member) return member;
+  }
+  const email = normaliseEmail(buyer.email);
+  if (email) {
+    const matches = await db.member.findMany({ where: { shopId, email }, take: 2 });
+    // Two members sharing an email is ambiguous: no guess.
+    if (matches.length === 1) return matches[0];
+  }
+  return null;
+}
+
+// ------------------------------------------------------------------- tiers
+
+export function tierByName(tiers: Tier[], name: string): Tier {
+  return tiers.find((tier) => tier.name === name) ?? tiers[0];
+}
+
+export function tierForPoints(tiers: Tier[], points: number): Tier {
+  let reached = tiers[0];
+  for (const tier of tiers) if (points >= tier.threshold) reached = tier;
+  return reached;
+}
+
+/** Points earned net of claw-backs over the trailing 365 days (adjustments excluded). */
+export async function trailingEarned(db: Database | Tx, shopId: string, memberId: string, now: Date): Promise<number> {
+  const since = new Date(now.getTime() - 365 * 24 * 3600_000);
+  const sum = await db.ledgerEntry.aggregate({
+    where: { shopId, memberId, kind: { in: ["earn", "released", "clawback"] }, occurredAt: { gte: since } },
+    _sum: { points: true },
+  });
+  return sum._sum.points ?? 0;
+}
+
+// ------------------------------------------------------------------- earning
+
+export interface AwardInput {
+  /** shopify-order:<gid> or external-order:<channel>:<id>. */
+  key: string;
+  orderGid?: string | null;
+  eligibleAmount: number;
+  currency: string;
+  processedAt: Date;
+  channel: Channel;
+  test: boolean;
+  financialStatus: string | null;
+  backfilled: boolean;
+  buyer: Buyer;
+}
+
+export type AwardResult =
+  | { status: "awarded"; memberId: string; points: number; capped: number }
+  | { status: "held"; memberId: string; points: number }
+  | { status: "duplicate"; memberId: string }
+  | { status: "unmatched" }
+  | { status: "ineligible"; reason: string };
+
+/** Why an order does not earn, or null when it does. */
+export function ineligibility(program: Program, shop: LedgerShop, input: AwardInput): string | null {
+  if (!program.enabled) return "the program is off";
+  if (input.test) return "test order";
+  if (!PAID_STATES.has(input.financialStatus ?? "")) return `not paid (${input.financialStatus ?? "unknown"})`;
+  if (!program.channels.includes(input.channel)) return `the ${input.channel} channel does not earn`;
+  if (input.currency !== shop.currency) return `order currency ${input.currency} is not the shop currency ${shop.currency}`;
+  if (input.backfilled && !program.retroactive) return "imported by a backfill (retroactive awards are off)";
+  const start = program.startDate ?? shopDay(shop.installedAt, shop.timezone);
+  if (shopDay(input.processedAt, shop.timezone) < start && !(input.backfilled && program.retroactive)) {
+    return `processed before the program started (${start})`;
+  }
+  return null;
+}
+
+/**
+ * A paid order becomes points on its member, exactly once (DESIGN, "Earning", "Daily cap").
+ * The multiplier is the member's tier before this order; the entry keeps the terms.
+ */
+export async function awardOrder(deps: LedgerDeps, shop: LedgerShop, input: AwardInput): Promise<AwardResult> {
+  const { db, clock } = deps;
+  const { program } = parseShopSettings(shop.settings);
+  const reason = ineligibility(program, shop, input);
+  if (reason) return { status: "ineligible", reason };
+
+  const member = await matchMember(db, shop.id, input.buyer);
+  if (!member) {
+    await db.unmatchedOrder.upsert({
+      where: { shopId_orderKey: { shopId: shop.id, orderKey: input.key } },
+      create: { shopId: shop.id, orderKey: input.key, email: normaliseEmail(input.buyer.email), occurredAt: input.processedAt },
+      update: {},
+    });
+    return { status: "unmatched" };
+  }
+  const existing = await db.ledgerEntry.findFirst({
+    where: { shopId: shop.id, idempotencyKey: { in: [input.key, `${input.key}:held`] } },
+  });
+  if (existing) return { status: "duplicate", memberId: member.id };
+
+  const tier = tierByName(program.tiers, member.tier);
+  const exponent = currencyExponent(shop.currency);
+  const points = pointsFor(input.eligibleAmount, exponent, program.earnRate, tier.multiplier);
+  const day = shopDay(input.processedAt, shop.timezone);
+  const terms = {
+    orderGid: input.orderGid ?? null,
+    eligibleAmount: input.eligibleAmount,
+    rate: program.earnRate,
+    tier: tier.name,
+    multiplier: tier.multiplier,
+    capDay: day,
+    occurredAt: input.processedAt,
+    awardKey: input.key,
+  };
+
+  // Redis answers outside the transaction; the database store answers inside it.
+  let externallyGranted: number | null = null;
+  if (program.dailyCap > 0 && deps.capStore && deps.capStore !== databaseCapStore) {
+    try {
+      externallyGranted = await deps.capStore.reserve(
+        { shopId: shop.id, memberId: member.id, day, key: input.key, requested: points, cap: program.dailyCap },
+        db,
+      );
+    } catch (error) {
+      if (!(error instanceof CapStoreUnavailableError)) throw error;
+      deps.logger.warn({ err: error, order: input.key }, "cap store unavailable: award held");
+      return holdAward(deps, shop, member, input, points, terms);
+    }
+  }
+
+  return db.$transaction(async (tx): Promise<AwardResult> => {
+    const locked = await lockMember(tx, member.id);
+    let granted = points;
+    if (program.dailyCap > 0) {
+      granted = externallyGranted ?? (await databaseCapStore.reserve({ shopId: shop.id, memberId: member.id, day, key: input.key, requested: points, cap: program.dailyCap }, tx as Database));
+    }
+    const capped = points - granted;
+    let balance = locked.balance + granted;
+    await tx.ledgerEntry.create({
+      data: { shopId: shop.id, memberId: member.id, kind: "earn", points: granted, balanceAfter: balance, idempotencyKey: input.key, withheld: capped, ...terms },
+    });
+    if (capped > 0) {
+      await tx.ledgerEntry.create({
+        data: { shopId: shop.id, memberId: member.id, kind: "capped", points: 0, balanceAfter: balance, idempotencyKey: `${input.key}:capped`, withheld: capped, ...terms, reason: `daily cap of ${program.dailyCap}` },
+      });
+    }
+    balance = await finishGrant(tx, deps, shop, program, locked, { balance, granted, key: input.key, orderGid: input.orderGid ?? null, at: input.processedAt, clock });
+    return { status: "awarded", memberId: member.id, points: granted, capped };
+  });
+}
+
+async function lockMember(tx: Tx, memberId: string): Promise<Member> {
+  // An update takes the row lock on PostgreSQL (and the write lock on SQLite), so awards and
+  // claw-backs for one member run one after the other.
+  return tx.member.update({ where: { id: memberId }, data: { updatedAt: new Date() } });
+}
+
+/** After points are granted: balance, journey, tier promotion, metafield write-back. */
+async function finishGrant(
+  tx: Tx,
+  deps: LedgerDeps,
+  shop: LedgerShop,
+  program: Program,
+  member: Member,
+  grant: { balance: number; granted: number; key: string; orderGid: string | null; at: Date; clock: Clock },
+): Promise<number> {
+  const purchases = await tx.ledgerEntry.count({ where: { shopId: shop.id, memberId: member.id, kind: { in: ["earn", "held"] } } });
+  await journey(tx, shop.id, member.id, purchases <= 1 ? "first_purchase" : "repeat_purchase", `purchase:${grant.key}`, grant.at, {
+    order: grant.orderGid,
+    orderCount: purchases,
+  });
+  await journey(tx, shop.id, member.id, "points_earned", `points_earned:${grant.key}`, grant.at, { points: grant.granted, balance: grant.balance, order: grant.orderGid });
+  const earned = await trailingEarned(tx, shop.id, member.id, deps.clock.now());
+  const reached = tierForPoints(program.tiers, earned);
+  const current = tierByName(program.tiers, member.tier);
+  // Promotion happens on earn; demotion only in the daily sweep.
+  const tier = reached.threshold > current.threshold ? reached.name : member.tier;
+  if (tier !== member.tier) {
+    await journey(tx, shop.id, member.id, "tier_changed", `tier_changed:${grant.key}`, grant.at, { from: member.tier, to: tier, earned365: earned });
+  }
+  await tx.member.update({ where: { id: member.id }, data: { balance: grant.balance, tier } });
+  await queueWriteBack(tx, shop.id, member.customerGid, grant.balance, tier);
+  return grant.balance;
+}
+
+async function holdAward(
+  deps: LedgerDeps,
+  shop: LedgerShop,
+  member: Member,
+  input: AwardInput,
+  points: number,
+  terms: Record<string, unknown> & { occurredAt: Date },
+): Promise<AwardResult> {
+  return deps.db.$transaction(async (tx): Promise<AwardResult> => {
+    const locked = await lockMember(tx, member.id);
+    await tx.ledgerEntry.create({
+      data: {
+        shopId: shop.id,
+        memberId: member.id,
+        kind: "held",
+        points: 0,
+        balanceAfter: locked.balance,
+        idempotencyKey: `${input.key}:held`,
+        withheld: points,
+        reason: "the daily cap could not be checked",
+        ...(terms as object),
+        occurredAt: terms.occurredAt,
+      },
+    });
+    await journey(tx, shop.id, member.id, "points_held", `points_held:${input.key}`, input.processedAt, { points, order: input.orderGid ?? null });
+    return { status: "held", memberId: member.id, points };
+  });
+}
+
+/**
+ * Releases held awards once the cap store answers again: the cap is checked now, refunds that
+ * arrived meanwhile are clawed back right after, and nothing is released twice.
+ */
+export async function releaseHeldAwards(deps: LedgerDeps, shop: LedgerShop): Promise<{ released: number; stillHeld: number }> {
+  const { db } = deps;
+  const { program } = parseShopSettings(shop.settings);
+  const held = await db.ledgerEntry.findMany({ where: { shopId: shop.id, kind: "held" }, orderBy: { occurredAt: "asc" } });
+  let released = 0;
+  let stillHeld = 0;
+  for (const entry of held) {
+    const key = entry.awardKey ?? entry.idempotencyKey.replace(/:held$/, "");
+    if (await db.ledgerEntry.findUnique({ where: { shopId_idempotencyKey: { shopId: shop.id, idempotencyKey: `${key}:released` } } })) continue;
+    let externallyGranted: number | null = null;
+    if (program.dailyCap > 0 && deps.capStore && deps.capStore !== databaseCapStore) {
+      try {
+        externallyGranted = await deps.capStore.reserve(
+          { shopId: shop.id, memberId: entry.memberId, day: entry.capDay ?? "", key, requested: entry.withheld, cap: program.dailyCap },
+          db,
+        );
+      } catch (error) {
+        if (!(error instanceof CapStoreUnavailableError)) throw error;
+        stillHeld += 1;
+        continue;
+      }
+    }
+    await db.$transaction(async (tx) => {
+      const member = await lockMember(tx, entry.memberId);
+      const granted =
+        program.dailyCap > 0
+          ? externallyGranted ?? (await databaseCapStore.reserve({ shopId: shop.id, memberId: entry.memberId, day: entry.capDay ?? "", key, requested: entry.withheld, cap: program.dailyCap }, tx as Database))
+          : entry.withheld;
+      const capped = entry.withheld - granted;
+      const balance = member.balance + granted;
+      const terms = { orderGid: entry.orderGid, eligibleAmount: entry.eligibleAmount, rate: entry.rate, tier: entry.tier, multiplier: entry.multiplier, capDay: entry.capDay, awardKey: key, occurredAt: entry.occurredAt };
+      await tx.ledgerEntry.create({
+        data: { shopId: shop.id, memberId: entry.memberId, kind: "released", points: granted, balanceAfter: balance, idempotencyKey: `${key}:released`, withheld: capped, ...terms },
+      });
+      if (capped > 0) {
+        await tx.ledgerEntry.create({
+          data: { shopId: shop.id, memberId: entry.memberId, kind: "capped", points: 0, balanceAfter: balance, idempotencyKey: `${key}:capped`, withheld: capped, ...terms, reason: `daily cap of ${program.dailyCap}` },
+        });
+      }
+      await journey(tx, shop.id, entry.memberId, "points_released", `points_released:${key}`, deps.clock.now(), { points: granted, balance, order: entry.orderGid });
+      await finishGrant(tx, deps, shop, program, member, { balance, granted, key, orderGid: entry.orderGid, at: entry.occurredAt, clock: deps.clock });
+    });
+    released += 1;
+    // Refunds recorded while the award was held now take their share.
+    const pending = await db.ledgerEntry.findMany({ where: { shopId: shop.id, awardKey: key, kind: "clawback", points: 0, reason: "recorded while the award was held" } });
+    if (pending.length > 0) await settleClawback(deps, shop, key, { key: `${key}:after-release`, refundGid: null, refundedEligible: 0, at: deps.clock.now() });
+  }
+  return { released, stillHeld };
+}
+
+// ------------------------------------------------------------------- claw-back
+
+export interface RefundInput {
+  /** The award's key (the order's). */
+  awardKey: string;
+  /** shopify-refund:<gid> or external-refund:<channel>:<id>. */
+  key: string;
+  refundGid?: string | null;
+  refundedEligible: number;
+  at: Date;
+}
+
+export type ClawbackResult =
+  | { status: "clawed"; memberId: string; points: number; shortfall: number }
+  | { status: "duplicate" }
+  | { status: "no-award" };
+
+/** DESIGN, "Refunds claw back": proportional, cumulative, capped at what the award granted. */
+export async function clawBackRefund(deps: LedgerDeps, shop: LedgerShop, input: RefundInput): Promise<ClawbackResult> {
+  return settleClawback(deps, shop, input.awardKey, input);
+}
+
+/** A full cancellation claws back whatever the award still holds. */
+export async function clawBackCancellation(deps: LedgerDeps, shop: LedgerShop, awardKey: string, at: Date): Promise<ClawbackResult> {
+  return settleClawback(deps, shop, awardKey, { key: `${awardKey}:cancelled`, refundGid: null, refundedEligible: 0, at, cancel: true });
+}
+
+async function settleClawback(
+  deps: LedgerDeps,
+  shop: LedgerShop,
+  awardKey: string,
+  input: { key: string; refundGid?: string | null; refundedEligible: number; at: Date; cancel?: boolean },
+): Promise<ClawbackResult> {
+  const { db } = deps;
+  const existing = await db.ledgerEntry.findUnique({ where: { shopId_idempotencyKey: { shopId: shop.id, idempotencyKey: input.key } } });
+  if (existing) return { status: "duplicate" };
+  const award = await db.ledgerEntry.findFirst({ where: { shopId: shop.id, awardKey, kind: { in: ["earn", "held"] } } });
+  if (!award) return { status: "no-award" };
+
+  return db.$transaction(async (tx): Promise<ClawbackResult> => {
+    const member = await lockMember(tx, award.memberId);
+    const entries = await tx.ledgerEntry.findMany({ where: { shopId: shop.id, awardKey } });
+    const granted = entries.filter((entry) => entry.kind === "earn" || entry.kind === "released").reduce((sum, entry) => sum + entry.points, 0);
+    const released = entries.some((entry) => entry.kind === "released");
+    const previous = entries.filter((entry) => entry.kind === "clawback");
+    // Each claw-back keeps its refund's eligible amount (0 for a cancellation or a catch-up).
+    const refundedBefore = previous.reduce((sum, entry) => sum + (entry.eligibleAmount ?? 0), 0);
+    const alreadyClawed = -previous.reduce((sum, entry) => sum + entry.points, 0) + previous.reduce((sum, entry) => sum + entry.shortfall, 0);
+    const orderEligible = award.eligibleAmount ?? 0;
+    const refundedTotal = input.cancel ? orderEligible : refundedBefore + input.refundedEligible;
+    const common = {
+      shopId: shop.id,
+      memberId: member.id,
+      kind: "clawback",
+      idempotencyKey: input.key,
+      awardKey,
+      orderGid: award.orderGid,
+      refundGid: input.refundGid ?? null,
+      eligibleAmount: input.cancel ? 0 : input.refundedEligible,
+      rate: award.rate,
+      tier: award.tier,
+      multiplier: award.multiplier,
+      occurredAt: input.at,
+    };
+    if (award.kind === "held" && !released) {
+      // Nothing granted yet: the refund is recorded, and applied when the award is released.
+      await tx.ledgerEntry.create({ data: { ...common, points: 0, balanceAfter: member.balance, reason: "recorded while the award was held" } });
+      return { status: "clawed", memberId: member.id, points: 0, shortfall: 0 };
+    }
+    const due = clawbackFor({ granted, orderEligible, refundedEligibleTotal: refundedTotal, alreadyClawed });
+    // By default a balance never goes below zero: the rest is a recorded shortfall.
+    const taken = Math.min(due, Math.max(0, member.balance));
+    const shortfall = due - taken;
+    const balance = member.balance - taken;
+    await tx.ledgerEntry.create({
+      data: { ...common, points: -taken, shortfall, balanceAfter: balance, reason: input.cancel ? "order cancelled" : null },
+    });
+    if (due > 0) {
+      await journey(tx, shop.id, member.id, "points_clawed_back", `points_clawed_back:${input.key}`, input.at, { points: taken, shortfall, balance, order: award.orderGid });
+    }
+    await tx.member.update({ where: { id: member.id }, data: { balance } });
+    await queueWriteBack(tx, shop.id, member.customerGid, balance, member.tier);
+    return { status: "clawed", memberId: member.id, points: taken, shortfall };
+  });
+}
+
+// ------------------------------------------------------------------- adjustments, sweeps
+
+/** A manual adjustment by the merchant: a reason is required, and it is audited. */
+export async function adjustPoints(
+  deps: LedgerDeps,
+  shop: LedgerShop,
+  input: { memberId: string; points: number; reason: string; actor: string },
+): Promise<LedgerEntry> {
+  if (!Number.isInteger(input.points) || input.points === 0) throw new RangeError("an adjustment is a non-zero whole number of points");
+  if (!input.reason.trim()) throw new RangeError("an adjustment needs a reason");
+  return deps.db.$transaction(async (tx) => {
+    const member = await lockMember(tx, input.memberId);
+    if (member.shopId !== shop.id) throw new RangeError("no such member");
+    const balance = member.balance + input.points;
+    if (balance < 0) throw new RangeError(`the balance is ${member.balance}: it cannot go below zero`);
+    const now = deps.clock.now();
+    const entry = await tx.ledgerEntry.create({
+      data: {
+        shopId: shop.id,
+        memberId: member.id,
+        kind: "adjustment",
+        points: input.points,
+        balanceAfter: balance,
+        idempotencyKey: `adjustment:${crypto.randomUUID()}`,
+        reason: input.reason.trim(),
+        actor: input.actor,
+        occurredAt: now,
+      },
+    });
+    await tx.member.update({ where: { id: member.id }, data: { balance } });
+    await tx.auditLog.create({
+      data: { shopId: shop.id, actor: input.actor, action: "points.adjusted", details: JSON.stringify({ memberId: member.id, points: input.points, reason: input.reason.trim(), balance }) },
+    });
+    await queueWriteBack(tx, shop.id, member.customerGid, balance, member.tier);
+    return entry;
+  });
+}
+
+/** The daily tier sweep: members whose trailing 365-day points fell below their tier move down. */
+export async function sweepTiers(deps: LedgerDeps, shop: LedgerShop): Promise<number> {
+  const { program } = parseShopSettings(shop.settings);
+  const members = await deps.db.member.findMany({ where: { shopId: shop.id }, select: { id: true, tier: true, balance: true, customerGid: true } });
+  const now = deps.clock.now();
+  let changed = 0;
+  for (const member of members) {
+    const earned = await trailingEarned(deps.db, shop.id, member.id, now);
+    const reached = tierForPoints(program.tiers, earned);
+    if (reached.name === member.tier) continue;
+    await deps.db.$transaction(async (tx) => {
+      await tx.member.update({ where: { id: member.id }, data: { tier: reached.name } });
+      await journey(tx, shop.id, member.id, "tier_changed", `tier_changed:sweep:${shopDay(now, shop.timezone)}:${member.id}`, now, { from: member.tier, to: reached.name, earned365: earned });
+      await queueWriteBack(tx, shop.id, member.customerGid, member.balance, reached.name);
+    });
+    changed += 1;
+  }
+  return changed;
+}
+
+// ------------------------------------------------------------------- journey, write-back
+
+export async function journey(
+  tx: Tx | Database,
+  shopId: string,
+  memberId: string,
+  type: string,
+  dedupeKey: string,
+  occurredAt: Date,
+  data: Record<string, unknown>,
+): Promise<void> {
+  await tx.journeyEvent.upsert({
+    where: { shopId_dedupeKey: { shopId, dedupeKey } },
+    create: { shopId, memberId, type, dedupeKey, occurredAt, data: JSON.stringify(data) },
+    update: {},
+  });
+}
+
+/** Balance and tier go to the customer's metafields; the latest values replace queued ones. */
+async function queueWriteBack(tx: Tx, shopId: string, customerGid: string | null, balance: number, tier: string): Promise<void> {
+  if (!customerGid) return;
+  await tx.metafieldSync.upsert({
+    where: { shopId_customerGid: { shopId, customerGid } },
+    create: { shopId, customerGid, balance, tier },
+    update: { balance, tier, status: "pending", attempts: 0, nextAttemptAt: new Date(), lastError: null },
+  });
+}

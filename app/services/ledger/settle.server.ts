@@ -1,0 +1,64 @@
+import type { Database } from "../../db.server";
+import { orderChannel } from "../shops/settings";
+import {
+  type AwardResult,
+  awardOrder,
+  clawBackCancellation,
+  clawBackRefund,
+  enrolCustomer,
+  type LedgerDeps,
+  type LedgerShop,
+} from "./ledger.server";
+
+export const shopifyOrderKey = (gid: string) => `shopify-order:${gid}`;
+export const shopifyRefundKey = (gid: string) => `shopify-refund:${gid}`;
+
+/**
+ * Brings the ledger in line with what the mirror holds for one Shopify order: the award (once,
+ * when paid), every known refund's claw-back (each once, whichever arrived first), and the
+ * cancellation. Safe to call after every delivery that touches the order.
+ */
+export async function settleShopifyOrder(deps: LedgerDeps, shop: LedgerShop, orderGid: string): Promise<AwardResult | null> {
+  const { db } = deps;
+  const order = await db.order.findUnique({ where: { shopId_gid: { shopId: shop.id, gid: orderGid } } });
+  if (!order || order.deletedAt) return null;
+  if (order.customerGid) await enrolFromMirror(db, shop, order.customerGid);
+  const key = shopifyOrderKey(order.gid);
+  const award = await awardOrder(deps, shop, {
+    key,
+    orderGid: order.gid,
+    eligibleAmount: order.eligibleAmount,
+    currency: order.currency,
+    processedAt: order.processedAt,
+    channel: orderChannel(order.sourceName),
+    test: order.test,
+    financialStatus: order.financialStatus,
+    backfilled: order.backfilled,
+    buyer: { customerGid: order.customerGid, email: order.email },
+  });
+  const refunds = await db.refund.findMany({ where: { shopId: shop.id, orderGid: order.gid, eligibleAmount: { not: null } }, orderBy: { processedAt: "asc" } });
+  for (const refund of refunds) {
+    await clawBackRefund(deps, shop, {
+      awardKey: key,
+      key: shopifyRefundKey(refund.gid),
+      refundGid: refund.gid,
+      refundedEligible: refund.eligibleAmount ?? 0,
+      at: refund.processedAt,
+    });
+  }
+  if (order.cancelledAt) await clawBackCancellation(deps, shop, key, order.cancelledAt);
+  return award;
+}
+
+/** A member for a mirrored Shopify customer, when the enrolment rule admits them. */
+export async function enrolFromMirror(db: Database, shop: LedgerShop, customerGid: string) {
+  const customer = await db.customer.findUnique({ where: { shopId_gid: { shopId: shop.id, gid: customerGid } } });
+  if (!customer || customer.deletedAt) return null;
+  return enrolCustomer(db, shop, {
+    gid: customer.gid,
+    email: customer.email,
+    firstName: customer.firstName,
+    lastName: customer.lastName,
+    tags: JSON.parse(customer.tags) as string[],
+  });
+}

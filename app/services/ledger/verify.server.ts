@@ -1,0 +1,112 @@
+import type { Database } from "../../db.server";
+import { parseShopSettings } from "../shops/settings";
+
+export interface LedgerViolation {
+  shopId: string;
+  memberId: string;
+  rule: "balance" | "running-balance" | "over-clawback" | "cap";
+  detail: string;
+}
+
+/**
+ * `roost ledger:verify`: every balance equals the sum of its entries (and each entry's running
+ * balance follows the one before), no award is clawed back beyond what it granted, and no
+ * member was granted more than the daily cap on any day.
+ */
+export async function verifyLedger(db: Database, shopId?: string): Promise<{ members: number; entries: number; violations: LedgerViolation[] }> {
+  const violations: LedgerViolation[] = [];
+  const shops = await db.shop.findMany({ where: shopId ? { id: shopId } : {}, select: { id: true, settings: true } });
+  let members = 0;
+  let entries = 0;
+  for (const shop of shops) {
+    const { program } = parseShopSettings(shop.settings);
+    const shopMembers = await db.member.findMany({ where: { shopId: shop.id }, select: { id: true, balance: true } });
+    members += shopMembers.length;
+    for (const member of shopMembers) {
+      const rows = await db.ledgerEntry.findMany({ where: { shopId: shop.id, memberId: member.id }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+      entries += rows.length;
+      const sum = rows.reduce((total, row) => total + row.points, 0);
+      if (sum !== member.balance) {
+        violations.push({ shopId: shop.id, memberId: member.id, rule: "balance", detail: `balance ${member.balance} but entries sum to ${sum}` });
+      }
+      let running = 0;
+      for (const row of rows) {
+        running += row.points;
+        if (row.balanceAfter !== running) {
+          violations.push({ shopId: shop.id, memberId: member.id, rule: "running-balance", detail: `entry ${row.idempotencyKey} says ${row.balanceAfter}, the entries before it make ${running}` });
+          break;
+        }
+      }
+      const awards = new Map<string, { granted: number; clawed: number }>();
+      const days = new Map<string, number>();
+      for (const row of rows) {
+        if (!row.awardKey) continue;
+        const award = awards.get(row.awardKey) ?? { granted: 0, clawed: 0 };
+        if (row.kind === "earn" || row.kind === "released") {
+          award.granted += row.points;
+          if (row.capDay) days.set(row.capDay, (days.get(row.capDay) ?? 0) + row.points);
+        }
+        if (row.kind === "clawback") award.clawed += -row.points;
+        awards.set(row.awardKey, award);
+      }
+      for (const [key, award] of awards) {
+        if (award.clawed > award.granted) {
+          violations.push({ shopId: shop.id, memberId: member.id, rule: "over-clawback", detail: `${key} granted ${award.granted} but ${award.clawed} were clawed back` });
+        }
+      }
+      if (program.dailyCap > 0) {
+        for (const [day, granted] of days) {
+          if (granted > program.dailyCap) {
+            violations.push({ shopId: shop.id, memberId: member.id, rule: "cap", detail: `${granted} points granted on ${day}, over the daily cap of ${program.dailyCap}` });
+          }
+        }
+      }
+    }
+  }
+  return { members, entries, violations };
+}
+
+/** A member with balance, tier, held and capped points, and the ledger (for members:show and the admin). */
+export async function memberSummary(db: Database, shopId: string, memberId: string) {
+  const member = await db.member.findFirst({ where: { shopId, id: memberId } });
+  if (!member) return null;
+  const [entries, timeline] = await Promise.all([
+    db.ledgerEntry.findMany({ where: { shopId, memberId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    db.journeyEvent.findMany({ where: { shopId, memberId }, orderBy: [{ occurredAt: "asc" }, { createdAt: "asc" }] }),
+  ]);
+  const releasedKeys = new Set(entries.filter((entry) => entry.kind === "released").map((entry) => entry.awardKey));
+  const held = entries.filter((entry) => entry.kind === "held" && !releasedKeys.has(entry.awardKey)).reduce((sum, entry) => sum + entry.withheld, 0);
+  const capped = entries.filter((entry) => entry.kind === "capped").reduce((sum, entry) => sum + entry.withheld, 0);
+  return {
+    id: member.id,
+    customerGid: member.customerGid,
+    externalId: member.externalId,
+    email: member.email,
+    firstName: member.firstName,
+    lastName: member.lastName,
+    balance: member.balance,
+    tier: member.tier,
+    held,
+    capped,
+    redacted: !!member.redactedAt,
+    entries: entries.map((entry) => ({
+      kind: entry.kind,
+      points: entry.points,
+      balanceAfter: entry.balanceAfter,
+      key: entry.idempotencyKey,
+      orderGid: entry.orderGid,
+      refundGid: entry.refundGid,
+      eligibleAmount: entry.eligibleAmount,
+      rate: entry.rate,
+      tier: entry.tier,
+      multiplier: entry.multiplier,
+      withheld: entry.withheld,
+      shortfall: entry.shortfall,
+      capDay: entry.capDay,
+      reason: entry.reason,
+      actor: entry.actor,
+      occurredAt: entry.occurredAt.toISOString(),
+    })),
+    timeline: timeline.map((event) => ({ type: event.type, occurredAt: event.occurredAt.toISOString(), data: JSON.parse(event.data) as Record<string, unknown> })),
+  };
+}
