@@ -20,6 +20,14 @@ function customerWhere(shopId: string, subject: CustomerSubject) {
   };
 }
 
+function memberWhere(shopId: string, subject: CustomerSubject, customerGids: string[]) {
+  const email = normaliseEmail(subject.email);
+  return {
+    shopId,
+    OR: [...(customerGids.length ? [{ customerGid: { in: customerGids } }] : []), ...(email ? [{ email }] : [])],
+  };
+}
+
 function ordersWhere(shopId: string, subject: CustomerSubject, customerGids: string[]) {
   const email = normaliseEmail(subject.email);
   return {
@@ -48,6 +56,14 @@ export async function exportCustomerData(
   const refunds = orders.length
     ? await db.refund.findMany({ where: { shopId, orderGid: { in: orders.map((order) => order.gid) } } })
     : [];
+  const members = await db.member.findMany({ where: memberWhere(shopId, subject, gids) });
+  const memberIds = members.map((member) => member.id);
+  const [ledger, timeline] = memberIds.length
+    ? await Promise.all([
+        db.ledgerEntry.findMany({ where: { shopId, memberId: { in: memberIds } }, orderBy: { createdAt: "asc" } }),
+        db.journeyEvent.findMany({ where: { shopId, memberId: { in: memberIds } }, orderBy: { occurredAt: "asc" } }),
+      ])
+    : [[], []];
   const document = {
     generatedAt: clock.now().toISOString(),
     request: { id: subject.requestId, customerGid: subject.customerGid, email: normaliseEmail(subject.email) },
@@ -57,6 +73,9 @@ export async function exportCustomerData(
       lines: lines.map(({ id: _line, orderId: _order, shopId: _s, ...line }) => line),
     })),
     refunds: refunds.map(({ id: _id, shopId: _shop, lines, ...refund }) => ({ ...refund, lines: JSON.parse(lines) })),
+    members: members.map(({ shopId: _shop, ...member }) => member),
+    ledger: ledger.map(({ shopId: _shop, ...entry }) => entry),
+    timeline: timeline.map(({ shopId: _shop, data, ...event }) => ({ ...event, data: JSON.parse(data) })),
   };
   const row = await db.dataRequest.create({
     data: {
@@ -101,10 +120,12 @@ export async function redactCustomer(
   shopId: string,
   subject: CustomerSubject,
   clock: Clock,
-): Promise<{ customers: number; orders: number }> {
+): Promise<{ customers: number; orders: number; members: number }> {
   const customers = subject.customerGid || subject.email ? await db.customer.findMany({ where: customerWhere(shopId, subject), select: { gid: true } }) : [];
   const gids = [...new Set([subject.customerGid, ...customers.map((customer) => customer.gid)].filter((gid): gid is string => !!gid))];
   const now = clock.now();
+  const members = await db.member.findMany({ where: memberWhere(shopId, subject, gids), select: { id: true } });
+  const memberIds = members.map((member) => member.id);
   const [customerRows, orderRows] = await db.$transaction([
     db.customer.updateMany({
       where: { shopId, gid: { in: gids } },
@@ -120,8 +141,18 @@ export async function redactCustomer(
         ],
       },
     }),
+    // The member stays as an anonymous id so the ledger's amounts (and totals) stay true;
+    // everything that says who they are or what they did goes.
+    db.member.updateMany({
+      where: { id: { in: memberIds } },
+      data: { email: null, firstName: null, lastName: null, customerGid: null, externalId: null, redactedAt: now },
+    }),
+    db.journeyEvent.deleteMany({ where: { shopId, memberId: { in: memberIds } } }),
+    db.ledgerEntry.updateMany({ where: { shopId, memberId: { in: memberIds } }, data: { reason: null } }),
+    db.metafieldSync.deleteMany({ where: { shopId, customerGid: { in: gids } } }),
+    db.unmatchedOrder.deleteMany({ where: { shopId, email: normaliseEmail(subject.email) ?? "" } }),
   ]);
-  return { customers: customerRows.count, orders: orderRows.count };
+  return { customers: customerRows.count, orders: orderRows.count, members: memberIds.length };
 }
 
 /**
@@ -142,6 +173,14 @@ export async function redactShop(db: Database, shopDomain: string, keepWebhookId
     db.backfillRun.deleteMany({ where: { shopId } }),
     db.reconcileRun.deleteMany({ where: { shopId } }),
     db.dataRequest.deleteMany({ where: { shopId } }),
+    db.ledgerEntry.deleteMany({ where: { shopId } }),
+    db.journeyEvent.deleteMany({ where: { shopId } }),
+    db.member.deleteMany({ where: { shopId } }),
+    db.metafieldSync.deleteMany({ where: { shopId } }),
+    db.unmatchedOrder.deleteMany({ where: { shopId } }),
+    db.auditLog.deleteMany({ where: { shopId } }),
+    db.apiToken.deleteMany({ where: { shopId } }),
+    db.apiIdempotency.deleteMany({ where: { shopId } }),
     db.session.deleteMany({ where: { shop: shopDomain } }),
     db.webhookDelivery.deleteMany({ where: { shopDomain, webhookId: { not: keepWebhookId } } }),
     db.webhookDelivery.updateMany({ where: { webhookId: keepWebhookId }, data: { payload: "{}" } }),

@@ -1,0 +1,50 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import db from "../../app/db.server";
+import { programSchema } from "../../app/services/shops/settings";
+import { updateShopSettings } from "../../app/services/shops/shops.server";
+import { verifyLedger } from "../../app/services/ledger/verify.server";
+import { customerPayload, orderPayload } from "../fixtures/rest-payloads";
+import { deliver } from "../support/deliver";
+import { installTestShop, uniqueShop } from "../support/shopify";
+
+let shop: string;
+let shopId: string;
+const ANA = 115310627;
+const compliance = { shop_id: 1, customer: { id: ANA, email: "ana.lima@example.com", phone: null } };
+
+beforeEach(async () => {
+  shop = uniqueShop();
+  await installTestShop(shop);
+  shopId = (await db.shop.findUniqueOrThrow({ where: { domain: shop } })).id;
+  await updateShopSettings(db, shop, { program: programSchema.parse({ startDate: "2026-01-01" }) });
+  await deliver({ topic: "customers/create", shop, payload: customerPayload({ id: ANA }) });
+  await deliver({ topic: "orders/paid", shop, payload: orderPayload({ id: 1, customerId: ANA, lines: [{ id: 1, price: "80.00", quantity: 1 }] }) });
+});
+
+describe("privacy for loyalty data", () => {
+  it("exports the member, ledger and timeline for customers/data_request", async () => {
+    await deliver({ topic: "customers/data_request", shop, payload: { ...compliance, shop_domain: shop, orders_requested: [], data_request: { id: 5 } } });
+    const document = JSON.parse((await db.dataRequest.findFirstOrThrow({ where: { shopId } })).export);
+    expect(document.members).toEqual([expect.objectContaining({ email: "ana.lima@example.com", balance: 80, tier: "Bronze" })]);
+    expect(document.ledger).toEqual([expect.objectContaining({ kind: "earn", points: 80, eligibleAmount: 8000 })]);
+    expect(document.timeline.map((event: { type: string }) => event.type)).toEqual(["first_purchase", "points_earned"]);
+  });
+
+  it("keeps the amounts under an anonymous member and erases the rest for customers/redact", async () => {
+    const member = await db.member.findFirstOrThrow({ where: { shopId } });
+    await deliver({ topic: "customers/redact", shop, payload: { ...compliance, shop_domain: shop, orders_to_redact: [1] } });
+
+    expect(await db.member.findUniqueOrThrow({ where: { id: member.id } })).toMatchObject({ email: null, firstName: null, lastName: null, customerGid: null, balance: 80, redactedAt: expect.any(Date) });
+    expect(await db.ledgerEntry.findMany({ where: { shopId }, select: { points: true, memberId: true } })).toEqual([{ points: 80, memberId: member.id }]);
+    expect(await db.journeyEvent.count({ where: { shopId } })).toBe(0);
+    expect(await db.metafieldSync.count({ where: { shopId } })).toBe(0);
+    expect((await verifyLedger(db, shopId)).violations).toEqual([]);
+  });
+
+  it("erases members, ledger and timelines with the shop for shop/redact", async () => {
+    await deliver({ topic: "shop/redact", shop, payload: { shop_id: 1, shop_domain: shop } });
+    expect(await db.member.count({ where: { shopId } })).toBe(0);
+    expect(await db.ledgerEntry.count({ where: { shopId } })).toBe(0);
+    expect(await db.journeyEvent.count({ where: { shopId } })).toBe(0);
+  });
+});
