@@ -55,6 +55,18 @@ describe("app/uninstalled", () => {
     expect(await db.session.count({ where: { shop } })).toBe(0);
   });
 
+  it("revokes the shop's API tokens", async () => {
+    const { createApiToken, authenticateApiToken } = await import("../app/services/api/tokens.server");
+    const { id: shopId } = await db.shop.findUniqueOrThrow({ where: { domain: shop } });
+    const { token } = await createApiToken(db, { shopId, name: "POS bridge", actor: "test" });
+    expect(await authenticateApiToken(db, token)).not.toBeNull();
+
+    await deliver(uninstalled, signedWebhook({ topic: "app/uninstalled", shop, payload: {} }));
+
+    expect(await authenticateApiToken(db, token)).toBeNull();
+    expect((await db.apiToken.findFirstOrThrow({ where: { shopId } })).revokedAt).toBeInstanceOf(Date);
+  });
+
   it("reuses the shop's records when the shop installs again", async () => {
     const before = await db.shop.findUniqueOrThrow({ where: { domain: shop } });
     await deliver(uninstalled, signedWebhook({ topic: "app/uninstalled", shop, payload: {} }));

@@ -1,6 +1,7 @@
 import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { systemClock } from "../../lib/clock";
+import { revokeShopTokens } from "../api/tokens.server";
 import { recomputeLowStock } from "../mirror/mirror.server";
 import { parseShopSettings, type ShopSettings, shopSettingsSchema } from "./settings";
 
@@ -38,7 +39,7 @@ export async function markShopUninstalled(
   clock: Clock = systemClock,
 ): Promise<{ sessionsDeleted: number }> {
   const now = clock.now();
-  const [, sessions] = await db.$transaction([
+  const [shop, sessions] = await db.$transaction([
     db.shop.upsert({
       where: { domain },
       create: { domain, installed: false, uninstalledAt: now },
@@ -46,6 +47,7 @@ export async function markShopUninstalled(
     }),
     db.session.deleteMany({ where: { shop: domain } }),
   ]);
+  await revokeShopTokens(db, shop.id, { clock });
   return { sessionsDeleted: sessions.count };
 }
 
