@@ -9,6 +9,7 @@ import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prism
 import { appScopes } from "./config.server";
 import db from "./db.server";
 import { markShopInstalled } from "./services/shops/shops.server";
+import { startBackfillOnInstall } from "./services/sync/runtime.server";
 
 const shopify = shopifyApp({
   apiKey: process.env.SHOPIFY_API_KEY,
@@ -32,6 +33,8 @@ const shopify = shopifyApp({
     afterAuth: async ({ session }) => {
       // Install or reinstall: the shop's records are reused, never recreated.
       await markShopInstalled(db, { domain: session.shop, scopes: session.scope ?? null });
+      // Import the catalogue, customers and recent orders (skipped after a recent backfill).
+      await startBackfillOnInstall(db, session.shop);
     },
   },
   ...(process.env.SHOP_CUSTOM_DOMAIN ? { customShopDomains: [process.env.SHOP_CUSTOM_DOMAIN] } : {}),

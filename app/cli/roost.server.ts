@@ -12,6 +12,7 @@ import { normaliseEmail } from "../services/mirror/records";
 import { memberSummary, verifyLedger } from "../services/ledger/verify.server";
 import { listShops } from "../services/shops/shops.server";
 import { CliError, type CliIO, type Command, resolveShop, table } from "./command.server";
+import { SYNC_USAGE, syncCommands } from "./sync-commands.server";
 
 const USAGE = `usage: npm run roost -- <command> [--shop <domain>] [--json]
 
@@ -21,6 +22,7 @@ commands:
              [--limit N]
   inbox:replay <webhook id>    queue a delivery again with a fresh set of attempts
   sync:status                  sync health: status, counts, deliveries, backfill, reconciliation
+${SYNC_USAGE}
   members:show --email E       a member: balance, tier, held, capped, ledger entries, timeline
   ledger:verify                balances equal their entries, no over-claw-back, caps respected
                                (all shops unless --shop; exits 1 on any violation)
@@ -161,7 +163,7 @@ const ledgerCommands: Record<string, Command> = {
   },
 };
 
-const commands: Record<string, Command> = { ...inboxCommands, ...healthCommands, ...ledgerCommands };
+const commands: Record<string, Command> = { ...inboxCommands, ...healthCommands, ...syncCommands, ...ledgerCommands };
 
 /** Runs one command; resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {

@@ -14,10 +14,13 @@ const deps = { db, clock: systemClock, logger, adminFor: adminClientFor };
 let shop: string;
 let customerGid: string;
 let customerId: number;
+let shopId: string;
+const drain = () => drainMetafieldWriteBacks(deps, { shopId });
 
 beforeEach(async () => {
   shop = uniqueShop();
   await installTestShop(shop);
+  shopId = (await db.shop.findUniqueOrThrow({ where: { domain: shop } })).id;
   await updateShopSettings(db, shop, { program: programSchema.parse({ startDate: "2026-01-01" }) });
   customerGid = fakeShopify.store.addCustomer(shop, { email: "ana.lima@example.com", firstName: "Ana" }).id;
   customerId = Number(customerGid.split("/").pop());
@@ -30,15 +33,15 @@ describe("metafield write-back", () => {
   it("writes balance and tier to the customer with metafieldsSet, and the latest value wins", async () => {
     await deliver({ topic: "orders/paid", shop, payload: orderPayload({ id: 1, customerId, lines: [{ id: 1, price: "600.00", quantity: 1 }] }) });
 
-    expect(await drainMetafieldWriteBacks(deps)).toEqual({ written: 1, failed: 0 });
+    expect(await drain()).toEqual({ written: 1, failed: 0 });
     expect([metafield("points_balance"), metafield("tier")]).toEqual(["600", "Silver"]);
 
     await deliver({ topic: "orders/paid", shop, payload: orderPayload({ id: 2, customerId, lines: [{ id: 2, price: "10.00", quantity: 1 }] }) });
     await deliver({ topic: "orders/paid", shop, payload: orderPayload({ id: 3, customerId, lines: [{ id: 3, price: "20.00", quantity: 1 }] }) });
-    expect(await drainMetafieldWriteBacks(deps)).toEqual({ written: 1, failed: 0 });
+    expect(await drain()).toEqual({ written: 1, failed: 0 });
     // 600 + floor(10 × 1.25) + floor(20 × 1.25): only the latest balance is written.
     expect(metafield("points_balance")).toBe("637");
-    expect(await drainMetafieldWriteBacks(deps)).toEqual({ written: 0, failed: 0 });
+    expect(await drain()).toEqual({ written: 0, failed: 0 });
   });
 
   it("waits out Shopify's throttle and then writes", async () => {
@@ -46,15 +49,14 @@ describe("metafield write-back", () => {
     fakeShopify.store.drainBucket(shop);
     const before = fakeShopify.store.requests.length;
 
-    expect(await drainMetafieldWriteBacks(deps)).toEqual({ written: 1, failed: 0 });
+    expect(await drain()).toEqual({ written: 1, failed: 0 });
     expect(metafield("points_balance")).toBe("12");
     expect(fakeShopify.store.requests.length - before).toBeGreaterThanOrEqual(2);
   });
 
   it("keeps a write Shopify refuses as failed with its userErrors, and stops for an uninstalled shop", async () => {
-    const { id: shopId } = await db.shop.findUniqueOrThrow({ where: { domain: shop } });
     await db.metafieldSync.create({ data: { shopId, customerGid: "gid://shopify/Customer/404404", balance: 5, tier: "Bronze" } });
-    expect(await drainMetafieldWriteBacks(deps)).toEqual({ written: 0, failed: 1 });
+    expect(await drain()).toEqual({ written: 0, failed: 1 });
     const refused = await db.metafieldSync.findFirstOrThrow({ where: { shopId, customerGid: "gid://shopify/Customer/404404" } });
     expect(refused.status).toBe("failed");
     expect(refused.lastError).toMatch(/^Shopify refused the input: /);
@@ -62,7 +64,7 @@ describe("metafield write-back", () => {
     await deliver({ topic: "orders/paid", shop, payload: orderPayload({ id: 5, customerId, lines: [{ id: 5, price: "9.00", quantity: 1 }] }) });
     await markShopUninstalled(db, shop);
     const requests = fakeShopify.store.requests.length;
-    expect(await drainMetafieldWriteBacks(deps)).toEqual({ written: 0, failed: 1 });
+    expect(await drain()).toEqual({ written: 0, failed: 1 });
     expect(fakeShopify.store.requests.length).toBe(requests);
   });
 });

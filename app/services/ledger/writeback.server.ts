@@ -30,12 +30,15 @@ export interface WriteBackDeps {
  * metafields, so the theme, Klaviyo and Flow can use them. Latest value wins: a row that
  * changed while its write was in flight stays queued with the newer value.
  */
-export async function drainMetafieldWriteBacks(deps: WriteBackDeps, limit = 120): Promise<{ written: number; failed: number }> {
+export async function drainMetafieldWriteBacks(
+  deps: WriteBackDeps,
+  options: { limit?: number; shopId?: string } = {},
+): Promise<{ written: number; failed: number }> {
   const { db, clock } = deps;
   const due = await db.metafieldSync.findMany({
-    where: { status: "pending", nextAttemptAt: { lte: clock.now() } },
+    where: { status: "pending", nextAttemptAt: { lte: clock.now() }, ...(options.shopId ? { shopId: options.shopId } : {}) },
     orderBy: { updatedAt: "asc" },
-    take: limit,
+    take: options.limit ?? 120,
   });
   let written = 0;
   let failed = 0;

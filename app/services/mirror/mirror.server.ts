@@ -244,7 +244,8 @@ export async function upsertOrder(
       name: record.name,
       customerGid: record.customer?.gid ?? null,
       email: record.email,
-      checkoutToken: record.checkoutToken,
+      // GraphQL (backfill, reconciliation) has no checkout token: keep the webhook's.
+      checkoutToken: record.checkoutToken ?? existing?.checkoutToken ?? null,
       financialStatus: record.financialStatus,
       fulfillmentStatus: record.fulfillmentStatus,
       processedAt: record.processedAt,

@@ -36,6 +36,7 @@ import {
 import type { LedgerDeps } from "../ledger/ledger.server";
 import { currentCapStore } from "../ledger/runtime.server";
 import { enrolFromMirror, settleShopifyOrder } from "../ledger/settle.server";
+import { bulkOperationsFinishHandler } from "../sync/backfill.server";
 import { exportCustomerData, redactCustomer, redactShop } from "../privacy/privacy.server";
 import { ensureShop, markShopUninstalled, updateShopDetails, updateShopScopes } from "../shops/shops.server";
 import { UnprocessableDeliveryError } from "./errors";
@@ -205,6 +206,8 @@ export const topicHandlers: Record<string, TopicHandler> = {
     const deleted = payload.admin_graphql_api_customer_deleted_id;
     await mergeCustomers(context.db, await mirrorShop(context), kept, deleted, context.triggeredAt);
   },
+
+  "bulk_operations/finish": bulkOperationsFinishHandler,
 
   // Mandatory compliance topics.
   "customers/data_request": async (context) => {
