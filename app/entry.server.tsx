@@ -6,6 +6,7 @@ import { renderToPipeableStream } from "react-dom/server";
 import db from "./db.server";
 import { inboxWorker } from "./services/inbox/runtime.server";
 import { startSyncRuntime } from "./services/sync/runtime.server";
+import { startLedgerRuntime } from "./services/ledger/jobs.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
 
 export const streamTimeout = 5000;
@@ -13,7 +14,11 @@ export const streamTimeout = 5000;
 // The server process drains the webhook inbox in the background (tests drive it themselves).
 if (process.env.NODE_ENV !== "test" && process.env.ROOST_INBOX_WORKER !== "off") inboxWorker().start();
 // Backfill, reconciliation (every ROOST_RECONCILE_INTERVAL_MS) and the sweeps.
-if (process.env.NODE_ENV !== "test" && process.env.ROOST_SYNC_JOBS !== "off") startSyncRuntime(db);
+if (process.env.NODE_ENV !== "test" && process.env.ROOST_SYNC_JOBS !== "off") {
+  startSyncRuntime(db);
+  // Metafield write-back, held-award release, the cap store (Redis when REDIS_URL is set).
+  startLedgerRuntime(db);
+}
 
 export default async function handleRequest(
   request: Request,

@@ -1,11 +1,31 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { Banner, BlockStack, Button, Card, DataTable, FormLayout, Layout, Page, Text, TextField } from "@shopify/polaris";
+import {
+  Banner,
+  BlockStack,
+  Button,
+  Card,
+  Checkbox,
+  ChoiceList,
+  DataTable,
+  FormLayout,
+  InlineError,
+  InlineGrid,
+  InlineStack,
+  Layout,
+  Page,
+  Text,
+  TextField,
+} from "@shopify/polaris";
 import { useState } from "react";
 import { z } from "zod";
 import db from "../db.server";
+import { staffActor } from "../services/members/actor";
+import { formatWhen } from "../services/members/format";
+import { CHANNEL_LABELS, parseProgramForm, type ProgramErrors } from "../services/members/program-form";
+import { listProgramAudit, updateProgramSettings } from "../services/members/program.server";
 import { listDataRequests } from "../services/privacy/privacy.server";
-import { parseShopSettings } from "../services/shops/settings";
+import { CHANNELS, parseShopSettings, type ShopSettings } from "../services/shops/settings";
 import { findShop, updateShopSettings } from "../services/shops/shops.server";
 import { authenticate } from "../shopify.server";
 
@@ -20,6 +40,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     scopes: session.scope?.split(",") ?? [],
     settings: parseShopSettings(shop?.settings ?? "{}"),
     dataRequests: shop ? await listDataRequests(db, shop.id) : [],
+    programAudit: shop ? await listProgramAudit(db, shop.id, 10) : [],
   };
 };
 
@@ -28,8 +49,17 @@ const settingsForm = z.object({
 });
 
 export const action = async ({ request }: ActionFunctionArgs) => {
-  const { session } = await authenticate.admin(request);
+  const context = await authenticate.admin(request);
+  const { session } = context;
   const form = await request.formData();
+  // Two forms post here: the loyalty program's (intent=program) and the low-stock threshold's.
+  if (form.get("intent") === "program") {
+    const program = parseProgramForm(form);
+    if (!program.ok) return { form: "program" as const, saved: false as const, errors: program.errors };
+    const actor = staffActor(session, "sessionToken" in context ? context.sessionToken : null);
+    const { settings, changes } = await updateProgramSettings(db, session.shop, program.value, actor);
+    return { form: "program" as const, saved: true as const, settings, changed: Object.keys(changes) };
+  }
   const parsed = settingsForm.safeParse({ lowStockThreshold: form.get("lowStockThreshold") || undefined });
   if (!parsed.success) {
     return { saved: false as const, errors: { lowStockThreshold: parsed.error.issues[0]?.message ?? "Invalid value" } };
@@ -39,13 +69,21 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 };
 
 export default function Settings() {
-  const { domain, orgId, timezone, currency, scopes, settings, dataRequests } = useLoaderData<typeof loader>();
-  const result = useActionData<typeof action>();
-  const saving = useNavigation().state === "submitting";
+  const { domain, orgId, timezone, currency, scopes, settings, dataRequests, programAudit } = useLoaderData<typeof loader>();
+  const actionData = useActionData<typeof action>();
+  const result = actionData && !("form" in actionData) ? actionData : undefined;
+  const navigation = useNavigation();
+  const saving = navigation.state === "submitting" && navigation.formData?.get("intent") !== "program";
   const [threshold, setThreshold] = useState(String(settings.lowStockThreshold));
   return (
     <Page title="Settings">
       <Layout>
+        <Layout.AnnotatedSection
+          title="Loyalty program"
+          description="How members earn points. Changes apply to orders Roost reads from now on: points already awarded keep the terms they were awarded with. Every change is recorded with who made it."
+        >
+          <ProgramForm settings={settings} currency={currency} timezone={timezone} audit={programAudit} />
+        </Layout.AnnotatedSection>
         <Layout.AnnotatedSection
           title="Low stock"
           description="A variant counts as low on stock when its available quantity across locations is at or below this number."
@@ -135,4 +173,244 @@ async function downloadExport(id: string) {
   const link = Object.assign(document.createElement("a"), { href: url, download: name });
   link.click();
   URL.revokeObjectURL(url);
+}
+
+type LoadedSettings = ReturnType<typeof useLoaderData<typeof loader>>["settings"];
+type AuditRow = ReturnType<typeof useLoaderData<typeof loader>>["programAudit"][number];
+interface TierRow {
+  key: number;
+  name: string;
+  threshold: string;
+  multiplier: string;
+}
+
+let tierKeys = 0;
+const tierRow = (tier: { name: string; threshold: number | string; multiplier: string }): TierRow => ({
+  key: (tierKeys += 1),
+  name: tier.name,
+  threshold: String(tier.threshold),
+  multiplier: tier.multiplier,
+});
+
+function ProgramForm({ settings, currency, timezone, audit }: { settings: LoadedSettings; currency: string; timezone: string; audit: AuditRow[] }) {
+  const actionData = useActionData<typeof action>();
+  const result = actionData && "form" in actionData ? actionData : undefined;
+  const errors: ProgramErrors = result && !result.saved ? (result.errors ?? {}) : {};
+  const changed = result?.saved ? (result.changed ?? []) : [];
+  const navigation = useNavigation();
+  const saving = navigation.state === "submitting" && navigation.formData?.get("intent") === "program";
+  const { program } = settings;
+  const [enabled, setEnabled] = useState(program.enabled);
+  const [startDate, setStartDate] = useState(program.startDate ?? "");
+  const [earnRate, setEarnRate] = useState(program.earnRate);
+  const [countShipping, setCountShipping] = useState(settings.countShipping);
+  const [channels, setChannels] = useState<string[]>(program.channels);
+  const [tiers, setTiers] = useState<TierRow[]>(() => program.tiers.map(tierRow));
+  const [dailyCap, setDailyCap] = useState(String(program.dailyCap));
+  const [enrolment, setEnrolment] = useState<string>(program.enrolment.mode);
+  const [tag, setTag] = useState(program.enrolment.mode === "tag" ? program.enrolment.tag : "");
+  const [retroactive, setRetroactive] = useState(program.retroactive);
+  const editTier = (key: number, field: "name" | "threshold" | "multiplier") => (value: string) =>
+    setTiers((rows) => rows.map((row) => (row.key === key ? { ...row, [field]: value } : row)));
+
+  return (
+    <BlockStack gap="400">
+      <Card>
+        <Form method="post">
+          <input type="hidden" name="intent" value="program" />
+          <FormLayout>
+            {result?.saved && (
+              <Banner tone="success">
+                {changed.length > 0 ? `Program saved: ${changed.map(changeLabel).join(", ")} changed.` : "Program saved: nothing had changed."}
+              </Banner>
+            )}
+            {result && !result.saved && <Banner tone="critical">Some settings need fixing before the program can be saved.</Banner>}
+            <Checkbox
+              label="Members earn points"
+              helpText="Turn off to pause earning; balances, tiers and the ledger stay."
+              name="enabled"
+              value="true"
+              checked={enabled}
+              onChange={setEnabled}
+            />
+            <FormLayout.Group>
+              <TextField
+                label="Start date"
+                name="startDate"
+                type="date"
+                value={startDate}
+                onChange={setStartDate}
+                autoComplete="off"
+                helpText={`Orders processed on or after this day (${timezone}) earn. Empty: the day Roost was installed.`}
+                error={errors.startDate}
+              />
+              <TextField
+                label="Earn rate"
+                name="earnRate"
+                value={earnRate}
+                onChange={setEarnRate}
+                autoComplete="off"
+                inputMode="decimal"
+                helpText={`Points per 1 ${currency} of eligible amount, e.g. 1 or 1.5.`}
+                error={errors.earnRate}
+              />
+            </FormLayout.Group>
+            <Checkbox
+              label="Count shipping toward the eligible amount"
+              helpText="Off: only the items earn (discounts and gift cards excluded, tax never counted)."
+              name="countShipping"
+              value="true"
+              checked={countShipping}
+              onChange={setCountShipping}
+            />
+            <ChoiceList
+              title="Channels that earn"
+              allowMultiple
+              name="channels"
+              choices={CHANNELS.map((channel) => ({ label: CHANNEL_LABELS[channel], value: channel }))}
+              selected={channels}
+              onChange={setChannels}
+              error={errors.channels}
+            />
+            <BlockStack gap="200">
+              <Text as="h3" variant="headingSm">
+                Tiers
+              </Text>
+              <Text as="p" tone="subdued">
+                A member reaches a tier with the points earned (net of claw-backs) over the last 365 days; the multiplier applies
+                to what they earn next. The first tier starts at 0.
+              </Text>
+              {tiers.map((tier, index) => (
+                <InlineGrid key={tier.key} columns="2fr 1fr 1fr auto" gap="200" alignItems="end">
+                  <TextField label="Tier name" name="tierName" value={tier.name} onChange={editTier(tier.key, "name")} autoComplete="off" error={errors[`tiers.${index}.name`]} />
+                  <TextField
+                    label="From points"
+                    name="tierThreshold"
+                    type="number"
+                    min={0}
+                    value={tier.threshold}
+                    onChange={editTier(tier.key, "threshold")}
+                    autoComplete="off"
+                    error={errors[`tiers.${index}.threshold`]}
+                  />
+                  <TextField
+                    label="Multiplier"
+                    name="tierMultiplier"
+                    inputMode="decimal"
+                    value={tier.multiplier}
+                    onChange={editTier(tier.key, "multiplier")}
+                    autoComplete="off"
+                    error={errors[`tiers.${index}.multiplier`]}
+                  />
+                  <Button
+                    accessibilityLabel={`Remove tier ${tier.name || index + 1}`}
+                    disabled={tiers.length === 1}
+                    onClick={() => setTiers((rows) => rows.filter((row) => row.key !== tier.key))}
+                  >
+                    Remove
+                  </Button>
+                </InlineGrid>
+              ))}
+              {errors.tiers && <InlineError message={errors.tiers} fieldID="tiers" />}
+              <InlineStack>
+                <Button onClick={() => setTiers((rows) => [...rows, tierRow({ name: "", threshold: "", multiplier: "1" })])}>Add tier</Button>
+              </InlineStack>
+            </BlockStack>
+            <TextField
+              label="Daily cap"
+              name="dailyCap"
+              type="number"
+              min={0}
+              value={dailyCap}
+              onChange={setDailyCap}
+              autoComplete="off"
+              helpText="Most points a member can be granted per day (your time zone); 0 for no cap. Points over it are recorded as capped."
+              error={errors.dailyCap}
+            />
+            <ChoiceList
+              title="Who becomes a member"
+              name="enrolment"
+              choices={[
+                { label: "Every customer with an email", value: "email" },
+                {
+                  label: "Customers with a tag",
+                  value: "tag",
+                  renderChildren: (isSelected: boolean) =>
+                    isSelected && (
+                      <TextField label="Customer tag" name="enrolmentTag" value={tag} onChange={setTag} autoComplete="off" error={errors["enrolment.tag"]} />
+                    ),
+                },
+              ]}
+              selected={[enrolment]}
+              onChange={(selected) => setEnrolment(selected[0] ?? "email")}
+              error={errors.enrolment}
+            />
+            <Checkbox
+              label="Award points for backfilled orders (retroactive)"
+              helpText="Orders imported when Roost was installed earn too, even those before the start date."
+              name="retroactive"
+              value="true"
+              checked={retroactive}
+              onChange={setRetroactive}
+            />
+            <Button submit variant="primary" loading={saving}>
+              Save program
+            </Button>
+          </FormLayout>
+        </Form>
+      </Card>
+      <Card>
+        <BlockStack gap="200">
+          <Text as="h3" variant="headingSm">
+            Recent program changes
+          </Text>
+          {audit.length === 0 ? (
+            <Text as="p" tone="subdued">
+              No changes recorded yet.
+            </Text>
+          ) : (
+            <DataTable
+              columnContentTypes={["text", "text", "text"]}
+              headings={["When", "Who", "What changed"]}
+              rows={audit.map((row) => [
+                formatWhen(row.createdAt, timezone),
+                row.actor,
+                Object.entries(row.changes)
+                  .map(([key, change]) => `${changeLabel(key)}: ${describe(key, change.before)} → ${describe(key, change.after)}`)
+                  .join("; "),
+              ])}
+            />
+          )}
+        </BlockStack>
+      </Card>
+    </BlockStack>
+  );
+}
+
+const CHANGE_LABELS: Record<string, string> = {
+  "program.enabled": "earning",
+  "program.startDate": "start date",
+  "program.earnRate": "earn rate",
+  "program.channels": "channels",
+  "program.tiers": "tiers",
+  "program.dailyCap": "daily cap",
+  "program.enrolment": "enrolment",
+  "program.retroactive": "retroactive awards",
+  countShipping: "count shipping",
+};
+const changeLabel = (key: string) => CHANGE_LABELS[key] ?? key;
+
+function describe(key: string, value: unknown): string {
+  if (value === null || value === undefined) return key === "program.startDate" ? "install day" : "none";
+  if (typeof value === "boolean") return value ? "on" : "off";
+  if (key === "program.dailyCap" && value === 0) return "no cap";
+  if (key === "program.channels" && Array.isArray(value)) return value.length ? value.map((channel) => CHANNEL_LABELS[channel as keyof typeof CHANNEL_LABELS] ?? channel).join(", ") : "none";
+  if (key === "program.tiers" && Array.isArray(value)) {
+    return (value as ShopSettings["program"]["tiers"]).map((tier) => `${tier.name} ${tier.threshold} ×${tier.multiplier}`).join(", ");
+  }
+  if (key === "program.enrolment" && typeof value === "object") {
+    const enrolment = value as ShopSettings["program"]["enrolment"];
+    return enrolment.mode === "tag" ? `customers tagged "${enrolment.tag}"` : "every customer with an email";
+  }
+  return String(value);
 }

@@ -2,7 +2,8 @@ import { Session } from "@shopify/shopify-api";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { appScopes } from "../../app/config.server";
 import db from "../../app/db.server";
-import { markShopInstalled } from "../../app/services/shops/shops.server";
+import { parseShopSettings } from "../../app/services/shops/settings";
+import { markShopInstalled, updateShopSettings } from "../../app/services/shops/shops.server";
 import type { createFakeShopify, WebhookEvent } from "../../test/support/fake-shopify";
 import { shopifyWebhookHeaders } from "../../test/support/webhook-signing";
 
@@ -22,7 +23,11 @@ export async function seedDemoStore({ fake, shop, appUrl }: { fake: Fake; shop: 
   await new PrismaSessionStorage(db).storeSession(
     new Session({ id: `offline_${shop}`, shop, state: "installed", isOnline: false, scope, accessToken: DEMO_TOKEN }),
   );
-  await markShopInstalled(db, { domain: shop, scopes: scope, ...details });
+  const installed = await markShopInstalled(db, { domain: shop, scopes: scope, ...details });
+  // The program starts on the install day by default; the demo's orders are placed "now", so a
+  // fixed, earlier start keeps them earning whenever the demo runs. A start date already set is kept.
+  const { program } = parseShopSettings(installed.settings);
+  if (!program.startDate) await updateShopSettings(db, shop, { program: { ...program, startDate: "2026-01-01" } });
 
   const deliveries: Promise<number>[] = [];
   const stop = fake.store.onWebhook((event) => {

@@ -97,3 +97,20 @@ export async function drainMetafieldWriteBacks(
   }
   return { written, failed };
 }
+
+/** Drains queued write-backs every `intervalMs` in this process, one pass at a time. */
+export function startWriteBackWorker(deps: WriteBackDeps, intervalMs = 5000): { stop(): void; runOnce(): Promise<void> } {
+  let running: Promise<void> | null = null;
+  const runOnce = () => {
+    running ??= drainMetafieldWriteBacks(deps)
+      .then(() => undefined)
+      .catch((error: unknown) => deps.logger.error({ err: error }, "metafield write-back pass failed"))
+      .finally(() => {
+        running = null;
+      });
+    return running;
+  };
+  const timer = setInterval(() => void runOnce(), intervalMs);
+  timer.unref();
+  return { stop: () => clearInterval(timer), runOnce };
+}

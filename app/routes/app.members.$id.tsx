@@ -1,0 +1,246 @@
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { Form, isRouteErrorResponse, useActionData, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
+import {
+  Badge,
+  Banner,
+  BlockStack,
+  Button,
+  Card,
+  DataTable,
+  FormLayout,
+  InlineGrid,
+  Layout,
+  Page,
+  Text,
+  TextField,
+} from "@shopify/polaris";
+import { boundary } from "@shopify/shopify-app-remix/server";
+import { useEffect, useState } from "react";
+import db from "../db.server";
+import { systemClock } from "../lib/clock";
+import { logger } from "../lib/logger.server";
+import { currentCapStore } from "../services/ledger/runtime.server";
+import { staffActor } from "../services/members/actor";
+import { adjustMemberPoints, adjustmentErrors, adjustmentSchema } from "../services/members/adjust.server";
+import { loadMemberDetail } from "../services/members/detail.server";
+import { EVENT_LABELS, formatWhen, KIND_LABELS, readableGid, signedPoints, termsLabel } from "../services/members/format";
+import { findShop } from "../services/shops/shops.server";
+import { authenticate } from "../shopify.server";
+
+const notFound = () => new Response("Member not found", { status: 404 });
+
+export const loader = async ({ request, params }: LoaderFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const shop = await findShop(db, session.shop);
+  // Another shop's member is not found, exactly like one that does not exist.
+  const detail = shop && params.id ? await loadMemberDetail(db, shop, params.id) : null;
+  if (!detail) throw notFound();
+  return detail;
+};
+
+export const action = async ({ request, params }: ActionFunctionArgs) => {
+  const context = await authenticate.admin(request);
+  const shop = await findShop(db, context.session.shop);
+  if (!shop || !params.id) throw notFound();
+  const form = await request.formData();
+  const parsed = adjustmentSchema.safeParse({ points: form.get("points") ?? "", reason: form.get("reason") ?? "" });
+  if (!parsed.success) return { ok: false as const, errors: adjustmentErrors(parsed.error) };
+  const actor = staffActor(context.session, "sessionToken" in context ? context.sessionToken : null);
+  const deps = { db, clock: systemClock, logger: logger.child({ shop: shop.domain }), capStore: currentCapStore() };
+  const result = await adjustMemberPoints(deps, shop, { memberId: params.id, ...parsed.data, actor });
+  if ("notFound" in result) throw notFound();
+  return result;
+};
+
+type Detail = ReturnType<typeof useLoaderData<typeof loader>>;
+
+export default function MemberPage() {
+  const { member, orderNames, exponent, currency, timezone } = useLoaderData<typeof loader>();
+  const title = member.redacted ? "Redacted member" : (member.name ?? member.email ?? "Member");
+  const subtitle = [member.redacted ? null : member.name ? member.email : null, member.customerGid ? `Customer ${readableGid(member.customerGid)}` : null, member.externalId ? `External id ${member.externalId}` : null]
+    .filter(Boolean)
+    .join(" · ");
+  const order = (gid: string) => (orderNames[gid] ? `${orderNames[gid]} (${readableGid(gid)})` : readableGid(gid));
+
+  return (
+    <Page title={title} subtitle={subtitle || undefined} backAction={{ content: "Members", url: "/app/members" }} titleMetadata={<Badge>{member.tier}</Badge>}>
+      <Layout>
+        <Layout.Section>
+          <Card>
+            <InlineGrid columns={{ xs: 2, md: 4 }} gap="400">
+              <Figure label="Balance" id="member-balance" value={member.balance.toLocaleString("en-US")} />
+              <Figure label="Tier" id="member-tier" value={member.tier} />
+              <Figure label="Held" id="member-held" value={member.held.toLocaleString("en-US")} hint="Recorded, waiting for the daily cap check" />
+              <Figure label="Capped" id="member-capped" value={member.capped.toLocaleString("en-US")} hint="Over the daily cap: recorded, not granted" />
+            </InlineGrid>
+          </Card>
+        </Layout.Section>
+
+        <Layout.Section>
+          <Card>
+            <BlockStack gap="300">
+              <Text as="h2" variant="headingMd">
+                Ledger
+              </Text>
+              <Text as="p" tone="subdued">
+                Every change to the balance, oldest first. Earned points are eligible amount ({currency}) × earn rate × tier
+                multiplier, rounded down; a refund claws back its share of the order&apos;s award.
+              </Text>
+              {member.entries.length === 0 ? (
+                <Text as="p" tone="subdued">
+                  No points yet: a paid order earns once the program counts it.
+                </Text>
+              ) : (
+                <div data-testid="ledger">
+                  <DataTable
+                    columnContentTypes={["text", "text", "numeric", "numeric", "text", "text", "text"]}
+                    headings={["Date", "Entry", "Points", "Balance", "Eligible × rate × multiplier (tier)", "Order / refund", "Reason"]}
+                    rows={member.entries.map((entry) => [
+                      formatWhen(entry.occurredAt, timezone),
+                      KIND_LABELS[entry.kind] ?? entry.kind,
+                      signedPoints(entry.points),
+                      entry.balanceAfter.toLocaleString("en-US"),
+                      termsLabel(entry, exponent),
+                      [entry.orderGid ? order(entry.orderGid) : null, entry.refundGid ? `refund ${readableGid(entry.refundGid)}` : null].filter(Boolean).join(", "),
+                      reasonText(entry),
+                    ])}
+                  />
+                </div>
+              )}
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+
+        <Layout.Section variant="oneHalf">
+          <AdjustmentCard balance={member.balance} />
+        </Layout.Section>
+
+        <Layout.Section variant="oneHalf">
+          <Card>
+            <BlockStack gap="300">
+              <Text as="h2" variant="headingMd">
+                Timeline
+              </Text>
+              {member.timeline.length === 0 ? (
+                <Text as="p" tone="subdued">
+                  Nothing has happened yet.
+                </Text>
+              ) : (
+                <BlockStack gap="300" as="ul">
+                  {member.timeline.map((event, index) => (
+                    <li key={`${event.type}-${index}`} data-testid="timeline-event">
+                      <Text as="p" fontWeight="semibold">
+                        {EVENT_LABELS[event.type] ?? event.type}
+                      </Text>
+                      <Text as="p" tone="subdued">
+                        {formatWhen(event.occurredAt, timezone)}
+                        {Object.keys(event.data).length > 0 && " · "}
+                        {Object.entries(event.data)
+                          .map(([key, value]) => `${key}: ${key === "order" && typeof value === "string" ? order(value) : String(value)}`)
+                          .join(", ")}
+                      </Text>
+                    </li>
+                  ))}
+                </BlockStack>
+              )}
+            </BlockStack>
+          </Card>
+        </Layout.Section>
+      </Layout>
+    </Page>
+  );
+}
+
+function reasonText(entry: Detail["member"]["entries"][number]): string {
+  const parts = [entry.reason];
+  if (entry.withheld > 0 && entry.kind !== "capped" && entry.kind !== "held") parts.push(`${entry.withheld} over the daily cap`);
+  if (entry.kind === "capped" || entry.kind === "held") parts.push(`${entry.withheld} withheld`);
+  if (entry.shortfall > 0) parts.push(`shortfall ${entry.shortfall} (the balance could not go below zero)`);
+  if (entry.actor) parts.push(`by ${entry.actor}`);
+  return parts.filter(Boolean).join(" · ");
+}
+
+function AdjustmentCard({ balance }: { balance: number }) {
+  const result = useActionData<typeof action>();
+  const saving = useNavigation().state === "submitting";
+  const [points, setPoints] = useState("");
+  const [reason, setReason] = useState("");
+  useEffect(() => {
+    if (result?.ok) {
+      setPoints("");
+      setReason("");
+    }
+  }, [result]);
+  const errors = result && !result.ok && "errors" in result ? result.errors : {};
+  return (
+    <Card>
+      <Form method="post">
+        <FormLayout>
+          <Text as="h2" variant="headingMd">
+            Adjust points
+          </Text>
+          {result?.ok && (
+            <Banner tone="success">
+              Adjusted by {signedPoints(result.points)}: the balance is now {result.balance.toLocaleString("en-US")}.
+            </Banner>
+          )}
+          <TextField
+            label="Points"
+            name="points"
+            inputMode="numeric"
+            value={points}
+            onChange={setPoints}
+            autoComplete="off"
+            helpText={`A whole number: positive to add, negative to remove (at most ${balance.toLocaleString("en-US")}).`}
+            error={errors.points}
+          />
+          <TextField
+            label="Reason"
+            name="reason"
+            value={reason}
+            onChange={setReason}
+            autoComplete="off"
+            multiline={2}
+            helpText="Kept on the ledger and in the audit log, with your name."
+            error={errors.reason}
+          />
+          <Button submit variant="primary" loading={saving}>
+            Adjust points
+          </Button>
+        </FormLayout>
+      </Form>
+    </Card>
+  );
+}
+
+function Figure({ label, id, value, hint }: { label: string; id: string; value: string; hint?: string }) {
+  return (
+    <BlockStack gap="100">
+      <Text as="p" tone="subdued">
+        {label}
+      </Text>
+      <Text as="p" variant="headingLg">
+        <span data-testid={id}>{value}</span>
+      </Text>
+      {hint && (
+        <Text as="p" variant="bodySm" tone="subdued">
+          {hint}
+        </Text>
+      )}
+    </BlockStack>
+  );
+}
+
+export function ErrorBoundary() {
+  const error = useRouteError();
+  if (isRouteErrorResponse(error) && error.status === 404) {
+    return (
+      <Page title="Member not found" backAction={{ content: "Members", url: "/app/members" }}>
+        <Card>
+          <Text as="p">This store has no such member. They may have been erased at the customer&apos;s request.</Text>
+        </Card>
+      </Page>
+    );
+  }
+  return boundary.error(error);
+}

@@ -1,0 +1,50 @@
+import { formatMinorUnits } from "../../lib/money";
+
+// Display helpers shared by the member pages (server and browser render the same text).
+
+/** "gid://shopify/Order/123" → "…/Order/123": the readable end of a Shopify GID. */
+export function readableGid(gid: string): string {
+  const match = /^gid:\/\/shopify\/([^/]+)\/(.+)$/.exec(gid);
+  return match ? `…/${match[1]}/${match[2]}` : gid;
+}
+
+/** +57, -29, 0: a change to a balance. */
+export function signedPoints(points: number): string {
+  return points > 0 ? `+${points.toLocaleString("en-US")}` : points.toLocaleString("en-US");
+}
+
+export const KIND_LABELS: Record<string, string> = {
+  earn: "Earned",
+  capped: "Capped",
+  held: "Held",
+  released: "Released",
+  clawback: "Clawed back",
+  adjustment: "Adjustment",
+  redemption: "Redeemed",
+  expiry: "Expired",
+};
+
+export const EVENT_LABELS: Record<string, string> = {
+  first_purchase: "First purchase",
+  repeat_purchase: "Repeat purchase",
+  order_fulfilled: "Order fulfilled",
+  points_earned: "Points earned",
+  points_held: "Points held",
+  points_released: "Points released",
+  points_clawed_back: "Points clawed back",
+  tier_changed: "Tier changed",
+  cohort_entered: "Entered cohort",
+  cohort_exited: "Left cohort",
+  cart_abandoned: "Cart abandoned",
+};
+
+/** "57.60 × 1 × 1 (Bronze)": the terms an award (or the claw-back of one) was computed with. */
+export function termsLabel(entry: { eligibleAmount: number | null; rate: string | null; multiplier: string | null; tier: string | null }, exponent: number): string {
+  if (entry.eligibleAmount === null || entry.rate === null || entry.multiplier === null) return "";
+  return `${formatMinorUnits(entry.eligibleAmount, exponent)} × ${entry.rate} × ${entry.multiplier} (${entry.tier ?? "?"})`;
+}
+
+/** A date and time in the shop's time zone, identical wherever it is rendered. */
+export function formatWhen(iso: string, timezone: string): string {
+  return new Intl.DateTimeFormat("en-US", { timeZone: timezone, dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
+}

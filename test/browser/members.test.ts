@@ -1,0 +1,154 @@
+import type { Browser, Page } from "playwright-core";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { browserAvailable, browserContextOptions, launchBrowser, type RunningDemo, startDemo } from "../support/browser";
+
+// Ana Lima's figures, worked out from the demo store's trading (scripts/demo/seed.ts):
+// her order is 2 × Merino Beanie at 32.00 with a 6.40 discount, plus a gift card (never
+// eligible), 6.00 shipping and 5.12 tax (neither counted: taxes are not included in the prices,
+// shipping is off by default). One beanie is refunded later.
+const cents = (amount: string) => Math.round(Number(amount) * 100);
+const ORDER_ELIGIBLE = 2 * cents("32.00") - cents("6.40"); // 5760
+const EARNED = Math.floor((ORDER_ELIGIBLE / 100) * 1 * 1); // rate 1, Bronze ×1: 57
+const REFUND_ELIGIBLE = cents("32.00") - cents("6.40") / 2; // the beanie's share of the discount: 2880
+const CLAWED = Math.floor((2 * EARNED * REFUND_ELIGIBLE + ORDER_ELIGIBLE) / (2 * ORDER_ELIGIBLE)); // round_half_up(28.5) = 29
+const BALANCE = EARNED - CLAWED; // 28
+
+describe.skipIf(!browserAvailable)("Members in Chromium (npm run demo)", { timeout: 120_000 }, () => {
+  let demo: RunningDemo;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    demo = await startDemo("members");
+    browser = await launchBrowser();
+    const context = await browser.newContext(browserContextOptions);
+    page = await context.newPage();
+    // Vite's HMR socket may complain when a page navigates away during start-up: not the app's error.
+    page.on("pageerror", (error) => {
+      if (!error.message.includes("WebSocket")) pageErrors.push(error.message);
+    });
+    await context.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort());
+  }, 120_000);
+
+  afterAll(async () => {
+    await browser?.close();
+    await demo?.stop();
+  });
+
+  const heading = () => page.locator("h1").first().textContent();
+  const figure = (id: string) => page.getByTestId(id).textContent();
+  /** The ledger's rows as cell texts, the date column left out. */
+  const ledgerRows = () =>
+    page.getByTestId("ledger").locator("tbody tr").evaluateAll((rows) =>
+      rows.map((row) => Array.from(row.querySelectorAll("th, td")).slice(1).map((cell) => cell.textContent?.trim() ?? "")),
+    );
+
+  it("finds Ana Lima among the members by searching for her email", async () => {
+    expect({ ORDER_ELIGIBLE, EARNED, REFUND_ELIGIBLE, CLAWED, BALANCE }).toEqual({ ORDER_ELIGIBLE: 5760, EARNED: 57, REFUND_ELIGIBLE: 2880, CLAWED: 29, BALANCE: 28 });
+    await page.goto(`${demo.url}/__demo`);
+    await expect.poll(heading, { timeout: 60_000 }).toBe("Dashboard");
+    await expect.poll(() => page.locator("ui-nav-menu a", { hasText: "Members" }).count(), { timeout: 30_000 }).toBe(1);
+    await page.locator("ui-nav-menu a", { hasText: "Members" }).click();
+    await expect.poll(heading, { timeout: 30_000 }).toBe("Members");
+
+    // The store's webhooks are processed by the inbox worker: wait until all three shoppers are members.
+    await expect.poll(async () => {
+      if ((await page.getByRole("link", { name: "cleo.ward@example.com" }).count()) === 0) await page.reload();
+      return page.getByRole("link", { name: /@example\.com$/ }).allTextContents();
+    }, { timeout: 45_000 }).toHaveLength(3);
+
+    await page.getByPlaceholder("Email, name, or Shopify customer id").fill("ana.lima@example.com");
+    await page.getByRole("button", { name: "Search" }).click();
+    await page.waitForURL(/[?&]q=ana\.lima%40example\.com/, { timeout: 30_000 });
+    await expect.poll(() => page.getByRole("link", { name: /@example\.com$/ }).allTextContents(), { timeout: 30_000 }).toEqual(["ana.lima@example.com"]);
+    expect(await page.getByText("1–1 of 1 member", { exact: true }).count()).toBe(1);
+
+    await page.getByPlaceholder("Email, name, or Shopify customer id").fill("nobody@example.com");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect.poll(() => page.getByText("No members match your search").count(), { timeout: 30_000 }).toBe(1);
+  });
+
+  it("opens her page: balance, tier, and a ledger whose figures follow from her order and refund", async () => {
+    await page.getByPlaceholder("Email, name, or Shopify customer id").fill("Ana Lima");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect.poll(() => page.getByRole("link", { name: /@example\.com$/ }).allTextContents(), { timeout: 30_000 }).toEqual(["ana.lima@example.com"]);
+    await page.getByRole("link", { name: "ana.lima@example.com" }).click();
+    await expect.poll(heading, { timeout: 30_000 }).toBe("Ana Lima");
+    await page.waitForURL(/\/app\/members\/[0-9a-f-]{36}/);
+
+    expect({ balance: await figure("member-balance"), tier: await figure("member-tier"), held: await figure("member-held"), capped: await figure("member-capped") }).toEqual({
+      balance: String(BALANCE),
+      tier: "Bronze",
+      held: "0",
+      capped: "0",
+    });
+    const rows = await ledgerRows();
+    expect(rows).toHaveLength(2);
+    const order = /^#1001 \(…\/Order\/\d+\)$/;
+    expect(rows[0]).toEqual(["Earned", `+${EARNED}`, String(EARNED), "57.60 × 1 × 1 (Bronze)", expect.stringMatching(order), ""]);
+    expect(rows[1]).toEqual(["Clawed back", `-${CLAWED}`, String(BALANCE), "28.80 × 1 × 1 (Bronze)", expect.stringMatching(/^#1001 \(…\/Order\/\d+\), refund …\/Refund\/\d+$/), ""]);
+    // Both entries are anchored to the same order.
+    expect(rows[1][4].startsWith(rows[0][4])).toBe(true);
+
+    const timeline = await page.getByTestId("timeline-event").allTextContents();
+    expect(timeline).toHaveLength(3);
+    expect(timeline[0]).toMatch(/^First purchase.*order: #1001 \(…\/Order\/\d+\), orderCount: 1$/);
+    expect(timeline[1]).toMatch(new RegExp(`^Points earned.*points: ${EARNED}, balance: ${EARNED}, order: #1001`));
+    expect(timeline[2]).toMatch(new RegExp(`^Points clawed back.*points: ${CLAWED}, shortfall: 0, balance: ${BALANCE}, order: #1001`));
+  });
+
+  it("refuses a deduction beyond the balance, then adds points with a reason", async () => {
+    await page.getByLabel("Points").fill(`-${BALANCE + 1}`);
+    await page.getByLabel("Reason").fill("Return abuse");
+    await page.getByRole("button", { name: "Adjust points" }).click();
+    await expect.poll(() => page.getByText(`The balance is ${BALANCE}: you can remove at most ${BALANCE} points`, { exact: false }).count(), { timeout: 30_000 }).toBe(1);
+    expect(await figure("member-balance")).toBe(String(BALANCE));
+
+    await page.getByLabel("Points").fill("12");
+    await page.getByLabel("Reason").fill("Goodwill for a late delivery");
+    await page.getByRole("button", { name: "Adjust points" }).click();
+    await expect.poll(() => figure("member-balance"), { timeout: 30_000 }).toBe(String(BALANCE + 12));
+    expect(await page.getByText(`Adjusted by +12: the balance is now ${BALANCE + 12}.`).count()).toBe(1);
+    const rows = await ledgerRows();
+    expect(rows).toHaveLength(3);
+    expect(rows[2]).toEqual(["Adjustment", "+12", String(BALANCE + 12), "", "", "Goodwill for a late delivery · by staff user 12345 via admin"]);
+    // The form is cleared for the next adjustment.
+    expect(await page.getByLabel("Points").inputValue()).toBe("");
+
+    // The list shows the new balance too.
+    await page.getByRole("link", { name: "Members" }).first().click();
+    await expect.poll(heading, { timeout: 30_000 }).toBe("Members");
+    await page.getByPlaceholder("Email, name, or Shopify customer id").fill("ana");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect.poll(() => page.getByRole("link", { name: /@example\.com$/ }).allTextContents(), { timeout: 30_000 }).toEqual(["ana.lima@example.com"]);
+    const row = page.getByRole("row", { name: /ana\.lima@example\.com/ });
+    expect((await row.locator("td").allTextContents()).map((text) => text.trim())).toEqual(["ana.lima@example.com", "Ana Lima", "Bronze", String(BALANCE + 12)]);
+  });
+
+  it("edits the loyalty program on Settings: field errors inline, then an audited save", async () => {
+    await page.locator("ui-nav-menu a", { hasText: "Settings" }).click();
+    await expect.poll(heading, { timeout: 30_000 }).toBe("Settings");
+    expect(await page.getByLabel("Start date").inputValue()).toBe("2026-01-01");
+    expect(await page.getByLabel("Tier name").evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value))).toEqual(["Bronze", "Silver", "Gold"]);
+
+    await page.getByLabel("Earn rate").fill("1,5");
+    await page.getByRole("button", { name: "Save program" }).click();
+    await expect.poll(() => page.getByText("Enter a decimal number such as 1 or 1.25").count(), { timeout: 30_000 }).toBe(1);
+
+    await page.getByLabel("Earn rate").fill("1.5");
+    await page.getByLabel("B2B").check();
+    await page.getByLabel("Daily cap").fill("300");
+    await page.getByRole("button", { name: "Save program" }).click();
+    await expect.poll(() => page.getByText("Program saved: earn rate, channels, daily cap changed.").count(), { timeout: 30_000 }).toBe(1);
+    // The audit trail is the page's data, reloaded after the save.
+    await expect
+      .poll(() => page.getByText("earn rate: 1 → 1.5; channels: Online store, Point of sale → Online store, Point of sale, B2B; daily cap: no cap → 300").count(), { timeout: 30_000 })
+      .toBe(1);
+    expect(await page.getByText("staff user 12345 via admin").count()).toBe(1);
+    // The other sections are still there.
+    expect(await page.getByText(/^Organisation id: [0-9a-f-]{36}$/).count()).toBe(1);
+    expect(await page.getByLabel("Low-stock threshold").inputValue()).toBe("5");
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,204 @@
+import { beforeEach, describe, expect, it } from "vitest";
+import db from "../../app/db.server";
+import { action, loader } from "../../app/routes/app.settings";
+import { memberSummary } from "../../app/services/ledger/verify.server";
+import { orderPayload } from "../fixtures/rest-payloads";
+import { deliver } from "../support/deliver";
+import { adminRequest } from "../support/shopify";
+import { args, customer, programShop } from "./helpers";
+
+let shop: string;
+let shopId: string;
+
+/** The program form as the Settings page posts it with the defaults (start date 2026-01-01). */
+function defaults(): [string, string][] {
+  return [
+    ["intent", "program"],
+    ["enabled", "true"],
+    ["startDate", "2026-01-01"],
+    ["earnRate", "1"],
+    ["channels[]", "online_store"],
+    ["channels[]", "pos"],
+    ["tierName", "Bronze"], ["tierThreshold", "0"], ["tierMultiplier", "1"],
+    ["tierName", "Silver"], ["tierThreshold", "500"], ["tierMultiplier", "1.25"],
+    ["tierName", "Gold"], ["tierThreshold", "2000"], ["tierMultiplier", "1.5"],
+    ["dailyCap", "0"],
+    ["enrolment", "email"],
+  ];
+}
+
+/** The defaults with some fields replaced (all values of a name at once) or removed (null). */
+function form(patch: Record<string, string | string[] | null> = {}): URLSearchParams {
+  const body = new URLSearchParams();
+  for (const [name, value] of defaults()) if (!(name in patch)) body.append(name, value);
+  for (const [name, value] of Object.entries(patch)) {
+    if (value === null) continue;
+    for (const item of Array.isArray(value) ? value : [value]) body.append(name, item);
+  }
+  return body;
+}
+
+const save = async (body: URLSearchParams) => action(args(await adminRequest("/app/settings", shop, { method: "POST", body })));
+const stored = async () => (await loader(args(await adminRequest("/app/settings", shop)))).settings;
+const auditRows = () => db.auditLog.findMany({ where: { shopId, action: "program.updated" }, orderBy: { createdAt: "asc" } });
+
+beforeEach(async () => {
+  ({ shop, shopId } = await programShop());
+});
+
+describe("program settings", () => {
+  it("shows the current program with the defaults", async () => {
+    const data = await loader(args(await adminRequest("/app/settings", shop)));
+    expect(data.settings).toEqual({
+      lowStockThreshold: 5,
+      countShipping: false,
+      program: {
+        enabled: true,
+        startDate: "2026-01-01",
+        earnRate: "1",
+        channels: ["online_store", "pos"],
+        tiers: [
+          { name: "Bronze", threshold: 0, multiplier: "1" },
+          { name: "Silver", threshold: 500, multiplier: "1.25" },
+          { name: "Gold", threshold: 2000, multiplier: "1.5" },
+        ],
+        dailyCap: 0,
+        enrolment: { mode: "email" },
+        retroactive: false,
+      },
+    });
+    expect(data.programAudit).toEqual([]);
+  });
+
+  it("rejects invalid values field by field, and saves nothing", async () => {
+    const before = await stored();
+    expect(await save(form({ earnRate: "1,5", startDate: "2026-02-30", dailyCap: "-1" }))).toEqual({
+      form: "program",
+      saved: false,
+      errors: {
+        earnRate: "Enter a decimal number such as 1 or 1.25",
+        startDate: "Enter a date as YYYY-MM-DD",
+        dailyCap: "Enter a whole number of points up to 1,000,000,000, or 0 for no cap",
+      },
+    });
+    expect(await save(form({ tierThreshold: ["0", "500", "400"] }))).toEqual({ form: "program", saved: false, errors: { tiers: "Tier thresholds must increase" } });
+    expect(await save(form({ tierThreshold: ["10", "500", "2000"] }))).toEqual({ form: "program", saved: false, errors: { tiers: "The first tier starts at 0 points" } });
+    expect(await save(form({ tierName: ["Bronze", "", "bronze"], tierThreshold: ["0", "lots", "2000"], tierMultiplier: ["1", "1.25", "x2"] }))).toEqual({
+      form: "program",
+      saved: false,
+      errors: {
+        "tiers.1.name": "Enter a tier name",
+        "tiers.1.threshold": "Enter a whole number of points, from 0 to 1,000,000,000",
+        "tiers.2.name": "Each tier needs its own name",
+        "tiers.2.multiplier": "Enter a decimal number such as 1 or 1.25",
+      },
+    });
+    expect(await save(form({ tierName: null, tierThreshold: null, tierMultiplier: null }))).toEqual({ form: "program", saved: false, errors: { tiers: "Keep at least one tier" } });
+    expect(await save(form({ enrolment: "tag", enrolmentTag: "  " }))).toEqual({
+      form: "program",
+      saved: false,
+      errors: { "enrolment.tag": "Enter the customer tag that makes a customer a member" },
+    });
+    expect(await save(form({ "channels[]": ["online_store", "marketplace"] }))).toEqual({ form: "program", saved: false, errors: { channels: "Unknown channel: marketplace" } });
+
+    expect(await stored()).toEqual(before);
+    expect(await auditRows()).toEqual([]);
+  });
+
+  it("saves a change and audits it with the actor and the exact before/after of what changed", async () => {
+    const body = form({
+      enabled: null,
+      earnRate: "1.5",
+      "channels[]": ["online_store", "pos", "b2b"],
+      tierName: ["Bronze", "Silver", "Gold", "Platinum"],
+      tierThreshold: ["0", "400", "2000", "5000"],
+      tierMultiplier: ["1", "1.25", "1.5", "2"],
+      dailyCap: "250",
+      enrolment: "tag",
+      enrolmentTag: " vip ",
+      retroactive: "true",
+      countShipping: "true",
+    });
+    expect(await save(body)).toMatchObject({
+      form: "program",
+      saved: true,
+      changed: ["program.enabled", "program.earnRate", "program.channels", "program.tiers", "program.dailyCap", "program.enrolment", "program.retroactive", "countShipping"],
+    });
+
+    const after = {
+      enabled: false,
+      startDate: "2026-01-01",
+      earnRate: "1.5",
+      channels: ["online_store", "pos", "b2b"],
+      tiers: [
+        { name: "Bronze", threshold: 0, multiplier: "1" },
+        { name: "Silver", threshold: 400, multiplier: "1.25" },
+        { name: "Gold", threshold: 2000, multiplier: "1.5" },
+        { name: "Platinum", threshold: 5000, multiplier: "2" },
+      ],
+      dailyCap: 250,
+      enrolment: { mode: "tag", tag: "vip" },
+      retroactive: true,
+    };
+    expect(await stored()).toEqual({ lowStockThreshold: 5, countShipping: true, program: after });
+
+    const rows = await auditRows();
+    expect(rows).toHaveLength(1);
+    expect(rows[0].actor).toBe("staff user 12345 via admin");
+    expect(JSON.parse(rows[0].details)).toEqual({
+      changes: {
+        "program.enabled": { before: true, after: false },
+        "program.earnRate": { before: "1", after: "1.5" },
+        "program.channels": { before: ["online_store", "pos"], after: ["online_store", "pos", "b2b"] },
+        "program.tiers": {
+          before: [
+            { name: "Bronze", threshold: 0, multiplier: "1" },
+            { name: "Silver", threshold: 500, multiplier: "1.25" },
+            { name: "Gold", threshold: 2000, multiplier: "1.5" },
+          ],
+          after: after.tiers,
+        },
+        "program.dailyCap": { before: 0, after: 250 },
+        "program.enrolment": { before: { mode: "email" }, after: { mode: "tag", tag: "vip" } },
+        "program.retroactive": { before: false, after: true },
+        countShipping: { before: false, after: true },
+      },
+    });
+
+    // A second save that changes one field records just that field; saving it unchanged records nothing.
+    const next = new URLSearchParams(body);
+    next.set("startDate", "");
+    expect(await save(next)).toMatchObject({ saved: true, changed: ["program.startDate"] });
+    expect(await save(next)).toMatchObject({ saved: true, changed: [] });
+    const all = await auditRows();
+    expect(all.map((row) => JSON.parse(row.details).changes)).toEqual([
+      expect.any(Object),
+      { "program.startDate": { before: "2026-01-01", after: null } },
+    ]);
+    const { programAudit } = await loader(args(await adminRequest("/app/settings", shop)));
+    expect(programAudit.map((row) => Object.keys(row.changes))).toEqual([["program.startDate"], Object.keys(JSON.parse(rows[0].details).changes)]);
+  });
+
+  it("keeps the low-stock form working beside it, unaudited and untouched by the program", async () => {
+    await save(form({ earnRate: "2" }));
+    const lowStock = await action(args(await adminRequest("/app/settings", shop, { method: "POST", body: new URLSearchParams({ lowStockThreshold: "9" }) })));
+    expect(lowStock).toMatchObject({ saved: true, settings: { lowStockThreshold: 9, program: { earnRate: "2" } } });
+    expect(await auditRows()).toHaveLength(1);
+  });
+
+  it("earns with the saved terms: rate 2 on a 10.00 order makes 20 points", async () => {
+    await save(form({ earnRate: "2" }));
+    const { id } = await customer(shop, { id: 8101, email: "ana.lima@example.com" });
+    await deliver({ topic: "orders/paid", shop, payload: orderPayload({ id: 8102, customerId: 8101, lines: [{ id: 81021, price: "10.00", quantity: 1 }] }) });
+    const summary = await memberSummary(db, shopId, id);
+    expect(summary?.entries.map((entry) => [entry.kind, entry.points, entry.rate])).toEqual([["earn", 20, "2"]]);
+  });
+
+  it("changes only the shop in the session token", async () => {
+    const { shop: other } = await programShop();
+    const theirs = await action(args(await adminRequest("/app/settings", other, { method: "POST", body: form({ earnRate: "3" }) })));
+    expect(theirs).toMatchObject({ saved: true, changed: ["program.earnRate"] });
+    expect((await stored()).program.earnRate).toBe("1");
+    expect(await auditRows()).toEqual([]);
+  });
+});
