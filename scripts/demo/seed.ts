@@ -2,6 +2,9 @@ import { Session } from "@shopify/shopify-api";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { appScopes } from "../../app/config.server";
 import db from "../../app/db.server";
+import { systemClock } from "../../app/lib/clock";
+import { logger } from "../../app/lib/logger.server";
+import { startBackfill, waitForBackfill } from "../../app/services/sync/backfill.server";
 import { parseShopSettings } from "../../app/services/shops/settings";
 import { markShopInstalled, updateShopSettings } from "../../app/services/shops/shops.server";
 import type { createFakeShopify, WebhookEvent } from "../../test/support/fake-shopify";
@@ -36,6 +39,16 @@ export async function seedDemoStore({ fake, shop, appUrl }: { fake: Fake; shop: 
   try {
     fake.store.updateScopes(shop, appScopes);
     const summary = simulateTrading(fake, shop);
+    // As on a real install: import the store with bulk operations (finishing by the
+    // bulk_operations/finish webhook or by polling), idempotent with the webhooks above.
+    await startBackfill({ db, clock: systemClock, logger: logger.child({ component: "demo" }) }, shop);
+    await waitForBackfill({ db, clock: systemClock, logger: logger.child({ component: "demo" }) }, shop, { timeoutMs: 60_000 });
+    // Deliveries may still be arriving (the backfill's finish webhooks): wait until none is new.
+    let settled = 0;
+    while (settled !== deliveries.length) {
+      settled = deliveries.length;
+      await Promise.all(deliveries);
+    }
     const statuses = await Promise.all(deliveries);
     return { ...summary, deliveries: statuses.length, rejected: statuses.filter((status) => status !== 200).length };
   } finally {

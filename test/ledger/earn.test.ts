@@ -163,3 +163,26 @@ describe("roost ledger:verify", () => {
     expect(shown.entries).toEqual([expect.objectContaining({ kind: "earn", points: 12, eligibleAmount: 1234, orderGid: "gid://shopify/Order/22" })]);
   });
 });
+
+describe("backfill and live orders", () => {
+  it("does not award a backfilled order, but does when orders/create shows it is new", async () => {
+    const { upsertOrder } = await import("../../app/services/mirror/mirror.server");
+    const { orderFromRest, restOrder } = await import("../../app/services/mirror/rest");
+    const { settleShopifyOrder } = await import("../../app/services/ledger/settle.server");
+    const { systemClock } = await import("../../app/lib/clock");
+    const { logger } = await import("../../app/lib/logger.server");
+    const stored = await db.shop.findUniqueOrThrow({ where: { id: shopId } });
+    const old = paid(31, "30.00");
+    const fresh = paid(32, "45.00");
+    for (const payload of [old, fresh]) {
+      await upsertOrder(db, stored, orderFromRest(restOrder.parse(payload)), { backfilled: true });
+      await settleShopifyOrder({ db, clock: systemClock, logger }, stored, `gid://shopify/Order/${payload.id}`);
+    }
+    expect((await member()).entries).toEqual([]);
+
+    // The same order arriving live (a backfill raced its webhook) earns.
+    await deliver({ topic: "orders/create", shop, payload: fresh });
+    await deliver({ topic: "orders/updated", shop, payload: { ...old, updated_at: "2026-11-21T10:00:00-05:00" } });
+    expect((await member()).entries.map((entry) => [entry.kind, entry.points, entry.orderGid])).toEqual([["earn", 45, "gid://shopify/Order/32"]]);
+  });
+});

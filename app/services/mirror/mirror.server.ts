@@ -294,6 +294,14 @@ export async function upsertOrder(
   });
 }
 
+/**
+ * A live orders/create or orders/paid delivery proves the order is new business, even when a
+ * backfill running at the same moment stored it first: it is no longer "backfilled".
+ */
+export async function markOrderLive(db: Database, shop: MirrorShop, gid: string): Promise<void> {
+  await db.order.updateMany({ where: { shopId: shop.id, gid, backfilled: true }, data: { backfilled: false } });
+}
+
 export interface RefundResult {
   outcome: UpsertOutcome;
   /** false when the order is not known yet: the refund is parked until it arrives. */

@@ -7,6 +7,7 @@ import {
   changeCustomerTags,
   deleteCustomer,
   deleteProduct,
+  markOrderLive,
   mergeCustomers,
   recordRefund,
   upsertCustomer,
@@ -90,6 +91,7 @@ const order: TopicHandler = async (context) => {
   const record = convert(context, () => orderFromRest(parsePayload(restOrder, context)));
   const shop = await mirrorShop(context);
   const result = await upsertOrder(context.db, shop, record);
+  if (context.topic === "orders/create" || context.topic === "orders/paid") await markOrderLive(context.db, shop, record.gid);
   const award = await settleShopifyOrder(ledgerDeps(context), shop, record.gid);
   context.logger.debug({ order: record.gid, mirror: result.outcome, award }, "order mirrored");
 };
