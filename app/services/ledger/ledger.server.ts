@@ -321,7 +321,11 @@ export async function releaseHeldAwards(deps: LedgerDeps, shop: LedgerShop): Pro
   let stillHeld = 0;
   for (const entry of held) {
     const key = entry.awardKey ?? entry.idempotencyKey.replace(/:held$/, "");
-    if (await db.ledgerEntry.findUnique({ where: { shopId_idempotencyKey: { shopId: shop.id, idempotencyKey: `${key}:released` } } })) continue;
+    if (await db.ledgerEntry.findUnique({ where: { shopId_idempotencyKey: { shopId: shop.id, idempotencyKey: `${key}:released` } } })) {
+      // Released on an earlier pass that may have stopped before its catch-up: finish it (idempotent).
+      await settleHeldRefunds(deps, shop, key);
+      continue;
+    }
     let externallyGranted: number | null = null;
     if (program.dailyCap > 0 && deps.capStore && deps.capStore !== databaseCapStore) {
       try {
@@ -335,8 +339,10 @@ export async function releaseHeldAwards(deps: LedgerDeps, shop: LedgerShop): Pro
         continue;
       }
     }
-    await db.$transaction(async (tx) => {
+    const didRelease = await db.$transaction(async (tx): Promise<boolean> => {
       const member = await lockMember(tx, entry.memberId);
+      // Another process released it meanwhile (the member lock queues us behind it).
+      if (await tx.ledgerEntry.findUnique({ where: { shopId_idempotencyKey: { shopId: shop.id, idempotencyKey: `${key}:released` } } })) return false;
       const granted =
         program.dailyCap > 0
           ? externallyGranted ?? (await databaseCapStore.reserve({ shopId: shop.id, memberId: entry.memberId, day: entry.capDay ?? "", key, requested: entry.withheld, cap: program.dailyCap }, tx as Database))
@@ -354,13 +360,21 @@ export async function releaseHeldAwards(deps: LedgerDeps, shop: LedgerShop): Pro
       }
       await journey(tx, shop.id, entry.memberId, "points_released", `points_released:${key}`, deps.clock.now(), { points: granted, balance, order: entry.orderGid });
       await finishGrant(tx, deps, shop, program, member, { balance, granted, key, orderGid: entry.orderGid, at: entry.occurredAt, clock: deps.clock });
+      return true;
     });
-    released += 1;
-    // Refunds recorded while the award was held now take their share.
-    const pending = await db.ledgerEntry.findMany({ where: { shopId: shop.id, awardKey: key, kind: "clawback", points: 0, reason: "recorded while the award was held" } });
-    if (pending.length > 0) await settleClawback(deps, shop, key, { key: `${key}:after-release`, refundGid: null, refundedEligible: 0, at: deps.clock.now() });
+    if (didRelease) released += 1;
+    await settleHeldRefunds(deps, shop, key);
   }
   return { released, stillHeld };
+}
+
+/** Refunds (and a cancellation) recorded while the award was held now take their share. */
+async function settleHeldRefunds(deps: LedgerDeps, shop: LedgerShop, key: string): Promise<void> {
+  const pending = await deps.db.ledgerEntry.findMany({ where: { shopId: shop.id, awardKey: key, kind: "clawback", points: 0, reason: "recorded while the award was held" } });
+  if (pending.length === 0) return;
+  // A cancellation takes back everything; recorded while held it carries no refunded amount.
+  const cancel = pending.some((entry) => entry.idempotencyKey === `${key}:cancelled`);
+  await settleClawback(deps, shop, key, { key: `${key}:after-release`, refundGid: null, refundedEligible: 0, at: deps.clock.now(), cancel });
 }
 
 // ------------------------------------------------------------------- claw-back

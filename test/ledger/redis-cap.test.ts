@@ -1,0 +1,312 @@
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import db from "../../app/db.server";
+import { systemClock } from "../../app/lib/clock";
+import { logger } from "../../app/lib/logger.server";
+import { CapStoreUnavailableError, databaseCapStore } from "../../app/services/ledger/cap.server";
+import { type LedgerDeps, releaseHeldAwards } from "../../app/services/ledger/ledger.server";
+import { createRedisCapStore, type RedisCapStore } from "../../app/services/ledger/redis-cap.server";
+import { startCapRuntime, startReleaseWorker } from "../../app/services/ledger/release-worker.server";
+import { currentCapStore, useCapStore } from "../../app/services/ledger/runtime.server";
+import { memberSummary, verifyLedger } from "../../app/services/ledger/verify.server";
+import { programSchema } from "../../app/services/shops/settings";
+import { updateShopSettings } from "../../app/services/shops/shops.server";
+import { customerPayload, orderPayload, refundPayload } from "../fixtures/rest-payloads";
+import { deliver } from "../support/deliver";
+import { redisAvailable, redisSkipNote, startThrowawayRedis, type ThrowawayRedis, waitFor } from "../support/redis";
+import { installTestShop, uniqueShop } from "../support/shopify";
+
+// The daily cap counted in a throwaway redis-server this file starts, stops and restarts itself
+// (docs/decisions/0002-daily-cap-in-redis.md). Same figures as the database path in earn.test.ts.
+
+const ANA = 115310627;
+const DAY = "2026-11-20";
+const orderKey = (id: number) => `shopify-order:gid://shopify/Order/${id}`;
+
+let redis: ThrowawayRedis;
+let store: RedisCapStore;
+let shop: string;
+let shopId: string;
+let memberId: string;
+
+const paid = (id: number, price: string, extra: Partial<Parameters<typeof orderPayload>[0]> = {}) =>
+  orderPayload({ id, customerId: ANA, lines: [{ id: id * 10, price, quantity: 1 }], processedAt: "2026-11-20T09:00:00-05:00", ...extra });
+
+const member = async () => (await memberSummary(db, shopId, memberId))!;
+const entries = async () => (await member()).entries.map((entry) => [entry.kind, entry.points, entry.withheld]);
+// Sorted: release-time events carry the time of the release, which the orders' dates do not order.
+const timeline = async () => (await member()).timeline.map((event) => event.type).sort();
+const journeyData = async (type: string) => (await member()).timeline.find((event) => event.type === type)?.data;
+const counters = () => store.dayCounters(shopId, memberId, DAY);
+const deps = (): LedgerDeps => ({ db, clock: systemClock, logger, capStore: currentCapStore() });
+const ledgerShop = () => db.shop.findUniqueOrThrow({ where: { id: shopId } });
+
+async function expectLedgerOk() {
+  expect((await verifyLedger(db, shopId)).violations).toEqual([]);
+}
+
+async function redisDown() {
+  await redis.stop();
+  await waitFor(async () => !(await store.ping()), "the store to notice Redis is gone");
+}
+
+async function redisBackEmpty() {
+  await redis.start();
+  await waitFor(() => store.ping(), "the store to reconnect");
+}
+
+/** The database, except that looking up held-time refunds fails once (a crash right after a release). */
+function crashingBeforeCatchUp(): typeof db {
+  let crashed = false;
+  const ledgerEntry = new Proxy(db.ledgerEntry, {
+    get(target, property, receiver) {
+      if (property !== "findMany") return Reflect.get(target, property, receiver);
+      return (args: Parameters<typeof db.ledgerEntry.findMany>[0]) => {
+        if (!crashed && args?.where?.reason === "recorded while the award was held") {
+          crashed = true;
+          throw new Error("simulated crash");
+        }
+        return target.findMany(args);
+      };
+    },
+  });
+  return new Proxy(db, {
+    get(target, property) {
+      if (property === "ledgerEntry") return ledgerEntry;
+      const value = Reflect.get(target, property, target);
+      return typeof value === "function" ? value.bind(target) : value;
+    },
+  });
+}
+
+describe.skipIf(!redisAvailable)(`daily cap in Redis${redisSkipNote}`, () => {
+  beforeAll(async () => {
+    redis = await startThrowawayRedis();
+    store = createRedisCapStore({ url: redis.url, logger, connectTimeoutMs: 1000, commandTimeoutMs: 1000, maxReconnectDelayMs: 50 });
+    expect(await store.ready()).toBe(true);
+    useCapStore(store);
+  });
+
+  afterAll(async () => {
+    useCapStore(databaseCapStore);
+    await store?.close();
+    await redis?.stop();
+  });
+
+  // Write-backs queued for this file's members (unknown to the fake Admin API) must not reach
+  // other files' drains in the same worker database.
+  afterEach(async () => {
+    if (shopId) await db.metafieldSync.deleteMany({ where: { shopId } });
+  });
+
+  beforeEach(async () => {
+    if (!redis.running()) await redisBackEmpty();
+    shop = uniqueShop();
+    await installTestShop(shop);
+    shopId = (await db.shop.findUniqueOrThrow({ where: { domain: shop } })).id;
+    await updateShopSettings(db, shop, { program: programSchema.parse({ startDate: "2026-01-01", dailyCap: 100 }) });
+    await deliver({ topic: "customers/create", shop, payload: customerPayload({ id: ANA, email: "ana.lima@example.com" }) });
+    memberId = (await db.member.findFirstOrThrow({ where: { shopId, customerGid: `gid://shopify/Customer/${ANA}` } })).id;
+  });
+
+  it("grants 70 + 30 of a cap of 100, records 20 as capped, and never counts a retry twice", async () => {
+    const first = paid(11, "70.00");
+    await deliver({ topic: "orders/paid", shop, payload: first });
+    await deliver({ topic: "orders/paid", shop, payload: first });
+    expect(await counters()).toEqual({ total: 70, reservations: { [orderKey(11)]: 70 } });
+
+    // An earlier attempt at order 12 reserved, then failed before recording: the delivery that
+    // follows gets the same 30, not another share.
+    const attempt = { shopId, memberId, day: DAY, key: orderKey(12), requested: 50, cap: 100 };
+    expect(await store.reserve(attempt, db)).toBe(30);
+    const second = paid(12, "50.00", { processedAt: "2026-11-20T18:00:00-05:00" });
+    await deliver({ topic: "orders/paid", shop, payload: second });
+    await deliver({ topic: "orders/paid", shop, payload: second });
+    expect(await store.reserve(attempt, db)).toBe(30);
+    expect(await counters()).toEqual({ total: 100, reservations: { [orderKey(11)]: 70, [orderKey(12)]: 30 } });
+
+    // 23:30 in New York is the next UTC day but the same shop day; 00:30 is the next shop day.
+    await deliver({ topic: "orders/paid", shop, payload: paid(13, "10.00", { processedAt: "2026-11-20T23:30:00-05:00" }) });
+    await deliver({ topic: "orders/paid", shop, payload: paid(14, "10.00", { processedAt: "2026-11-21T00:30:00-05:00" }) });
+
+    expect((await member()).entries.map((entry) => [entry.kind, entry.points, entry.withheld, entry.capDay])).toEqual([
+      ["earn", 70, 0, "2026-11-20"],
+      ["earn", 30, 20, "2026-11-20"],
+      ["capped", 0, 20, "2026-11-20"],
+      ["earn", 0, 10, "2026-11-20"],
+      ["capped", 0, 10, "2026-11-20"],
+      ["earn", 10, 0, "2026-11-21"],
+    ]);
+    expect(await member()).toMatchObject({ balance: 110, capped: 30, held: 0 });
+    expect(await counters()).toEqual({ total: 100, reservations: { [orderKey(11)]: 70, [orderKey(12)]: 30, [orderKey(13)]: 0 } });
+    expect(await store.dayCounters(shopId, memberId, "2026-11-21")).toEqual({ total: 10, reservations: { [orderKey(14)]: 10 } });
+    await expectLedgerOk();
+  });
+
+  it("reserves atomically: 12 concurrent awards of 15 share a cap of 100 exactly, and replays change nothing", async () => {
+    const reservation = (index: number) => ({ shopId, memberId, day: "2026-11-25", key: `test-award:${index}`, requested: 15, cap: 100 });
+    const granted = await Promise.all(Array.from({ length: 12 }, (_, index) => store.reserve(reservation(index), db)));
+    expect(granted.reduce((sum, points) => sum + points, 0)).toBe(100);
+    expect([...granted].sort((a, b) => a - b)).toEqual([0, 0, 0, 0, 0, 10, 15, 15, 15, 15, 15, 15]);
+    expect(await Promise.all(Array.from({ length: 12 }, (_, index) => store.reserve(reservation(index), db)))).toEqual(granted);
+    expect((await store.dayCounters(shopId, memberId, "2026-11-25"))?.total).toBe(100);
+  });
+
+  it("rebuilds lost counters from the ledger: after an empty restart the day's earlier grants still count", async () => {
+    await deliver({ topic: "orders/paid", shop, payload: paid(21, "70.00") });
+    await redisDown();
+    await redisBackEmpty();
+    expect(await counters()).toBeNull();
+
+    await deliver({ topic: "orders/paid", shop, payload: paid(22, "50.00", { processedAt: "2026-11-20T18:00:00-05:00" }) });
+    expect(await entries()).toEqual([["earn", 70, 0], ["earn", 30, 20], ["capped", 0, 20]]);
+    expect(await counters()).toEqual({ total: 100, reservations: { [orderKey(21)]: 70, [orderKey(22)]: 30 } });
+    await expectLedgerOk();
+  });
+
+  it("fails closed: with Redis down the award is held, then released within the cap once Redis is back (empty)", async () => {
+    await deliver({ topic: "orders/paid", shop, payload: paid(31, "70.00") });
+    await redisDown();
+
+    const started = Date.now();
+    await expect(store.reserve({ shopId, memberId, day: DAY, key: "probe", requested: 1, cap: 100 }, db)).rejects.toBeInstanceOf(CapStoreUnavailableError);
+    // Nothing waits in an offline queue: the answer is immediate, not a timeout.
+    expect(Date.now() - started).toBeLessThan(500);
+
+    const delivery = await deliver({ topic: "orders/paid", shop, payload: paid(32, "50.00", { processedAt: "2026-11-20T18:00:00-05:00" }) });
+    expect(delivery).toMatchObject({ status: "processed", error: null });
+    expect(await entries()).toEqual([["earn", 70, 0], ["held", 0, 50]]);
+    expect(await member()).toMatchObject({ balance: 70, held: 50, capped: 0 });
+    expect(await timeline()).toEqual(["first_purchase", "points_earned", "points_held"]);
+    expect(await journeyData("points_held")).toEqual({ points: 50, order: "gid://shopify/Order/32" });
+    await expectLedgerOk();
+
+    // A retried delivery while held changes nothing; releasing while Redis is still down keeps it held.
+    await deliver({ topic: "orders/paid", shop, payload: paid(32, "50.00", { processedAt: "2026-11-20T18:00:00-05:00" }) });
+    expect(await releaseHeldAwards(deps(), await ledgerShop())).toEqual({ released: 0, stillHeld: 1 });
+    expect(await entries()).toEqual([["earn", 70, 0], ["held", 0, 50]]);
+
+    await redisBackEmpty();
+    expect(await counters()).toBeNull();
+    expect(await releaseHeldAwards(deps(), await ledgerShop())).toEqual({ released: 1, stillHeld: 0 });
+    // Rebuilt from the ledger first, so the 70 granted earlier that day count: 30 released, 20 capped.
+    expect(await entries()).toEqual([["earn", 70, 0], ["held", 0, 50], ["released", 30, 20], ["capped", 0, 20]]);
+    expect(await member()).toMatchObject({ balance: 100, held: 0, capped: 20 });
+    expect(await timeline()).toEqual(["first_purchase", "points_earned", "points_earned", "points_held", "points_released", "repeat_purchase"]);
+    expect(await journeyData("points_released")).toEqual({ points: 30, balance: 100, order: "gid://shopify/Order/32" });
+    expect(await counters()).toEqual({ total: 100, reservations: { [orderKey(31)]: 70, [orderKey(32)]: 30 } });
+
+    expect(await releaseHeldAwards(deps(), await ledgerShop())).toEqual({ released: 0, stillHeld: 0 });
+    expect(await entries()).toHaveLength(4);
+    expect(await counters()).toEqual({ total: 100, reservations: { [orderKey(31)]: 70, [orderKey(32)]: 30 } });
+    await expectLedgerOk();
+  });
+
+  it("applies a refund that arrived while the award was held right after the release (release worker)", async () => {
+    await redisDown();
+    await deliver({ topic: "orders/paid", shop, payload: paid(41, "80.00") });
+    await deliver({ topic: "refunds/create", shop, payload: refundPayload({ id: 411, orderId: 41, lines: [{ lineItemId: 410, quantity: 1, subtotal: "20.00", tax: "0.00" }] }) });
+    expect((await member()).entries.map((entry) => [entry.kind, entry.points, entry.withheld, entry.reason])).toEqual([
+      ["held", 0, 80, "the daily cap could not be checked"],
+      ["clawback", 0, 0, "recorded while the award was held"],
+    ]);
+    expect(await member()).toMatchObject({ balance: 0, held: 80 });
+    await expectLedgerOk();
+
+    const worker = startReleaseWorker({ db, logger, intervalMs: 3_600_000 });
+    try {
+      const down = await worker.runOnce();
+      expect(down.failedShops).toBe(0);
+      expect(await entries()).toHaveLength(2);
+
+      await redisBackEmpty();
+      const up = await worker.runOnce();
+      expect(up.failedShops).toBe(0);
+      expect(up.released).toBeGreaterThanOrEqual(1);
+    } finally {
+      await worker.stop();
+    }
+    // Released in full (80 is within the cap), then the refund's share: 80 × 20.00 / 80.00 = 20.
+    expect(await entries()).toEqual([["held", 0, 80], ["clawback", 0, 0], ["released", 80, 0], ["clawback", -20, 0]]);
+    expect(await member()).toMatchObject({ balance: 60, held: 0 });
+    expect(await timeline()).toEqual(["first_purchase", "points_clawed_back", "points_earned", "points_held", "points_released"]);
+    expect(await journeyData("points_clawed_back")).toEqual({ points: 20, shortfall: 0, balance: 60, order: "gid://shopify/Order/41" });
+    await expectLedgerOk();
+
+    // Later refunds stay cumulative: 40.00 of 80.00 refunded → 40 clawed in all.
+    await deliver({ topic: "refunds/create", shop, payload: refundPayload({ id: 412, orderId: 41, lines: [{ lineItemId: 410, quantity: 1, subtotal: "20.00", tax: "0.00" }] }) });
+    expect((await entries()).at(-1)).toEqual(["clawback", -20, 0]);
+    expect(await member()).toMatchObject({ balance: 40 });
+    expect(await releaseHeldAwards(deps(), await ledgerShop())).toEqual({ released: 0, stillHeld: 0 });
+    expect(await entries()).toHaveLength(5);
+    await expectLedgerOk();
+  });
+
+  // Fails today: the catch-up after release treats a cancellation recorded while held as a refund
+  // of 0, so the cancelled order keeps its points. Drop `.fails` once releaseHeldAwards passes
+  // `cancel: true` to its catch-up when a `<award key>:cancelled` claw-back was recorded while held.
+  it("claws back everything after release when the order was cancelled while held", async () => {
+    await redisDown();
+    await deliver({ topic: "orders/paid", shop, payload: paid(51, "80.00") });
+    await deliver({
+      topic: "orders/cancelled",
+      shop,
+      payload: paid(51, "80.00", { cancelledAt: "2026-11-21T09:00:00-05:00", updatedAt: "2026-11-21T09:00:00-05:00", financialStatus: "refunded" }),
+    });
+    await redisBackEmpty();
+    expect(await releaseHeldAwards(deps(), await ledgerShop())).toEqual({ released: 1, stillHeld: 0 });
+    expect(await entries()).toEqual([["held", 0, 80], ["clawback", 0, 0], ["released", 80, 0], ["clawback", -80, 0]]);
+    expect(await member()).toMatchObject({ balance: 0 });
+    await expectLedgerOk();
+  });
+
+  // Fails today: a release whose catch-up claw-back did not run (the process stopped in between)
+  // is skipped as "already released" on every later pass, so the refund is never applied. Drop
+  // `.fails` once releaseHeldAwards runs the (idempotent) catch-up for released awards too.
+  it("applies the held-time refund on a later pass when the first stopped after releasing", async () => {
+    await redisDown();
+    await deliver({ topic: "orders/paid", shop, payload: paid(61, "80.00") });
+    await deliver({ topic: "refunds/create", shop, payload: refundPayload({ id: 611, orderId: 61, lines: [{ lineItemId: 610, quantity: 1, subtotal: "20.00", tax: "0.00" }] }) });
+    await redisBackEmpty();
+    await expect(releaseHeldAwards({ ...deps(), db: crashingBeforeCatchUp() }, await ledgerShop())).rejects.toThrow("simulated crash");
+    expect(await member()).toMatchObject({ balance: 80 });
+
+    await releaseHeldAwards(deps(), await ledgerShop());
+    expect(await entries()).toEqual([["held", 0, 80], ["clawback", 0, 0], ["released", 80, 0], ["clawback", -20, 0]]);
+    expect(await member()).toMatchObject({ balance: 60 });
+    await expectLedgerOk();
+  });
+
+  it("start-up wiring: REDIS_URL makes Redis the process's cap store, once per process", async () => {
+    const runtime = startCapRuntime(db, logger, { REDIS_URL: redis.url, ROOST_RELEASE_INTERVAL_MS: "3600000" });
+    try {
+      expect(startCapRuntime(db, logger, { REDIS_URL: redis.url })).toBe(runtime);
+      expect(runtime.capStore).not.toBe(databaseCapStore);
+      expect(currentCapStore()).toBe(runtime.capStore);
+      expect(await (runtime.capStore as RedisCapStore).ready()).toBe(true);
+      expect(await runtime.capStore.reserve({ shopId, memberId, day: DAY, key: "wiring", requested: 5, cap: 100 }, db)).toBe(5);
+      expect(await runtime.worker.runOnce()).toMatchObject({ failedShops: 0 });
+    } finally {
+      await runtime.stop();
+      useCapStore(store);
+    }
+    const withoutRedis = startCapRuntime(db, logger, {});
+    try {
+      expect(withoutRedis.capStore).toBe(store);
+    } finally {
+      await withoutRedis.stop();
+    }
+  });
+
+  it("is unavailable once closed, and a store that never connects holds instead of hanging", async () => {
+    const unreachable = createRedisCapStore({ url: "redis://127.0.0.1:1", logger, connectTimeoutMs: 200, commandTimeoutMs: 200 });
+    try {
+      const started = Date.now();
+      await expect(unreachable.reserve({ shopId, memberId, day: DAY, key: "probe", requested: 1, cap: 100 }, db)).rejects.toBeInstanceOf(CapStoreUnavailableError);
+      expect(Date.now() - started).toBeLessThan(2000);
+      expect(await unreachable.ping()).toBe(false);
+    } finally {
+      await unreachable.close();
+    }
+    await expect(unreachable.reserve({ shopId, memberId, day: DAY, key: "probe", requested: 1, cap: 100 }, db)).rejects.toBeInstanceOf(CapStoreUnavailableError);
+  });
+});
