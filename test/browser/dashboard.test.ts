@@ -1,29 +1,20 @@
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { browserAvailable, browserContextOptions, launchBrowser, type RunningDemo, startDemo } from "../support/browser";
+import { browserAvailable, type DemoSession, openDemo, type RunningDemo } from "../support/browser";
 
 describe.skipIf(!browserAvailable)("the embedded admin in Chromium (npm run demo)", { timeout: 90_000 }, () => {
+  let session: DemoSession;
   let demo: RunningDemo;
-  let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    demo = await startDemo("dashboard");
-    browser = await launchBrowser();
-    const context = await browser.newContext(browserContextOptions);
-    page = await context.newPage();
-    // Vite's HMR socket may complain when a page navigates away during start-up: not the app's error.
-    page.on("pageerror", (error) => {
-      if (!error.message.includes("WebSocket")) pageErrors.push(error.message);
-    });
-    // Nothing outside the demo server is reachable; make any attempt visible.
-    await context.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort());
+    session = await openDemo("dashboard");
+    ({ demo, page, pageErrors } = session);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
+    await session?.close();
   });
 
   it("opens the Dashboard with its title, navigation, shop name and sync health figures", async () => {

@@ -1,6 +1,6 @@
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { browserAvailable, browserContextOptions, launchBrowser, type RunningDemo, startDemo } from "../support/browser";
+import { browserAvailable, type DemoSession, openDemo, type RunningDemo } from "../support/browser";
 
 // Ana Lima's figures, worked out from the demo store's trading (scripts/demo/seed.ts):
 // her order is 2 × Merino Beanie at 32.00 with a 6.40 discount, plus a gift card (never
@@ -14,26 +14,18 @@ const CLAWED = Math.floor((2 * EARNED * REFUND_ELIGIBLE + ORDER_ELIGIBLE) / (2 *
 const BALANCE = EARNED - CLAWED; // 28
 
 describe.skipIf(!browserAvailable)("Members in Chromium (npm run demo)", { timeout: 120_000 }, () => {
+  let session: DemoSession;
   let demo: RunningDemo;
-  let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
 
   beforeAll(async () => {
-    demo = await startDemo("members");
-    browser = await launchBrowser();
-    const context = await browser.newContext(browserContextOptions);
-    page = await context.newPage();
-    // Vite's HMR socket may complain when a page navigates away during start-up: not the app's error.
-    page.on("pageerror", (error) => {
-      if (!error.message.includes("WebSocket")) pageErrors.push(error.message);
-    });
-    await context.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort());
+    session = await openDemo("members");
+    ({ demo, page, pageErrors } = session);
   }, 120_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
+    await session?.close();
   });
 
   const heading = () => page.locator("h1").first().textContent();

@@ -77,3 +77,36 @@ export async function startDemo(name: string): Promise<RunningDemo> {
     },
   };
 }
+
+export interface DemoSession {
+  demo: RunningDemo;
+  browser: Browser;
+  page: import("playwright-core").Page;
+  /** Uncaught page errors, Vite's HMR socket noise excluded. */
+  pageErrors: string[];
+  close(): Promise<void>;
+}
+
+/** The demo on its own port, and a Chrome page that can reach nothing but it. */
+export async function openDemo(name: string): Promise<DemoSession> {
+  const demo = await startDemo(name);
+  const browser = await launchBrowser();
+  const context = await browser.newContext(browserContextOptions);
+  const page = await context.newPage();
+  const pageErrors: string[] = [];
+  // Vite's HMR socket may complain when a page navigates away during start-up: not the app's error.
+  page.on("pageerror", (error) => {
+    if (!error.message.includes("WebSocket")) pageErrors.push(error.message);
+  });
+  await context.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort());
+  return {
+    demo,
+    browser,
+    page,
+    pageErrors,
+    close: async () => {
+      await browser.close();
+      await demo.stop();
+    },
+  };
+}
