@@ -186,3 +186,21 @@ describe("backfill and live orders", () => {
     expect((await member()).entries.map((entry) => [entry.kind, entry.points, entry.orderGid])).toEqual([["earn", 45, "gid://shopify/Order/32"]]);
   });
 });
+
+describe("fulfilment and tier demotion", () => {
+  it("records order_fulfilled on the timeline, and the daily sweep demotes a member whose year fell short", async () => {
+    const { sweepTiers } = await import("../../app/services/ledger/ledger.server");
+    const { logger } = await import("../../app/lib/logger.server");
+    await deliver({ topic: "orders/paid", shop, payload: paid(41, "520.00", { processedAt: "2026-01-10T10:00:00-05:00" }) });
+    await deliver({ topic: "orders/fulfilled", shop, payload: paid(41, "520.00", { processedAt: "2026-01-10T10:00:00-05:00", fulfillmentStatus: "fulfilled", updatedAt: "2026-01-11T10:00:00-05:00" }) });
+    expect(await member()).toMatchObject({ tier: "Silver", balance: 520 });
+    expect((await member()).timeline.map((event) => event.type)).toContain("order_fulfilled");
+
+    const stored = await db.shop.findUniqueOrThrow({ where: { id: shopId } });
+    const nextYear = { now: () => new Date("2027-01-20T12:00:00Z") };
+    expect(await sweepTiers({ db, clock: nextYear, logger }, stored)).toBe(1);
+    const after = await member();
+    expect(after).toMatchObject({ tier: "Bronze", balance: 520 });
+    expect(after.timeline.at(-1)).toMatchObject({ type: "tier_changed", data: { from: "Silver", to: "Bronze", earned365: 0 } });
+  });
+});

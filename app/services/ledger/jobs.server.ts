@@ -2,6 +2,7 @@ import type { Database } from "../../db.server";
 import { systemClock } from "../../lib/clock";
 import { logger } from "../../lib/logger.server";
 import { adminClientFor } from "../shopify/admin.server";
+import { sweepTiers } from "./ledger.server";
 import { startCapRuntime } from "./release-worker.server";
 import { startWriteBackWorker } from "./writeback.server";
 
@@ -16,10 +17,23 @@ export function startLedgerRuntime(db: Database): void {
   const writeBack = startWriteBackWorker({ db, clock: systemClock, logger: log, adminFor: adminClientFor }, Number(process.env.ROOST_WRITEBACK_INTERVAL_MS ?? 5000));
   // The Redis cap store when REDIS_URL is set, and the worker that releases held awards.
   const cap = startCapRuntime(db, log);
+  // Demotion happens once a day: members whose trailing 365 days fell below their tier move down.
+  const sweep = setInterval(() => void sweepAllTiers(db).catch((error: unknown) => log.error({ err: error }, "tier sweep failed")), 24 * 3600_000);
+  sweep.unref();
   globalThis.__roostLedgerJobs = {
     stop: () => {
+      clearInterval(sweep);
       writeBack.stop();
       void cap.stop();
     },
   };
+}
+
+export async function sweepAllTiers(db: Database): Promise<number> {
+  const shops = await db.shop.findMany({ where: { installed: true } });
+  let changed = 0;
+  for (const shop of shops) {
+    changed += await sweepTiers({ db, clock: systemClock, logger: logger.child({ component: "tiers", shop: shop.domain }) }, shop);
+  }
+  return changed;
 }

@@ -6,6 +6,7 @@ import {
   clawBackCancellation,
   clawBackRefund,
   enrolCustomer,
+  journey,
   type LedgerDeps,
   type LedgerShop,
 } from "./ledger.server";
@@ -47,6 +48,9 @@ export async function settleShopifyOrder(deps: LedgerDeps, shop: LedgerShop, ord
     });
   }
   if (order.cancelledAt) await clawBackCancellation(deps, shop, key, order.cancelledAt);
+  if (order.fulfillmentStatus === "fulfilled" && award && "memberId" in award) {
+    await journey(db, shop.id, award.memberId, "order_fulfilled", `order_fulfilled:${key}`, order.shopifyUpdatedAt, { order: order.gid });
+  }
   return award;
 }
 
