@@ -109,3 +109,24 @@ describe("settings", () => {
     expect((await db.variant.findFirstOrThrow({ where: { shopId } })).lowStock).toBe(false);
   });
 });
+
+describe("run backfill from the Dashboard", () => {
+  it("starts a backfill for the session's shop and shows its progress", async () => {
+    const { action } = await import("../app/routes/app._index");
+    const { waitForBackfill } = await import("../app/services/sync/backfill.server");
+    const { logger } = await import("../app/lib/logger.server");
+    const { systemClock } = await import("../app/lib/clock");
+    const shop = uniqueShop();
+    await installTestShop(shop);
+    fakeShopify.store.addCustomer(shop, { email: "one@example.com" });
+    fakeShopify.store.addCustomer(shop, { email: "two@example.com" });
+
+    const result = await action(args(await adminRequest("/app", shop, { method: "POST", body: new URLSearchParams() })));
+    expect(result).toEqual({ backfill: "running" });
+    await waitForBackfill({ db, clock: systemClock, logger }, shop, { timeoutMs: 20_000 });
+
+    const data = await dashboardLoader(args(await adminRequest("/app", shop)));
+    expect(data.health.counts.customers).toBe(2);
+    expect(data.health.backfill.find((run) => run.resource === "customers")).toMatchObject({ status: "completed", done: 2, total: 2 });
+  });
+});

@@ -1,9 +1,11 @@
-import type { LoaderFunctionArgs } from "@remix-run/node";
-import { useLoaderData } from "@remix-run/react";
+import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import {
   Badge,
+  Banner,
   BlockStack,
   Box,
+  Button,
   Card,
   DataTable,
   EmptyState,
@@ -17,12 +19,21 @@ import {
 } from "@shopify/polaris";
 import db from "../db.server";
 import { systemClock } from "../lib/clock";
+import { logger } from "../lib/logger.server";
+import { startBackfill } from "../services/sync/backfill.server";
 import { loadDashboard } from "../services/dashboard.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   return loadDashboard(db, session.shop, systemClock);
+};
+
+// "Run backfill": import the store again now (newer data is never overwritten by older).
+export const action = async ({ request }: ActionFunctionArgs) => {
+  const { session } = await authenticate.admin(request);
+  const progress = await startBackfill({ db, clock: systemClock, logger: logger.child({ shop: session.shop }) }, session.shop);
+  return { backfill: progress.status };
 };
 
 const STATUS_TONE = { processed: "success", pending: "attention", failed: "critical", dead: "critical" } as const;
@@ -33,6 +44,8 @@ const formatTime = (iso: string | null) => (iso ? new Date(iso).toLocaleString()
 
 export default function Dashboard() {
   const { shop, health, recentDeliveries } = useLoaderData<typeof loader>();
+  const started = useActionData<typeof action>();
+  const submitting = useNavigation().state === "submitting";
   return (
     <Page title="Dashboard" subtitle={shop.name}>
       <Layout>
@@ -91,9 +104,17 @@ export default function Dashboard() {
         <Layout.Section variant="oneHalf">
           <Card>
             <BlockStack gap="300">
-              <Text as="h2" variant="headingMd">
-                Backfill
-              </Text>
+              <InlineStack align="space-between" blockAlign="center">
+                <Text as="h2" variant="headingMd">
+                  Backfill
+                </Text>
+                <Form method="post">
+                  <Button submit loading={submitting}>
+                    Run backfill
+                  </Button>
+                </Form>
+              </InlineStack>
+              {started && <Banner tone="info">Backfill {started.backfill === "running" ? "running" : started.backfill}.</Banner>}
               {health.backfill.length === 0 ? (
                 <Text as="p" tone="subdued">
                   No backfill has run yet. Roost imports your catalogue, customers and recent orders when it is installed.
