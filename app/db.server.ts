@@ -1,4 +1,5 @@
 import { createRequire } from "node:module";
+import { type Client, type Config, createClient, type InStatement, type Transaction, type TransactionMode } from "@libsql/client";
 import { PrismaLibSQL } from "@prisma/adapter-libsql";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@prisma/client";
@@ -13,6 +14,64 @@ export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {
 
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
+}
+
+/**
+ * libsql's local `transaction()` hands its connection to the transaction and opens a new one
+ * for what follows, never closing the old one: every interactive transaction leaked a
+ * connection (file descriptors, memory) and the new ones lacked the PRAGMAs set above
+ * (synchronous=FULL, busy_timeout=0). Here a transaction is BEGIN IMMEDIATE … COMMIT on the
+ * one connection; the adapter's mutex already gives a transaction the connection to itself,
+ * and IMMEDIATE takes the write lock up front so a second writing process waits, not fails.
+ */
+class OneConnectionLibSQL extends PrismaLibSQL {
+  override createClient(config: Config): Client {
+    const client = createClient(config);
+    const run = (sql: string) => client.execute(sql);
+    const transaction = async (mode: TransactionMode = "deferred"): Promise<Transaction> => {
+      await run(mode === "read" ? "BEGIN DEFERRED" : "BEGIN IMMEDIATE");
+      let open = true;
+      const tx = {
+        execute: (statement: InStatement) => client.execute(statement),
+        batch: async (statements: InStatement[]) => {
+          const results = [];
+          for (const statement of statements) results.push(await client.execute(statement));
+          return results;
+        },
+        executeMultiple: (sql: string) => client.executeMultiple(sql),
+        commit: async () => {
+          try {
+            await run("COMMIT");
+          } catch (error) {
+            await run("ROLLBACK").catch(() => undefined);
+            throw error;
+          } finally {
+            open = false;
+          }
+        },
+        rollback: async () => {
+          if (!open) return;
+          open = false;
+          await run("ROLLBACK");
+        },
+        close: () => {
+          if (open) void tx.rollback();
+        },
+        get closed() {
+          return !open;
+        },
+      };
+      return tx as unknown as Transaction;
+    };
+    return new Proxy(client, {
+      get: (target, property) => {
+        if (property === "transaction") return transaction;
+        const value = Reflect.get(target, property, target);
+        // The client keeps its connection in private fields: call its methods on the client.
+        return typeof value === "function" ? value.bind(target) : value;
+      },
+    });
+  }
 }
 
 /**
@@ -32,7 +91,7 @@ export async function createDatabase(url = databaseUrl()): Promise<Database> {
   if (!url.startsWith("file:")) {
     throw new Error(`DATABASE_URL must be a file: (SQLite) or postgresql:// URL, got "${url.split(":")[0]}:"`);
   }
-  const db = new PrismaClient({ adapter: new PrismaLibSQL({ url }) });
+  const db = new PrismaClient({ adapter: new OneConnectionLibSQL({ url }) });
   // WAL is set on the file by the migrator; these are per connection.
   await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
   await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");

@@ -90,6 +90,9 @@ export class InboxWorker {
 
   /** One attempt at one delivery; false when another worker holds it or it is not due. */
   private async attempt(id: string): Promise<boolean> {
+    // Processing resolves through microtasks only (libsql is synchronous): without this a
+    // queue of kicks, or a drain of the backlog, never lets a request in until it is done.
+    await new Promise<void>((resolve) => setImmediate(resolve));
     const { db, clock } = this.options;
     const delivery = await claimDelivery(db, id, clock);
     if (!delivery) return false;
