@@ -1,6 +1,6 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { browserAvailable, type DemoSession, openDemo, type RunningDemo } from "../support/browser";
+import { browserAvailable, type DemoSession, navigateTo, openDemo, type RunningDemo } from "../support/browser";
 
 describe.skipIf(!browserAvailable)("the embedded admin in Chromium (npm run demo)", { timeout: 90_000 }, () => {
   let session: DemoSession;
@@ -48,8 +48,7 @@ describe.skipIf(!browserAvailable)("the embedded admin in Chromium (npm run demo
   });
 
   it("navigates to Members inside the app, and survives a full reload there", async () => {
-    await page.locator("ui-nav-menu a", { hasText: "Members" }).click();
-    await expect.poll(() => page.locator("h1").first().textContent()).toBe("Members");
+    await navigateTo(page, "Members");
     await expect.poll(() => page.getByRole("link", { name: "ana.lima@example.com" }).count(), { timeout: 30_000 }).toBe(1);
 
     // A document load without a token goes through the library's bounce page and back.
@@ -60,8 +59,7 @@ describe.skipIf(!browserAvailable)("the embedded admin in Chromium (npm run demo
   });
 
   it("shows the Settings page with the pixel's organisation id", async () => {
-    await page.locator("ui-nav-menu a", { hasText: "Settings" }).click();
-    await expect.poll(() => page.locator("h1").first().textContent()).toBe("Settings");
+    await navigateTo(page, "Settings");
     expect(await page.getByText(/^Organisation id: [0-9a-f-]{36}$/).count()).toBe(1);
     expect(pageErrors).toEqual([]);
   });

@@ -1,6 +1,6 @@
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { browserAvailable, type DemoSession, openDemo, type RunningDemo } from "../support/browser";
+import { browserAvailable, type DemoSession, navigateTo, openDemo, type RunningDemo } from "../support/browser";
 
 // Ana Lima's figures, worked out from the demo store's trading (scripts/demo/seed.ts):
 // her order is 2 × Merino Beanie at 32.00 with a 6.40 discount, plus a gift card (never
@@ -41,8 +41,7 @@ describe.skipIf(!browserAvailable)("Members in Chromium (npm run demo)", { timeo
     await page.goto(`${demo.url}/__demo`);
     await expect.poll(heading, { timeout: 60_000 }).toBe("Dashboard");
     await expect.poll(() => page.locator("ui-nav-menu a", { hasText: "Members" }).count(), { timeout: 30_000 }).toBe(1);
-    await page.locator("ui-nav-menu a", { hasText: "Members" }).click();
-    await expect.poll(heading, { timeout: 30_000 }).toBe("Members");
+    await navigateTo(page, "Members");
 
     // The store's webhooks are processed by the inbox worker: wait until all three shoppers are members.
     await expect.poll(async () => {
@@ -119,8 +118,7 @@ describe.skipIf(!browserAvailable)("Members in Chromium (npm run demo)", { timeo
   });
 
   it("edits the loyalty program on Settings: field errors inline, then an audited save", async () => {
-    await page.locator("ui-nav-menu a", { hasText: "Settings" }).click();
-    await expect.poll(heading, { timeout: 30_000 }).toBe("Settings");
+    await navigateTo(page, "Settings");
     expect(await page.getByLabel("Start date").inputValue()).toBe("2026-01-01");
     expect(await page.getByLabel("Tier name").evaluateAll((inputs) => inputs.map((input) => (input as HTMLInputElement).value))).toEqual(["Bronze", "Silver", "Gold"]);
 

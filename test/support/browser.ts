@@ -110,3 +110,17 @@ export async function openDemo(name: string): Promise<DemoSession> {
     },
   };
 }
+
+/**
+ * Clicks an item of the admin's navigation until its page is showing. A click can land before
+ * the page has hydrated (a cold Vite start, two demos at once), and then it does nothing.
+ */
+export async function navigateTo(page: import("playwright-core").Page, item: string, title = item): Promise<void> {
+  const heading = () => page.locator("h1").first().textContent({ timeout: 5_000 }).catch(() => null);
+  const deadline = Date.now() + 60_000;
+  while ((await heading()) !== title) {
+    if (Date.now() > deadline) throw new Error(`the ${item} page did not open; the page shows "${await heading()}"`);
+    await page.locator("ui-nav-menu a", { hasText: item }).first().click({ timeout: 5_000 }).catch(() => undefined);
+    await page.waitForTimeout(1_000);
+  }
+}
