@@ -1,6 +1,6 @@
 import type { Database } from "../db.server";
 import type { Clock } from "../lib/clock";
-import { listShops } from "../services/shops/shops.server";
+import { findShop, listShops } from "../services/shops/shops.server";
 
 export interface Output {
   write(text: string): unknown;
@@ -29,8 +29,7 @@ export type Command = (context: CommandContext) => Promise<{ json: unknown; text
 /** `--shop`, or the only shop there is. */
 export async function resolveShop(db: Database, shop: string | undefined): Promise<string> {
   if (shop) {
-    const shops = await listShops(db);
-    if (!shops.some((candidate) => candidate.domain === shop)) throw new CliError(`Unknown shop ${shop}`);
+    if (!(await findShop(db, shop))) throw new CliError(`Unknown shop ${shop}`);
     return shop;
   }
   const shops = await listShops(db);

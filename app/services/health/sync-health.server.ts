@@ -41,7 +41,7 @@ export async function syncHealth(db: Database, shopDomain: string, clock: Clock)
   const live = { shopId, deletedAt: null };
   const recent = new Date(now.getTime() - HEALTH_THRESHOLDS.recentWindowMs);
 
-  const [products, variants, customers, orders, refunds, statusGroups, topicGroups, oldestPending, problems, reconcile, backfills, lastProcessed] =
+  const [products, variants, customers, orders, refunds, statusGroups, topicGroups, oldestPending, problems, reconcile, backfills, lastProcessed, lastSuccessfulReconcile] =
     await Promise.all([
       db.product.count({ where: live }),
       db.variant.count({ where: live }),
@@ -59,15 +59,11 @@ export async function syncHealth(db: Database, shopDomain: string, clock: Clock)
       db.reconcileRun.findFirst({ where: { shopId }, orderBy: { startedAt: "desc" } }),
       db.backfillRun.findMany({ where: { shopId }, orderBy: { startedAt: "desc" }, take: 6 }),
       db.webhookDelivery.findFirst({ where: { shopDomain, status: "processed" }, orderBy: { processedAt: "desc" }, select: { processedAt: true } }),
+      db.reconcileRun.findFirst({ where: { shopId, status: "completed" }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } }),
     ]);
 
   const byStatus = Object.fromEntries(statusGroups.map((group) => [group.status, group._count._all]));
   const unhandled = topicGroups.filter((group) => !topicHandlers[group.topic]).reduce((sum, group) => sum + group._count._all, 0);
-  const lastSuccessfulReconcile = await db.reconcileRun.findFirst({
-    where: { shopId, status: "completed" },
-    orderBy: { finishedAt: "desc" },
-    select: { finishedAt: true },
-  });
   // The latest run of each resource is what matters for progress.
   const latestBackfill = new Map<string, (typeof backfills)[number]>();
   for (const run of backfills) if (!latestBackfill.has(run.resource)) latestBackfill.set(run.resource, run);
