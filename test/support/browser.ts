@@ -3,6 +3,7 @@ import fs from "node:fs";
 import net from "node:net";
 import { chromium, type Browser } from "playwright-core";
 import { CHROME_UA } from "./shopify";
+import { testRunDir } from "./database";
 
 export const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
 /** Browser tests need Debian's chromium; on CI its absence is a failure, elsewhere a skip. */
@@ -46,7 +47,7 @@ export async function startDemo(name: string): Promise<RunningDemo> {
       NODE_ENV: "development",
       HOST: "127.0.0.1",
       PORT: String(port),
-      DATABASE_URL: `file:./.tmp/demo-${name}-${port}.sqlite`,
+      DATABASE_URL: `file:./${testRunDir()}/demo-${name}-${port}.sqlite`,
       LOG_LEVEL: "warn",
     },
     stdio: ["ignore", "pipe", "pipe"],

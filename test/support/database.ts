@@ -7,14 +7,15 @@ export function isPostgres(url: string | undefined): url is string {
 }
 
 /**
- * One database per test worker: a SQLite file under .tmp/, or (when DATABASE_URL is a
- * postgresql:// URL) a database named after the given one plus the worker id.
+ * One database per test worker: a SQLite file in this run's folder under .tmp/, or (when
+ * DATABASE_URL is a postgresql:// URL) a database named after the given one, the run and the
+ * worker id (see test/global-setup.ts).
  */
 export async function prepareWorkerDatabase(baseUrl: string | undefined, workerId: string): Promise<string> {
   let url: string;
   if (isPostgres(baseUrl)) {
     const target = new URL(baseUrl);
-    const name = `${target.pathname.slice(1) || "roost"}_w${workerId}`;
+    const name = `${target.pathname.slice(1) || "roost"}_${testRun()}_w${workerId}`;
     target.pathname = `/${name}`;
     url = target.toString();
     const admin = new pg.Client({ connectionString: baseUrl });
@@ -26,8 +27,17 @@ export async function prepareWorkerDatabase(baseUrl: string | undefined, workerI
       await admin.end();
     }
   } else {
-    url = `file:${path.join(".tmp", `test-worker-${workerId}.sqlite`)}`;
+    url = `file:${path.join(testRunDir(), `test-worker-${workerId}.sqlite`)}`;
   }
   await migrateDatabase(url);
   return url;
+}
+
+/** This run's id and scratch folder, set by test/global-setup.ts. */
+export function testRun(): string {
+  return process.env.ROOST_TEST_RUN ?? "r0";
+}
+
+export function testRunDir(): string {
+  return process.env.ROOST_TEST_RUN_DIR ?? ".tmp";
 }
