@@ -153,7 +153,9 @@ export default function MemberPage() {
 
 function reasonText(entry: Detail["member"]["entries"][number]): string {
   const parts = [entry.reason];
-  if (entry.withheld > 0 && entry.kind !== "capped" && entry.kind !== "held") parts.push(`${entry.withheld} over the daily cap`);
+  // On a claw-back recorded while its award was held, `withheld` is what the refund took off the held award.
+  if (entry.withheld > 0 && entry.kind === "clawback") parts.push(`held award reduced by ${entry.withheld}`);
+  else if (entry.withheld > 0 && entry.kind !== "capped" && entry.kind !== "held") parts.push(`${entry.withheld} over the daily cap`);
   if (entry.kind === "capped" || entry.kind === "held") parts.push(`${entry.withheld} withheld`);
   if (entry.shortfall > 0) parts.push(`shortfall ${entry.shortfall} (the balance could not go below zero)`);
   if (entry.actor) parts.push(`by ${entry.actor}`);

@@ -3,7 +3,7 @@ import db from "../../app/db.server";
 import { systemClock } from "../../app/lib/clock";
 import { logger } from "../../app/lib/logger.server";
 import { CapStoreUnavailableError, databaseCapStore } from "../../app/services/ledger/cap.server";
-import { type LedgerDeps, releaseHeldAwards } from "../../app/services/ledger/ledger.server";
+import { HELD_REFUND_REASON, type LedgerDeps, releaseHeldAwards } from "../../app/services/ledger/ledger.server";
 import { createRedisCapStore, type RedisCapStore } from "../../app/services/ledger/redis-cap.server";
 import { startCapRuntime, startReleaseWorker } from "../../app/services/ledger/release-worker.server";
 import { currentCapStore, useCapStore } from "../../app/services/ledger/runtime.server";
@@ -54,25 +54,18 @@ async function redisBackEmpty() {
   await waitFor(() => store.ping(), "the store to reconnect");
 }
 
-/** The database, except that looking up held-time refunds fails once (a crash right after a release). */
-function crashingBeforeCatchUp(): typeof db {
+/** The database, except that its first transaction fails (a crash after the cap reservation, before the release). */
+function crashingAtRelease(): typeof db {
   let crashed = false;
-  const ledgerEntry = new Proxy(db.ledgerEntry, {
-    get(target, property, receiver) {
-      if (property !== "findMany") return Reflect.get(target, property, receiver);
-      return (args: Parameters<typeof db.ledgerEntry.findMany>[0]) => {
-        if (!crashed && args?.where?.reason === "recorded while the award was held") {
-          crashed = true;
-          throw new Error("simulated crash");
-        }
-        return target.findMany(args);
-      };
-    },
-  });
   return new Proxy(db, {
     get(target, property) {
-      if (property === "ledgerEntry") return ledgerEntry;
       const value = Reflect.get(target, property, target);
+      if (property === "$transaction" && !crashed) {
+        return () => {
+          crashed = true;
+          return Promise.reject(new Error("simulated crash"));
+        };
+      }
       return typeof value === "function" ? value.bind(target) : value;
     },
   });
@@ -201,15 +194,16 @@ describe.skipIf(!redisAvailable)(`daily cap in Redis${redisSkipNote}`, () => {
     await expectLedgerOk();
   });
 
-  it("applies a refund that arrived while the award was held right after the release (release worker)", async () => {
+  it("reduces a held award by a refund that arrives while it is held, and releases the rest (release worker)", async () => {
     await redisDown();
     await deliver({ topic: "orders/paid", shop, payload: paid(41, "80.00") });
     await deliver({ topic: "refunds/create", shop, payload: refundPayload({ id: 411, orderId: 41, lines: [{ lineItemId: 410, quantity: 1, subtotal: "20.00", tax: "0.00" }] }) });
+    // 80 × 20.00 / 80.00 = 20 comes off the held award; nothing was granted, so the balance stays.
     expect((await member()).entries.map((entry) => [entry.kind, entry.points, entry.withheld, entry.reason])).toEqual([
       ["held", 0, 80, "the daily cap could not be checked"],
-      ["clawback", 0, 0, "recorded while the award was held"],
+      ["clawback", 0, 20, HELD_REFUND_REASON],
     ]);
-    expect(await member()).toMatchObject({ balance: 0, held: 80 });
+    expect(await member()).toMatchObject({ balance: 0, held: 60 });
     await expectLedgerOk();
 
     const worker = startReleaseWorker({ db, logger, intervalMs: 3_600_000 });
@@ -225,26 +219,45 @@ describe.skipIf(!redisAvailable)(`daily cap in Redis${redisSkipNote}`, () => {
     } finally {
       await worker.stop();
     }
-    // Released in full (80 is within the cap), then the refund's share: 80 × 20.00 / 80.00 = 20.
-    expect(await entries()).toEqual([["held", 0, 80], ["clawback", 0, 0], ["released", 80, 0], ["clawback", -20, 0]]);
+    expect(await entries()).toEqual([["held", 0, 80], ["clawback", 0, 20], ["released", 60, 0]]);
     expect(await member()).toMatchObject({ balance: 60, held: 0 });
-    expect(await timeline()).toEqual(["first_purchase", "points_clawed_back", "points_earned", "points_held", "points_released"]);
-    expect(await journeyData("points_clawed_back")).toEqual({ points: 20, shortfall: 0, balance: 60, order: "gid://shopify/Order/41" });
+    expect(await timeline()).toEqual(["first_purchase", "points_earned", "points_held", "points_released"]);
+    expect(await journeyData("points_released")).toEqual({ points: 60, balance: 60, order: "gid://shopify/Order/41", reducedBy: 20 });
+    expect(await counters()).toEqual({ total: 60, reservations: { [orderKey(41)]: 60 } });
     await expectLedgerOk();
 
-    // Later refunds stay cumulative: 40.00 of 80.00 refunded → 40 clawed in all.
+    // Later refunds are proportioned to what the released award stands for (60.00 of the order):
+    // another 20.00 → 60 × 20.00 / 60.00 = 20, so 40.00 of 80.00 refunded leaves 40.
     await deliver({ topic: "refunds/create", shop, payload: refundPayload({ id: 412, orderId: 41, lines: [{ lineItemId: 410, quantity: 1, subtotal: "20.00", tax: "0.00" }] }) });
     expect((await entries()).at(-1)).toEqual(["clawback", -20, 0]);
     expect(await member()).toMatchObject({ balance: 40 });
     expect(await releaseHeldAwards(deps(), await ledgerShop())).toEqual({ released: 0, stillHeld: 0 });
-    expect(await entries()).toHaveLength(5);
+    expect(await entries()).toHaveLength(4);
     await expectLedgerOk();
   });
 
-  // Fails today: the catch-up after release treats a cancellation recorded while held as a refund
-  // of 0, so the cancelled order keeps its points. Drop `.fails` once releaseHeldAwards passes
-  // `cancel: true` to its catch-up when a `<award key>:cancelled` claw-back was recorded while held.
-  it("claws back everything after release when the order was cancelled while held", async () => {
+  it("reduces before the cap is checked: a held award cut by a refund releases what is left, within the cap", async () => {
+    await deliver({ topic: "orders/paid", shop, payload: paid(71, "70.00") });
+    await redisDown();
+    await deliver({ topic: "orders/paid", shop, payload: paid(72, "60.00", { processedAt: "2026-11-20T18:00:00-05:00" }) });
+    await deliver({ topic: "refunds/create", shop, payload: refundPayload({ id: 721, orderId: 72, lines: [{ lineItemId: 720, quantity: 1, subtotal: "20.00", tax: "0.00" }] }) });
+    expect(await member()).toMatchObject({ balance: 70, held: 40 });
+
+    await redisBackEmpty();
+    expect(await releaseHeldAwards(deps(), await ledgerShop())).toEqual({ released: 1, stillHeld: 0 });
+    // 60 held − 20 refunded = 40 due; 70 granted that day leaves room for 30: 30 released, 10 capped.
+    // (Releasing first would have granted 30, then clawed back 30 × 20.00 / 60.00 = 10.)
+    expect(await entries()).toEqual([["earn", 70, 0], ["held", 0, 60], ["clawback", 0, 20], ["released", 30, 10], ["capped", 0, 10]]);
+    expect(await member()).toMatchObject({ balance: 100, held: 0, capped: 10 });
+
+    // The rest of the order refunded (40.00 of the 40.00 the release stands for) takes all 30 back.
+    await deliver({ topic: "refunds/create", shop, payload: refundPayload({ id: 722, orderId: 72, lines: [{ lineItemId: 720, quantity: 1, subtotal: "40.00", tax: "0.00" }] }) });
+    expect((await entries()).at(-1)).toEqual(["clawback", -30, 0]);
+    expect(await member()).toMatchObject({ balance: 70 });
+    await expectLedgerOk();
+  });
+
+  it("releases nothing when the order was cancelled while held", async () => {
     await redisDown();
     await deliver({ topic: "orders/paid", shop, payload: paid(51, "80.00") });
     await deliver({
@@ -252,27 +265,31 @@ describe.skipIf(!redisAvailable)(`daily cap in Redis${redisSkipNote}`, () => {
       shop,
       payload: paid(51, "80.00", { cancelledAt: "2026-11-21T09:00:00-05:00", updatedAt: "2026-11-21T09:00:00-05:00", financialStatus: "refunded" }),
     });
+    expect(await member()).toMatchObject({ balance: 0, held: 0 });
     await redisBackEmpty();
     expect(await releaseHeldAwards(deps(), await ledgerShop())).toEqual({ released: 1, stillHeld: 0 });
-    expect(await entries()).toEqual([["held", 0, 80], ["clawback", 0, 0], ["released", 80, 0], ["clawback", -80, 0]]);
-    expect(await member()).toMatchObject({ balance: 0 });
+    expect(await entries()).toEqual([["held", 0, 80], ["clawback", 0, 80], ["released", 0, 0]]);
+    expect(await member()).toMatchObject({ balance: 0, held: 0 });
+    // No purchase to celebrate and nothing reserved against the cap.
+    expect(await timeline()).toEqual(["points_held", "points_released"]);
+    expect(await counters()).toBeNull();
     await expectLedgerOk();
   });
 
-  // Fails today: a release whose catch-up claw-back did not run (the process stopped in between)
-  // is skipped as "already released" on every later pass, so the refund is never applied. Drop
-  // `.fails` once releaseHeldAwards runs the (idempotent) catch-up for released awards too.
-  it("applies the held-time refund on a later pass when the first stopped after releasing", async () => {
+  it("releases once when a pass stops between the Redis reservation and the release", async () => {
     await redisDown();
     await deliver({ topic: "orders/paid", shop, payload: paid(61, "80.00") });
     await deliver({ topic: "refunds/create", shop, payload: refundPayload({ id: 611, orderId: 61, lines: [{ lineItemId: 610, quantity: 1, subtotal: "20.00", tax: "0.00" }] }) });
     await redisBackEmpty();
-    await expect(releaseHeldAwards({ ...deps(), db: crashingBeforeCatchUp() }, await ledgerShop())).rejects.toThrow("simulated crash");
-    expect(await member()).toMatchObject({ balance: 80 });
+    await expect(releaseHeldAwards({ ...deps(), db: crashingAtRelease() }, await ledgerShop())).rejects.toThrow("simulated crash");
+    expect(await counters()).toEqual({ total: 60, reservations: { [orderKey(61)]: 60 } });
+    expect(await member()).toMatchObject({ balance: 0, held: 60 });
 
-    await releaseHeldAwards(deps(), await ledgerShop());
-    expect(await entries()).toEqual([["held", 0, 80], ["clawback", 0, 0], ["released", 80, 0], ["clawback", -20, 0]]);
+    expect(await releaseHeldAwards(deps(), await ledgerShop())).toEqual({ released: 1, stillHeld: 0 });
+    expect(await entries()).toEqual([["held", 0, 80], ["clawback", 0, 20], ["released", 60, 0]]);
     expect(await member()).toMatchObject({ balance: 60 });
+    // The retried reservation found its own: the day counts 60, not 120.
+    expect(await counters()).toEqual({ total: 60, reservations: { [orderKey(61)]: 60 } });
     await expectLedgerOk();
   });
 

@@ -309,28 +309,49 @@ async function holdAward(
   });
 }
 
+/** The reason on a claw-back recorded against an award that was still held. */
+export const HELD_REFUND_REASON = "recorded while the award was held";
+
+/** What refunds (and a cancellation) recorded while an award was held took off it. */
+function heldReductions(entries: LedgerEntry[], key: string, held: number, orderEligible: number) {
+  const whileHeld = entries.filter((entry) => entry.kind === "clawback" && entry.reason === HELD_REFUND_REASON);
+  const reduced = whileHeld.reduce((sum, entry) => sum + entry.withheld, 0);
+  const refunded = whileHeld.reduce((sum, entry) => sum + (entry.eligibleAmount ?? 0), 0);
+  const cancelled = whileHeld.some((entry) => entry.idempotencyKey === `${key}:cancelled`);
+  return {
+    reduced,
+    /** What is left to release. */
+    remaining: cancelled ? 0 : Math.max(0, held - reduced),
+    /** The eligible amount the released award stands for: later refunds are proportioned to it. */
+    basis: cancelled ? 0 : Math.max(0, orderEligible - refunded),
+  };
+}
+
 /**
- * Releases held awards once the cap store answers again: the cap is checked now, refunds that
- * arrived meanwhile are clawed back right after, and nothing is released twice.
+ * Releases held awards once the cap store answers again (DESIGN, "Daily cap"). A held award is
+ * reduced by the refunds recorded while it was held before it is released (DESIGN, "Refunds claw
+ * back": `granted` is what was actually granted), then the cap is checked for what remains, all
+ * in one transaction, so nothing is released twice and no refund is left behind.
  */
 export async function releaseHeldAwards(deps: LedgerDeps, shop: LedgerShop): Promise<{ released: number; stillHeld: number }> {
   const { db } = deps;
   const { program } = parseShopSettings(shop.settings);
-  const held = await db.ledgerEntry.findMany({ where: { shopId: shop.id, kind: "held" }, orderBy: { occurredAt: "asc" } });
+  const [held, done] = await Promise.all([
+    db.ledgerEntry.findMany({ where: { shopId: shop.id, kind: "held" }, orderBy: { occurredAt: "asc" } }),
+    db.ledgerEntry.findMany({ where: { shopId: shop.id, kind: "released" }, select: { awardKey: true } }),
+  ]);
+  const releasedKeys = new Set(done.map((entry) => entry.awardKey));
   let released = 0;
   let stillHeld = 0;
   for (const entry of held) {
     const key = entry.awardKey ?? entry.idempotencyKey.replace(/:held$/, "");
-    if (await db.ledgerEntry.findUnique({ where: { shopId_idempotencyKey: { shopId: shop.id, idempotencyKey: `${key}:released` } } })) {
-      // Released on an earlier pass that may have stopped before its catch-up: finish it (idempotent).
-      await settleHeldRefunds(deps, shop, key);
-      continue;
-    }
+    if (releasedKeys.has(key)) continue;
+    const { remaining } = heldReductions(await db.ledgerEntry.findMany({ where: { shopId: shop.id, awardKey: key } }), key, entry.withheld, entry.eligibleAmount ?? 0);
     let externallyGranted: number | null = null;
-    if (program.dailyCap > 0 && deps.capStore && deps.capStore !== databaseCapStore) {
+    if (remaining > 0 && program.dailyCap > 0 && deps.capStore && deps.capStore !== databaseCapStore) {
       try {
         externallyGranted = await deps.capStore.reserve(
-          { shopId: shop.id, memberId: entry.memberId, day: entry.capDay ?? "", key, requested: entry.withheld, cap: program.dailyCap },
+          { shopId: shop.id, memberId: entry.memberId, day: entry.capDay ?? "", key, requested: remaining, cap: program.dailyCap },
           db,
         );
       } catch (error) {
@@ -341,40 +362,53 @@ export async function releaseHeldAwards(deps: LedgerDeps, shop: LedgerShop): Pro
     }
     const didRelease = await db.$transaction(async (tx): Promise<boolean> => {
       const member = await lockMember(tx, entry.memberId);
-      // Another process released it meanwhile (the member lock queues us behind it).
-      if (await tx.ledgerEntry.findUnique({ where: { shopId_idempotencyKey: { shopId: shop.id, idempotencyKey: `${key}:released` } } })) return false;
-      const granted =
-        program.dailyCap > 0
-          ? externallyGranted ?? (await databaseCapStore.reserve({ shopId: shop.id, memberId: entry.memberId, day: entry.capDay ?? "", key, requested: entry.withheld, cap: program.dailyCap }, tx as Database))
-          : entry.withheld;
-      const capped = entry.withheld - granted;
+      const entries = await tx.ledgerEntry.findMany({ where: { shopId: shop.id, awardKey: key } });
+      // Another process released it meanwhile (the member lock queued us behind it).
+      if (entries.some((row) => row.kind === "released")) return false;
+      // Read again under the lock: a refund may have arrived since the reservation. Redis then
+      // holds a larger reservation than the grant, which only ever leaves room unused.
+      const { reduced, remaining: due, basis } = heldReductions(entries, key, entry.withheld, entry.eligibleAmount ?? 0);
+      let granted = due;
+      if (due > 0 && program.dailyCap > 0) {
+        granted = Math.min(
+          due,
+          externallyGranted ?? (await databaseCapStore.reserve({ shopId: shop.id, memberId: entry.memberId, day: entry.capDay ?? "", key, requested: due, cap: program.dailyCap }, tx as Database)),
+        );
+      }
+      const capped = due - granted;
       const balance = member.balance + granted;
-      const terms = { orderGid: entry.orderGid, eligibleAmount: entry.eligibleAmount, rate: entry.rate, tier: entry.tier, multiplier: entry.multiplier, capDay: entry.capDay, awardKey: key, occurredAt: entry.occurredAt };
+      const terms = { orderGid: entry.orderGid, eligibleAmount: basis, rate: entry.rate, tier: entry.tier, multiplier: entry.multiplier, capDay: entry.capDay, awardKey: key, occurredAt: entry.occurredAt };
       await tx.ledgerEntry.create({
-        data: { shopId: shop.id, memberId: entry.memberId, kind: "released", points: granted, balanceAfter: balance, idempotencyKey: `${key}:released`, withheld: capped, ...terms },
+        data: {
+          shopId: shop.id,
+          memberId: entry.memberId,
+          kind: "released",
+          points: granted,
+          balanceAfter: balance,
+          idempotencyKey: `${key}:released`,
+          withheld: capped,
+          ...terms,
+          reason: reduced > 0 ? `reduced by ${Math.min(reduced, entry.withheld)} for refunds while held` : null,
+        },
       });
       if (capped > 0) {
         await tx.ledgerEntry.create({
           data: { shopId: shop.id, memberId: entry.memberId, kind: "capped", points: 0, balanceAfter: balance, idempotencyKey: `${key}:capped`, withheld: capped, ...terms, reason: `daily cap of ${program.dailyCap}` },
         });
       }
-      await journey(tx, shop.id, entry.memberId, "points_released", `points_released:${key}`, deps.clock.now(), { points: granted, balance, order: entry.orderGid });
-      await finishGrant(tx, deps, shop, program, member, { balance, granted, key, orderGid: entry.orderGid, at: entry.occurredAt, clock: deps.clock });
+      await journey(tx, shop.id, entry.memberId, "points_released", `points_released:${key}`, deps.clock.now(), {
+        points: granted,
+        balance,
+        order: entry.orderGid,
+        ...(reduced > 0 ? { reducedBy: Math.min(reduced, entry.withheld) } : {}),
+      });
+      // A fully refunded or cancelled order releases nothing and is no purchase to celebrate.
+      if (due > 0) await finishGrant(tx, deps, shop, program, member, { balance, granted, key, orderGid: entry.orderGid, at: entry.occurredAt, clock: deps.clock });
       return true;
     });
     if (didRelease) released += 1;
-    await settleHeldRefunds(deps, shop, key);
   }
   return { released, stillHeld };
-}
-
-/** Refunds (and a cancellation) recorded while the award was held now take their share. */
-async function settleHeldRefunds(deps: LedgerDeps, shop: LedgerShop, key: string): Promise<void> {
-  const pending = await deps.db.ledgerEntry.findMany({ where: { shopId: shop.id, awardKey: key, kind: "clawback", points: 0, reason: "recorded while the award was held" } });
-  if (pending.length === 0) return;
-  // A cancellation takes back everything; recorded while held it carries no refunded amount.
-  const cancel = pending.some((entry) => entry.idempotencyKey === `${key}:cancelled`);
-  await settleClawback(deps, shop, key, { key: `${key}:after-release`, refundGid: null, refundedEligible: 0, at: deps.clock.now(), cancel });
 }
 
 // ------------------------------------------------------------------- claw-back
@@ -420,12 +454,14 @@ async function settleClawback(
     const member = await lockMember(tx, award.memberId);
     const entries = await tx.ledgerEntry.findMany({ where: { shopId: shop.id, awardKey } });
     const granted = entries.filter((entry) => entry.kind === "earn" || entry.kind === "released").reduce((sum, entry) => sum + entry.points, 0);
-    const released = entries.some((entry) => entry.kind === "released");
-    const previous = entries.filter((entry) => entry.kind === "clawback");
-    // Each claw-back keeps its refund's eligible amount (0 for a cancellation or a catch-up).
+    const release = entries.find((entry) => entry.kind === "released");
+    // Refunds recorded while the award was held reduced it before release; the released award
+    // stands for what the order had left then, and later refunds are proportioned to that.
+    const previous = entries.filter((entry) => entry.kind === "clawback" && entry.reason !== HELD_REFUND_REASON);
+    // Each claw-back keeps its refund's eligible amount (0 for a cancellation).
     const refundedBefore = previous.reduce((sum, entry) => sum + (entry.eligibleAmount ?? 0), 0);
     const alreadyClawed = -previous.reduce((sum, entry) => sum + entry.points, 0) + previous.reduce((sum, entry) => sum + entry.shortfall, 0);
-    const orderEligible = award.eligibleAmount ?? 0;
+    const orderEligible = release ? release.eligibleAmount ?? 0 : award.eligibleAmount ?? 0;
     const refundedTotal = input.cancel ? orderEligible : refundedBefore + input.refundedEligible;
     const common = {
       shopId: shop.id,
@@ -441,9 +477,19 @@ async function settleClawback(
       multiplier: award.multiplier,
       occurredAt: input.at,
     };
-    if (award.kind === "held" && !released) {
-      // Nothing granted yet: the refund is recorded, and applied when the award is released.
-      await tx.ledgerEntry.create({ data: { ...common, points: 0, balanceAfter: member.balance, reason: "recorded while the award was held" } });
+    if (award.kind === "held" && !release) {
+      // Nothing granted yet: the held award is reduced (cumulatively, like a claw-back), and the
+      // release grants what remains. The entry's `withheld` is this refund's reduction.
+      const whileHeld = entries.filter((entry) => entry.kind === "clawback" && entry.reason === HELD_REFUND_REASON);
+      const heldRefunded = whileHeld.reduce((sum, entry) => sum + (entry.eligibleAmount ?? 0), 0);
+      const reducedBefore = whileHeld.reduce((sum, entry) => sum + entry.withheld, 0);
+      const reduction = clawbackFor({
+        granted: award.withheld,
+        orderEligible: award.eligibleAmount ?? 0,
+        refundedEligibleTotal: input.cancel ? award.eligibleAmount ?? 0 : heldRefunded + input.refundedEligible,
+        alreadyClawed: reducedBefore,
+      });
+      await tx.ledgerEntry.create({ data: { ...common, points: 0, withheld: reduction, balanceAfter: member.balance, reason: HELD_REFUND_REASON } });
       return { status: "clawed", memberId: member.id, points: 0, shortfall: 0 };
     }
     const due = clawbackFor({ granted, orderEligible, refundedEligibleTotal: refundedTotal, alreadyClawed });

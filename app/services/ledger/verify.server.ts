@@ -1,5 +1,6 @@
 import type { Database } from "../../db.server";
 import { parseShopSettings } from "../shops/settings";
+import { HELD_REFUND_REASON } from "./ledger.server";
 
 export interface LedgerViolation {
   shopId: string;
@@ -75,7 +76,14 @@ export async function memberSummary(db: Database, shopId: string, memberId: stri
     db.journeyEvent.findMany({ where: { shopId, memberId }, orderBy: [{ occurredAt: "asc" }, { createdAt: "asc" }] }),
   ]);
   const releasedKeys = new Set(entries.filter((entry) => entry.kind === "released").map((entry) => entry.awardKey));
-  const held = entries.filter((entry) => entry.kind === "held" && !releasedKeys.has(entry.awardKey)).reduce((sum, entry) => sum + entry.withheld, 0);
+  // A held award shows what it would release now: refunds recorded while held have reduced it.
+  const reducedWhileHeld = new Map<string | null, number>();
+  for (const entry of entries) {
+    if (entry.kind === "clawback" && entry.reason === HELD_REFUND_REASON) reducedWhileHeld.set(entry.awardKey, (reducedWhileHeld.get(entry.awardKey) ?? 0) + entry.withheld);
+  }
+  const held = entries
+    .filter((entry) => entry.kind === "held" && !releasedKeys.has(entry.awardKey))
+    .reduce((sum, entry) => sum + Math.max(0, entry.withheld - (reducedWhileHeld.get(entry.awardKey) ?? 0)), 0);
   const capped = entries.filter((entry) => entry.kind === "capped").reduce((sum, entry) => sum + entry.withheld, 0);
   return {
     id: member.id,
