@@ -109,6 +109,43 @@ interface Customer {
   addressId: number;
 }
 
+/**
+ * The paid-order scenario's members: customer `index` of a range apart from the ingest mix's
+ * 300 customers, so each paid order goes to a member no other delivery touched.
+ */
+export function benchMember(index: number): Customer {
+  const first = FIRST[index % FIRST.length];
+  const last = LAST[(index * 5 + Math.floor(index / FIRST.length)) % LAST.length];
+  return {
+    id: 7_500_000_000 + index * 3,
+    first,
+    last,
+    email: `${first}.${last}.m${index}@example.com`.toLowerCase(),
+    city: CITIES[index % CITIES.length],
+    addressId: 8_500_000_000 + index,
+  };
+}
+
+/** Order numbers of the paid-order scenario start here, clear of the ingest mix's. */
+const PAID_ORDER_BASE = 1_000_000;
+/** A discount code on every third paid order, a gift card line on every seventh. */
+const PAID_DISCOUNT = { code: "WELCOME10", percent: 10 };
+const GIFT_CARD = { productId: 9_100_000_000, variantId: 45_100_000_000, price: 2500 };
+
+export interface PaidOrder {
+  body: string;
+  triggeredAt: string;
+  orderGid: string;
+  customerGid: string;
+}
+
+interface OrderShape {
+  customer?: Customer;
+  created?: Date;
+  discountPercent?: number;
+  giftCard?: boolean;
+}
+
 /** Generates the deliveries of one run: call `next()` for each delivery in sending order. */
 export class PayloadFactory {
   private readonly random: () => number;
@@ -167,6 +204,29 @@ export class PayloadFactory {
       previous = cumulative;
       return { topic, percent };
     });
+  }
+
+  /**
+   * `orders/paid` for member `index` (see benchMember): paid, not a test, from the online
+   * store, processed in the minutes before `start`. Deterministic in `index` alone.
+   */
+  paidOrder(index: number): PaidOrder {
+    const member = benchMember(index);
+    const created = new Date(this.start - 15 * 60_000 + index * 50);
+    // Paid a few seconds after checkout; orders/paid carries that update.
+    const paidAt = new Date(created.getTime() + 4_000);
+    const order = this.order(PAID_ORDER_BASE + index, "orders/paid", paidAt, {
+      customer: member,
+      created,
+      discountPercent: index % 3 === 0 ? PAID_DISCOUNT.percent : 0,
+      giftCard: index % 7 === 3,
+    });
+    return { body: JSON.stringify(order), triggeredAt: paidAt.toISOString(), orderGid: order.admin_graphql_api_id, customerGid: gid("Customer", member.id) };
+  }
+
+  /** The REST customer (as customers/create sends it) of member `index`, for seeding. */
+  memberCustomer(index: number, now: Date) {
+    return this.customer(benchMember(index), now);
   }
 
   next(): { topic: string; body: string; triggeredAt: string } {
@@ -287,21 +347,27 @@ export class PayloadFactory {
     };
   }
 
-  private order(number: number, topic: string, now: Date) {
+  private order(number: number, topic: string, now: Date, shape: OrderShape = {}) {
     const id = this.orderId(number);
     // Seeded by the order number: every delivery about one order describes the same order.
     const local = rng(number * 7919);
-    const customer = this.customers[Math.floor(local() * this.customers.length)];
+    const drawn = this.customers[Math.floor(local() * this.customers.length)];
+    const customer = shape.customer ?? drawn;
     const lineCount = 2 + Math.floor(local() * 3);
     const lineItems = [];
     let subtotal = 0;
+    let discounts = 0;
     let tax = 0;
     for (let i = 0; i < lineCount; i += 1) {
       const product = this.products[Math.floor(local() * this.products.length)];
       const variant = product.variants[Math.floor(local() * product.variants.length)];
       const quantity = 1 + Math.floor(local() * 3);
-      const lineTax = Math.round(variant.price * quantity * 0.08);
+      // A percentage code is allocated across the lines, each line's share rounded; tax is on
+      // the discounted price.
+      const discount = shape.discountPercent ? Math.round((variant.price * quantity * shape.discountPercent) / 100) : 0;
+      const lineTax = Math.round((variant.price * quantity - discount) * 0.08);
       subtotal += variant.price * quantity;
+      discounts += discount;
       tax += lineTax;
       const lineId = 14_000_000_000_000 + number * 10 + i;
       lineItems.push({
@@ -325,21 +391,60 @@ export class PayloadFactory {
         sku: variant.sku,
         taxable: true,
         title: product.title,
-        total_discount: "0.00",
-        total_discount_set: moneySet(0),
+        total_discount: money(discount),
+        total_discount_set: moneySet(discount),
         variant_id: variant.id,
         variant_inventory_management: "shopify",
         variant_title: variant.title,
         vendor: product.vendor,
         tax_lines: [{ channel_liable: false, price: money(lineTax), price_set: moneySet(lineTax), rate: 0.08, title: "State Tax" }],
         duties: [],
+        discount_allocations: discount ? [{ amount: money(discount), amount_set: moneySet(discount), discount_application_index: 0 }] : [],
+      });
+    }
+    if (shape.giftCard) {
+      // Gift cards are sold untaxed and undiscounted, and never earn points.
+      const lineId = 14_000_000_000_000 + number * 10 + lineCount;
+      subtotal += GIFT_CARD.price;
+      lineItems.push({
+        id: lineId,
+        admin_graphql_api_id: gid("LineItem", lineId),
+        attributed_staffs: [],
+        current_quantity: 1,
+        fulfillable_quantity: 1,
+        fulfillment_service: "manual",
+        fulfillment_status: null,
+        gift_card: true,
+        grams: 0,
+        name: `Roost Gift Card - $${money(GIFT_CARD.price)}`,
+        price: money(GIFT_CARD.price),
+        price_set: moneySet(GIFT_CARD.price),
+        product_exists: true,
+        product_id: GIFT_CARD.productId,
+        properties: [],
+        quantity: 1,
+        requires_shipping: false,
+        sku: null,
+        taxable: false,
+        title: "Roost Gift Card",
+        total_discount: "0.00",
+        total_discount_set: moneySet(0),
+        variant_id: GIFT_CARD.variantId,
+        variant_inventory_management: null,
+        variant_title: `$${money(GIFT_CARD.price)}`,
+        vendor: "Roost Goods",
+        tax_lines: [],
+        duties: [],
         discount_allocations: [],
       });
     }
     const shipping = 795;
-    const total = subtotal + tax + shipping;
-    const created = new Date(this.start + number * 1000).toISOString();
+    const total = subtotal - discounts + tax + shipping;
+    const created = (shape.created ?? new Date(this.start + number * 1000)).toISOString();
     const paid = topic !== "orders/create" || local() < 0.9;
+    const discountApplications = discounts
+      ? [{ target_type: "line_item", type: "discount_code", value: `${shape.discountPercent}.0`, value_type: "percentage", allocation_method: "across", target_selection: "all", code: PAID_DISCOUNT.code }]
+      : [];
     return {
       id,
       admin_graphql_api_id: gid("Order", id),
@@ -358,11 +463,11 @@ export class PayloadFactory {
       contact_email: customer.email,
       created_at: created,
       currency: "USD",
-      current_subtotal_price: money(subtotal),
-      current_subtotal_price_set: moneySet(subtotal),
+      current_subtotal_price: money(subtotal - discounts),
+      current_subtotal_price_set: moneySet(subtotal - discounts),
       current_total_additional_fees_set: null,
-      current_total_discounts: "0.00",
-      current_total_discounts_set: moneySet(0),
+      current_total_discounts: money(discounts),
+      current_total_discounts_set: moneySet(discounts),
       current_total_duties_set: null,
       current_total_price: money(total),
       current_total_price_set: moneySet(total),
@@ -370,7 +475,7 @@ export class PayloadFactory {
       current_total_tax_set: moneySet(tax),
       customer_locale: "en-US",
       device_id: null,
-      discount_codes: [],
+      discount_codes: discounts ? [{ code: PAID_DISCOUNT.code, amount: money(discounts), type: "percentage" }] : [],
       duties_included: false,
       email: customer.email,
       estimated_taxes: false,
@@ -399,8 +504,8 @@ export class PayloadFactory {
       source_identifier: null,
       source_name: "web",
       source_url: null,
-      subtotal_price: money(subtotal),
-      subtotal_price_set: moneySet(subtotal),
+      subtotal_price: money(subtotal - discounts),
+      subtotal_price_set: moneySet(subtotal - discounts),
       tags: topic === "orders/updated" && local() < 0.3 ? "gift, priority" : "",
       tax_exempt: false,
       tax_lines: [{ price: money(tax), rate: 0.08, title: "State Tax", price_set: moneySet(tax), channel_liable: false }],
@@ -409,8 +514,8 @@ export class PayloadFactory {
       token: `b1946ac92492d2347c6235b4d2611184${number.toString(16)}`,
       total_cash_rounding_payment_adjustment_set: moneySet(0),
       total_cash_rounding_refund_adjustment_set: moneySet(0),
-      total_discounts: "0.00",
-      total_discounts_set: moneySet(0),
+      total_discounts: money(discounts),
+      total_discounts_set: moneySet(discounts),
       total_line_items_price: money(subtotal),
       total_line_items_price_set: moneySet(subtotal),
       total_outstanding: paid ? "0.00" : money(total),
@@ -425,7 +530,7 @@ export class PayloadFactory {
       user_id: null,
       billing_address: this.address(customer),
       customer: this.customerSummary(customer, now),
-      discount_applications: [],
+      discount_applications: discountApplications,
       fulfillments: [],
       line_items: lineItems,
       payment_terms: null,

@@ -1,46 +1,87 @@
-// `npm run bench`: webhook ingest benchmark. Builds Roost if the build is stale, starts the
-// production server (fresh SQLite database, migrated, bench shop seeded) and a bare
-// node:http + SQLite baseline, drives both from a separate load-generator process with
-// signed deliveries of real shape at rising concurrency, waits for Roost's inbox to drain,
-// checks that every acknowledged delivery was stored, and prints a table and a verdict.
-// See docs/performance.md. Options:
-//   --stages 1,8,32,64   concurrency per stage          --count 3000   deliveries per stage
-//   --max-seconds 10     time bound per stage           --warmup 200   untimed deliveries first
+// `npm run bench`: webhook benchmark. Builds Roost if the build is stale, starts the production
+// server (fresh SQLite database, migrated, bench shop seeded) and a bare node:http + SQLite
+// baseline, and drives both from a separate load-generator process with signed deliveries of
+// real shape. Two scenarios, both by default:
+//   ingest       the store's topic mix at rising concurrency; waits for Roost's inbox to drain
+//                and checks that every acknowledged delivery was stored
+//   paid-orders  orders/paid for distinct, already enrolled members, timed from sending to the
+//                ledger entry; checks every order earned exactly once with the expected points
+//                and runs `roost ledger:verify` (scripts/bench/paid-orders.ts)
+// and prints tables and verdicts. See docs/performance.md. Options:
+//   --scenario all|ingest|paid-orders                   which scenarios run (default all)
+//   --stages 1,8,32,64   ingest concurrency per stage   --count 3000   deliveries per stage
+//   --max-seconds 10     time bound on sending, per stage (both scenarios)
+//   --warmup 200         untimed ingest deliveries first
+//   --paid-stages 1,16   paid-order concurrency per stage
+//   --paid-count 250     paid orders per stage, each for a member of its own
 //   --build / --no-build force / skip `npm run build`   --only roost|baseline
 //   --worker off         Roost with a do-nothing inbox worker (scripts/bench/no-worker.mjs):
-//                        ingestion alone, deliveries stay pending
+//                        ingestion alone, deliveries stay pending (ingest only)
 //   --worker process     as off, plus Roost's inbox worker in a separate process
 //                        (scripts/bench/worker-process.ts): processing apart from acknowledgement
-//   --profile            CPU-profile the Roost server (summary printed, files in $TMPDIR/roost-bench-profile)
-//   --trace-sql          count and time every SQLite statement and connection of both servers
-//                        (scripts/bench/sql-trace.mjs), summary printed
+//   --profile            CPU-profile the Roost server (summary printed, files in
+//                        $TMPDIR/roost-bench-profile and $TMPDIR/roost-bench-profile-paid-orders)
+//   --trace-sql          count and time every SQLite statement and connection of the servers
+//                        (scripts/bench/sql-trace.mjs; paid orders: Roost's), summary printed
 //   --keep               keep the temporary databases and logs ($TMPDIR/roost-bench-<ts>-*/)
 //   --json <file>        also write the results as JSON
-// Exit code: 0 the run completed (targets missed or not: it is a benchmark), 1 the run broke
-// (build, migration or a server failed, or a stage acknowledged nothing), 2 Roost lost
-// deliveries (acknowledged but not stored: a durability bug, never a performance result).
-import { type ChildProcess, fork, spawn, spawnSync } from "node:child_process";
+// Exit code: 0 the run completed (targets missed or not: it is a benchmark); 1 the run broke
+// (build, migration, seeding or a server failed, a stage acknowledged nothing, or the baseline
+// did not award every paid order exactly once); 2 Roost got something wrong: it lost
+// deliveries (acknowledged but not stored), a paid order was not awarded exactly once with the
+// expected points, or ledger:verify found a violation. Those are bugs, not performance results.
+import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
-import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
-import { createClient } from "@libsql/client";
 import { parse as parseToml } from "smol-toml";
-import type { ChildMessage, InitMessage, ParentMessage, StageResult } from "./load";
+import {
+  BrokenRun,
+  CLK_TCK,
+  children,
+  elapsedSeconds,
+  fmt,
+  freePort,
+  inboxCounts,
+  type InboxCounts,
+  LoadGenerator,
+  log,
+  loopDelay,
+  type LoopFigures,
+  readCpuMs,
+  readMachineCpu,
+  readRssMb,
+  roostEnv,
+  root,
+  runNode,
+  sampleErrors,
+  SECRET,
+  selfCpuMs,
+  type Server,
+  startServer,
+  stopProcess,
+  storedIds,
+  summariseSqlTrace,
+  table,
+  waitForDrain,
+} from "./harness";
+import type { InitMessage, StageResult } from "./load";
+import { paidBaselineBroken, type PaidOrdersReport, paidOrdersFailed, reportPaidOrders, runPaidOrders } from "./paid-orders";
 import { BENCH_SHOP, EXCLUDED_TOPICS, PayloadFactory } from "./payloads";
 import { summariseProfile } from "./profile-summary";
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "../..");
 process.chdir(root);
 
 const { values: options } = parseArgs({
   options: {
+    scenario: { type: "string", default: "all" },
     stages: { type: "string", default: "1,8,32,64" },
     count: { type: "string", default: "3000" },
     "max-seconds": { type: "string", default: "10" },
     warmup: { type: "string", default: "200" },
+    "paid-stages": { type: "string", default: "1,16" },
+    "paid-count": { type: "string", default: "250" },
     build: { type: "boolean" },
     "no-build": { type: "boolean" },
     only: { type: "string" },
@@ -51,36 +92,32 @@ const { values: options } = parseArgs({
     json: { type: "string" },
   },
 });
+const SCENARIOS = ["all", "ingest", "paid-orders"];
+if (!SCENARIOS.includes(options.scenario)) throw new Error(`--scenario ${SCENARIOS.join("|")}`);
+const RUN_INGEST = options.scenario !== "paid-orders";
+const RUN_PAID_ORDERS = options.scenario !== "ingest";
 const STAGES = options.stages.split(",").map(Number).filter((n) => n > 0);
 const COUNT = Number(options.count);
 const MAX_MS = Number(options["max-seconds"]) * 1000;
 const WARMUP = Number(options.warmup);
+const PAID_STAGES = options["paid-stages"].split(",").map(Number).filter((n) => n > 0);
+const PAID_COUNT = Number(options["paid-count"]);
 if (!["on", "off", "process"].includes(options.worker)) throw new Error("--worker on|off|process");
 /** The Roost server's own inbox worker runs (on) or is stubbed out (off, process). */
 const WORKER_ON = options.worker === "on";
 /** Deliveries get processed, by the server (on) or by a separate worker process (process). */
 const PROCESSING = options.worker !== "off";
-const SECRET = "roost-bench-api-secret";
 const SEED = 20261102;
 // Bounds on waiting for Roost's inbox to drain (after each stage, and after the last): they
 // keep the whole run under about three minutes even when processing falls far behind.
 const DRAIN_STAGE_MS = 8_000;
 const DRAIN_FINAL_MS = 30_000;
 const TARGETS = { throughput: 1000, p99: 25, ratio: 0.5 };
-const CLK_TCK = Number(spawnSync("getconf", ["CLK_TCK"], { encoding: "utf8" }).stdout.trim()) || 100;
 
 const runId = new Date().toISOString().replace(/[-:]/g, "").replace(/\..*/, "").replace("T", "-");
-// Not under .tmp/: the test suite's global setup empties .tmp/ whenever someone runs it.
+// Not under .tmp/: a test run's global setup removes every entry there except the folders of
+// runs still alive (.tmp/run-<pid>/), so a bench database there could vanish mid-run.
 const tmpDir = fs.mkdtempSync(path.join(os.tmpdir(), `roost-bench-${runId}-`));
-const children = new Set<ChildProcess>();
-const t0 = Date.now();
-
-class BrokenRun extends Error {}
-
-function log(message: string): void {
-  const seconds = ((Date.now() - t0) / 1000).toFixed(1).padStart(5);
-  console.log(`[${seconds}s] ${message}`);
-}
 
 // ---------------------------------------------------------------------------------------
 // Build
@@ -167,264 +204,6 @@ export function discoverWebhookRoutes(dir = "app/routes"): Route[] {
   return routes.sort((a, b) => a.topic.localeCompare(b.topic));
 }
 
-// ---------------------------------------------------------------------------------------
-// Processes
-
-function freePort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = net.createServer();
-    server.once("error", reject);
-    server.listen(0, "127.0.0.1", () => {
-      const { port } = server.address() as net.AddressInfo;
-      server.close(() => resolve(port));
-    });
-  });
-}
-
-function runNode(args: string[], env: NodeJS.ProcessEnv, what: string): void {
-  const result = spawnSync(process.execPath, args, { env, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
-  if (result.status !== 0) {
-    console.error(`${result.stdout}\n${result.stderr}`.trim().split("\n").slice(-20).join("\n"));
-    throw new BrokenRun(`${what} failed (exit ${result.status})`);
-  }
-}
-
-interface Server {
-  name: string;
-  process: ChildProcess;
-  pid: number;
-  origin: string;
-  logFile: string;
-  databaseUrl: string;
-  /** scripts/bench/loop-delay.mjs writes here on SIGUSR2 */
-  loopFile: string;
-  loopRequests: number;
-}
-
-interface LoopFigures {
-  sequence: number;
-  p50: number;
-  p99: number;
-  max: number;
-  mean: number;
-}
-
-/** Asks the server for its event-loop delay since the last ask (and resets it there). */
-async function loopDelay(server: Server, wait = true): Promise<LoopFigures | undefined> {
-  server.loopRequests += 1;
-  const expected = server.loopRequests;
-  server.process.kill("SIGUSR2");
-  if (!wait) return undefined;
-  const deadline = Date.now() + 10_000;
-  while (Date.now() < deadline) {
-    try {
-      const figures = JSON.parse(fs.readFileSync(server.loopFile, "utf8")) as LoopFigures;
-      if (figures.sequence >= expected) return figures;
-    } catch {
-      // not written yet
-    }
-    await new Promise((resolve) => setTimeout(resolve, 20));
-  }
-  return undefined;
-}
-
-async function startServer(name: string, args: string[], env: NodeJS.ProcessEnv, port: number, databaseUrl: string): Promise<Server> {
-  const logFile = path.join(tmpDir, `${name}.log`);
-  const loopFile = path.join(tmpDir, `${name}-loop.json`);
-  const out = fs.openSync(logFile, "a");
-  const child = spawn(process.execPath, ["--import", "./scripts/bench/loop-delay.mjs", ...args], {
-    env: { ...env, ROOST_BENCH_LOOP_FILE: loopFile },
-    stdio: ["ignore", out, out],
-  });
-  fs.closeSync(out);
-  children.add(child);
-  let exited: string | undefined;
-  child.once("exit", (code, signal) => {
-    exited = `exit ${code ?? signal}`;
-    children.delete(child);
-  });
-  const origin = `http://127.0.0.1:${port}`;
-  const deadline = Date.now() + 45_000;
-  for (;;) {
-    if (exited) break;
-    try {
-      const response = await fetch(`${origin}/healthz`, { signal: AbortSignal.timeout(2000) });
-      await response.arrayBuffer();
-      if (response.ok) return { name, process: child, pid: child.pid!, origin, logFile, databaseUrl, loopFile, loopRequests: 0 };
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-  console.error(fs.readFileSync(logFile, "utf8").split("\n").slice(-30).join("\n"));
-  throw new BrokenRun(`${name} server did not become healthy (${exited ?? "timed out after 45 s"}); log: ${logFile}`);
-}
-
-async function stopProcess(child: ChildProcess, graceMs = 8000): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return;
-  const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
-  child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), graceMs);
-  await exited;
-  clearTimeout(timer);
-}
-
-function readRssMb(pid: number): number {
-  try {
-    const match = /VmRSS:\s+(\d+) kB/.exec(fs.readFileSync(`/proc/${pid}/status`, "utf8"));
-    return match ? Number(match[1]) / 1024 : 0;
-  } catch {
-    return 0;
-  }
-}
-
-/** CPU time (user + system) a process has used, in ms. */
-function readCpuMs(pid: number): number {
-  try {
-    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
-    const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
-    return ((Number(fields[11]) + Number(fields[12])) / CLK_TCK) * 1000;
-  } catch {
-    return 0;
-  }
-}
-
-function selfCpuMs(): number {
-  const usage = process.cpuUsage();
-  return (usage.user + usage.system) / 1000;
-}
-
-/** Busy and total jiffies of the whole machine. */
-function readMachineCpu(): { busy: number; total: number } {
-  if (!fs.existsSync("/proc/stat")) return { busy: 0, total: 0 }; // not Linux: no CPU figures
-  const line = fs.readFileSync("/proc/stat", "utf8").split("\n")[0];
-  const values = line.split(/\s+/).slice(1).map(Number);
-  const total = values.reduce((sum, value) => sum + value, 0);
-  const idle = values[3] + (values[4] ?? 0);
-  return { busy: total - idle, total };
-}
-
-class LoadGenerator {
-  private readonly child: ChildProcess;
-  private waiters: ((message: ChildMessage) => void)[] = [];
-  private exited: string | undefined;
-
-  constructor() {
-    this.child = fork(path.join(root, "scripts/bench/load.ts"), [], {
-      execArgv: ["--import", "tsx"],
-      stdio: ["ignore", "inherit", "inherit", "ipc"],
-    });
-    children.add(this.child);
-    this.child.on("message", (message: ChildMessage) => {
-      if (message.type === "error") {
-        console.error(message.message);
-        this.exited = `load generator error: ${message.message.split("\n")[0]}`;
-      }
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const waiter of waiters) waiter(message);
-    });
-    this.child.once("exit", (code) => {
-      this.exited ??= `load generator exited (${code})`;
-      children.delete(this.child);
-      const waiters = this.waiters;
-      this.waiters = [];
-      for (const waiter of waiters) waiter({ type: "error", message: this.exited });
-    });
-  }
-
-  get pid(): number {
-    return this.child.pid!;
-  }
-
-  /** Sends a message and resolves with the next reply of the given type. */
-  request<T extends ChildMessage["type"]>(message: ParentMessage, reply: T, onOther?: (m: ChildMessage) => void): Promise<Extract<ChildMessage, { type: T }>> {
-    return new Promise((resolve, reject) => {
-      const wait = (incoming: ChildMessage) => {
-        if (incoming.type === reply) resolve(incoming as Extract<ChildMessage, { type: T }>);
-        else if (incoming.type === "error") reject(new BrokenRun(incoming.message));
-        else {
-          onOther?.(incoming);
-          this.waiters.push(wait);
-        }
-      };
-      if (this.exited) return reject(new BrokenRun(this.exited));
-      this.waiters.push(wait);
-      this.child.send(message);
-    });
-  }
-
-  async close(): Promise<void> {
-    if (this.child.connected) this.child.send({ type: "exit" } satisfies ParentMessage);
-    await Promise.race([new Promise((resolve) => this.child.once("exit", resolve)), new Promise((resolve) => setTimeout(resolve, 3000))]);
-    if (this.child.exitCode === null) await stopProcess(this.child, 1000);
-  }
-}
-
-// ---------------------------------------------------------------------------------------
-// Database reads (straight from the SQLite file, not through the server)
-
-type InboxCounts = Record<"pending" | "processed" | "failed" | "dead", number> & { total: number };
-
-async function inboxCounts(databaseUrl: string): Promise<InboxCounts> {
-  const client = createClient({ url: databaseUrl });
-  try {
-    const rows = (await client.execute(`SELECT "status", COUNT(*) AS n FROM "WebhookDelivery" GROUP BY "status"`)).rows;
-    const counts: InboxCounts = { pending: 0, processed: 0, failed: 0, dead: 0, total: 0 };
-    for (const row of rows) {
-      const status = String(row.status) as keyof InboxCounts;
-      counts[status] = (counts[status] ?? 0) + Number(row.n);
-      counts.total += Number(row.n);
-    }
-    return counts;
-  } finally {
-    client.close();
-  }
-}
-
-async function storedIds(databaseUrl: string, sql: string): Promise<Set<string>> {
-  const client = createClient({ url: databaseUrl });
-  try {
-    return new Set((await client.execute(sql)).rows.map((row) => String(row[0])));
-  } finally {
-    client.close();
-  }
-}
-
-async function sampleErrors(databaseUrl: string): Promise<string[]> {
-  const client = createClient({ url: databaseUrl });
-  try {
-    const rows = (await client.execute(
-      `SELECT "status", "topic", "lastError", COUNT(*) AS n FROM "WebhookDelivery" WHERE "lastError" IS NOT NULL GROUP BY 1, 2, 3 ORDER BY n DESC LIMIT 5`,
-    )).rows;
-    return rows.map((row) => `${row.n}× ${row.status} ${row.topic}: ${String(row.lastError).slice(0, 160)}`);
-  } finally {
-    client.close();
-  }
-}
-
-async function neverAttempted(databaseUrl: string): Promise<number> {
-  const client = createClient({ url: databaseUrl });
-  try {
-    const { rows } = await client.execute(`SELECT COUNT(*) FROM "WebhookDelivery" WHERE "status" = 'pending' AND "attempts" = 0`);
-    return Number(rows[0][0]);
-  } finally {
-    client.close();
-  }
-}
-
-/** Waits until nothing is pending (or the bound); returns the counts and the time it took. */
-async function waitForDrain(databaseUrl: string, boundMs: number): Promise<{ counts: InboxCounts; ms: number; drained: boolean }> {
-  const started = Date.now();
-  for (;;) {
-    const counts = await inboxCounts(databaseUrl);
-    // Rows that failed an attempt and wait for their retry are not a backlog.
-    if ((await neverAttempted(databaseUrl)) === 0) return { counts, ms: Date.now() - started, drained: true };
-    if (Date.now() - started > boundMs) return { counts, ms: Date.now() - started, drained: false };
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-}
 
 // ---------------------------------------------------------------------------------------
 // One target (Roost or the baseline) through all stages
@@ -579,46 +358,6 @@ async function benchTarget(
 // ---------------------------------------------------------------------------------------
 // Report
 
-interface SqlTrace {
-  statements: number;
-  prepareMs: number;
-  execMs: number;
-  connectionsOpened: number;
-  unsynced: { statements: number; writes: number; connections: number };
-  connections: { at: number; firstSql: string; synchronousAtOpen: number; busyTimeoutAtOpen: number }[];
-  top: { sql: string; count: number; prepareMs: number; execMs: number }[];
-}
-
-function summariseSqlTrace(name: string, file: string, deliveries: number): string {
-  if (!fs.existsSync(file)) return `${name}: no SQL trace written (${file})`;
-  const trace = JSON.parse(fs.readFileSync(file, "utf8")) as SqlTrace;
-  const per = (value: number) => fmt(value / Math.max(1, deliveries), 2);
-  const synchronous = ["OFF", "NORMAL", "FULL", "EXTRA"];
-  const lines = [
-    `SQL trace, ${name} (${deliveries} deliveries incl. warm-up): ${per(trace.statements)} statements/delivery, ` +
-      `${per(trace.prepareMs)} ms prepare + ${per(trace.execMs)} ms execute per delivery inside SQLite; ` +
-      `${trace.connectionsOpened} connections opened (${per(trace.connectionsOpened)}/delivery)`,
-    trace.unsynced.writes > 0
-      ? `  ${trace.unsynced.connections} connections never got PRAGMA synchronous=NORMAL (SQLite's default in WAL is FULL: an fsync per commit, and busy_timeout=0); ` +
-        `they ran ${per(trace.unsynced.statements)} statements/delivery, ${per(trace.unsynced.writes)} of them writes or COMMIT`
-      : "  every write ran on a connection with PRAGMA synchronous=NORMAL",
-    `  connections at open: ${trace.connections.map((c) => `synchronous=${synchronous[c.synchronousAtOpen] ?? c.synchronousAtOpen} busy_timeout=${c.busyTimeoutAtOpen}`).slice(0, 3).join("; ")}`,
-    "  statements by time (count/delivery, ms/delivery):",
-    ...trace.top.slice(0, 12).map((row) => `    ${per(row.count).padStart(6)}  ${per(row.prepareMs + row.execMs).padStart(6)} ms  ${row.sql.slice(0, 150)}`),
-  ];
-  return lines.join("\n");
-}
-
-function fmt(value: number | undefined, digits = 1): string {
-  return value === undefined || Number.isNaN(value) ? "-" : value.toFixed(digits);
-}
-
-function table(headers: string[], rows: string[][]): string {
-  const widths = headers.map((header, i) => Math.max(header.length, ...rows.map((row) => row[i].length)));
-  const line = (cells: string[]) => `| ${cells.map((cell, i) => (i < 2 ? cell.padEnd(widths[i]) : cell.padStart(widths[i]))).join(" | ")} |`;
-  return [line(headers), `|${widths.map((w, i) => (i < 2 ? ` ${"-".repeat(w)} ` : ` ${"-".repeat(w - 1)}: `)).join("|")}|`, ...rows.map(line)].join("\n");
-}
-
 function report(roost: TargetReport | undefined, baseline: TargetReport | undefined, mix: { topic: string; percent: number }[]) {
   const rows: string[][] = [];
   const baselineByConcurrency = new Map(baseline?.stages.map((stage) => [stage.concurrency, stage]) ?? []);
@@ -711,33 +450,16 @@ function report(roost: TargetReport | undefined, baseline: TargetReport | undefi
 // ---------------------------------------------------------------------------------------
 // Main
 
-async function main(): Promise<number> {
-  if (!STAGES.length || !(COUNT > 0) || !(MAX_MS > 0)) throw new BrokenRun("bad --stages/--count/--max-seconds");
-  log(`bench: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), Node ${process.versions.node}, stages c=${STAGES.join(",")}, ${COUNT} deliveries or ${MAX_MS / 1000} s each`);
-  fs.mkdirSync(tmpDir, { recursive: true });
-  const only = options.only;
-  const wantRoost = only !== "baseline";
-  const wantBaseline = only !== "roost";
+interface IngestResult {
+  roost?: TargetReport;
+  baseline?: TargetReport;
+  mix: { topic: string; percent: number }[];
+  traces: string[];
+}
 
-  const discovered = discoverWebhookRoutes();
-  const usable = discovered.filter((route) => !EXCLUDED_TOPICS.has(route.topic));
-  let sendable = usable;
-  const commerce = usable.filter((route) => !route.topic.startsWith("app/"));
-  if (commerce.length) sendable = commerce;
-  if (!sendable.length) throw new BrokenRun("no webhooks.* route in app/routes to send deliveries to");
-  log(`webhook routes: ${discovered.length} in app/routes; sending ${sendable.length} topics, not sending ${discovered.filter((route) => !sendable.includes(route)).map((route) => route.topic).join(", ") || "none"}`);
-  if (!commerce.length) {
-    console.warn(
-      "WARNING: no commerce webhook routes (orders/*, products/*, …) exist yet in app/routes: the mix is only " +
-        `${sendable.map((route) => route.topic).join(", ")}, with small payloads. The figures measure the inbox, not realistic traffic.`,
-    );
-  }
-  const routes = Object.fromEntries(sendable.map((route) => [route.topic, route.path]));
+/** The ingest stages: the topic mix at rising concurrency, baseline then Roost. */
+async function runIngest(routes: Record<string, string>, startTime: number, wantRoost: boolean, wantBaseline: boolean): Promise<IngestResult> {
   const mix = new PayloadFactory(Object.keys(routes)).shares();
-  const startTime = Date.now();
-
-  if (wantRoost) ensureBuild();
-
   let baseline: TargetReport | undefined;
   let roost: TargetReport | undefined;
   const traces: string[] = [];
@@ -748,7 +470,7 @@ async function main(): Promise<number> {
     const env = { ...process.env, DATABASE_URL: databaseUrl, SHOPIFY_API_SECRET: SECRET, PORT: String(port), HOST: "127.0.0.1" };
     const trace = path.join(tmpDir, "baseline-sql.json");
     const args = [...(options["trace-sql"] ? ["--import", "./scripts/bench/sql-trace.mjs"] : []), "scripts/bench/baseline-server.mjs"];
-    const server = await startServer("baseline", args, { ...env, ROOST_BENCH_SQL_TRACE: trace }, port, databaseUrl);
+    const server = await startServer(tmpDir, "baseline", args, { ...env, ROOST_BENCH_SQL_TRACE: trace }, port, databaseUrl);
     log(`baseline: node:http + @libsql/client on ${server.origin} (pid ${server.pid})`);
     try {
       // Every route of the mix maps to the same handler; keep Roost's paths for identical requests.
@@ -762,18 +484,7 @@ async function main(): Promise<number> {
   if (wantRoost) {
     const databaseUrl = `file:${tmpDir}/roost.sqlite`;
     const port = await freePort();
-    const env: NodeJS.ProcessEnv = {
-      ...process.env,
-      NODE_ENV: "production",
-      DATABASE_URL: databaseUrl,
-      SHOPIFY_API_KEY: "roost-bench-api-key",
-      SHOPIFY_API_SECRET: SECRET,
-      SHOPIFY_APP_URL: `http://127.0.0.1:${port}`,
-      PORT: String(port),
-      HOST: "127.0.0.1",
-      LOG_LEVEL: "warn",
-      ...(WORKER_ON ? {} : { ROOST_INBOX_WORKER: "off" }),
-    };
+    const env: NodeJS.ProcessEnv = { ...roostEnv(port, databaseUrl), ...(WORKER_ON ? {} : { ROOST_INBOX_WORKER: "off" }) };
     runNode(["scripts/db/migrate.mjs"], env, "migration");
     runNode(["--import", "tsx", "scripts/bench/seed.ts"], env, "seeding the bench shop");
     const profileDir = path.join(os.tmpdir(), "roost-bench-profile");
@@ -785,7 +496,7 @@ async function main(): Promise<number> {
     const trace = path.join(tmpDir, "roost-sql.json");
     env.ROOST_BENCH_SQL_TRACE = trace;
     if (options.profile) fs.rmSync(profileDir, { recursive: true, force: true });
-    const server = await startServer("roost", [...nodeArgs, "server.mjs"], env, port, databaseUrl);
+    const server = await startServer(tmpDir, "roost", [...nodeArgs, "server.mjs"], env, port, databaseUrl);
     log(`roost: NODE_ENV=production node server.mjs on ${server.origin} (pid ${server.pid}), inbox worker ${options.worker === "process" ? "in a separate process" : options.worker}`);
     let worker: ChildProcess | undefined;
     if (options.worker === "process") {
@@ -810,14 +521,85 @@ async function main(): Promise<number> {
       for (const file of files) console.log(`\nCPU profile of the Roost server (${path.join(profileDir, file)}):\n${summariseProfile(path.join(profileDir, file))}`);
     }
   }
+  return { roost, baseline, mix, traces };
+}
 
-  report(roost, baseline, mix);
-  for (const trace of traces) console.log(`\n${trace}`);
-  if (options.json) {
-    fs.writeFileSync(options.json, `${JSON.stringify({ runId, cores: os.cpus().length, node: process.versions.node, stages: STAGES, count: COUNT, mix, roost, baseline }, null, 2)}\n`);
+async function main(): Promise<number> {
+  if (RUN_INGEST && (!STAGES.length || !(COUNT > 0) || !(MAX_MS > 0))) throw new BrokenRun("bad --stages/--count/--max-seconds");
+  if (RUN_PAID_ORDERS && (!PAID_STAGES.length || !(PAID_COUNT > 0) || !(MAX_MS > 0))) throw new BrokenRun("bad --paid-stages/--paid-count/--max-seconds");
+  log(
+    `bench: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), Node ${process.versions.node}, scenario ${options.scenario}` +
+      (RUN_INGEST ? `; ingest stages c=${STAGES.join(",")}, ${COUNT} deliveries or ${MAX_MS / 1000} s each` : "") +
+      (RUN_PAID_ORDERS ? `; paid-order stages c=${PAID_STAGES.join(",")}, ${PAID_COUNT} orders or ${MAX_MS / 1000} s each` : ""),
+  );
+  fs.mkdirSync(tmpDir, { recursive: true });
+  const only = options.only;
+  const wantRoost = only !== "baseline";
+  const wantBaseline = only !== "roost";
+
+  const discovered = discoverWebhookRoutes();
+  const usable = discovered.filter((route) => !EXCLUDED_TOPICS.has(route.topic));
+  let sendable = usable;
+  const commerce = usable.filter((route) => !route.topic.startsWith("app/"));
+  if (commerce.length) sendable = commerce;
+  if (!sendable.length) throw new BrokenRun("no webhooks.* route in app/routes to send deliveries to");
+  if (RUN_INGEST) {
+    log(`webhook routes: ${discovered.length} in app/routes; sending ${sendable.length} topics, not sending ${discovered.filter((route) => !sendable.includes(route)).map((route) => route.topic).join(", ") || "none"}`);
+    if (!commerce.length) {
+      console.warn(
+        "WARNING: no commerce webhook routes (orders/*, products/*, …) exist yet in app/routes: the mix is only " +
+          `${sendable.map((route) => route.topic).join(", ")}, with small payloads. The figures measure the inbox, not realistic traffic.`,
+      );
+    }
   }
-  log(`done in ${((Date.now() - t0) / 1000).toFixed(0)} s`);
-  return roost && roost.lost > 0 ? 2 : 0;
+  const routes = Object.fromEntries(sendable.map((route) => [route.topic, route.path]));
+  const paidRoute = routes["orders/paid"];
+  if (RUN_PAID_ORDERS && !paidRoute) throw new BrokenRun("no route for orders/paid in app/routes: the paid-order scenario has nothing to send to");
+  const startTime = Date.now();
+
+  if (wantRoost) ensureBuild();
+
+  let ingest: IngestResult | undefined;
+  if (RUN_INGEST) ingest = await runIngest(routes, startTime, wantRoost, wantBaseline);
+
+  let paid: PaidOrdersReport | undefined;
+  if (RUN_PAID_ORDERS) {
+    if (options.worker !== "on") log(`paid orders: always with the server's own inbox worker (--worker ${options.worker} applies to the ingest stages)`);
+    paid = await runPaidOrders({
+      tmpDir,
+      routePath: paidRoute,
+      stages: PAID_STAGES,
+      count: PAID_COUNT,
+      maxMs: MAX_MS,
+      seed: SEED,
+      start: startTime,
+      wantRoost,
+      wantBaseline,
+      profileDir: options.profile ? path.join(os.tmpdir(), "roost-bench-profile-paid-orders") : undefined,
+      traceSql: options["trace-sql"],
+    });
+  }
+
+  if (ingest) {
+    report(ingest.roost, ingest.baseline, ingest.mix);
+    for (const trace of ingest.traces) console.log(`\n${trace}`);
+  }
+  if (paid) reportPaidOrders(paid);
+  if (options.json) {
+    const json = {
+      runId,
+      cores: os.cpus().length,
+      node: process.versions.node,
+      scenario: options.scenario,
+      ...(ingest ? { stages: STAGES, count: COUNT, mix: ingest.mix, roost: ingest.roost, baseline: ingest.baseline } : {}),
+      ...(paid ? { paidOrders: paid } : {}),
+    };
+    fs.writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);
+  }
+  log(`done in ${elapsedSeconds().toFixed(0)} s`);
+  const lost = (ingest?.roost?.lost ?? 0) > 0;
+  if (lost || (paid && paidOrdersFailed(paid))) return 2;
+  return paid && paidBaselineBroken(paid) ? 1 : 0;
 }
 
 async function cleanup(): Promise<void> {
