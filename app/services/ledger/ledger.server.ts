@@ -55,14 +55,14 @@ export async function enrolCustomer(db: Database, shop: LedgerShop, customer: Cu
   const email = normaliseEmail(customer.email);
   if (existing) {
     if (existing.redactedAt) return existing;
-    return db.member.update({
-      where: { id: existing.id },
-      data: {
-        ...(email ? { email } : {}),
-        ...(customer.firstName ? { firstName: customer.firstName } : {}),
-        ...(customer.lastName ? { lastName: customer.lastName } : {}),
-      },
-    });
+    const changed = {
+      ...(email && email !== existing.email ? { email } : {}),
+      ...(customer.firstName && customer.firstName !== existing.firstName ? { firstName: customer.firstName } : {}),
+      ...(customer.lastName && customer.lastName !== existing.lastName ? { lastName: customer.lastName } : {}),
+    };
+    // Every order delivery passes through here: write only when the contact details moved.
+    if (Object.keys(changed).length === 0) return existing;
+    return db.member.update({ where: { id: existing.id }, data: changed });
   }
   const { program } = parseShopSettings(shop.settings);
   if (!isEnrollable(program, customer)) return null;
@@ -147,6 +147,8 @@ export interface AwardInput {
   financialStatus: string | null;
   backfilled: boolean;
   buyer: Buyer;
+  /** The member `buyer` matches, when the caller already has it (saves the look-up). */
+  member?: Member | null;
 }
 
 export type AwardResult =
@@ -181,7 +183,8 @@ export async function awardOrder(deps: LedgerDeps, shop: LedgerShop, input: Awar
   const reason = ineligibility(program, shop, input);
   if (reason) return { status: "ineligible", reason };
 
-  const member = await matchMember(db, shop.id, input.buyer);
+  // The caller may already hold the buyer's member (enrolled from this order's customer).
+  const member = input.member?.shopId === shop.id && !input.member.redactedAt ? input.member : await matchMember(db, shop.id, input.buyer);
   if (!member) {
     await db.unmatchedOrder.upsert({
       where: { shopId_orderKey: { shopId: shop.id, orderKey: input.key } },
@@ -578,11 +581,12 @@ export async function journey(
   occurredAt: Date,
   data: Record<string, unknown>,
 ): Promise<void> {
-  await tx.journeyEvent.upsert({
-    where: { shopId_dedupeKey: { shopId, dedupeKey } },
-    create: { shopId, memberId, type, dedupeKey, occurredAt, data: JSON.stringify(data) },
-    update: {},
-  });
+  // One event per cause: a replay is a no-op. Raw because Prisma's `upsert` with nothing to
+  // update reads before it inserts, and an award writes two or three of these.
+  await tx.$executeRaw`
+    INSERT INTO "JourneyEvent" ("id", "shopId", "memberId", "type", "data", "dedupeKey", "occurredAt", "createdAt")
+    VALUES (${crypto.randomUUID()}, ${shopId}, ${memberId}, ${type}, ${JSON.stringify(data)}, ${dedupeKey}, ${occurredAt}, ${new Date()})
+    ON CONFLICT DO NOTHING`;
 }
 
 /** Balance and tier go to the customer's metafields; the latest values replace queued ones. */

@@ -23,7 +23,9 @@ export async function settleShopifyOrder(deps: LedgerDeps, shop: LedgerShop, ord
   const { db } = deps;
   const order = await db.order.findUnique({ where: { shopId_gid: { shopId: shop.id, gid: orderGid } } });
   if (!order || order.deletedAt) return null;
-  if (order.customerGid) await enrolFromMirror(db, shop, order.customerGid);
+  // Enrolment looks the member up by this customer's GID, which is also the first thing
+  // matching would try: its answer is passed on.
+  const enrolled = order.customerGid ? await enrolFromMirror(db, shop, order.customerGid) : null;
   const key = shopifyOrderKey(order.gid);
   const award = await awardOrder(deps, shop, {
     key,
@@ -36,6 +38,7 @@ export async function settleShopifyOrder(deps: LedgerDeps, shop: LedgerShop, ord
     financialStatus: order.financialStatus,
     backfilled: order.backfilled,
     buyer: { customerGid: order.customerGid, email: order.email },
+    member: enrolled?.customerGid === order.customerGid ? enrolled : null,
   });
   const refunds = await db.refund.findMany({ where: { shopId: shop.id, orderGid: order.gid, eligibleAmount: { not: null } }, orderBy: { processedAt: "asc" } });
   for (const refund of refunds) {
