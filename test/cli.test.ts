@@ -2,6 +2,13 @@ import { execFileSync } from "node:child_process";
 import { describe, expect, it } from "vitest";
 import { runCli } from "../app/cli/roost.server";
 import db from "../app/db.server";
+import { logger } from "../app/lib/logger.server";
+import { claimCatchUp, latestCatchUp, runCatchUpJob } from "../app/services/ledger/catch-up.server";
+import { updateProgramSettings } from "../app/services/members/program.server";
+import { programSchema } from "../app/services/shops/settings";
+import { markShopUninstalled, updateShopSettings } from "../app/services/shops/shops.server";
+import { customerPayload } from "./fixtures/rest-payloads";
+import { deliver } from "./support/deliver";
 import { installTestShop, uniqueShop } from "./support/shopify";
 
 function capture() {
@@ -60,5 +67,62 @@ describe("npm run roost", () => {
       encoding: "utf8",
     });
     expect(Array.isArray(JSON.parse(output).shops)).toBe(true);
+  });
+});
+
+describe("npm run roost -- program:catch-up", () => {
+  it("runs the shop's queued catch-up, retries a failed one, and says when there is nothing to do", async () => {
+    const shop = uniqueShop();
+    await installTestShop(shop);
+    const { id: shopId } = await db.shop.findUniqueOrThrow({ where: { domain: shop } });
+    const program = programSchema.parse({ startDate: "2026-01-01" });
+    await updateShopSettings(db, shop, { program });
+    await deliver({ topic: "customers/create", shop, payload: customerPayload({ id: 9301, email: "cli.buyer@example.com" }) });
+    await db.order.create({
+      data: {
+        shopId,
+        gid: "gid://shopify/Order/9302",
+        customerGid: "gid://shopify/Customer/9301",
+        processedAt: new Date("2025-05-01T12:00:00Z"),
+        financialStatus: "paid",
+        sourceName: "web",
+        currency: "USD",
+        linesAmount: 4200,
+        eligibleAmount: 4200,
+        backfilled: true,
+        shopifyUpdatedAt: new Date("2025-05-01T12:00:00Z"),
+      },
+    });
+    const clock = { now: () => new Date("2026-11-22T15:00:00Z") };
+    const io = (run: ReturnType<typeof capture>) => ({ ...run.io, clock });
+
+    let run = capture();
+    expect(await runCli(["program:catch-up", "--shop", shop, "--json"], io(run))).toBe(0);
+    expect(JSON.parse(run.stdout())).toEqual({ shop, outcome: "nothing", retried: false, job: null });
+
+    // Queued by a settings change; while the server's worker holds it, the CLI leaves it alone.
+    await updateProgramSettings(db, shop, { program: { ...program, retroactive: true }, countShipping: false }, "staff", clock);
+    const { id } = (await latestCatchUp(db, shopId))!;
+    expect(await claimCatchUp(db, id, clock)).not.toBeNull();
+    run = capture();
+    expect(await runCli(["program:catch-up", "--shop", shop], io(run))).toBe(1);
+    expect(run.stdout()).toBe(`${shop}: another process is running it. Updating stored orders, awarding backfilled orders: 0 of 0 processed, 0 awarded.\n`);
+    await db.programJob.update({ where: { id }, data: { lockedBy: null, lockedUntil: null, status: "pending", attempts: 0, startedAt: null } });
+
+    // Failed for good, then retried and run from the CLI.
+    await runCatchUpJob({ db, clock, logger }, id, { maxAttempts: 1, settle: async () => Promise.reject(new Error("disk full")) });
+    run = capture();
+    expect(await runCli(["program:catch-up", "--shop", shop, "--json"], io(run))).toBe(0);
+    expect(JSON.parse(run.stdout())).toMatchObject({ shop, outcome: "done", retried: true, job: { id, status: "done", processed: 1, awarded: 1 } });
+    expect(await db.member.findFirstOrThrow({ where: { shopId, customerGid: "gid://shopify/Customer/9301" } })).toMatchObject({ balance: 42 });
+
+    run = capture();
+    expect(await runCli(["program:catch-up", "--shop", shop], io(run))).toBe(0);
+    expect(run.stdout()).toBe(`${shop}: nothing to catch up. Last one: Stored orders updated Nov 22, 2026, 10:00 AM: 1 backfilled order checked, 1 awarded.\n`);
+
+    await markShopUninstalled(db, shop);
+    run = capture();
+    expect(await runCli(["program:catch-up", "--shop", shop], io(run))).toBe(1);
+    expect(run.stderr()).toBe(`error: ${shop} has uninstalled Roost: nothing is written for it\n`);
   });
 });

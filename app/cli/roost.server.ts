@@ -8,11 +8,13 @@ import {
   replayDelivery,
 } from "../services/inbox/inbox.server";
 import { syncHealth } from "../services/health/sync-health.server";
+import { type CatchUpRun, describeCatchUp, latestCatchUp, retryCatchUp, runCatchUpJob } from "../services/ledger/catch-up.server";
+import { createRedisCapStore } from "../services/ledger/redis-cap.server";
 import { normaliseEmail } from "../services/mirror/records";
 import { memberSummary, verifyLedger } from "../services/ledger/verify.server";
 import { listShops } from "../services/shops/shops.server";
 import { CliError, type CliIO, type Command, resolveShop, table } from "./command.server";
-import { SYNC_USAGE, syncCommands } from "./sync-commands.server";
+import { cliLogger, SYNC_USAGE, syncCommands } from "./sync-commands.server";
 
 const USAGE = `usage: npm run roost -- <command> [--shop <domain>] [--json]
 
@@ -26,6 +28,9 @@ ${SYNC_USAGE}
   members:show --email E       a member: balance, tier, held, capped, ledger entries, timeline
   ledger:verify                balances equal their entries, no over-claw-back, caps respected
                                (all shops unless --shop; exits 1 on any violation)
+  program:catch-up             run the shop's queued catch-up of stored orders after a program
+                               change (recompute eligible amounts, retroactive awards) now,
+                               retrying a failed one; exits 1 unless it finishes
 
 --shop may be left out when exactly one shop exists. --json prints one JSON document.`;
 
@@ -160,6 +165,29 @@ const ledgerCommands: Record<string, Command> = {
       ? `ledger ok: ${result.members} members, ${result.entries} entries`
       : [`${result.violations.length} violation(s):`, ...result.violations.map((violation) => `  ${violation.rule}: member ${violation.memberId}: ${violation.detail}`)].join("\n");
     return { json: { ok, ...result }, text, exitCode: ok ? 0 : 1 };
+  },
+  "program:catch-up": async ({ db, clock, flags }) => {
+    const domain = await resolveShop(db, flags.shop);
+    const shop = await db.shop.findUniqueOrThrow({ where: { domain } });
+    if (!shop.installed) throw new CliError(`${domain} has uninstalled Roost: nothing is written for it`);
+    const retried = await retryCatchUp(db, shop.id, clock);
+    const latest = await latestCatchUp(db, shop.id);
+    if (!latest || (latest.status !== "pending" && latest.status !== "running")) {
+      const last = latest ? ` Last one: ${describeCatchUp(latest, shop.timezone)}` : "";
+      return { json: { shop: domain, outcome: "nothing", retried: false, job: latest }, text: `${domain}: nothing to catch up.${last}` };
+    }
+    const logger = cliLogger();
+    // Awards count against the daily cap where the server counts it: Redis when REDIS_URL is set.
+    const redis = process.env.REDIS_URL ? createRedisCapStore({ url: process.env.REDIS_URL, logger }) : null;
+    let run: CatchUpRun;
+    try {
+      run = await runCatchUpJob({ db, clock, logger, ...(redis ? { capStore: redis } : {}) }, latest.id);
+    } finally {
+      await redis?.close();
+    }
+    const state = run.job ? describeCatchUp(run.job, shop.timezone) : "";
+    const text = run.outcome === "busy" ? `${domain}: another process is running it. ${state}` : `${domain}: ${state}`;
+    return { json: { shop: domain, outcome: run.outcome, retried: !!retried, job: run.job }, text, exitCode: run.outcome === "done" ? 0 : 1 };
   },
 };
 

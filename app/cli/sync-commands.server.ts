@@ -11,7 +11,7 @@ export const SYNC_USAGE = `  backfill [--wait]             import products, cust
   reconcile [--since <ISO>]    repair what webhooks missed since the last pass (default)`;
 
 /** Logs go to stderr so `--json` keeps stdout to one document. */
-const cliLogger = (): Logger =>
+export const cliLogger = (): Logger =>
   pino({ name: "roost", level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "warn") }, pino.destination(2)) as unknown as Logger;
 
 function deps(context: CommandContext): SyncDeps {

@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
+import { Form, useActionData, useFetcher, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
 import {
   Banner,
   BlockStack,
@@ -17,9 +17,11 @@ import {
   Text,
   TextField,
 } from "@shopify/polaris";
-import { useState } from "react";
+import { useEffect, useState } from "react";
 import { z } from "zod";
 import db from "../db.server";
+import { systemClock } from "../lib/clock";
+import { catchUpPlan, catchUpStatus, retryCatchUp } from "../services/ledger/catch-up.server";
 import { staffActor } from "../services/members/actor";
 import { formatWhen } from "../services/members/format";
 import { CHANNEL_LABELS, parseProgramForm, type ProgramErrors } from "../services/members/program-form";
@@ -41,6 +43,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
     settings: parseShopSettings(shop?.settings ?? "{}"),
     dataRequests: shop ? await listDataRequests(db, shop.id) : [],
     programAudit: shop ? await listProgramAudit(db, shop.id, 10) : [],
+    catchUp: shop ? await catchUpStatus(db, shop) : null,
   };
 };
 
@@ -52,13 +55,19 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const context = await authenticate.admin(request);
   const { session } = context;
   const form = await request.formData();
-  // Two forms post here: the loyalty program's (intent=program) and the low-stock threshold's.
+  // Three forms post here: the loyalty program's (intent=program), the retry of a failed
+  // catch-up of stored orders (intent=catch-up-retry) and the low-stock threshold's.
   if (form.get("intent") === "program") {
     const program = parseProgramForm(form);
     if (!program.ok) return { form: "program" as const, saved: false as const, errors: program.errors };
     const actor = staffActor(session, "sessionToken" in context ? context.sessionToken : null);
-    const { settings, changes } = await updateProgramSettings(db, session.shop, program.value, actor);
-    return { form: "program" as const, saved: true as const, settings, changed: Object.keys(changes) };
+    const { settings, changes, catchUp } = await updateProgramSettings(db, session.shop, program.value, actor);
+    return { form: "program" as const, saved: true as const, settings, changed: Object.keys(changes), catchUp: catchUp ? catchUpPlan(catchUp) : null };
+  }
+  if (form.get("intent") === "catch-up-retry") {
+    const shop = await findShop(db, session.shop);
+    const retried = shop ? await retryCatchUp(db, shop.id, systemClock) : null;
+    return { form: "catch-up" as const, retried: !!retried };
   }
   const parsed = settingsForm.safeParse({ lowStockThreshold: form.get("lowStockThreshold") || undefined });
   if (!parsed.success) {
@@ -69,7 +78,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 };
 
 export default function Settings() {
-  const { domain, orgId, timezone, currency, scopes, settings, dataRequests, programAudit } = useLoaderData<typeof loader>();
+  const { domain, orgId, timezone, currency, scopes, settings, dataRequests, programAudit, catchUp } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const result = actionData && !("form" in actionData) ? actionData : undefined;
   const navigation = useNavigation();
@@ -80,9 +89,9 @@ export default function Settings() {
       <Layout>
         <Layout.AnnotatedSection
           title="Loyalty program"
-          description="How members earn points. Changes apply to orders Roost reads from now on: points already awarded keep the terms they were awarded with. Every change is recorded with who made it."
+          description="How members earn points. Changes apply to orders Roost reads from now on, and counting shipping, retroactive awards and an earlier start date also to the orders Roost already holds (in the background). Points already awarded keep the terms they were awarded with. Every change is recorded with who made it."
         >
-          <ProgramForm settings={settings} currency={currency} timezone={timezone} audit={programAudit} />
+          <ProgramForm settings={settings} currency={currency} timezone={timezone} audit={programAudit} catchUp={catchUp} />
         </Layout.AnnotatedSection>
         <Layout.AnnotatedSection
           title="Low stock"
@@ -177,6 +186,7 @@ async function downloadExport(id: string) {
 
 type LoadedSettings = ReturnType<typeof useLoaderData<typeof loader>>["settings"];
 type AuditRow = ReturnType<typeof useLoaderData<typeof loader>>["programAudit"][number];
+type CatchUp = NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["catchUp"]>;
 interface TierRow {
   key: number;
   name: string;
@@ -192,9 +202,9 @@ const tierRow = (tier: { name: string; threshold: number | string; multiplier: s
   multiplier: tier.multiplier,
 });
 
-function ProgramForm({ settings, currency, timezone, audit }: { settings: LoadedSettings; currency: string; timezone: string; audit: AuditRow[] }) {
+function ProgramForm({ settings, currency, timezone, audit, catchUp }: { settings: LoadedSettings; currency: string; timezone: string; audit: AuditRow[]; catchUp: CatchUp | null }) {
   const actionData = useActionData<typeof action>();
-  const result = actionData && "form" in actionData ? actionData : undefined;
+  const result = actionData && "form" in actionData && actionData.form === "program" ? actionData : undefined;
   const errors: ProgramErrors = result && !result.saved ? (result.errors ?? {}) : {};
   const changed = result?.saved ? (result.changed ?? []) : [];
   const navigation = useNavigation();
@@ -215,6 +225,8 @@ function ProgramForm({ settings, currency, timezone, audit }: { settings: Loaded
 
   return (
     <BlockStack gap="400">
+      {/* Keyed by what the page loaded: a save or a retry starts a fresh poll from the new state. */}
+      {catchUp && <CatchUpBanner key={JSON.stringify(catchUp)} loaded={catchUp} />}
       <Card>
         <Form method="post">
           <input type="hidden" name="intent" value="program" />
@@ -222,6 +234,7 @@ function ProgramForm({ settings, currency, timezone, audit }: { settings: Loaded
             {result?.saved && (
               <Banner tone="success">
                 {changed.length > 0 ? `Program saved: ${changed.map(changeLabel).join(", ")} changed.` : "Program saved: nothing had changed."}
+                {result.catchUp && ` ${result.catchUp}; the progress shows above.`}
               </Banner>
             )}
             {result && !result.saved && <Banner tone="critical">Some settings need fixing before the program can be saved.</Banner>}
@@ -257,7 +270,7 @@ function ProgramForm({ settings, currency, timezone, audit }: { settings: Loaded
             </FormLayout.Group>
             <Checkbox
               label="Count shipping toward the eligible amount"
-              helpText="Off: only the items earn (discounts and gift cards excluded, tax never counted)."
+              helpText="Off: only the items earn (discounts and gift cards excluded, tax never counted). Changing it recomputes the orders Roost holds; points already awarded keep their terms."
               name="countShipping"
               value="true"
               checked={countShipping}
@@ -347,7 +360,7 @@ function ProgramForm({ settings, currency, timezone, audit }: { settings: Loaded
             />
             <Checkbox
               label="Award points for backfilled orders (retroactive)"
-              helpText="Orders imported when Roost was installed earn too, even those before the start date."
+              helpText="Orders imported when Roost was installed earn too, even those before the start date. Turning it on awards the ones already imported, in the background."
               name="retroactive"
               value="true"
               checked={retroactive}
@@ -384,6 +397,41 @@ function ProgramForm({ settings, currency, timezone, audit }: { settings: Loaded
         </BlockStack>
       </Card>
     </BlockStack>
+  );
+}
+
+/**
+ * Where the catch-up of stored orders stands; polled every few seconds until it ends. A fetcher,
+ * not a revalidation: revalidating would clear the save's confirmation (the action data).
+ */
+function CatchUpBanner({ loaded }: { loaded: CatchUp }) {
+  const poll = useFetcher<typeof loader>();
+  const job = poll.data?.catchUp ?? loaded;
+  const open = job.status === "pending" || job.status === "running";
+  const { pathname, search } = useLocation();
+  useEffect(() => {
+    if (!open) return;
+    const timer = setInterval(() => {
+      if (poll.state === "idle") poll.load(`${pathname}${search}`);
+    }, 5000);
+    return () => clearInterval(timer);
+  }, [open, poll, pathname, search]);
+  const navigation = useNavigation();
+  const retrying = navigation.state === "submitting" && navigation.formData?.get("intent") === "catch-up-retry";
+  return (
+    <Banner tone={job.status === "failed" ? "critical" : job.status === "done" ? "success" : "info"} title="Orders already stored">
+      <BlockStack gap="200">
+        <Text as="p">{job.message}</Text>
+        {job.status === "failed" && (
+          <Form method="post">
+            <input type="hidden" name="intent" value="catch-up-retry" />
+            <Button submit loading={retrying}>
+              Retry
+            </Button>
+          </Form>
+        )}
+      </BlockStack>
+    </Banner>
   );
 }
 

@@ -1,7 +1,10 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import db from "../../app/db.server";
 import { action, loader } from "../../app/routes/app.settings";
+import { logger } from "../../app/lib/logger.server";
+import { runCatchUpJob, type SettleOrder } from "../../app/services/ledger/catch-up.server";
 import { memberSummary } from "../../app/services/ledger/verify.server";
+import { isPostgres } from "../support/database";
 import { orderPayload } from "../fixtures/rest-payloads";
 import { deliver } from "../support/deliver";
 import { adminRequest } from "../support/shopify";
@@ -200,5 +203,96 @@ describe("program settings", () => {
     expect(theirs).toMatchObject({ saved: true, changed: ["program.earnRate"] });
     expect((await stored()).program.earnRate).toBe("1");
     expect(await auditRows()).toEqual([]);
+  });
+});
+
+/** Makes every insert into the table fail inside the database (a trigger that raises). Returns the undo. */
+async function failInserts(table: "ProgramJob" | "AuditLog"): Promise<() => Promise<void>> {
+  const name = `roost_test_fail_${table.toLowerCase()}`;
+  if (isPostgres(process.env.DATABASE_URL)) {
+    await db.$executeRawUnsafe(`CREATE OR REPLACE FUNCTION ${name}() RETURNS trigger AS $$ BEGIN RAISE EXCEPTION 'simulated storage failure'; END $$ LANGUAGE plpgsql`);
+    await db.$executeRawUnsafe(`CREATE TRIGGER ${name} BEFORE INSERT ON "${table}" FOR EACH ROW EXECUTE FUNCTION ${name}()`);
+    return async () => {
+      await db.$executeRawUnsafe(`DROP TRIGGER ${name} ON "${table}"`);
+    };
+  }
+  await db.$executeRawUnsafe(`CREATE TRIGGER ${name} BEFORE INSERT ON "${table}" BEGIN SELECT RAISE(ABORT, 'simulated storage failure'); END`);
+  return async () => {
+    await db.$executeRawUnsafe(`DROP TRIGGER ${name}`);
+  };
+}
+
+describe("stored orders after a program change", () => {
+  const clock = { now: () => new Date("2026-11-22T15:00:00Z") };
+  const load = async () => loader(args(await adminRequest("/app/settings", shop)));
+
+  it("queues the background catch-up with the save, says so, and shows its progress and result", async () => {
+    expect((await load()).catchUp).toBeNull();
+    expect(await save(form({ earnRate: "2" }))).toMatchObject({ saved: true, catchUp: null });
+    expect(await db.programJob.count({ where: { shopId } })).toBe(0);
+
+    expect(await save(form({ earnRate: "2", retroactive: "true", countShipping: "true" }))).toMatchObject({
+      saved: true,
+      changed: ["program.retroactive", "countShipping"],
+      catchUp: "The eligible amounts of stored orders will be recomputed and backfilled orders that earn under the new settings awarded, in the background",
+    });
+    const queued = (await load()).catchUp;
+    expect(queued).toMatchObject({
+      status: "pending",
+      phase: "recompute",
+      recompute: true,
+      awardBackfilled: true,
+      awardBeforeDay: null,
+      message: "Queued: the eligible amounts of stored orders will be recomputed and backfilled orders that earn under the new settings awarded, in the background.",
+    });
+
+    await runCatchUpJob({ db, clock, logger }, queued!.id);
+    expect((await load()).catchUp).toMatchObject({
+      status: "done",
+      total: 0,
+      processed: 0,
+      recomputed: 0,
+      awarded: 0,
+      message: "Stored orders updated Nov 22, 2026, 10:00 AM: 0 eligible amounts changed; 0 backfilled orders checked, 0 awarded.",
+    });
+  });
+
+  it("saves the settings, the audit row and the job together or not at all", async () => {
+    const before = await stored();
+    for (const table of ["ProgramJob", "AuditLog"] as const) {
+      const undo = await failInserts(table);
+      try {
+        // The error as each driver reports it (libsql's maps the RAISE to a constraint error): it throws.
+        await expect(save(form({ retroactive: "true" }))).rejects.toThrow();
+      } finally {
+        await undo();
+      }
+      expect(await stored()).toEqual(before);
+      expect(await auditRows()).toEqual([]);
+      expect(await db.programJob.count({ where: { shopId } })).toBe(0);
+    }
+    expect(await save(form({ retroactive: "true" }))).toMatchObject({ saved: true, catchUp: "Backfilled orders that earn under the new settings will be awarded in the background" });
+    expect(await auditRows()).toHaveLength(1);
+    expect(await db.programJob.count({ where: { shopId } })).toBe(1);
+  });
+
+  it("retries a failed catch-up from the page", async () => {
+    await save(form({ retroactive: "true" }));
+    const { id } = (await load()).catchUp!;
+    const broken: SettleOrder = async () => {
+      throw new Error("unreachable");
+    };
+    await customer(shop, { id: 8201, email: "ana.lima@example.com" });
+    await db.order.create({
+      data: { shopId, gid: "gid://shopify/Order/8202", processedAt: new Date("2025-05-01T12:00:00Z"), financialStatus: "paid", sourceName: "web", currency: "USD", linesAmount: 1500, eligibleAmount: 1500, backfilled: true, customerGid: "gid://shopify/Customer/8201", shopifyUpdatedAt: new Date("2025-05-01T12:00:00Z") },
+    });
+    await runCatchUpJob({ db, clock, logger }, id, { settle: broken, maxAttempts: 1 });
+    expect((await load()).catchUp).toMatchObject({ status: "failed", lastError: "unreachable", message: "Updating stored orders failed: unreachable. Stopped while awarding backfilled orders: 0 of 1 processed, 0 awarded." });
+
+    const retry = async () => action(args(await adminRequest("/app/settings", shop, { method: "POST", body: new URLSearchParams({ intent: "catch-up-retry" }) })));
+    expect(await retry()).toEqual({ form: "catch-up", retried: true });
+    expect(await retry()).toEqual({ form: "catch-up", retried: false });
+    expect((await runCatchUpJob({ db, clock, logger }, id)).job).toMatchObject({ status: "done", processed: 1, awarded: 1 });
+    expect((await load()).catchUp?.message).toBe("Stored orders updated Nov 22, 2026, 10:00 AM: 1 backfilled order checked, 1 awarded.");
   });
 });

@@ -2,8 +2,10 @@ import type { Database } from "../../db.server";
 import { systemClock } from "../../lib/clock";
 import { logger } from "../../lib/logger.server";
 import { adminClientFor } from "../shopify/admin.server";
+import { catchUpIntervalMs, startCatchUpWorker } from "./catch-up.server";
 import { sweepTiers } from "./ledger.server";
 import { startCapRuntime } from "./release-worker.server";
+import { currentCapStore } from "./runtime.server";
 import { startWriteBackWorker } from "./writeback.server";
 
 declare global {
@@ -20,9 +22,14 @@ export function startLedgerRuntime(db: Database): void {
   // Demotion happens once a day: members whose trailing 365 days fell below their tier move down.
   const sweep = setInterval(() => void sweepAllTiers(db).catch((error: unknown) => log.error({ err: error }, "tier sweep failed")), 24 * 3600_000);
   sweep.unref();
+  // Program changes that reach into stored orders (count shipping, retroactive, an earlier start)
+  // are caught up here, in batches, with the process's cap store as live awards use it.
+  const catchUpLog = logger.child({ component: "catch-up" });
+  const catchUp = startCatchUpWorker(() => ({ db, clock: systemClock, logger: catchUpLog, capStore: currentCapStore() }), catchUpLog, catchUpIntervalMs());
   globalThis.__roostLedgerJobs = {
     stop: () => {
       clearInterval(sweep);
+      void catchUp.stop();
       writeBack.stop();
       void cap.stop();
     },

@@ -1,6 +1,7 @@
 import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { systemClock } from "../../lib/clock";
+import { type CatchUpScope, catchUpFor, queueCatchUp } from "../ledger/catch-up.server";
 import { parseShopSettings, type ShopSettings } from "../shops/settings";
 import { ensureShop, updateShopSettings } from "../shops/shops.server";
 import type { ProgramSettings } from "./program-form";
@@ -27,6 +28,10 @@ export function programChanges(before: ProgramSettings, after: ProgramSettings):
  * with the actor and a before/after diff of the fields that changed, written in the same
  * transaction as the settings, so no change goes unaudited. Saving what is already there
  * changes nothing and audits nothing.
+ *
+ * A change that reaches into the orders Roost already stores (count shipping, retroactive awards
+ * turned on, an earlier start date) also queues the background catch-up in that transaction
+ * (ledger/catch-up.server.ts): settings, audit row and job are saved together or not at all.
  */
 export async function updateProgramSettings(
   db: Database,
@@ -34,21 +39,24 @@ export async function updateProgramSettings(
   input: ProgramSettings,
   actor: string,
   clock: Clock = systemClock,
-): Promise<{ settings: ShopSettings; changes: ProgramChanges }> {
+): Promise<{ settings: ShopSettings; changes: ProgramChanges; catchUp: CatchUpScope | null }> {
   const shop = await ensureShop(db, domain);
   return db.$transaction(async (tx) => {
     // Read inside the transaction so the diff is against what this write replaces.
     const fresh = await tx.shop.findUniqueOrThrow({ where: { id: shop.id }, select: { settings: true } });
     const current = parseShopSettings(fresh.settings);
-    const changes = programChanges({ program: current.program, countShipping: current.countShipping }, input);
-    if (Object.keys(changes).length === 0) return { settings: current, changes };
+    const before = { program: current.program, countShipping: current.countShipping };
+    const changes = programChanges(before, input);
+    if (Object.keys(changes).length === 0) return { settings: current, changes, catchUp: null };
     // The transaction client does what updateShopSettings needs of a Database (the program patch
     // leaves the low-stock threshold, and so its batch re-flagging, alone).
     const settings = await updateShopSettings(tx as unknown as Database, domain, { program: input.program, countShipping: input.countShipping });
     await tx.auditLog.create({
       data: { shopId: shop.id, actor, action: PROGRAM_UPDATED, details: JSON.stringify({ changes }), createdAt: clock.now() },
     });
-    return { settings, changes };
+    const catchUp = catchUpFor(before, { program: settings.program, countShipping: settings.countShipping }, shop);
+    if (catchUp) await queueCatchUp(tx, shop.id, catchUp, clock);
+    return { settings, changes, catchUp };
   });
 }
 

@@ -179,6 +179,7 @@ export async function redactShop(db: Database, shopDomain: string, keepWebhookId
     db.metafieldSync.deleteMany({ where: { shopId } }),
     db.unmatchedOrder.deleteMany({ where: { shopId } }),
     db.auditLog.deleteMany({ where: { shopId } }),
+    db.programJob.deleteMany({ where: { shopId } }),
     db.apiToken.deleteMany({ where: { shopId } }),
     db.apiIdempotency.deleteMany({ where: { shopId } }),
     db.session.deleteMany({ where: { shop: shopDomain } }),
