@@ -117,6 +117,19 @@ describe("count shipping changed", () => {
     await expectLedgerOk();
   });
 
+  it("settles on the rule in force even before the catch-up has recomputed the stored amount", async () => {
+    await updateShopSettings(db, shop, { program: programSchema.parse({ startDate: "2026-01-01", enabled: false }) });
+    await deliver({ topic: "orders/paid", shop, payload: order(121, "40.00", { shipping: "6.00" }) });
+    expect((await stored(121)).eligibleAmount).toBe(4000);
+    // Settings saved, the job not yet run: the stored amount is still the old rule's.
+    await updateShopSettings(db, shop, { program: programSchema.parse({ startDate: "2026-01-01" }), countShipping: true });
+    expect((await stored(121)).eligibleAmount).toBe(4000);
+    const row = await db.shop.findUniqueOrThrow({ where: { id: shopId } });
+    expect(await settleShopifyOrder(deps(), row, gid(121))).toMatchObject({ status: "awarded", points: 46 });
+    expect((await ana()).entries.map((entry) => [entry.kind, entry.points, entry.eligibleAmount])).toEqual([["earn", 46, 4600]]);
+    await expectLedgerOk();
+  });
+
   it("changes only the shop whose setting changed", async () => {
     const other = uniqueShop();
     await installTestShop(other);

@@ -1,5 +1,5 @@
 import type { Database } from "../../db.server";
-import { orderChannel } from "../shops/settings";
+import { orderChannel, parseShopSettings } from "../shops/settings";
 import {
   type AwardResult,
   awardOrder,
@@ -27,10 +27,13 @@ export async function settleShopifyOrder(deps: LedgerDeps, shop: LedgerShop, ord
   // matching would try: its answer is passed on.
   const enrolled = order.customerGid ? await enrolFromMirror(db, shop, order.customerGid) : null;
   const key = shopifyOrderKey(order.gid);
+  const { countShipping } = parseShopSettings(shop.settings);
   const award = await awardOrder(deps, shop, {
     key,
     orderGid: order.gid,
-    eligibleAmount: order.eligibleAmount,
+    // From the mirrored components and the settings now: an order stored just before a
+    // count-shipping change (before the catch-up reaches it) still earns on the new rule.
+    eligibleAmount: order.linesAmount + (countShipping ? order.shippingAmount : 0),
     currency: order.currency,
     processedAt: order.processedAt,
     channel: orderChannel(order.sourceName),
