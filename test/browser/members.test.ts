@@ -141,4 +141,19 @@ describe.skipIf(!browserAvailable)("Members in Chromium (npm run demo)", { timeo
     expect(await page.getByLabel("Low-stock threshold").inputValue()).toBe("5");
     expect(pageErrors).toEqual([]);
   });
+
+  it("counts shipping from now on and recomputes the stored orders in the background, showing the progress", async () => {
+    await page.getByLabel("Count shipping toward the eligible amount").check();
+    await page.getByRole("button", { name: "Save program" }).click();
+    await expect
+      .poll(() => page.getByText("Program saved: count shipping changed. The eligible amounts of stored orders will be recomputed in the background; the progress shows above.").count(), {
+        timeout: 30_000,
+      })
+      .toBe(1);
+    // The server's catch-up worker picks the job up; the banner polls until it is done.
+    await expect.poll(() => page.getByText(/^Stored orders updated .+: \d+ eligible amounts? changed\.$/).count(), { timeout: 45_000 }).toBe(1);
+    // The save's confirmation stays while the banner polls.
+    expect(await page.getByText(/^Program saved: count shipping changed\./).count()).toBe(1);
+    expect(pageErrors).toEqual([]);
+  });
 });
