@@ -61,7 +61,9 @@ export class InboxWorker {
     let attempted = 0;
     await this.enqueue(async () => {
       for (;;) {
-        const ids = await dueDeliveryIds(this.options.db, this.options.clock);
+        // A delivery whose kick is still queued is left to it: attempting it here too only
+        // makes the kick's claim fail later (a wasted statement per delivery under load).
+        const ids = (await dueDeliveryIds(this.options.db, this.options.clock)).filter((id) => !this.queued.has(id));
         let progressed = false;
         for (const id of ids) {
           if (await this.attempt(id)) {

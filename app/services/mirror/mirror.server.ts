@@ -43,41 +43,59 @@ export async function upsertProduct(db: Database, shop: MirrorShop, record: Prod
       create: { shopId: shop.id, gid: record.gid, ...data },
       update: data,
     });
-    if (record.variants) {
-      for (const variant of record.variants) await upsertVariant(tx, shop.id, record.gid, variant, lowStockThreshold);
-      // A product payload lists all its variants: the ones missing were deleted.
-      await tx.variant.updateMany({
-        where: { shopId: shop.id, productGid: record.gid, deletedAt: null, gid: { notIn: record.variants.map((variant) => variant.gid) } },
-        data: { deletedAt: record.updatedAt },
-      });
-    }
+    if (record.variants) await upsertVariants(tx, shop.id, { gid: record.gid, updatedAt: record.updatedAt }, record.variants, lowStockThreshold);
     return existing ? "updated" : "created";
   });
 }
 
-async function upsertVariant(tx: Tx, shopId: string, productGid: string, record: VariantRecord, threshold: number) {
-  const existing = await tx.variant.findUnique({ where: { shopId_gid: { shopId, gid: record.gid } } });
-  if (compare(existing, record.updatedAt)) return;
-  const levels = record.inventoryItemGid
-    ? await tx.inventoryLevel.aggregate({ where: { shopId, inventoryItemGid: record.inventoryItemGid }, _sum: { available: true }, _count: true })
-    : null;
-  // Per-location levels are the truth once known; otherwise the payload's total.
-  const available = levels && levels._count > 0 ? (levels._sum.available ?? 0) : (record.inventoryQuantity ?? existing?.available ?? 0);
-  const data = {
-    productGid,
-    title: record.title,
-    sku: record.sku,
-    price: record.price,
-    inventoryItemGid: record.inventoryItemGid,
-    available,
-    lowStock: available <= threshold,
-    shopifyUpdatedAt: record.updatedAt,
-  };
-  await tx.variant.upsert({
-    where: { shopId_gid: { shopId, gid: record.gid } },
-    create: { shopId, gid: record.gid, ...data },
-    update: data,
-  });
+/**
+ * A product payload's variants. The stored variants (those listed, and those the product has)
+ * and the per-location stock of the listed ones are read with one query each for the whole
+ * product, not per variant; then each listed variant that is not older than what is stored is
+ * written, and the product's live variants the payload no longer lists become tombstones.
+ */
+async function upsertVariants(
+  tx: Tx,
+  shopId: string,
+  product: { gid: string; updatedAt: Date },
+  records: VariantRecord[],
+  threshold: number,
+) {
+  const listed = new Set(records.map((record) => record.gid));
+  const stored = await tx.variant.findMany({ where: { shopId, OR: [{ productGid: product.gid }, { gid: { in: [...listed] } }] } });
+  const existingByGid = new Map(stored.map((row) => [row.gid, row]));
+  // A product payload lists all its variants: the ones missing were deleted.
+  const removed = stored.filter((row) => row.productGid === product.gid && !row.deletedAt && !listed.has(row.gid));
+  if (removed.length > 0) {
+    await tx.variant.updateMany({ where: { id: { in: removed.map((row) => row.id) } }, data: { deletedAt: product.updatedAt } });
+  }
+  const items = [...new Set(records.flatMap((record) => (record.inventoryItemGid ? [record.inventoryItemGid] : [])))];
+  const levels = items.length
+    ? await tx.inventoryLevel.groupBy({ by: ["inventoryItemGid"], where: { shopId, inventoryItemGid: { in: items } }, _sum: { available: true } })
+    : [];
+  const levelSums = new Map(levels.map((level) => [level.inventoryItemGid, level._sum.available ?? 0]));
+  for (const record of records) {
+    const existing = existingByGid.get(record.gid) ?? null;
+    if (compare(existing, record.updatedAt)) continue;
+    const levelSum = record.inventoryItemGid ? levelSums.get(record.inventoryItemGid) : undefined;
+    // Per-location levels are the truth once known; otherwise the payload's total.
+    const available = levelSum ?? record.inventoryQuantity ?? existing?.available ?? 0;
+    const data = {
+      productGid: product.gid,
+      title: record.title,
+      sku: record.sku,
+      price: record.price,
+      inventoryItemGid: record.inventoryItemGid,
+      available,
+      lowStock: available <= threshold,
+      shopifyUpdatedAt: record.updatedAt,
+    };
+    await tx.variant.upsert({
+      where: { shopId_gid: { shopId, gid: record.gid } },
+      create: { shopId, gid: record.gid, ...data },
+      update: data,
+    });
+  }
 }
 
 export async function deleteProduct(db: Database, shop: MirrorShop, gid: string, at: Date): Promise<UpsertOutcome> {
@@ -92,27 +110,52 @@ export async function deleteProduct(db: Database, shop: MirrorShop, gid: string,
   });
 }
 
+/**
+ * inventory_levels/update: the level is written only when it is newer than the stored one (or
+ * the same instant with another quantity), then the variants of its inventory item get the sum
+ * over their locations. Two statements, no transaction: one conditional
+ * `INSERT … ON CONFLICT DO UPDATE … WHERE` (it was a read, a compare and an upsert) and one
+ * `UPDATE … FROM` that sums and flags (it was an aggregate and an update). Without a
+ * transaction a crash between the two leaves the variants behind, so a repeat of the same
+ * level ("unchanged") refreshes them again; only an older level ("stale") changes nothing.
+ * Raw SQL for both databases: dates are bound as `Date`s and stored as Prisma stores its own
+ * (comparable as such), booleans come from a comparison (0/1 on SQLite, boolean on PostgreSQL).
+ */
 export async function applyInventoryLevel(db: Database, shop: MirrorShop, record: InventoryLevelRecord): Promise<UpsertOutcome> {
   const { lowStockThreshold } = parseShopSettings(shop.settings);
-  return db.$transaction(async (tx): Promise<UpsertOutcome> => {
-    const key = { shopId_inventoryItemGid_locationGid: { shopId: shop.id, inventoryItemGid: record.inventoryItemGid, locationGid: record.locationGid } };
-    const existing = await tx.inventoryLevel.findUnique({ where: key });
-    if (existing && existing.shopifyUpdatedAt.getTime() > record.updatedAt.getTime()) return "stale";
-    if (existing && existing.shopifyUpdatedAt.getTime() === record.updatedAt.getTime() && existing.available === record.available) return "unchanged";
-    await tx.inventoryLevel.upsert({
-      where: key,
-      create: { shopId: shop.id, inventoryItemGid: record.inventoryItemGid, locationGid: record.locationGid, available: record.available, shopifyUpdatedAt: record.updatedAt },
-      update: { available: record.available, shopifyUpdatedAt: record.updatedAt },
+  const id = crypto.randomUUID();
+  const written = await db.$queryRaw<{ id: string }[]>`
+    INSERT INTO "InventoryLevel" ("id", "shopId", "inventoryItemGid", "locationGid", "available", "shopifyUpdatedAt", "updatedAt")
+    VALUES (${id}, ${shop.id}, ${record.inventoryItemGid}, ${record.locationGid}, ${record.available}, ${record.updatedAt}, ${new Date()})
+    ON CONFLICT ("shopId", "inventoryItemGid", "locationGid") DO UPDATE
+    SET "available" = excluded."available", "shopifyUpdatedAt" = excluded."shopifyUpdatedAt", "updatedAt" = excluded."updatedAt"
+    WHERE "InventoryLevel"."shopifyUpdatedAt" < excluded."shopifyUpdatedAt"
+       OR ("InventoryLevel"."shopifyUpdatedAt" = excluded."shopifyUpdatedAt" AND "InventoryLevel"."available" <> excluded."available")
+    RETURNING "id"`;
+  let outcome: UpsertOutcome;
+  if (written.length > 0) {
+    outcome = written[0].id === id ? "created" : "updated";
+  } else {
+    // Not written: an older level (stale), or this very level again (unchanged).
+    const stored = await db.inventoryLevel.findUnique({
+      where: { shopId_inventoryItemGid_locationGid: { shopId: shop.id, inventoryItemGid: record.inventoryItemGid, locationGid: record.locationGid } },
+      select: { shopifyUpdatedAt: true },
     });
-    await refreshAvailability(tx, shop.id, record.inventoryItemGid, lowStockThreshold);
-    return existing ? "updated" : "created";
-  });
+    outcome = stored && stored.shopifyUpdatedAt.getTime() > record.updatedAt.getTime() ? "stale" : "unchanged";
+  }
+  if (outcome !== "stale") await refreshAvailability(db, shop.id, record.inventoryItemGid, lowStockThreshold);
+  return outcome;
 }
 
-async function refreshAvailability(tx: Tx, shopId: string, inventoryItemGid: string, threshold: number) {
-  const total = await tx.inventoryLevel.aggregate({ where: { shopId, inventoryItemGid }, _sum: { available: true } });
-  const available = total._sum.available ?? 0;
-  await tx.variant.updateMany({ where: { shopId, inventoryItemGid }, data: { available, lowStock: available <= threshold } });
+async function refreshAvailability(db: Database, shopId: string, inventoryItemGid: string, threshold: number) {
+  await db.$executeRaw`
+    UPDATE "Variant"
+    SET "available" = "levels"."total", "lowStock" = ("levels"."total" <= ${threshold}), "updatedAt" = ${new Date()}
+    FROM (
+      SELECT COALESCE(SUM("available"), 0) AS "total" FROM "InventoryLevel"
+      WHERE "shopId" = ${shopId} AND "inventoryItemGid" = ${inventoryItemGid}
+    ) AS "levels"
+    WHERE "Variant"."shopId" = ${shopId} AND "Variant"."inventoryItemGid" = ${inventoryItemGid}`;
 }
 
 /** After the merchant changes the threshold, every variant's flag follows. */
@@ -177,18 +220,28 @@ export async function changeCustomerTags(
   return existing ? "updated" : "created";
 }
 
-/** customers/purchasing_summary (API 2025-01+): order count and total spent, off the customer payload. */
+/**
+ * customers/purchasing_summary (API 2025-01+): order count and total spent, off the customer
+ * payload. One conditional `INSERT … ON CONFLICT DO UPDATE … WHERE` (it was a read and an
+ * upsert): a tombstone is never updated; a customer not seen yet gets a stub any real payload
+ * overrides (`shopifyUpdatedAt` is the epoch).
+ */
 export async function updatePurchasingSummary(
   db: Database,
   shop: MirrorShop,
   summary: { gid: string; ordersCount: number; totalSpent: number },
 ): Promise<UpsertOutcome> {
-  const where = { shopId_gid: { shopId: shop.id, gid: summary.gid } };
-  const existing = await db.customer.findUnique({ where });
-  if (existing?.deletedAt) return "stale";
-  const data = { ordersCount: summary.ordersCount, totalSpent: summary.totalSpent };
-  await db.customer.upsert({ where, create: { shopId: shop.id, gid: summary.gid, shopifyUpdatedAt: new Date(0), ...data }, update: data });
-  return existing ? "updated" : "created";
+  const id = crypto.randomUUID();
+  const now = new Date();
+  const written = await db.$queryRaw<{ id: string }[]>`
+    INSERT INTO "Customer" ("id", "shopId", "gid", "tags", "ordersCount", "totalSpent", "shopifyUpdatedAt", "createdAt", "updatedAt")
+    VALUES (${id}, ${shop.id}, ${summary.gid}, '[]', ${summary.ordersCount}, ${summary.totalSpent}, ${new Date(0)}, ${now}, ${now})
+    ON CONFLICT ("shopId", "gid") DO UPDATE
+    SET "ordersCount" = excluded."ordersCount", "totalSpent" = excluded."totalSpent", "updatedAt" = excluded."updatedAt"
+    WHERE "Customer"."deletedAt" IS NULL
+    RETURNING "id"`;
+  if (written.length === 0) return "stale";
+  return written[0].id === id ? "created" : "updated";
 }
 
 /**
@@ -227,11 +280,22 @@ export interface OrderUpsertResult {
   appliedRefundGids: string[];
 }
 
+export interface OrderUpsertOptions {
+  /** Stored by a backfill (a new row only: a live delivery's row never becomes backfilled). */
+  backfilled?: boolean;
+  /**
+   * A live orders/create or orders/paid delivery: it proves the order is new business, even
+   * when a backfill running at the same moment stored it first, so it is no longer
+   * "backfilled". Applied even when the delivery is otherwise older than what is stored.
+   */
+  live?: boolean;
+}
+
 export async function upsertOrder(
   db: Database,
   shop: MirrorShop,
   record: OrderRecord,
-  options: { backfilled?: boolean } = {},
+  options: OrderUpsertOptions = {},
 ): Promise<OrderUpsertResult> {
   const { countShipping } = parseShopSettings(shop.settings);
   const amounts = orderEligible(record, { countShipping });
@@ -239,7 +303,10 @@ export async function upsertOrder(
     const where = { shopId_gid: { shopId: shop.id, gid: record.gid } };
     const existing = await tx.order.findUnique({ where });
     const skip = compare(existing, record.updatedAt);
-    if (skip) return { outcome: skip, appliedRefundGids: [] };
+    if (skip) {
+      if (options.live && existing?.backfilled) await tx.order.updateMany({ where: { id: existing.id }, data: { backfilled: false } });
+      return { outcome: skip, appliedRefundGids: [] };
+    }
     const data = {
       name: record.name,
       customerGid: record.customer?.gid ?? null,
@@ -261,28 +328,15 @@ export async function upsertOrder(
     const order = await tx.order.upsert({
       where,
       // A live delivery of a backfilled order does not make it live, nor the reverse.
-      create: { shopId: shop.id, gid: record.gid, backfilled: options.backfilled ?? false, ...data },
-      update: data,
+      create: { shopId: shop.id, gid: record.gid, backfilled: !options.live && (options.backfilled ?? false), ...data },
+      update: options.live ? { ...data, backfilled: false } : data,
     });
     await tx.orderLine.deleteMany({ where: { orderId: order.id } });
     await tx.orderLine.createMany({
       data: record.lines.map((line) => ({ shopId: shop.id, orderId: order.id, ...line, eligible: lineEligible(line, record.taxesIncluded) })),
     });
-    if (record.customer) {
-      // The order's customer snapshot seeds the mirror; the customer's own webhook (newer) wins.
-      await tx.customer.upsert({
-        where: { shopId_gid: { shopId: shop.id, gid: record.customer.gid } },
-        create: {
-          shopId: shop.id,
-          gid: record.customer.gid,
-          email: record.customer.email,
-          firstName: record.customer.firstName,
-          lastName: record.customer.lastName,
-          shopifyUpdatedAt: new Date(0),
-        },
-        update: {},
-      });
-    }
+    // The order's customer snapshot seeds the mirror; the customer's own webhook (newer) wins.
+    if (record.customer) await insertCustomerStub(tx, shop.id, record.customer);
     const parked = await tx.refund.findMany({ where: { shopId: shop.id, orderGid: record.gid, eligibleAmount: null } });
     for (const refund of parked) {
       await tx.refund.update({
@@ -295,11 +349,20 @@ export async function upsertOrder(
 }
 
 /**
- * A live orders/create or orders/paid delivery proves the order is new business, even when a
- * backfill running at the same moment stored it first: it is no longer "backfilled".
+ * A customer row from an order's snapshot, unless one exists: one `INSERT … ON CONFLICT DO
+ * NOTHING` (Prisma's upsert with an empty update took three statements: a lookup, then a
+ * re-read of the row it did not change). `shopifyUpdatedAt` is the epoch, so any real
+ * customer payload overrides it. Dates are bound as `Date`s, stored as Prisma stores its own.
  */
-export async function markOrderLive(db: Database, shop: MirrorShop, gid: string): Promise<void> {
-  await db.order.updateMany({ where: { shopId: shop.id, gid, backfilled: true }, data: { backfilled: false } });
+async function insertCustomerStub(tx: Tx, shopId: string, customer: NonNullable<OrderRecord["customer"]>): Promise<void> {
+  const now = new Date();
+  await tx.$executeRaw`
+    INSERT INTO "Customer"
+      ("id", "shopId", "gid", "email", "firstName", "lastName", "tags", "ordersCount", "totalSpent", "shopifyUpdatedAt", "createdAt", "updatedAt")
+    VALUES
+      (${crypto.randomUUID()}, ${shopId}, ${customer.gid}, ${customer.email}, ${customer.firstName}, ${customer.lastName},
+       '[]', 0, 0, ${new Date(0)}, ${now}, ${now})
+    ON CONFLICT ("shopId", "gid") DO NOTHING`;
 }
 
 export interface RefundResult {

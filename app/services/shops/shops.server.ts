@@ -21,11 +21,13 @@ export async function markShopInstalled(
     ...(input.timezone ? { timezone: input.timezone } : {}),
     ...(input.currency ? { currency: input.currency } : {}),
   };
-  return db.shop.upsert({
+  const shop = await db.shop.upsert({
     where: { domain: input.domain },
     create: { domain: input.domain, scopes: input.scopes, installedAt: now, ...details },
     update: { installed: true, uninstalledAt: null, scopes: input.scopes, installedAt: now, ...details },
   });
+  forgetShop(input.domain);
+  return shop;
 }
 
 /**
@@ -47,6 +49,8 @@ export async function markShopUninstalled(
     }),
     db.session.deleteMany({ where: { shop: domain } }),
   ]);
+  // Before anything else: the next delivery of this process must see the shop uninstalled.
+  forgetShop(domain);
   await revokeShopTokens(db, shop.id, { clock });
   return { sessionsDeleted: sessions.count };
 }
@@ -58,6 +62,7 @@ export async function updateShopScopes(db: Database, domain: string, scopes: str
     db.shop.updateMany({ where: { domain }, data: { scopes: scope } }),
     db.session.updateMany({ where: { shop: domain }, data: { scope } }),
   ]);
+  forgetShop(domain);
 }
 
 /** The shop's row, created on first sight (a verified webhook names a real shop). */
@@ -72,6 +77,7 @@ export async function updateShopDetails(
   details: { name?: string; timezone?: string; currency?: string },
 ): Promise<void> {
   await db.shop.upsert({ where: { domain }, create: { domain, ...details }, update: details });
+  forgetShop(domain);
 }
 
 export function findShop(db: Database, domain: string): Promise<Shop | null> {
@@ -96,12 +102,71 @@ export async function requireActiveShop(db: Database, domain: string): Promise<S
   return shop;
 }
 
-/** Merges validated settings into the shop's; a changed low-stock threshold re-flags every variant. */
+/**
+ * Merges validated settings into the shop's; a changed low-stock threshold re-flags every variant.
+ * Reads the row itself (never the cache): the merge must start from what is stored.
+ */
 export async function updateShopSettings(db: Database, domain: string, patch: Partial<ShopSettings>): Promise<ShopSettings> {
   const shop = await ensureShop(db, domain);
   const current = parseShopSettings(shop.settings);
   const next = shopSettingsSchema.parse({ ...current, ...patch });
   const updated = await db.shop.update({ where: { id: shop.id }, data: { settings: JSON.stringify(next) } });
+  forgetShop(domain);
   if (next.lowStockThreshold !== current.lowStockThreshold) await recomputeLowStock(db, updated);
   return next;
+}
+
+// ------------------------------------------------------------------- per-process shop cache
+
+/**
+ * How long a process may reuse a Shop row it read for webhook processing. Every write this
+ * module makes (install, uninstall, scopes, details, settings) drops the entry at once, so the
+ * process that made the change sees it on its next delivery. Other processes (several share
+ * PostgreSQL; the CLI is one too) only learn of it when their entry expires: a short TTL bounds
+ * that, at one read per shop per second. A version check instead would be a query per delivery,
+ * which costs about what reading the row does: exactly what the cache saves. One second is of
+ * the order of the window that exists anyway: a delivery another process claimed just before a
+ * change commits is processed under the old settings, cache or not.
+ */
+export const SHOP_CACHE_TTL_MS = 1000;
+
+interface CachedShop {
+  /** null: dropped by a write; read through (never stored) until `until`. */
+  shop: Shop | null;
+  until: number;
+}
+
+const shopCache = new Map<string, CachedShop>();
+
+/**
+ * Drops the domain's cached row. For the next TTL the domain is also read through, never
+ * stored: a write made inside a transaction (e.g. the program settings, saved with their audit
+ * row) calls this before it commits, and a read between the two would otherwise cache the old
+ * row on PostgreSQL, where readers do not wait for the writer.
+ */
+export function forgetShop(domain: string): void {
+  shopCache.set(domain, { shop: null, until: performance.now() + SHOP_CACHE_TTL_MS });
+}
+
+/**
+ * `ensureShop` for the webhook handlers, served from this process's cache for up to
+ * SHOP_CACHE_TTL_MS. Only for processing that may act on a row up to that old; outbound work
+ * (requireActiveShop) and settings forms read the database.
+ */
+export async function cachedShop(db: Database, domain: string): Promise<Shop> {
+  const entry = shopCache.get(domain);
+  if (entry?.shop && entry.until > performance.now()) return entry.shop;
+  const shop = await ensureShop(db, domain);
+  const now = performance.now();
+  // Stored only if nothing dropped or replaced the entry while the row was being read.
+  const readThrough = entry && !entry.shop && entry.until > now;
+  if (!readThrough && shopCache.get(domain) === entry) {
+    if (shopCache.size >= 10_000) pruneShopCache(now);
+    shopCache.set(domain, { shop, until: now + SHOP_CACHE_TTL_MS });
+  }
+  return shop;
+}
+
+function pruneShopCache(now: number): void {
+  for (const [domain, entry] of shopCache) if (entry.until <= now) shopCache.delete(domain);
 }

@@ -7,7 +7,6 @@ import {
   changeCustomerTags,
   deleteCustomer,
   deleteProduct,
-  markOrderLive,
   mergeCustomers,
   recordRefund,
   upsertCustomer,
@@ -39,7 +38,7 @@ import { currentCapStore } from "../ledger/runtime.server";
 import { enrolFromMirror, settleShopifyOrder } from "../ledger/settle.server";
 import { bulkOperationsFinishHandler } from "../sync/backfill.server";
 import { exportCustomerData, redactCustomer, redactShop } from "../privacy/privacy.server";
-import { ensureShop, markShopUninstalled, updateShopDetails, updateShopScopes } from "../shops/shops.server";
+import { cachedShop, forgetShop, markShopUninstalled, type Shop, updateShopDetails, updateShopScopes } from "../shops/shops.server";
 import { UnprocessableDeliveryError } from "./errors";
 
 export interface TopicContext {
@@ -78,7 +77,22 @@ function convert<T>(context: TopicContext, build: () => T): T {
   }
 }
 
-const mirrorShop = (context: TopicContext) => ensureShop(context.db, context.shopDomain);
+/**
+ * The shop a store-signal delivery (orders, refunds, catalogue, customers) applies to, or null
+ * once it has uninstalled Roost: then nothing is written for it (DESIGN, "Lifecycle"). The
+ * delivery stays in the inbox as processed, so an operator can replay it after a reinstall.
+ * The row comes from the process's shop cache; uninstalling drops it, so the next delivery
+ * here sees the uninstall at once.
+ */
+async function activeShop(context: TopicContext): Promise<Shop | null> {
+  const shop = await cachedShop(context.db, context.shopDomain);
+  if (shop.installed) return shop;
+  context.logger.info("shop has uninstalled Roost: delivery kept, not applied");
+  return null;
+}
+
+/** The shop for the compliance topics, which are honoured whether or not the shop is installed. */
+const knownShop = (context: TopicContext) => cachedShop(context.db, context.shopDomain);
 
 const ledgerDeps = (context: TopicContext): LedgerDeps => ({
   db: context.db,
@@ -89,21 +103,24 @@ const ledgerDeps = (context: TopicContext): LedgerDeps => ({
 
 const order: TopicHandler = async (context) => {
   const record = convert(context, () => orderFromRest(parsePayload(restOrder, context)));
-  const shop = await mirrorShop(context);
-  const result = await upsertOrder(context.db, shop, record);
-  if (context.topic === "orders/create" || context.topic === "orders/paid") await markOrderLive(context.db, shop, record.gid);
+  const shop = await activeShop(context);
+  if (!shop) return;
+  const live = context.topic === "orders/create" || context.topic === "orders/paid";
+  const result = await upsertOrder(context.db, shop, record, { live });
   const award = await settleShopifyOrder(ledgerDeps(context), shop, record.gid);
   context.logger.debug({ order: record.gid, mirror: result.outcome, award }, "order mirrored");
 };
 
 const product: TopicHandler = async (context) => {
-  const shop = await mirrorShop(context);
+  const shop = await activeShop(context);
+  if (!shop) return;
   const record = convert(context, () => productFromRest(parsePayload(restProduct, context), shop.currency));
   await upsertProduct(context.db, shop, record);
 };
 
 const customer: TopicHandler = async (context) => {
-  const shop = await mirrorShop(context);
+  const shop = await activeShop(context);
+  if (!shop) return;
   const record = convert(context, () => customerFromRest(parsePayload(restCustomer, context), shop.currency));
   await upsertCustomer(context.db, shop, record);
   await enrolFromMirror(context.db, shop, record.gid);
@@ -111,7 +128,8 @@ const customer: TopicHandler = async (context) => {
 
 const customerTags = (direction: "add" | "remove"): TopicHandler => async (context) => {
   const change = customerTagsFromRest(parsePayload(restCustomerTags, context));
-  const shop = await mirrorShop(context);
+  const shop = await activeShop(context);
+  if (!shop) return;
   await changeCustomerTags(context.db, shop, { gid: change.gid, [direction]: change.tags });
   // With tag-based enrolment, gaining the tag makes the customer a member.
   await enrolFromMirror(context.db, shop, change.gid);
@@ -171,7 +189,8 @@ export const topicHandlers: Record<string, TopicHandler> = {
   },
   "refunds/create": async (context) => {
     const record = convert(context, () => refundFromRest(parsePayload(restRefund, context)));
-    const shop = await mirrorShop(context);
+    const shop = await activeShop(context);
+    if (!shop) return;
     const result = await recordRefund(context.db, shop, record);
     if (!result.applied) context.logger.info({ refund: record.gid, order: record.orderGid }, "refund parked until its order arrives");
     else await settleShopifyOrder(ledgerDeps(context), shop, record.orderGid);
@@ -181,24 +200,28 @@ export const topicHandlers: Record<string, TopicHandler> = {
   "products/update": product,
   "products/delete": async (context) => {
     const { id } = parsePayload(restDeletion, context);
-    await deleteProduct(context.db, await mirrorShop(context), `gid://shopify/Product/${id}`, context.triggeredAt);
+    const shop = await activeShop(context);
+    if (shop) await deleteProduct(context.db, shop, `gid://shopify/Product/${id}`, context.triggeredAt);
   },
   "inventory_levels/update": async (context) => {
     const record = inventoryLevelFromRest(parsePayload(restInventoryLevel, context));
-    await applyInventoryLevel(context.db, await mirrorShop(context), record);
+    const shop = await activeShop(context);
+    if (shop) await applyInventoryLevel(context.db, shop, record);
   },
 
   "customers/create": customer,
   "customers/update": customer,
   "customers/delete": async (context) => {
     const { id } = parsePayload(restDeletion, context);
-    await deleteCustomer(context.db, await mirrorShop(context), `gid://shopify/Customer/${id}`, context.triggeredAt);
+    const shop = await activeShop(context);
+    if (shop) await deleteCustomer(context.db, shop, `gid://shopify/Customer/${id}`, context.triggeredAt);
   },
   "customer.tags_added": customerTags("add"),
   "customer.tags_removed": customerTags("remove"),
   "customers/purchasing_summary": async (context) => {
     const summary = convert(context, () => purchasingSummaryFromRest(parsePayload(restPurchasingSummary, context)));
-    await updatePurchasingSummary(context.db, await mirrorShop(context), summary);
+    const shop = await activeShop(context);
+    if (shop) await updatePurchasingSummary(context.db, shop, summary);
   },
   "customers/merge": async (context) => {
     const payload = parsePayload(restCustomerMerge, context);
@@ -206,7 +229,8 @@ export const topicHandlers: Record<string, TopicHandler> = {
     if (payload.status !== "completed") return;
     const kept = payload.admin_graphql_api_customer_kept_id;
     const deleted = payload.admin_graphql_api_customer_deleted_id;
-    await mergeCustomers(context.db, await mirrorShop(context), kept, deleted, context.triggeredAt);
+    const shop = await activeShop(context);
+    if (shop) await mergeCustomers(context.db, shop, kept, deleted, context.triggeredAt);
   },
 
   "bulk_operations/finish": bulkOperationsFinishHandler,
@@ -214,20 +238,22 @@ export const topicHandlers: Record<string, TopicHandler> = {
   // Mandatory compliance topics.
   "customers/data_request": async (context) => {
     const payload = parsePayload(dataRequestPayload, context);
-    const shop = await mirrorShop(context);
+    const shop = await knownShop(context);
     const request = { ...subject(payload.customer, payload.orders_requested), requestId: payload.data_request?.id ?? null };
     const { id } = await exportCustomerData(context.db, shop.id, request, context.clock);
     context.logger.info({ dataRequest: id }, "customer data export ready for the merchant");
   },
   "customers/redact": async (context) => {
     const payload = parsePayload(customerRedactPayload, context);
-    const shop = await mirrorShop(context);
+    const shop = await knownShop(context);
     const erased = await redactCustomer(context.db, shop.id, subject(payload.customer, payload.orders_to_redact), context.clock);
     context.logger.info(erased, "customer redacted");
   },
   "shop/redact": async (context) => {
     parsePayload(z.object({ shop_domain: z.string().optional() }), context);
     await redactShop(context.db, context.shopDomain, context.webhookId);
+    // The row is gone: a cached copy would hand its id to the next delivery.
+    forgetShop(context.shopDomain);
     context.logger.info("shop redacted");
   },
 };
