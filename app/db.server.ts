@@ -1,6 +1,6 @@
 import { createRequire } from "node:module";
 import { type Client, type Config, createClient, type InStatement, type Transaction, type TransactionMode } from "@libsql/client";
-import { PrismaLibSQL } from "@prisma/adapter-libsql";
+import { PrismaLibSql } from "@prisma/adapter-libsql";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@prisma/client";
 
@@ -24,7 +24,7 @@ export function isPostgresUrl(url: string): boolean {
  * one connection; the adapter's mutex already gives a transaction the connection to itself,
  * and IMMEDIATE takes the write lock up front so a second writing process waits, not fails.
  */
-class OneConnectionLibSQL extends PrismaLibSQL {
+class OneConnectionLibSQL extends PrismaLibSql {
   override createClient(config: Config): Client {
     const client = createClient(config);
     const run = (sql: string) => client.execute(sql);

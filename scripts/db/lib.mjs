@@ -15,9 +15,6 @@ export const providers = {
   postgresql: {
     schema: path.join(root, "prisma/postgresql/schema.prisma"),
     migrations: path.join(root, "prisma/postgresql/migrations"),
-    // Prisma validates the datasource url against the provider while reading a schema, so
-    // generating the PostgreSQL client needs a postgresql:// URL (it is never connected to).
-    url: "postgresql://localhost:5432/roost",
   },
 };
 
@@ -29,17 +26,28 @@ export function derivePostgresSchema(source = fs.readFileSync(providers.sqlite.s
   const swapped = source
     .replace(/provider\s*=\s*"sqlite"/, 'provider = "postgresql"')
     .replace(
-      /(engineType\s*=\s*"client")/,
-      '$1\n  output     = "../../node_modules/.prisma/client-postgresql"',
+      /(provider\s*=\s*"prisma-client-js")/,
+      '$1\n  output   = "../../node_modules/.prisma/client-postgresql"',
     );
   if (swapped === source) throw new Error("prisma/schema.prisma no longer has a sqlite datasource");
   return DERIVED_HEADER + swapped;
 }
 
-export function prisma(args, { url } = {}) {
+/**
+ * Runs the Prisma CLI. Prisma 7's CLI insists on its native schema engine before `generate`
+ * (and every Migrate command) and downloads it from Prisma's CDN, which some machines cannot
+ * reach. `generate` never runs it, so the CLI is pointed at a stub that fails loudly if
+ * anything ever does; migration SQL comes from the WebAssembly engine (schema-engine.mjs).
+ */
+export function prisma(args) {
   return execFileSync(process.execPath, [path.join(root, "node_modules/prisma/build/index.js"), ...args], {
     cwd: root,
-    env: { ...process.env, DATABASE_URL: url ?? "file:./prisma/dev.sqlite", PRISMA_HIDE_UPDATE_MESSAGE: "1" },
+    env: {
+      ...process.env,
+      DATABASE_URL: process.env.DATABASE_URL || "file:./prisma/dev.sqlite",
+      PRISMA_SCHEMA_ENGINE_BINARY: process.env.PRISMA_SCHEMA_ENGINE_BINARY || path.join(root, "scripts/db/no-schema-engine.sh"),
+      PRISMA_HIDE_UPDATE_MESSAGE: "1",
+    },
     encoding: "utf8",
     stdio: ["ignore", "pipe", "pipe"],
   });

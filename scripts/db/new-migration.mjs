@@ -6,7 +6,8 @@
 // is a datamodel-to-datamodel diff: no database and no native engine needed.
 import fs from "node:fs";
 import path from "node:path";
-import { derivePostgresSchema, migrationNames, prisma, providers } from "./lib.mjs";
+import { derivePostgresSchema, migrationNames, providers } from "./lib.mjs";
+import { diffDatamodels } from "./schema-engine.mjs";
 
 const args = process.argv.slice(2);
 const check = args.includes("--check");
@@ -39,11 +40,9 @@ const folder = `${new Date().toISOString().replace(/\D/g, "").slice(0, 14)}_${na
 for (const [provider, config] of Object.entries(providers)) {
   const names = migrationNames(config.migrations);
   const last = names.at(-1);
-  const from = last
-    ? ["--from-schema-datamodel", path.join(config.migrations, last, "schema.prisma")]
-    : ["--from-empty"];
+  const from = last ? path.join(config.migrations, last, "schema.prisma") : null;
   const schemaPath = provider === "postgresql" && check ? writeTemp(derived) : config.schema;
-  const sql = prisma(["migrate", "diff", ...from, "--to-schema-datamodel", schemaPath, "--script"]);
+  const sql = await diffDatamodels(from, schemaPath);
   const pending = !/^\s*-- This is an empty migration\.\s*$/.test(sql);
   if (!pending) continue;
   if (check) {
