@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from "node:crypto";
 import type { Database } from "../../db.server";
 import { type Clock, systemClock } from "../../lib/clock";
+import { recordAudit } from "../audit.server";
 
 /**
  * Bearer tokens for the external orders API (docs/api.md). A token is shown once, when it is
@@ -42,15 +43,7 @@ export async function createApiToken(
     const created = await tx.apiToken.create({
       data: { shopId: input.shopId, name: input.name, tokenHash: hashToken(token), prefix: token.slice(0, SHOWN_CHARACTERS), createdAt: clock.now() },
     });
-    await tx.auditLog.create({
-      data: {
-        shopId: input.shopId,
-        actor: input.actor,
-        action: "api_token.created",
-        details: JSON.stringify({ tokenId: created.id, name: created.name, prefix: created.prefix }),
-        createdAt: clock.now(),
-      },
-    });
+    await recordAudit(tx, { shopId: input.shopId, actor: input.actor, action: "api_token.created", details: { tokenId: created.id, name: created.name, prefix: created.prefix }, at: clock.now() });
     return created;
   });
   return { token, record: summary(record) };
@@ -78,15 +71,7 @@ export async function revokeApiToken(
     if (token.revokedAt) return summary(token);
     const { count } = await tx.apiToken.updateMany({ where: { id: token.id, revokedAt: null }, data: { revokedAt: now } });
     if (count === 1) {
-      await tx.auditLog.create({
-        data: {
-          shopId: input.shopId,
-          actor: input.actor,
-          action: "api_token.revoked",
-          details: JSON.stringify({ tokenId: token.id, name: token.name, prefix: token.prefix }),
-          createdAt: now,
-        },
-      });
+      await recordAudit(tx, { shopId: input.shopId, actor: input.actor, action: "api_token.revoked", details: { tokenId: token.id, name: token.name, prefix: token.prefix }, at: now });
     }
     return summary({ ...token, revokedAt: now });
   });
@@ -103,15 +88,7 @@ export async function revokeShopTokens(
     const live = await tx.apiToken.findMany({ where: { shopId, revokedAt: null }, select: { id: true } });
     if (live.length === 0) return 0;
     const { count } = await tx.apiToken.updateMany({ where: { shopId, id: { in: live.map((token) => token.id) }, revokedAt: null }, data: { revokedAt: now } });
-    await tx.auditLog.create({
-      data: {
-        shopId,
-        actor: options.actor ?? "system:app/uninstalled",
-        action: "api_token.revoked_all",
-        details: JSON.stringify({ tokenIds: live.map((token) => token.id), count }),
-        createdAt: now,
-      },
-    });
+    await recordAudit(tx, { shopId, actor: options.actor ?? "system:app/uninstalled", action: "api_token.revoked_all", details: { tokenIds: live.map((token) => token.id), count }, at: now });
     return count;
   });
 }

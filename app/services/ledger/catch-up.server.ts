@@ -3,6 +3,7 @@ import type { Prisma } from "@prisma/client";
 import { type Database, isUniqueViolation } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import type { Logger } from "../../lib/logger.server";
+import { type Periodic, runPeriodically } from "../../lib/periodic.server";
 import { formatWhen } from "../members/format";
 import type { ProgramSettings } from "../members/program-form";
 import { parseShopSettings, type Program } from "../shops/settings";
@@ -384,26 +385,8 @@ export function catchUpIntervalMs(env: Record<string, string | undefined> = proc
 }
 
 /** Runs due catch-ups every `intervalMs` in this process, one pass at a time. */
-export function startCatchUpWorker(deps: () => LedgerDeps, logger: Logger, intervalMs: number): { runOnce(): Promise<void>; stop(): Promise<void> } {
-  let running: Promise<void> | null = null;
-  const runOnce = () => {
-    running ??= runDueCatchUps(deps())
-      .then(() => undefined)
-      .catch((error: unknown) => logger.error({ err: error }, "program catch-up pass failed"))
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  };
-  const timer = setInterval(() => void runOnce(), intervalMs);
-  timer.unref();
-  return {
-    runOnce,
-    async stop() {
-      clearInterval(timer);
-      await running;
-    },
-  };
+export function startCatchUpWorker(deps: () => LedgerDeps, logger: Logger, intervalMs: number): Periodic {
+  return runPeriodically(() => runDueCatchUps(deps()), { intervalMs, logger, failure: "program catch-up pass failed" });
 }
 
 export interface CatchUpView {

@@ -30,7 +30,7 @@ export function startLedgerRuntime(db: Database): void {
     stop: () => {
       clearInterval(sweep);
       void catchUp.stop();
-      writeBack.stop();
+      void writeBack.stop();
       void cap.stop();
     },
   };

@@ -2,6 +2,7 @@ import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import type { Logger } from "../../lib/logger.server";
 import { currencyExponent } from "../../lib/money";
+import { recordAudit } from "../audit.server";
 import { normaliseEmail } from "../mirror/records";
 import { type Channel, parseShopSettings, type Program, type Tier } from "../shops/settings";
 import { type CapStore, CapStoreUnavailableError, databaseCapStore, shopDay } from "./cap.server";
@@ -323,6 +324,7 @@ function heldReductions(entries: LedgerEntry[], key: string, held: number, order
   const cancelled = whileHeld.some((entry) => entry.idempotencyKey === `${key}:cancelled`);
   return {
     reduced,
+    refunded,
     /** What is left to release. */
     remaining: cancelled ? 0 : Math.max(0, held - reduced),
     /** The eligible amount the released award stands for: later refunds are proportioned to it. */
@@ -483,14 +485,12 @@ async function settleClawback(
     if (award.kind === "held" && !release) {
       // Nothing granted yet: the held award is reduced (cumulatively, like a claw-back), and the
       // release grants what remains. The entry's `withheld` is this refund's reduction.
-      const whileHeld = entries.filter((entry) => entry.kind === "clawback" && entry.reason === HELD_REFUND_REASON);
-      const heldRefunded = whileHeld.reduce((sum, entry) => sum + (entry.eligibleAmount ?? 0), 0);
-      const reducedBefore = whileHeld.reduce((sum, entry) => sum + entry.withheld, 0);
+      const before = heldReductions(entries, awardKey, award.withheld, orderEligible);
       const reduction = clawbackFor({
         granted: award.withheld,
-        orderEligible: award.eligibleAmount ?? 0,
-        refundedEligibleTotal: input.cancel ? award.eligibleAmount ?? 0 : heldRefunded + input.refundedEligible,
-        alreadyClawed: reducedBefore,
+        orderEligible,
+        refundedEligibleTotal: input.cancel ? orderEligible : before.refunded + input.refundedEligible,
+        alreadyClawed: before.reduced,
       });
       await tx.ledgerEntry.create({ data: { ...common, points: 0, withheld: reduction, balanceAfter: member.balance, reason: HELD_REFUND_REASON } });
       return { status: "clawed", memberId: member.id, points: 0, shortfall: 0 };
@@ -542,9 +542,7 @@ export async function adjustPoints(
       },
     });
     await tx.member.update({ where: { id: member.id }, data: { balance } });
-    await tx.auditLog.create({
-      data: { shopId: shop.id, actor: input.actor, action: "points.adjusted", details: JSON.stringify({ memberId: member.id, points: input.points, reason: input.reason.trim(), balance }) },
-    });
+    await recordAudit(tx, { shopId: shop.id, actor: input.actor, action: "points.adjusted", details: { memberId: member.id, points: input.points, reason: input.reason.trim(), balance } });
     await queueWriteBack(tx, shop.id, member.customerGid, balance, member.tier);
     return entry;
   });

@@ -1,6 +1,7 @@
 import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import type { Logger } from "../../lib/logger.server";
+import { type Periodic, runPeriodically } from "../../lib/periodic.server";
 import { AdminTerminalError, type AdminClient, AdminUserErrors, assertNoUserErrors } from "../shopify/admin-client.server";
 import { ShopNotActiveError } from "../shops/shops.server";
 
@@ -99,18 +100,6 @@ export async function drainMetafieldWriteBacks(
 }
 
 /** Drains queued write-backs every `intervalMs` in this process, one pass at a time. */
-export function startWriteBackWorker(deps: WriteBackDeps, intervalMs = 5000): { stop(): void; runOnce(): Promise<void> } {
-  let running: Promise<void> | null = null;
-  const runOnce = () => {
-    running ??= drainMetafieldWriteBacks(deps)
-      .then(() => undefined)
-      .catch((error: unknown) => deps.logger.error({ err: error }, "metafield write-back pass failed"))
-      .finally(() => {
-        running = null;
-      });
-    return running;
-  };
-  const timer = setInterval(() => void runOnce(), intervalMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer), runOnce };
+export function startWriteBackWorker(deps: WriteBackDeps, intervalMs = 5000): Periodic {
+  return runPeriodically(() => drainMetafieldWriteBacks(deps), { intervalMs, logger: deps.logger, failure: "metafield write-back pass failed" });
 }

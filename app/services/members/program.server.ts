@@ -1,6 +1,7 @@
 import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { systemClock } from "../../lib/clock";
+import { recordAudit } from "../audit.server";
 import { type CatchUpScope, catchUpFor, queueCatchUp } from "../ledger/catch-up.server";
 import { parseShopSettings, type ShopSettings } from "../shops/settings";
 import { ensureShop, updateShopSettings } from "../shops/shops.server";
@@ -51,9 +52,7 @@ export async function updateProgramSettings(
     // The transaction client does what updateShopSettings needs of a Database (the program patch
     // leaves the low-stock threshold, and so its batch re-flagging, alone).
     const settings = await updateShopSettings(tx as unknown as Database, domain, { program: input.program, countShipping: input.countShipping });
-    await tx.auditLog.create({
-      data: { shopId: shop.id, actor, action: PROGRAM_UPDATED, details: JSON.stringify({ changes }), createdAt: clock.now() },
-    });
+    await recordAudit(tx, { shopId: shop.id, actor, action: PROGRAM_UPDATED, details: { changes }, at: clock.now() });
     const catchUp = catchUpFor(before, { program: settings.program, countShipping: settings.countShipping }, shop);
     if (catchUp) await queueCatchUp(tx, shop.id, catchUp, clock);
     return { settings, changes, catchUp };

@@ -56,7 +56,29 @@ export const shopSettingsSchema = z.object({
 
 export type ShopSettings = z.infer<typeof shopSettingsSchema>;
 
+// Parsed settings by their stored JSON: a delivery reads them in the mirror, the settle and the
+// award, and a shop's settings rarely change. Frozen, because every caller shares the object.
+const parsedSettings = new Map<string, ShopSettings>();
+
 export function parseShopSettings(json: string): ShopSettings {
+  let settings = parsedSettings.get(json);
+  if (!settings) {
+    if (parsedSettings.size >= 1000) parsedSettings.clear();
+    settings = deepFreeze(parseSettingsJson(json));
+    parsedSettings.set(json, settings);
+  }
+  return settings;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (value && typeof value === "object" && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const child of Object.values(value)) deepFreeze(child);
+  }
+  return value;
+}
+
+function parseSettingsJson(json: string): ShopSettings {
   let value: unknown = {};
   try {
     value = JSON.parse(json);
