@@ -53,3 +53,26 @@ describe("npm run db:check", () => {
     expect(sql).toContain(`ALTER TABLE "Shop" ADD COLUMN     "plan" TEXT;`);
   });
 });
+
+describe("int64 fields (money and points)", () => {
+  it("are BIGINT columns on PostgreSQL: a new field marked `// int64`, and an existing field newly marked", async () => {
+    const { widenInt64 } = await import("../scripts/db/lib.mjs");
+    const previous = "model Shop {\n  id String @id\n  credit Int @default(0)\n}\n";
+    const current = "model Shop {\n  id String @id\n  credit Int @default(0) // int64\n  points Int // int64\n  visits Int\n}\n";
+    const engineSql = `-- AlterTable\nALTER TABLE "Shop" ADD COLUMN     "points" INTEGER NOT NULL,\nADD COLUMN     "visits" INTEGER NOT NULL;\n`;
+    const sql = widenInt64(engineSql, current, previous);
+    expect(sql).toContain(`ADD COLUMN     "points" BIGINT NOT NULL`);
+    expect(sql).toContain(`"visits" INTEGER NOT NULL`);
+    expect(sql).toContain(`ALTER TABLE "Shop" ALTER COLUMN "credit" SET DATA TYPE BIGINT;`);
+    // Nothing changed and nothing newly marked: no migration.
+    expect(widenInt64("-- This is an empty migration.\n", current, current)).toBe("");
+  });
+
+  it("covers every money and points column of the committed PostgreSQL migrations", () => {
+    const pg = path.resolve("prisma/postgresql/migrations");
+    const sql = fs.readdirSync(pg).filter((name) => fs.existsSync(path.join(pg, name, "migration.sql"))).map((name) => fs.readFileSync(path.join(pg, name, "migration.sql"), "utf8")).join("\n");
+    for (const column of ["Member\" ALTER COLUMN \"balance", "LedgerEntry\" ALTER COLUMN \"points", "Order\" ALTER COLUMN \"eligibleAmount", "OrderLine\" ALTER COLUMN \"unitPrice"]) {
+      expect(sql).toContain(`ALTER TABLE "${column}" SET DATA TYPE BIGINT;`);
+    }
+  });
+});

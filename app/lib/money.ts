@@ -31,6 +31,15 @@ export function toMinorUnits(amount: string | number, exponent: number): number 
   return sign ? -minor : minor;
 }
 
+/**
+ * Money and points are carried as JS numbers, exact up to Number.MAX_SAFE_INTEGER minor units
+ * (docs/decisions/0003-64-bit-money.md). A sum or product past that is refused, never rounded.
+ */
+export function safeAmount(value: number, what: string): number {
+  if (!Number.isSafeInteger(value)) throw new RangeError(`${what} is out of range: ${value} is beyond ±${Number.MAX_SAFE_INTEGER}`);
+  return value;
+}
+
 /** 1234 → "12.34" (exponent 2). */
 export function formatMinorUnits(minor: number, exponent: number): string {
   const sign = minor < 0 ? "-" : "";

@@ -62,3 +62,74 @@ export function migrationNames(dir) {
     .map((entry) => entry.name)
     .sort();
 }
+
+/**
+ * Money and points are integer minor units that can pass 2^31 (an order over 21,474,836.47
+ * USD; ordinary amounts in zero-decimal currencies). Prisma's `Int` is carried as a JS number
+ * on both providers and SQLite's INTEGER is 64-bit already; on PostgreSQL a field marked
+ * `// int64` in prisma/schema.prisma gets a BIGINT column (docs/decisions/0003).
+ * Returns "Model.field" for every marked field.
+ */
+export function int64Fields(schema) {
+  const fields = new Set();
+  let model = null;
+  for (const line of schema.split("\n")) {
+    const open = /^\s*model\s+(\w+)\s*\{/.exec(line);
+    if (open) model = open[1];
+    else if (/^\s*\}/.test(line)) model = null;
+    else if (model) {
+      const field = /^\s*(\w+)\s+Int\??\s.*\/\/\s*int64\b/.exec(`${line} `);
+      if (field) fields.add(`${model}.${field[1]}`);
+    }
+  }
+  return fields;
+}
+
+/** Every model's field names, to tell a field newly marked int64 from a new field. */
+function modelFields(schema) {
+  const fields = new Set();
+  let model = null;
+  for (const line of schema.split("\n")) {
+    const open = /^\s*model\s+(\w+)\s*\{/.exec(line);
+    if (open) model = open[1];
+    else if (/^\s*\}/.test(line)) model = null;
+    else if (model) {
+      const field = /^\s*(\w+)\s+\w/.exec(line);
+      if (field && !line.trim().startsWith("//") && !line.trim().startsWith("@@")) fields.add(`${model}.${field[1]}`);
+    }
+  }
+  return fields;
+}
+
+/**
+ * PostgreSQL migration SQL with the int64 fields of `schema` as BIGINT: the engine's INTEGER
+ * columns in CREATE TABLE, ADD COLUMN and SET DATA TYPE become BIGINT, and a field that existed
+ * in `previous` but is newly marked gets its own ALTER. Returns "" when nothing remains to do.
+ */
+export function widenInt64(sql, schema, previous) {
+  const marked = int64Fields(schema);
+  const before = previous ? int64Fields(previous) : new Set();
+  const existed = previous ? modelFields(previous) : new Set();
+  let table = null;
+  const lines = sql.split("\n").map((line) => {
+    const create = /^CREATE TABLE "(\w+)"/.exec(line);
+    if (create) table = create[1];
+    else if (/^\);/.test(line)) table = null;
+    if (table) {
+      return line.replace(/^(\s*"(\w+)" )INTEGER\b/, (all, head, field) => (marked.has(`${table}.${field}`) ? `${head}BIGINT` : all));
+    }
+    return line.replace(
+      /^(ALTER TABLE "(\w+)" (?:ADD COLUMN\s+"(\w+)"|ALTER COLUMN "(\w+)" SET DATA TYPE) )INTEGER\b/,
+      (all, head, model, added, altered) => (marked.has(`${model}.${added ?? altered}`) ? `${head}BIGINT` : all),
+    );
+  });
+  const widened = [...marked].filter((field) => !before.has(field) && existed.has(field));
+  const empty = /^\s*-- This is an empty migration\.\s*$/.test(sql);
+  const alters = widened.map((field) => {
+    const [model, name] = field.split(".");
+    return `ALTER TABLE "${model}" ALTER COLUMN "${name}" SET DATA TYPE BIGINT;`;
+  });
+  if (empty && alters.length === 0) return "";
+  const body = empty ? "" : lines.join("\n");
+  return alters.length ? `${body}${body && !body.endsWith("\n") ? "\n" : ""}-- Money and points as 64-bit integers (fields marked int64).\n${alters.join("\n")}\n` : body;
+}

@@ -6,7 +6,7 @@
 // is a datamodel-to-datamodel diff: no database and no native engine needed.
 import fs from "node:fs";
 import path from "node:path";
-import { derivePostgresSchema, migrationNames, providers } from "./lib.mjs";
+import { derivePostgresSchema, migrationNames, providers, widenInt64 } from "./lib.mjs";
 import { diffDatamodels } from "./schema-engine.mjs";
 
 const args = process.argv.slice(2);
@@ -42,8 +42,12 @@ for (const [provider, config] of Object.entries(providers)) {
   const last = names.at(-1);
   const from = last ? path.join(config.migrations, last, "schema.prisma") : null;
   const schemaPath = provider === "postgresql" && check ? writeTemp(derived) : config.schema;
-  const sql = await diffDatamodels(from, schemaPath);
-  const pending = !/^\s*-- This is an empty migration\.\s*$/.test(sql);
+  let sql = await diffDatamodels(from, schemaPath);
+  let pending = !/^\s*-- This is an empty migration\.\s*$/.test(sql);
+  if (provider === "postgresql") {
+    sql = widenInt64(sql, fs.readFileSync(schemaPath, "utf8"), from ? fs.readFileSync(from, "utf8") : null);
+    pending = sql !== "";
+  }
   if (!pending) continue;
   if (check) {
     problems.push(`${provider}: prisma/schema.prisma has changes no migration covers`);

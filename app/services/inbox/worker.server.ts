@@ -103,7 +103,8 @@ export class InboxWorker {
       await this.process(delivery, logger);
       await completeDelivery(db, delivery.id, clock);
     } catch (error) {
-      const terminal = error instanceof UnprocessableDeliveryError;
+      // A value out of range (an amount past 2^53 minor units) fails the same way every time.
+      const terminal = error instanceof UnprocessableDeliveryError || error instanceof RangeError;
       const message = error instanceof Error ? error.message : String(error);
       const status = await failDelivery(db, delivery, { message, terminal }, clock);
       logger.warn({ err: error, attempts: delivery.attempts, status }, "delivery processing failed");
@@ -113,6 +114,8 @@ export class InboxWorker {
 
   private async process(delivery: Delivery, logger: Logger): Promise<void> {
     let payload: unknown;
+    // Dropped by retention or a customers/redact: there is nothing left to apply.
+    if (delivery.payload === null) throw new UnprocessableDeliveryError("payload was dropped (retention or customers/redact)");
     try {
       payload = JSON.parse(delivery.payload);
     } catch {

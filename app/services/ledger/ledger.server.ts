@@ -1,7 +1,7 @@
 import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import type { Logger } from "../../lib/logger.server";
-import { currencyExponent } from "../../lib/money";
+import { currencyExponent, safeAmount } from "../../lib/money";
 import { recordAudit } from "../audit.server";
 import { normaliseEmail } from "../mirror/records";
 import { type Channel, parseShopSettings, type Program, type Tier } from "../shops/settings";
@@ -236,24 +236,33 @@ export async function awardOrder(deps: LedgerDeps, shop: LedgerShop, input: Awar
       granted = externallyGranted ?? (await databaseCapStore.reserve({ shopId: shop.id, memberId: member.id, day, key: input.key, requested: points, cap: program.dailyCap }, tx as Database));
     }
     const capped = points - granted;
-    let balance = locked.balance + granted;
+    let balance = safeAmount(locked.balance + granted, "the member's balance");
+    let seq = locked.ledgerSeq;
     await tx.ledgerEntry.create({
-      data: { shopId: shop.id, memberId: member.id, kind: "earn", points: granted, balanceAfter: balance, idempotencyKey: input.key, withheld: capped, ...terms },
+      data: { shopId: shop.id, memberId: member.id, seq, kind: "earn", points: granted, balanceAfter: balance, idempotencyKey: input.key, withheld: capped, ...terms },
     });
     if (capped > 0) {
+      seq += 1;
       await tx.ledgerEntry.create({
-        data: { shopId: shop.id, memberId: member.id, kind: "capped", points: 0, balanceAfter: balance, idempotencyKey: `${input.key}:capped`, withheld: capped, ...terms, reason: `daily cap of ${program.dailyCap}` },
+        data: { shopId: shop.id, memberId: member.id, seq, kind: "capped", points: 0, balanceAfter: balance, idempotencyKey: `${input.key}:capped`, withheld: capped, ...terms, reason: `daily cap of ${program.dailyCap}` },
       });
     }
-    balance = await finishGrant(tx, deps, shop, program, locked, { balance, granted, key: input.key, orderGid: input.orderGid ?? null, at: input.processedAt, clock });
+    balance = await finishGrant(tx, deps, shop, program, locked, { balance, granted, key: input.key, orderGid: input.orderGid ?? null, at: input.processedAt, clock, seq });
     return { status: "awarded", memberId: member.id, points: granted, capped };
   });
 }
 
+/**
+ * Locks the member for this transaction and reserves the next ledger position: the returned
+ * `ledgerSeq` is the `seq` of the first entry the transaction writes. A transaction that writes
+ * a second entry (an award's capped sibling) uses `ledgerSeq + 1` and stores it with the member's
+ * new balance. A rolled-back transaction reserved nothing; one that writes no entry after all
+ * leaves a gap, which keeps the order monotonic.
+ */
 async function lockMember(tx: Tx, memberId: string): Promise<Member> {
   // An update takes the row lock on PostgreSQL (and the write lock on SQLite), so awards and
   // claw-backs for one member run one after the other.
-  return tx.member.update({ where: { id: memberId }, data: { updatedAt: new Date() } });
+  return tx.member.update({ where: { id: memberId }, data: { ledgerSeq: { increment: 1 }, updatedAt: new Date() } });
 }
 
 /** After points are granted: balance, journey, tier promotion, metafield write-back. */
@@ -263,7 +272,7 @@ async function finishGrant(
   shop: LedgerShop,
   program: Program,
   member: Member,
-  grant: { balance: number; granted: number; key: string; orderGid: string | null; at: Date; clock: Clock },
+  grant: { balance: number; granted: number; key: string; orderGid: string | null; at: Date; clock: Clock; seq: number },
 ): Promise<number> {
   const purchases = await tx.ledgerEntry.count({ where: { shopId: shop.id, memberId: member.id, kind: { in: ["earn", "held"] } } });
   await journey(tx, shop.id, member.id, purchases <= 1 ? "first_purchase" : "repeat_purchase", `purchase:${grant.key}`, grant.at, {
@@ -279,7 +288,7 @@ async function finishGrant(
   if (tier !== member.tier) {
     await journey(tx, shop.id, member.id, "tier_changed", `tier_changed:${grant.key}`, grant.at, { from: member.tier, to: tier, earned365: earned });
   }
-  await tx.member.update({ where: { id: member.id }, data: { balance: grant.balance, tier } });
+  await tx.member.update({ where: { id: member.id }, data: { balance: grant.balance, tier, ledgerSeq: grant.seq } });
   await queueWriteBack(tx, shop.id, member.customerGid, grant.balance, tier);
   return grant.balance;
 }
@@ -298,6 +307,7 @@ async function holdAward(
       data: {
         shopId: shop.id,
         memberId: member.id,
+        seq: locked.ledgerSeq,
         kind: "held",
         points: 0,
         balanceAfter: locked.balance,
@@ -381,12 +391,14 @@ export async function releaseHeldAwards(deps: LedgerDeps, shop: LedgerShop): Pro
         );
       }
       const capped = due - granted;
-      const balance = member.balance + granted;
+      const balance = safeAmount(member.balance + granted, "the member's balance");
       const terms = { orderGid: entry.orderGid, eligibleAmount: basis, rate: entry.rate, tier: entry.tier, multiplier: entry.multiplier, capDay: entry.capDay, awardKey: key, occurredAt: entry.occurredAt };
+      let seq = member.ledgerSeq;
       await tx.ledgerEntry.create({
         data: {
           shopId: shop.id,
           memberId: entry.memberId,
+          seq,
           kind: "released",
           points: granted,
           balanceAfter: balance,
@@ -397,8 +409,9 @@ export async function releaseHeldAwards(deps: LedgerDeps, shop: LedgerShop): Pro
         },
       });
       if (capped > 0) {
+        seq += 1;
         await tx.ledgerEntry.create({
-          data: { shopId: shop.id, memberId: entry.memberId, kind: "capped", points: 0, balanceAfter: balance, idempotencyKey: `${key}:capped`, withheld: capped, ...terms, reason: `daily cap of ${program.dailyCap}` },
+          data: { shopId: shop.id, memberId: entry.memberId, seq, kind: "capped", points: 0, balanceAfter: balance, idempotencyKey: `${key}:capped`, withheld: capped, ...terms, reason: `daily cap of ${program.dailyCap}` },
         });
       }
       await journey(tx, shop.id, entry.memberId, "points_released", `points_released:${key}`, deps.clock.now(), {
@@ -408,7 +421,7 @@ export async function releaseHeldAwards(deps: LedgerDeps, shop: LedgerShop): Pro
         ...(reduced > 0 ? { reducedBy: Math.min(reduced, entry.withheld) } : {}),
       });
       // A fully refunded or cancelled order releases nothing and is no purchase to celebrate.
-      if (due > 0) await finishGrant(tx, deps, shop, program, member, { balance, granted, key, orderGid: entry.orderGid, at: entry.occurredAt, clock: deps.clock });
+      if (due > 0) await finishGrant(tx, deps, shop, program, member, { balance, granted, key, orderGid: entry.orderGid, at: entry.occurredAt, clock: deps.clock, seq });
       return true;
     });
     if (didRelease) released += 1;
@@ -471,6 +484,7 @@ async function settleClawback(
     const common = {
       shopId: shop.id,
       memberId: member.id,
+      seq: member.ledgerSeq,
       kind: "clawback",
       idempotencyKey: input.key,
       awardKey,
@@ -525,13 +539,14 @@ export async function adjustPoints(
   return deps.db.$transaction(async (tx) => {
     const member = await lockMember(tx, input.memberId);
     if (member.shopId !== shop.id) throw new RangeError("no such member");
-    const balance = member.balance + input.points;
+    const balance = safeAmount(member.balance + input.points, "the member's balance");
     if (balance < 0) throw new RangeError(`the balance is ${member.balance}: it cannot go below zero`);
     const now = deps.clock.now();
     const entry = await tx.ledgerEntry.create({
       data: {
         shopId: shop.id,
         memberId: member.id,
+        seq: member.ledgerSeq,
         kind: "adjustment",
         points: input.points,
         balanceAfter: balance,

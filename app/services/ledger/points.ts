@@ -30,7 +30,9 @@ export function pointsFor(eligibleMinor: number, exponent: number, rate: string,
   const m = parseDecimal(multiplier);
   const numerator = BigInt(eligibleMinor) * r.units * m.units;
   const denominator = 10n ** BigInt(exponent) * r.scale * m.scale;
-  return Number(numerator / denominator);
+  const points = numerator / denominator;
+  if (points > BigInt(Number.MAX_SAFE_INTEGER)) throw new RangeError(`points out of range: ${points} is beyond ${Number.MAX_SAFE_INTEGER}`);
+  return Number(points);
 }
 
 /**

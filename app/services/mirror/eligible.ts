@@ -1,3 +1,4 @@
+import { safeAmount } from "../../lib/money";
 import type { OrderLineRecord, RefundLineRecord } from "./records";
 
 /**
@@ -6,7 +7,7 @@ import type { OrderLineRecord, RefundLineRecord } from "./records";
  */
 export function lineEligible(line: Pick<OrderLineRecord, "unitPrice" | "quantity" | "discount" | "tax" | "giftCard">, taxesIncluded: boolean): number {
   if (line.giftCard) return 0;
-  return line.unitPrice * line.quantity - line.discount - (taxesIncluded ? line.tax : 0);
+  return safeAmount(line.unitPrice * line.quantity - line.discount - (taxesIncluded ? line.tax : 0), "a line's eligible amount");
 }
 
 /** Σ over the order's lines; shipping and tax excluded unless the shop counts shipping. */
@@ -14,11 +15,11 @@ export function orderEligible(
   order: { lines: readonly Pick<OrderLineRecord, "unitPrice" | "quantity" | "discount" | "tax" | "giftCard">[]; taxesIncluded: boolean; shippingAmount: number },
   options: { countShipping: boolean } = { countShipping: false },
 ): { linesAmount: number; eligibleAmount: number } {
-  const linesAmount = order.lines.reduce((sum, line) => sum + lineEligible(line, order.taxesIncluded), 0);
-  return { linesAmount, eligibleAmount: linesAmount + (options.countShipping ? order.shippingAmount : 0) };
+  const linesAmount = safeAmount(order.lines.reduce((sum, line) => sum + lineEligible(line, order.taxesIncluded), 0), "the order's eligible amount");
+  return { linesAmount, eligibleAmount: safeAmount(linesAmount + (options.countShipping ? order.shippingAmount : 0), "the order's eligible amount") };
 }
 
 /** A refund's eligible amount: Σ over refunded lines of subtotal − tax when taxes are included. */
 export function refundEligible(lines: readonly RefundLineRecord[], taxesIncluded: boolean): number {
-  return lines.reduce((sum, line) => (line.giftCard ? sum : sum + line.subtotal - (taxesIncluded ? line.tax : 0)), 0);
+  return safeAmount(lines.reduce((sum, line) => (line.giftCard ? sum : sum + line.subtotal - (taxesIncluded ? line.tax : 0)), 0), "the refund's eligible amount");
 }
