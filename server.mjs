@@ -30,7 +30,11 @@ export async function createServerApp({ production = process.env.NODE_ENV === "p
     app.use(devServer.middlewares);
     build = () => devServer.ssrLoadModule("virtual:remix/server-build");
   }
-  app.all("*", createRequestHandler({ build, mode: production ? "production" : "development" }));
+  // The peer's address reaches routes as `context.clientAddress` (per-client limits; see
+  // app/lib/client-address.server.ts for ROOST_TRUST_PROXY behind reverse proxies).
+  /** @param {import("express").Request} req */
+  const getLoadContext = (req) => ({ clientAddress: req.socket.remoteAddress });
+  app.all("*", createRequestHandler({ build, mode: production ? "production" : "development", getLoadContext }));
   return app;
 }
 
