@@ -68,6 +68,34 @@ describe("npm run roost", () => {
     });
     expect(Array.isArray(JSON.parse(output).shops)).toBe(true);
   });
+
+  it("prints a --json document of several megabytes complete through a pipe", async () => {
+    const shop = uniqueShop();
+    await installTestShop(shop);
+    const now = new Date();
+    await db.webhookDelivery.createMany({
+      data: Array.from({ length: 6000 }, (_, index) => ({
+        shopDomain: shop,
+        topic: "orders/paid",
+        webhookId: `pipe-${shop}-${index}`,
+        apiVersion: "2026-10",
+        payload: "{}",
+        status: "failed",
+        lastError: `orders/paid payload is invalid: line_items.${index}: expected array, received string`.padEnd(200, "."),
+        receivedAt: new Date(now.getTime() - index),
+      })),
+    });
+
+    // execFileSync reads the child's stdout through a pipe (64 KiB at a time).
+    const output = execFileSync(process.execPath, ["node_modules/tsx/dist/cli.mjs", "scripts/roost.ts", "inbox:list", "--shop", shop, "--limit", "6000", "--json"], {
+      env: { ...process.env, LOG_LEVEL: "silent" },
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    });
+
+    expect(output.length).toBeGreaterThan(1024 * 1024);
+    expect(JSON.parse(output).deliveries).toHaveLength(6000);
+  });
 });
 
 describe("npm run roost -- program:catch-up", () => {
