@@ -4,8 +4,8 @@ import { handleApiRequest, methodNotAllowed } from "../services/api/http.server"
 import { externalOrderBody } from "../services/api/validators";
 
 /** POST /api/v1/orders: an order from another channel earns points (docs/api.md). No Shopify auth: a shop API token. */
-export const action = ({ request }: ActionFunctionArgs) =>
-  handleApiRequest(request, {
+export const action = (args: ActionFunctionArgs) =>
+  handleApiRequest(args, {
     schema: externalOrderBody,
     handle: async (deps, shop, order) => ({ status: 201, body: { order: await recordExternalOrder(deps, shop, order) } }),
   });

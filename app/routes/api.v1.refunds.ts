@@ -4,8 +4,8 @@ import { errorBody, handleApiRequest, methodNotAllowed } from "../services/api/h
 import { externalRefundBody } from "../services/api/validators";
 
 /** POST /api/v1/refunds: a refund from another channel claws back its order's points (docs/api.md). */
-export const action = ({ request }: ActionFunctionArgs) =>
-  handleApiRequest(request, {
+export const action = (args: ActionFunctionArgs) =>
+  handleApiRequest(args, {
     schema: externalRefundBody,
     handle: async (deps, shop, refund) => {
       const result = await recordExternalRefund(deps, shop, refund);

@@ -48,13 +48,19 @@ export interface Call {
   body?: unknown;
   headers?: Record<string, string>;
   method?: string;
+  /**
+   * The client's address, as server.mjs puts it in the load context; by default a new one per
+   * request, so the per-client limit on failed authentications never links two tests. `null`
+   * sends no load context at all (the route falls back to one shared key).
+   */
+  client?: string | null;
 }
 
 export function apiRequest(path: string, call: Call): Request {
   const headers = new Headers({ "Content-Type": "application/json", ...call.headers });
   if (call.token) headers.set("Authorization", `Bearer ${call.token}`);
   if (call.key) headers.set("Idempotency-Key", call.key);
-  const body = typeof call.body === "string" ? call.body : JSON.stringify(call.body ?? {});
+  const body: BodyInit = typeof call.body === "string" ? call.body : call.body instanceof Uint8Array ? new Blob([new Uint8Array(call.body)]) : JSON.stringify(call.body ?? {});
   return new Request(new URL(path, APP_URL), { method: call.method ?? "POST", headers, body });
 }
 
@@ -67,15 +73,20 @@ export interface ApiBody {
   fields?: Record<string, string>;
 }
 
-const args = (request: Request) => ({ request, params: {}, context: {} });
+let clients = 0;
+/** The route's arguments, with the load context server.mjs would give it. */
+export function args(request: Request, client?: string | null) {
+  const clientAddress = client === undefined ? `192.0.2.${(clients += 1)}` : client;
+  return { request, params: {}, context: clientAddress === null ? {} : { clientAddress } };
+}
 
 export async function postOrder(shop: ApiShop | null, body: unknown, call: Omit<Call, "body"> = {}): Promise<{ response: Response; json: ApiBody }> {
-  const response = await ordersAction(args(apiRequest("/api/v1/orders", { token: shop?.token, key: crypto.randomUUID(), ...call, body })));
+  const response = await ordersAction(args(apiRequest("/api/v1/orders", { token: shop?.token, key: crypto.randomUUID(), ...call, body }), call.client));
   return { response, json: await response.clone().json() };
 }
 
 export async function postRefund(shop: ApiShop | null, body: unknown, call: Omit<Call, "body"> = {}): Promise<{ response: Response; json: ApiBody }> {
-  const response = await refundsAction(args(apiRequest("/api/v1/refunds", { token: shop?.token, key: crypto.randomUUID(), ...call, body })));
+  const response = await refundsAction(args(apiRequest("/api/v1/refunds", { token: shop?.token, key: crypto.randomUUID(), ...call, body }), call.client));
   return { response, json: await response.clone().json() };
 }
 

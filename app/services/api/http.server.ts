@@ -1,7 +1,11 @@
+import type { AppLoadContext } from "@remix-run/node";
 import type { z } from "zod";
 import defaultDb, { type Database } from "../../db.server";
+import { clientKey } from "../../lib/client-address.server";
 import { type Clock, systemClock } from "../../lib/clock";
+import { parseJsonWithLimits } from "../../lib/json-limits";
 import { logger as rootLogger, type Logger } from "../../lib/logger.server";
+import { FailureLimiter } from "../../lib/rate-limit";
 import type { LedgerDeps } from "../ledger/ledger.server";
 import { currentCapStore } from "../ledger/runtime.server";
 import {
@@ -17,7 +21,7 @@ import { fieldErrors } from "./validators";
 
 /**
  * The HTTP edge of the external orders API, shared by `api.v1.orders` and `api.v1.refunds`:
- * bearer token → Idempotency-Key → JSON → zod → one service call → JSON response. This is the
+ * rate limit → bearer token → Idempotency-Key → JSON → zod → one service call → JSON response. This is the
  * one module under app/services/api that sees a `Request`; it holds what both routes would
  * otherwise repeat, and the domain services it calls never see HTTP. Errors: docs/api.md.
  */
@@ -41,8 +45,22 @@ export interface ApiDeps {
   logger: Logger;
 }
 
-const MAX_BODY_BYTES = 64 * 1024;
+export const MAX_BODY_BYTES = 64 * 1024;
+/** The bodies need 2 levels; the rest is room for unknown fields, which are ignored. */
+export const MAX_JSON_DEPTH = 32;
 const IDEMPOTENCY_KEY = /^[\x21-\x7E]{1,255}$/;
+
+/** Failed authentications a client may make per window before every request is refused (docs/api.md). */
+export const AUTH_FAILURE_LIMIT = 10;
+export const AUTH_FAILURE_WINDOW_MS = 60_000;
+let authFailures = new FailureLimiter({ limit: AUTH_FAILURE_LIMIT, windowMs: AUTH_FAILURE_WINDOW_MS });
+
+/** Tests swap the limiter (e.g. for one on a test clock); returns the one it replaces. */
+export function useApiAuthLimiter(limiter: FailureLimiter): FailureLimiter {
+  const previous = authFailures;
+  authFailures = limiter;
+  return previous;
+}
 
 /** Every error body: a stable machine code, a sentence for people, and any details. */
 export function errorBody(error: string, message: string, extra: Record<string, unknown> = {}) {
@@ -55,13 +73,25 @@ export function apiError(status: number, error: string, message: string, extra: 
 
 export const methodNotAllowed = () => apiError(405, "method_not_allowed", "Use POST", {}, { Allow: "POST" });
 
-export async function handleApiRequest<T>(request: Request, endpoint: ApiEndpoint<T>, deps: Partial<ApiDeps> = {}): Promise<Response> {
+export async function handleApiRequest<T>(
+  { request, context }: { request: Request; context?: AppLoadContext },
+  endpoint: ApiEndpoint<T>,
+  deps: Partial<ApiDeps> = {},
+): Promise<Response> {
   const { db = defaultDb, clock = systemClock } = deps;
+  // A client that failed authentication too often is refused whatever it sends, a valid token included.
+  const client = clientKey(request, context);
+  const blockedMs = authFailures.blockedFor(client);
+  if (blockedMs > 0) {
+    const seconds = Math.ceil(blockedMs / 1000);
+    return apiError(429, "rate_limited", `Too many failed authentication attempts; retry in ${seconds} s`, {}, { "Retry-After": String(seconds) });
+  }
   if (request.method !== "POST") return methodNotAllowed();
 
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("Authorization") ?? "")?.[1];
   const auth = bearer ? await authenticateApiToken(db, bearer, clock) : null;
   if (!auth) {
+    authFailures.recordFailure(client);
     return apiError(401, "unauthorized", bearer ? "The API token is unknown or revoked" : "Send Authorization: Bearer <API token>", {}, { "WWW-Authenticate": 'Bearer realm="roost"' });
   }
   const { shop } = auth;
@@ -70,15 +100,27 @@ export async function handleApiRequest<T>(request: Request, endpoint: ApiEndpoin
   const key = request.headers.get("Idempotency-Key");
   if (!key) return apiError(400, "idempotency_key_required", "Send an Idempotency-Key header (a unique value per order or refund, reused on retries)");
   if (!IDEMPOTENCY_KEY.test(key)) return apiError(400, "invalid_idempotency_key", "The Idempotency-Key must be 1–255 visible ASCII characters");
-
-  const text = await request.text();
-  if (new TextEncoder().encode(text).length > MAX_BODY_BYTES) return apiError(413, "body_too_large", `The body must be at most ${MAX_BODY_BYTES} bytes`);
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch {
-    return apiError(400, "invalid_json", "The body is not valid JSON");
+  if (!isJsonMediaType(request.headers.get("Content-Type"))) {
+    return apiError(415, "unsupported_media_type", "Send the body as Content-Type: application/json (UTF-8)");
   }
+
+  const bytes = await readBody(request, MAX_BODY_BYTES);
+  if (!bytes) return apiError(413, "body_too_large", `The body must be at most ${MAX_BODY_BYTES} bytes`);
+  // Depth and characters are checked on the text, before anything walks the parsed value.
+  const parsedJson = parseJsonWithLimits(bytes, { maxDepth: MAX_JSON_DEPTH });
+  if (!parsedJson.ok) {
+    switch (parsedJson.reason) {
+      case "too_deep":
+        return apiError(400, "body_too_deep", `The body must not be nested deeper than ${MAX_JSON_DEPTH} levels`);
+      case "invalid_characters":
+        return apiError(400, "invalid_characters", `The body cannot be stored: ${parsedJson.message}`);
+      case "invalid_utf8":
+        return apiError(400, "invalid_json", "The body is not valid UTF-8");
+      default:
+        return apiError(400, "invalid_json", "The body is not valid JSON");
+    }
+  }
+  const json = parsedJson.value;
 
   const identity = { shopId: shop.id, key, requestHash: requestHash(request.method, new URL(request.url).pathname, json) };
   // A key already used answers before validation: the stored response, or a 409.
@@ -109,6 +151,44 @@ export async function handleApiRequest<T>(request: Request, endpoint: ApiEndpoin
     logger.error({ err: error }, "could not store the idempotent response");
   }
   return new Response(body, { status: result.status, headers: { "Content-Type": "application/json", "Cache-Control": "no-store" } });
+}
+
+/** `application/json`, with no charset or UTF-8. */
+function isJsonMediaType(header: string | null): boolean {
+  if (!header) return false;
+  const [type, ...parameters] = header.split(";");
+  if (type.trim().toLowerCase() !== "application/json") return false;
+  return parameters.every((parameter) => {
+    const [name, value = ""] = parameter.split("=");
+    return name.trim().toLowerCase() !== "charset" || /^"?utf-8"?$/i.test(value.trim());
+  });
+}
+
+/** The body's bytes, or null once it passes `limit` (a declared Content-Length over it is refused unread). */
+async function readBody(request: Request, limit: number): Promise<Uint8Array | null> {
+  const declared = Number(request.headers.get("Content-Length") ?? "");
+  if (Number.isFinite(declared) && declared > limit) return null;
+  if (!request.body) return new Uint8Array(0);
+  const reader = request.body.getReader();
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    size += value.byteLength;
+    if (size > limit) {
+      await reader.cancel().catch(() => undefined);
+      return null;
+    }
+    chunks.push(value);
+  }
+  const body = new Uint8Array(size);
+  let offset = 0;
+  for (const chunk of chunks) {
+    body.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return body;
 }
 
 function claimResponse(claim: PriorRequest): Response {

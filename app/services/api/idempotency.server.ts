@@ -22,7 +22,10 @@ export type IdempotencyClaim =
   | { kind: "in_flight" };
 export type PriorRequest = Exclude<IdempotencyClaim, { kind: "claimed" }>;
 
-/** JSON with object keys sorted, so key order and whitespace do not change a request's hash. */
+/**
+ * JSON with object keys sorted, so key order and whitespace do not change a request's hash.
+ * Recursive: give it only values whose depth `parseJsonWithLimits` has bounded (app/lib/json-limits.ts).
+ */
 export function canonicalJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
   if (value && typeof value === "object") {

@@ -1,5 +1,5 @@
 import { z } from "zod";
-import { currencyExponent, toMinorUnits } from "../../lib/money";
+import { currencyExponent, formatMinorUnits, toMinorUnits } from "../../lib/money";
 
 /**
  * Request bodies of the external orders API (docs/api.md). Each schema is built for the shop the
@@ -10,11 +10,14 @@ const required = (what: string) => ({
   error: (issue: { input: unknown }) => (issue.input === undefined || issue.input === null ? "Required" : `Must be ${what}`),
 });
 
+/** Control characters (C0, DEL, C1: CR, LF, ESC…) have no place in an id. */
+const NO_CONTROL_CHARACTERS = /^\P{Cc}*$/u;
+
 /** An id from the other system: a non-empty string, or a whole number (kept as its string). */
 const identifier = z
   .union([z.string(required("a string or a whole number")).trim(), z.number(required("a string or a whole number")).int().nonnegative()], required("a string or a whole number"))
   .transform((value) => String(value))
-  .pipe(z.string().min(1, "Must not be empty").max(255, "Must be at most 255 characters"));
+  .pipe(z.string().min(1, "Must not be empty").max(255, "Must be at most 255 characters").regex(NO_CONTROL_CHARACTERS, "Must not contain control characters"));
 
 /**
  * The channel is part of the ledger key `external-order:<channel>:<id>`, so it cannot contain
@@ -42,8 +45,14 @@ const buyer = z
   .object(
     {
       customerId: customerId.optional(),
-      externalId: z.string("Must be a string").trim().min(1, "Must not be empty").max(255, "Must be at most 255 characters").optional(),
-      email: z.string("Must be a string").trim().pipe(z.email("Must be an email address")).optional(),
+      externalId: z
+        .string("Must be a string")
+        .trim()
+        .min(1, "Must not be empty")
+        .max(255, "Must be at most 255 characters")
+        .regex(NO_CONTROL_CHARACTERS, "Must not contain control characters")
+        .optional(),
+      email: z.string("Must be a string").trim().max(254, "Must be at most 254 characters").pipe(z.email("Must be an email address")).optional(),
     },
     required("an object"),
   )
@@ -57,20 +66,37 @@ function shopCurrency(currency: string) {
     .refine((value) => value === currency, { message: `Must be ${currency}, the shop currency` });
 }
 
+/**
+ * The largest amount one order or refund may carry, in minor units (10,000,000,000.00 USD):
+ * far above any real order, and far enough below 2^53 that points and balances stay exact.
+ */
+export const MAX_AMOUNT_MINOR = 1_000_000_000_000;
+
 /** A decimal string ("123.45") with no more decimals than the currency has → minor units. */
 function amount(currency: string) {
   const exponent = currencyExponent(currency);
+  const tooLarge = `Must be at most ${formatMinorUnits(MAX_AMOUNT_MINOR, exponent)}`;
   return z
     .string(required('a decimal string such as "123.45"'))
     .trim()
     .regex(/^\d+(\.\d+)?$/, 'Must be a decimal string such as "123.45"')
     .transform((value, ctx) => {
-      try {
-        return toMinorUnits(value, exponent);
-      } catch {
+      const fraction = value.split(".")[1] ?? "";
+      if (/[1-9]/.test(fraction.slice(exponent))) {
         ctx.addIssue({ code: "custom", message: exponent === 0 ? `${currency} has no decimals` : `${currency} has at most ${exponent} decimals` });
         return z.NEVER;
       }
+      let minor: number;
+      try {
+        minor = toMinorUnits(value, exponent);
+      } catch {
+        minor = Number.POSITIVE_INFINITY; // out of the safe integer range
+      }
+      if (minor > MAX_AMOUNT_MINOR) {
+        ctx.addIssue({ code: "custom", message: tooLarge });
+        return z.NEVER;
+      }
+      return minor;
     });
 }
 
