@@ -10,9 +10,21 @@ import { migrationNames, providers, root } from "./lib.mjs";
 
 export const DEFAULT_DATABASE_URL = "file:./prisma/dev.sqlite";
 
-export async function migrateDatabase(url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL) {
+/**
+ * Applies the migrations not yet applied, in order. `upTo` stops after the migration of that
+ * name (tests build a database as an older release left it, then apply the rest).
+ * @param {string} [url]
+ * @param {{ upTo?: string }} [options]
+ * @returns {Promise<string[]>} the names applied now
+ */
+export async function migrateDatabase(url = process.env.DATABASE_URL || DEFAULT_DATABASE_URL, { upTo } = {}) {
   const isPostgres = /^postgres(ql)?:\/\//.test(url);
   const dir = isPostgres ? providers.postgresql.migrations : providers.sqlite.migrations;
+  let names = migrationNames(dir);
+  if (upTo !== undefined) {
+    if (!names.includes(upTo)) throw new Error(`no migration named ${upTo}`);
+    names = names.slice(0, names.indexOf(upTo) + 1);
+  }
   const db = isPostgres ? await postgres(url) : await sqlite(url);
   try {
     await db.exec(
@@ -20,7 +32,7 @@ export async function migrateDatabase(url = process.env.DATABASE_URL || DEFAULT_
     );
     const applied = new Map((await db.applied()).map((row) => [row.name, row.checksum]));
     const done = [];
-    for (const name of migrationNames(dir)) {
+    for (const name of names) {
       const sql = fs.readFileSync(path.join(dir, name, "migration.sql"), "utf8");
       const checksum = crypto.createHash("sha256").update(sql).digest("hex");
       if (applied.has(name)) {

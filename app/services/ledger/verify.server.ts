@@ -5,14 +5,15 @@ import { HELD_REFUND_REASON } from "./ledger.server";
 export interface LedgerViolation {
   shopId: string;
   memberId: string;
-  rule: "balance" | "running-balance" | "over-clawback" | "cap";
+  rule: "balance" | "seq" | "running-balance" | "over-clawback" | "cap";
   detail: string;
 }
 
 /**
- * `roost ledger:verify`: every balance equals the sum of its entries (and each entry's running
- * balance follows the one before), no award is clawed back beyond what it granted, and no
- * member was granted more than the daily cap on any day.
+ * `roost ledger:verify`: every balance equals the sum of its entries; a member's entries, in
+ * `seq` order (strictly increasing, never past the member's `ledgerSeq`), each carry the running
+ * balance of the ones before; no award is clawed back beyond what it granted; and no member was
+ * granted more than the daily cap on any day.
  */
 export async function verifyLedger(db: Database, shopId?: string): Promise<{ members: number; entries: number; violations: LedgerViolation[] }> {
   const violations: LedgerViolation[] = [];
@@ -21,14 +22,29 @@ export async function verifyLedger(db: Database, shopId?: string): Promise<{ mem
   let entries = 0;
   for (const shop of shops) {
     const { program } = parseShopSettings(shop.settings);
-    const shopMembers = await db.member.findMany({ where: { shopId: shop.id }, select: { id: true, balance: true } });
+    const shopMembers = await db.member.findMany({ where: { shopId: shop.id }, select: { id: true, balance: true, ledgerSeq: true } });
     members += shopMembers.length;
     for (const member of shopMembers) {
-      const rows = await db.ledgerEntry.findMany({ where: { shopId: shop.id, memberId: member.id }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] });
+      const rows = await db.ledgerEntry.findMany({ where: { shopId: shop.id, memberId: member.id }, orderBy: { seq: "asc" } });
       entries += rows.length;
       const sum = rows.reduce((total, row) => total + row.points, 0);
       if (sum !== member.balance) {
         violations.push({ shopId: shop.id, memberId: member.id, rule: "balance", detail: `balance ${member.balance} but entries sum to ${sum}` });
+      }
+      // The order the entries were written in: (memberId, seq) is unique, so a repeated or
+      // unnumbered seq means a database without that index or rows written around the ledger.
+      let previousSeq = 0;
+      for (const row of rows) {
+        if (row.seq <= previousSeq) {
+          violations.push({ shopId: shop.id, memberId: member.id, rule: "seq", detail: `entry ${row.idempotencyKey} has seq ${row.seq}, not after ${previousSeq}` });
+          break;
+        }
+        previousSeq = row.seq;
+      }
+      // The next entry takes ledgerSeq + 1: behind the last entry, it would collide.
+      const lastSeq = rows.at(-1)?.seq ?? 0;
+      if (member.ledgerSeq < lastSeq) {
+        violations.push({ shopId: shop.id, memberId: member.id, rule: "seq", detail: `the member's ledgerSeq is ${member.ledgerSeq}, behind its last entry's seq ${lastSeq}` });
       }
       let running = 0;
       for (const row of rows) {
@@ -72,7 +88,7 @@ export async function memberSummary(db: Database, shopId: string, memberId: stri
   const member = await db.member.findFirst({ where: { shopId, id: memberId } });
   if (!member) return null;
   const [entries, timeline] = await Promise.all([
-    db.ledgerEntry.findMany({ where: { shopId, memberId }, orderBy: [{ createdAt: "asc" }, { id: "asc" }] }),
+    db.ledgerEntry.findMany({ where: { shopId, memberId }, orderBy: { seq: "asc" } }),
     db.journeyEvent.findMany({ where: { shopId, memberId }, orderBy: [{ occurredAt: "asc" }, { createdAt: "asc" }] }),
   ]);
   const releasedKeys = new Set(entries.filter((entry) => entry.kind === "released").map((entry) => entry.awardKey));
@@ -97,7 +113,9 @@ export async function memberSummary(db: Database, shopId: string, memberId: stri
     held,
     capped,
     redacted: !!member.redactedAt,
+    // In the order they were written (seq): an award's earn before its capped sibling.
     entries: entries.map((entry) => ({
+      seq: entry.seq,
       kind: entry.kind,
       points: entry.points,
       balanceAfter: entry.balanceAfter,

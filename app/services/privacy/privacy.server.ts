@@ -60,7 +60,7 @@ export async function exportCustomerData(
   const memberIds = members.map((member) => member.id);
   const [ledger, timeline] = memberIds.length
     ? await Promise.all([
-        db.ledgerEntry.findMany({ where: { shopId, memberId: { in: memberIds } }, orderBy: { createdAt: "asc" } }),
+        db.ledgerEntry.findMany({ where: { shopId, memberId: { in: memberIds } }, orderBy: [{ memberId: "asc" }, { seq: "asc" }] }),
         db.journeyEvent.findMany({ where: { shopId, memberId: { in: memberIds } }, orderBy: { occurredAt: "asc" } }),
       ])
     : [[], []];
