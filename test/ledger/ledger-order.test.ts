@@ -1,7 +1,12 @@
-import { beforeEach, describe, expect, it } from "vitest";
+import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../../app/cli/roost.server";
 import db from "../../app/db.server";
+import { systemClock } from "../../app/lib/clock";
+import { logger } from "../../app/lib/logger.server";
 import { loader } from "../../app/routes/app.members.$id";
+import { type CapStore, CapStoreUnavailableError, databaseCapStore } from "../../app/services/ledger/cap.server";
+import { releaseHeldAwards } from "../../app/services/ledger/ledger.server";
+import { useCapStore } from "../../app/services/ledger/runtime.server";
 import { memberSummary, verifyLedger } from "../../app/services/ledger/verify.server";
 import { programSchema } from "../../app/services/shops/settings";
 import { updateShopSettings } from "../../app/services/shops/shops.server";
@@ -149,5 +154,59 @@ describe("a member's ledger in seq order", () => {
     expect((await verifyLedger(db, shopId)).violations).toEqual([
       expect.objectContaining({ rule: "seq", memberId: member.id, detail: "the member's ledgerSeq is 2, behind its last entry's seq 3" }),
     ]);
+  });
+});
+
+describe("held awards first in line, on the database cap store", () => {
+  // Held entries outlive the outage that made them: a process that counts the cap in the
+  // database (no REDIS_URL) may meet awards held while Redis was down, and its release worker
+  // releases them. A new award of that member and day waits behind them all the same.
+  const unavailable: CapStore = {
+    reserve: () => Promise.reject(new CapStoreUnavailableError("Redis is down")),
+  };
+  afterEach(() => useCapStore(databaseCapStore));
+
+  it("holds a new award behind the day's held awards and releases them in the order they were held", async () => {
+    await program({ dailyCap: 100 });
+    const email = "first.in.line@example.com";
+    const member = await enrol(401, email);
+    const entries = async () => (await memberSummary(db, shopId, member.id))!.entries.map((entry) => [entry.kind, entry.points, entry.withheld]);
+
+    useCapStore(unavailable);
+    // Held in this order; processed in the other (the old release order went by processed_at).
+    await deliver({ topic: "orders/paid", shop, payload: paid(4010, 401, email, "60.00", "2026-11-20T15:00:00-05:00") });
+    await deliver({ topic: "orders/paid", shop, payload: paid(4011, 401, email, "50.00", "2026-11-20T11:00:00-05:00") });
+    useCapStore(databaseCapStore);
+    await deliver({ topic: "orders/paid", shop, payload: paid(4012, 401, email, "30.00", "2026-11-20T09:00:00-05:00") });
+    // Another day has nothing held: it earns at once.
+    await deliver({ topic: "orders/paid", shop, payload: paid(4013, 401, email, "20.00", "2026-11-21T09:00:00-05:00") });
+    expect((await memberSummary(db, shopId, member.id))!.entries.map((entry) => [entry.kind, entry.withheld, entry.reason])).toEqual([
+      ["held", 60, "the daily cap could not be checked"],
+      ["held", 50, "held behind earlier held awards of the day"],
+      ["held", 30, "held behind earlier held awards of the day"],
+      ["earn", 0, null],
+    ]);
+    expect(await memberSummary(db, shopId, member.id)).toMatchObject({ balance: 20, held: 140 });
+    expect((await verifyLedger(db, shopId)).violations).toEqual([]);
+
+    const shopRow = await db.shop.findUniqueOrThrow({ where: { id: shopId } });
+    expect(await releaseHeldAwards({ db, clock: systemClock, logger, capStore: databaseCapStore }, shopRow)).toEqual({ released: 3, stillHeld: 0 });
+    expect(await entries()).toEqual([
+      ["held", 0, 60],
+      ["held", 0, 50],
+      ["held", 0, 30],
+      ["earn", 20, 0],
+      ["released", 60, 0],
+      ["released", 40, 10],
+      ["capped", 0, 10],
+      ["released", 0, 30],
+      ["capped", 0, 30],
+    ]);
+    expect(await memberSummary(db, shopId, member.id)).toMatchObject({ balance: 120, held: 0, capped: 40 });
+
+    // Nothing held any more: the next award of that day is checked against the cap at once.
+    await deliver({ topic: "orders/paid", shop, payload: paid(4014, 401, email, "10.00", "2026-11-20T20:00:00-05:00") });
+    expect((await entries()).slice(-2)).toEqual([["earn", 0, 10], ["capped", 0, 10]]);
+    expect((await verifyLedger(db, shopId)).violations).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import db from "../../app/db.server";
 import { systemClock } from "../../app/lib/clock";
 import { logger } from "../../app/lib/logger.server";
-import { CapStoreUnavailableError, databaseCapStore } from "../../app/services/ledger/cap.server";
+import { type CapStore, CapStoreUnavailableError, databaseCapStore } from "../../app/services/ledger/cap.server";
 import { HELD_REFUND_REASON, type LedgerDeps, releaseHeldAwards } from "../../app/services/ledger/ledger.server";
 import { createRedisCapStore, type RedisCapStore } from "../../app/services/ledger/redis-cap.server";
 import { startCapRuntime, startReleaseWorker } from "../../app/services/ledger/release-worker.server";
@@ -273,6 +273,95 @@ describe.skipIf(!redisAvailable)(`daily cap in Redis${redisSkipNote}`, () => {
     // No purchase to celebrate and nothing reserved against the cap.
     expect(await timeline()).toEqual(["points_held", "points_released"]);
     expect(await counters()).toBeNull();
+    await expectLedgerOk();
+  });
+
+  it("keeps held awards first in line: an order after Redis is back waits behind them, and they are released in the order they were held", async () => {
+    // Redis down: 60, 30 and 50 held, processed in the reverse of the order they arrived in.
+    await redisDown();
+    await deliver({ topic: "orders/paid", shop, payload: paid(81, "60.00", { processedAt: "2026-11-20T16:00:00-05:00" }) });
+    await deliver({ topic: "orders/paid", shop, payload: paid(82, "30.00", { processedAt: "2026-11-20T14:00:00-05:00" }) });
+    await deliver({ topic: "orders/paid", shop, payload: paid(83, "50.00", { processedAt: "2026-11-20T12:00:00-05:00" }) });
+    // Redis is back (empty) and answers, but an order of that day arrives before the release pass.
+    await redisBackEmpty();
+    const late = await deliver({ topic: "orders/paid", shop, payload: paid(84, "40.00", { processedAt: "2026-11-20T10:00:00-05:00" }) });
+    expect(late).toMatchObject({ status: "processed", error: null });
+    expect((await member()).entries.map((entry) => [entry.seq, entry.kind, entry.withheld, entry.reason])).toEqual([
+      [1, "held", 60, "the daily cap could not be checked"],
+      [2, "held", 30, "held behind earlier held awards of the day"],
+      [3, "held", 50, "held behind earlier held awards of the day"],
+      [4, "held", 40, "held behind earlier held awards of the day"],
+    ]);
+    expect(await member()).toMatchObject({ balance: 0, held: 180, capped: 0 });
+    // It reserved nothing: the day's room is still the held awards'.
+    expect(await counters()).toBeNull();
+    await expectLedgerOk();
+
+    // A pass in which the first held award cannot reserve releases none of the ones behind it.
+    const failsForTheFirst: CapStore = {
+      reserve: (reservation, database) =>
+        reservation.key === orderKey(81) ? Promise.reject(new CapStoreUnavailableError("no answer")) : store.reserve(reservation, database),
+    };
+    expect(await releaseHeldAwards({ ...deps(), capStore: failsForTheFirst }, await ledgerShop())).toEqual({ released: 0, stillHeld: 4 });
+    expect(await counters()).toBeNull();
+
+    const worker = startReleaseWorker({ db, logger, intervalMs: 3_600_000 });
+    try {
+      const pass = await worker.runOnce();
+      expect(pass.failedShops).toBe(0);
+      expect(pass.released).toBeGreaterThanOrEqual(4);
+    } finally {
+      await worker.stop();
+    }
+    // 60, then 30, then 10 of the 50 (40 capped), then nothing of the 40: the cap of 100 goes to
+    // the awards in the order they were held.
+    expect((await member()).entries.map((entry) => [entry.seq, entry.kind, entry.points, entry.withheld])).toEqual([
+      [1, "held", 0, 60],
+      [2, "held", 0, 30],
+      [3, "held", 0, 50],
+      [4, "held", 0, 40],
+      [5, "released", 60, 0],
+      [6, "released", 30, 0],
+      [7, "released", 10, 40],
+      [8, "capped", 0, 40],
+      [9, "released", 0, 40],
+      [10, "capped", 0, 40],
+    ]);
+    expect(await member()).toMatchObject({ balance: 100, held: 0, capped: 80 });
+    expect(await counters()).toEqual({ total: 100, reservations: { [orderKey(81)]: 60, [orderKey(82)]: 30, [orderKey(83)]: 10, [orderKey(84)]: 0 } });
+    await expectLedgerOk();
+
+    // Nothing held any more: the next order of the day is checked at once (the day is full).
+    await deliver({ topic: "orders/paid", shop, payload: paid(85, "10.00", { processedAt: "2026-11-20T20:00:00-05:00" }) });
+    expect((await entries()).slice(-2)).toEqual([["earn", 0, 10], ["capped", 0, 10]]);
+    await expectLedgerOk();
+  });
+
+  it("reduces a held award and the one held behind it by refunds while held, then releases what is left in order", async () => {
+    await redisDown();
+    await deliver({ topic: "orders/paid", shop, payload: paid(91, "80.00", { processedAt: "2026-11-20T12:00:00-05:00" }) });
+    await redisBackEmpty();
+    await deliver({ topic: "orders/paid", shop, payload: paid(92, "50.00", { processedAt: "2026-11-20T09:00:00-05:00" }) });
+    await deliver({ topic: "refunds/create", shop, payload: refundPayload({ id: 911, orderId: 91, lines: [{ lineItemId: 910, quantity: 1, subtotal: "20.00", tax: "0.00" }] }) });
+    await deliver({ topic: "refunds/create", shop, payload: refundPayload({ id: 921, orderId: 92, lines: [{ lineItemId: 920, quantity: 1, subtotal: "10.00", tax: "0.00" }] }) });
+    // 80 × 20.00 / 80.00 = 20 and 50 × 10.00 / 50.00 = 10 come off the held awards.
+    expect((await member()).entries.map((entry) => [entry.kind, entry.points, entry.withheld, entry.reason])).toEqual([
+      ["held", 0, 80, "the daily cap could not be checked"],
+      ["held", 0, 50, "held behind earlier held awards of the day"],
+      ["clawback", 0, 20, HELD_REFUND_REASON],
+      ["clawback", 0, 10, HELD_REFUND_REASON],
+    ]);
+    expect(await member()).toMatchObject({ balance: 0, held: 100 });
+
+    expect(await releaseHeldAwards(deps(), await ledgerShop())).toEqual({ released: 2, stillHeld: 0 });
+    expect((await entries()).slice(-2)).toEqual([["released", 60, 0], ["released", 40, 0]]);
+    expect(await member()).toMatchObject({ balance: 100, held: 0, capped: 0 });
+    expect(await counters()).toEqual({ total: 100, reservations: { [orderKey(91)]: 60, [orderKey(92)]: 40 } });
+
+    // The rest of order 92 (40.00 of the 40.00 its release stands for) takes all 40 back.
+    await deliver({ topic: "refunds/create", shop, payload: refundPayload({ id: 922, orderId: 92, lines: [{ lineItemId: 920, quantity: 1, subtotal: "40.00", tax: "0.00" }] }) });
+    expect((await entries()).at(-1)).toEqual(["clawback", -40, 0]);
+    expect(await member()).toMatchObject({ balance: 60 });
     await expectLedgerOk();
   });
 

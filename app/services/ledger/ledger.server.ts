@@ -214,6 +214,14 @@ export async function awardOrder(deps: LedgerDeps, shop: LedgerShop, input: Awar
     awardKey: input.key,
   };
 
+  // Held awards are first in line for their day's cap: while the member has some, this one
+  // waits behind them (held too), even though the cap store answers now, and the release
+  // grants them in the order they were held.
+  if (program.dailyCap > 0 && (await hasUnreleasedHeld(db, shop.id, member.id, day))) {
+    deps.logger.info({ order: input.key }, "award held behind the member's earlier held awards of the day");
+    return holdAward(deps, shop, member, input, points, terms, HELD_BEHIND_REASON);
+  }
+
   // Redis answers outside the transaction; the database store answers inside it.
   let externallyGranted: number | null = null;
   if (program.dailyCap > 0 && deps.capStore && deps.capStore !== databaseCapStore) {
@@ -225,7 +233,7 @@ export async function awardOrder(deps: LedgerDeps, shop: LedgerShop, input: Awar
     } catch (error) {
       if (!(error instanceof CapStoreUnavailableError)) throw error;
       deps.logger.warn({ err: error, order: input.key }, "cap store unavailable: award held");
-      return holdAward(deps, shop, member, input, points, terms);
+      return holdAward(deps, shop, member, input, points, terms, HELD_UNCHECKED_REASON);
     }
   }
 
@@ -293,6 +301,27 @@ async function finishGrant(
   return grant.balance;
 }
 
+/** Why an award is held: the cap store could not answer, or earlier held awards of the day come first. */
+const HELD_UNCHECKED_REASON = "the daily cap could not be checked";
+const HELD_BEHIND_REASON = "held behind earlier held awards of the day";
+
+/**
+ * Whether the member has a held award for this cap day that is not released yet: one round trip
+ * over the member's entries (an index on memberId), each held one's release found by its unique
+ * key. No held entry, the usual case, means nothing more to look up.
+ */
+async function hasUnreleasedHeld(db: Database, shopId: string, memberId: string, day: string): Promise<boolean> {
+  const rows = await db.$queryRaw<unknown[]>`
+    SELECT 1 FROM "LedgerEntry" AS "held"
+    WHERE "held"."shopId" = ${shopId} AND "held"."memberId" = ${memberId} AND "held"."kind" = 'held' AND "held"."capDay" = ${day}
+      AND NOT EXISTS (
+        SELECT 1 FROM "LedgerEntry" AS "released"
+        WHERE "released"."shopId" = "held"."shopId" AND "released"."idempotencyKey" = "held"."awardKey" || ':released'
+      )
+    LIMIT 1`;
+  return rows.length > 0;
+}
+
 async function holdAward(
   deps: LedgerDeps,
   shop: LedgerShop,
@@ -300,6 +329,7 @@ async function holdAward(
   input: AwardInput,
   points: number,
   terms: Record<string, unknown> & { occurredAt: Date },
+  reason: string,
 ): Promise<AwardResult> {
   return deps.db.$transaction(async (tx): Promise<AwardResult> => {
     const locked = await lockMember(tx, member.id);
@@ -313,7 +343,7 @@ async function holdAward(
         balanceAfter: locked.balance,
         idempotencyKey: `${input.key}:held`,
         withheld: points,
-        reason: "the daily cap could not be checked",
+        reason,
         ...(terms as object),
         occurredAt: terms.occurredAt,
       },
@@ -347,20 +377,32 @@ function heldReductions(entries: LedgerEntry[], key: string, held: number, order
  * reduced by the refunds recorded while it was held before it is released (DESIGN, "Refunds claw
  * back": `granted` is what was actually granted), then the cap is checked for what remains, all
  * in one transaction, so nothing is released twice and no refund is left behind.
+ *
+ * A member's held awards are released in the order they were held (`seq`), each reserving its
+ * share of the day's cap before the next: the first held is the first granted. Caps are per
+ * member and day, so the order across members does not matter. An award that stays held (the
+ * cap store still cannot answer) keeps the member's later ones of that day behind it.
  */
 export async function releaseHeldAwards(deps: LedgerDeps, shop: LedgerShop): Promise<{ released: number; stillHeld: number }> {
   const { db } = deps;
   const { program } = parseShopSettings(shop.settings);
   const [held, done] = await Promise.all([
-    db.ledgerEntry.findMany({ where: { shopId: shop.id, kind: "held" }, orderBy: { occurredAt: "asc" } }),
+    db.ledgerEntry.findMany({ where: { shopId: shop.id, kind: "held" }, orderBy: [{ memberId: "asc" }, { seq: "asc" }] }),
     db.ledgerEntry.findMany({ where: { shopId: shop.id, kind: "released" }, select: { awardKey: true } }),
   ]);
   const releasedKeys = new Set(done.map((entry) => entry.awardKey));
+  // Member days with an award still held this pass: their later awards wait behind it.
+  const blocked = new Set<string>();
   let released = 0;
   let stillHeld = 0;
   for (const entry of held) {
     const key = entry.awardKey ?? entry.idempotencyKey.replace(/:held$/, "");
     if (releasedKeys.has(key)) continue;
+    const memberDay = `${entry.memberId}:${entry.capDay ?? ""}`;
+    if (blocked.has(memberDay)) {
+      stillHeld += 1;
+      continue;
+    }
     const { remaining } = heldReductions(await db.ledgerEntry.findMany({ where: { shopId: shop.id, awardKey: key } }), key, entry.withheld, entry.eligibleAmount ?? 0);
     let externallyGranted: number | null = null;
     if (remaining > 0 && program.dailyCap > 0 && deps.capStore && deps.capStore !== databaseCapStore) {
@@ -371,6 +413,7 @@ export async function releaseHeldAwards(deps: LedgerDeps, shop: LedgerShop): Pro
         );
       } catch (error) {
         if (!(error instanceof CapStoreUnavailableError)) throw error;
+        blocked.add(memberDay);
         stillHeld += 1;
         continue;
       }
