@@ -1,11 +1,13 @@
 // Roost's HTTP server: Express in front of the Remix request handler.
-//   NODE_ENV=production node server.mjs   serves the build from `npm run build`
+//   NODE_ENV=production node server.mjs   serves the build from `npm run build` (in ROOST_BUILD_DIR, default build/)
 //   otherwise                              serves the app through Vite (used by `npm run demo`)
 import path from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
-import { createRequestHandler } from "@remix-run/express";
+import { createRequestHandler } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
+import pino from "pino";
+import { limitedRequestHandler, refuseOversizedBodies } from "./body-limit.mjs";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 
@@ -14,16 +16,21 @@ const root = path.dirname(fileURLToPath(import.meta.url));
  *   `configure` mounts extra middleware before the app (the demo's local stand-ins).
  */
 export async function createServerApp({ production = process.env.NODE_ENV === "production", configure } = {}) {
+  // The app's logger (app/lib/logger.server.ts) lives inside the build; the same setup here.
+  const logger = pino({ name: "roost", level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "info") }).child({ component: "http" });
   const app = express();
   app.disable("x-powered-by");
+  // Before anything reads a body: over its path's limit (body-limit.mjs) it gets 413, unread.
+  app.use(refuseOversizedBodies({ logger }));
   app.use(compression());
   configure?.(app);
 
   let build;
   if (production) {
-    app.use("/assets", express.static(path.join(root, "build/client/assets"), { immutable: true, maxAge: "1y" }));
-    app.use(express.static(path.join(root, "build/client"), { maxAge: "1h" }));
-    build = await import(pathToFileURL(path.join(root, "build/server/index.js")).href);
+    const buildDir = path.resolve(root, process.env.ROOST_BUILD_DIR ?? "build");
+    app.use("/assets", express.static(path.join(buildDir, "client/assets"), { immutable: true, maxAge: "1y" }));
+    app.use(express.static(path.join(buildDir, "client"), { maxAge: "1h" }));
+    build = await import(pathToFileURL(path.join(buildDir, "server/index.js")).href);
   } else {
     const vite = await import("vite");
     const devServer = await vite.createServer({ root, server: { middlewareMode: true } });
@@ -34,7 +41,9 @@ export async function createServerApp({ production = process.env.NODE_ENV === "p
   // app/lib/client-address.server.ts for ROOST_TRUST_PROXY behind reverse proxies).
   /** @param {import("express").Request} req */
   const getLoadContext = (req) => ({ clientAddress: req.socket.remoteAddress });
-  app.all("*", createRequestHandler({ build, mode: production ? "production" : "development", getLoadContext }));
+  // Remix's request is built from a body stream counted against the same limits.
+  const handleRequest = createRequestHandler(build, production ? "production" : "development");
+  app.all("*", limitedRequestHandler({ handleRequest, getLoadContext, logger }));
   return app;
 }
 

@@ -14,6 +14,8 @@ export default defineConfig({
   },
   plugins: [
     remix({
+      // `npm start` serves from the same folder (server.mjs); tests build into their scratch folder.
+      buildDirectory: process.env.ROOST_BUILD_DIR ?? "build",
       ignoredRouteFiles: ["**/.*", "**/*.test.*"],
       future: {
         v3_fetcherPersist: true,
