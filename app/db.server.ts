@@ -95,7 +95,24 @@ export async function createDatabase(url = databaseUrl()): Promise<Database> {
   // WAL is set on the file by the migrator; these are per connection.
   await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
   await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
+  // Deleted and overwritten content is zeroed, so what a redact or the inbox retention erases
+  // does not linger in free pages and free space of the file (DESIGN, flow rule 7).
+  await db.$queryRawUnsafe("PRAGMA secure_delete = ON");
+  sqliteDatabases.add(db);
   return db;
+}
+
+const sqliteDatabases = new WeakSet<Database>();
+
+/**
+ * After an erasure on SQLite: copy the write-ahead log into the database file and truncate it,
+ * so the erased rows' earlier page images leave the -wal file too (secure_delete zeroes them
+ * in the main file). Best effort: while another process reads, SQLite checkpoints what it can
+ * and the rest goes at a later checkpoint. Nothing to do on PostgreSQL.
+ */
+export async function checkpointErasure(database: Database): Promise<void> {
+  if (!sqliteDatabases.has(database)) return;
+  await database.$queryRawUnsafe("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 
 declare global {

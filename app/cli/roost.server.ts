@@ -4,7 +4,9 @@ import {
   DELIVERY_STATUSES,
   DeliveryNotFoundError,
   type DeliveryStatus,
+  inboxRetentionDays,
   listDeliveries,
+  pruneInbox,
   replayDelivery,
 } from "../services/inbox/inbox.server";
 import { syncHealth } from "../services/health/sync-health.server";
@@ -23,6 +25,9 @@ commands:
   inbox:list [--status S]      webhook deliveries, newest first (S: ${DELIVERY_STATUSES.join(" | ")})
              [--limit N]
   inbox:replay <webhook id>    queue a delivery again with a fresh set of attempts
+  inbox:prune [--days N]       drop processed payloads older than N days (default
+                               ROOST_INBOX_RETENTION_DAYS, 30) and delete parked deliveries
+                               older than that (all shops unless --shop); the server does it hourly
   sync:status                  sync health: status, counts, deliveries, backfill, reconciliation
 ${SYNC_USAGE}
   members:show --email E       a member: balance, tier, held, capped, ledger entries, timeline
@@ -109,6 +114,21 @@ const inboxCommands: Record<string, Command> = {
       if (error instanceof DeliveryNotFoundError) throw new CliError(`${error.message} for ${shop}`);
       throw error;
     }
+  },
+  "inbox:prune": async ({ db, clock, flags }) => {
+    const shop = flags.shop ? await resolveShop(db, flags.shop) : null;
+    if (flags.days !== undefined && !/^\d+$/.test(flags.days)) throw new CliError("--days must be a whole number of days");
+    let days: number;
+    try {
+      days = flags.days === undefined ? inboxRetentionDays() : Number(flags.days);
+    } catch (error) {
+      throw new CliError((error as Error).message);
+    }
+    const result = await pruneInbox(db, clock, { retentionDays: days, ...(shop ? { shopDomain: shop } : {}) });
+    return {
+      json: { shop, retentionDays: days, cutoff: result.cutoff.toISOString(), dropped: result.dropped, deleted: result.deleted },
+      text: `${shop ?? "all shops"}: dropped ${result.dropped} processed payload(s) older than ${days} day(s) (before ${result.cutoff.toISOString()}); deleted ${result.deleted} parked deliver${result.deleted === 1 ? "y" : "ies"}.`,
+    };
   },
 };
 
@@ -207,6 +227,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         limit: { type: "string" },
         since: { type: "string" },
         email: { type: "string" },
+        days: { type: "string" },
         wait: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },

@@ -1,5 +1,5 @@
 import pino from "pino";
-import type { Logger } from "../lib/logger.server";
+import { LOG_REDACT_PATHS, type Logger } from "../lib/logger.server";
 import { type BackfillProgress, backfillProgress, startBackfill, waitForBackfill } from "../services/sync/backfill.server";
 import type { SyncDeps } from "../services/sync/deps.server";
 import { reconcile } from "../services/sync/reconcile.server";
@@ -12,7 +12,7 @@ export const SYNC_USAGE = `  backfill [--wait]             import products, cust
 
 /** Logs go to stderr so `--json` keeps stdout to one document. */
 export const cliLogger = (): Logger =>
-  pino({ name: "roost", level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "warn") }, pino.destination(2)) as unknown as Logger;
+  pino({ name: "roost", level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "warn"), redact: LOG_REDACT_PATHS }, pino.destination(2)) as unknown as Logger;
 
 function deps(context: CommandContext): SyncDeps {
   return { db: context.db, clock: context.clock, logger: cliLogger() };

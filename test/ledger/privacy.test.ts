@@ -1,5 +1,8 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import db from "../../app/db.server";
+import { systemClock } from "../../app/lib/clock";
+import { logger } from "../../app/lib/logger.server";
+import { adjustPoints } from "../../app/services/ledger/ledger.server";
 import { programSchema } from "../../app/services/shops/settings";
 import { updateShopSettings } from "../../app/services/shops/shops.server";
 import { verifyLedger } from "../../app/services/ledger/verify.server";
@@ -39,6 +42,32 @@ describe("privacy for loyalty data", () => {
     expect(await db.journeyEvent.count({ where: { shopId } })).toBe(0);
     expect(await db.metafieldSync.count({ where: { shopId } })).toBe(0);
     expect((await verifyLedger(db, shopId)).violations).toEqual([]);
+  });
+
+  it("exports only the customer the request names, not another customer who shares the email", async () => {
+    await deliver({ topic: "customers/create", shop, payload: customerPayload({ id: 215310627, firstName: "Other" }) });
+    await deliver({ topic: "customers/data_request", shop, payload: { ...compliance, shop_domain: shop, orders_requested: [], data_request: { id: 6 } } });
+    const document = JSON.parse((await db.dataRequest.findFirstOrThrow({ where: { shopId } })).export);
+    expect(document.customers.map((customer: { gid: string }) => customer.gid)).toEqual([`gid://shopify/Customer/${ANA}`]);
+    expect(document.members.map((member: { customerGid: string }) => member.customerGid)).toEqual([`gid://shopify/Customer/${ANA}`]);
+  });
+
+  it("drops the customer's stored webhook payloads and the reasons given for adjustments to them", async () => {
+    const member = await db.member.findFirstOrThrow({ where: { shopId } });
+    const row = await db.shop.findUniqueOrThrow({ where: { id: shopId } });
+    await adjustPoints({ db, clock: systemClock, logger }, row, { memberId: member.id, points: 5, reason: "Ana Lima's parcel was late", actor: "staff" });
+    await deliver({ topic: "customers/redact", shop, payload: { ...compliance, shop_domain: shop, orders_to_redact: [1] } });
+
+    const deliveries = await db.webhookDelivery.findMany({ where: { shopDomain: shop }, orderBy: { receivedAt: "asc" } });
+    expect(deliveries.map((delivery) => [delivery.topic, delivery.payload === null])).toEqual([
+      ["customers/create", true],
+      ["orders/paid", true],
+      ["customers/redact", false],
+    ]);
+    expect(deliveries[2].payload).not.toMatch(/ana\.lima/i);
+    const audit = await db.auditLog.findFirstOrThrow({ where: { shopId, action: "points.adjusted" } });
+    expect(JSON.parse(audit.details)).toEqual({ memberId: member.id, points: 5, reason: null, balance: 85, redacted: true });
+    expect(await db.ledgerEntry.count({ where: { shopId, reason: { not: null } } })).toBe(0);
   });
 
   it("erases members, ledger and timelines with the shop for shop/redact", async () => {

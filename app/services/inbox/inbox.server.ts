@@ -188,3 +188,77 @@ export async function replayDelivery(
     data: { status: "pending", attempts: 0, nextAttemptAt: clock.now(), lockedUntil: null, processedAt: null },
   });
 }
+
+/** DESIGN, flow rule 7: how long a processed delivery keeps its payload. */
+export const DEFAULT_INBOX_RETENTION_DAYS = 30;
+
+/** ROOST_INBOX_RETENTION_DAYS, a whole number of days (0 drops payloads at the next pass). */
+export function inboxRetentionDays(env: Record<string, string | undefined> = process.env): number {
+  const raw = env.ROOST_INBOX_RETENTION_DAYS?.trim();
+  if (!raw) return DEFAULT_INBOX_RETENTION_DAYS;
+  if (!/^\d+$/.test(raw)) throw new Error(`ROOST_INBOX_RETENTION_DAYS must be a whole number of days, got "${raw}"`);
+  return Number(raw);
+}
+
+/** Deliveries whose processing is over: their payload is no longer needed once retention passes. */
+const SETTLED_STATUSES = ["processed", "unhandled"];
+const PRUNE_BATCH = 500;
+
+export interface PruneResult {
+  /** Deliveries processed before this time lost their payload; parked ones received before it were deleted. */
+  cutoff: Date;
+  dropped: number;
+  deleted: number;
+}
+
+/**
+ * Inbox retention (DESIGN, flow rule 7): a processed (or unhandled) delivery older than
+ * `retentionDays` loses its payload, keeping its row and outcome (status, attempts, error) for
+ * `inbox:list` and the counts; a `parked` delivery (for a shop Roost has no installation for)
+ * older than that is deleted. Pending, failed and dead deliveries keep their payloads for a
+ * retry or `inbox:replay`. In batches, so a large backlog never holds SQLite's write lock long.
+ */
+export async function pruneInbox(
+  db: Database,
+  clock: Clock,
+  options: { retentionDays: number; shopDomain?: string },
+): Promise<PruneResult> {
+  if (!Number.isInteger(options.retentionDays) || options.retentionDays < 0) {
+    throw new RangeError(`retention must be a whole number of days, got ${options.retentionDays}`);
+  }
+  const now = clock.now();
+  const cutoff = new Date(now.getTime() - options.retentionDays * 24 * 3600_000);
+  const shop = options.shopDomain ? { shopDomain: options.shopDomain } : {};
+  const result: PruneResult = { cutoff, dropped: 0, deleted: 0 };
+  for (;;) {
+    const rows = await db.webhookDelivery.findMany({
+      where: {
+        ...shop,
+        status: { in: SETTLED_STATUSES },
+        payload: { not: null },
+        OR: [{ processedAt: { lt: cutoff } }, { processedAt: null, receivedAt: { lt: cutoff } }],
+      },
+      select: { id: true },
+      take: PRUNE_BATCH,
+    });
+    if (rows.length === 0) break;
+    const { count } = await db.webhookDelivery.updateMany({
+      where: { id: { in: rows.map((row) => row.id) }, status: { in: SETTLED_STATUSES }, payload: { not: null } },
+      data: { payload: null, payloadDroppedAt: now },
+    });
+    result.dropped += count;
+    if (rows.length < PRUNE_BATCH) break;
+  }
+  for (;;) {
+    const rows = await db.webhookDelivery.findMany({
+      where: { ...shop, status: "parked", receivedAt: { lt: cutoff } },
+      select: { id: true },
+      take: PRUNE_BATCH,
+    });
+    if (rows.length === 0) break;
+    const { count } = await db.webhookDelivery.deleteMany({ where: { id: { in: rows.map((row) => row.id) }, status: "parked" } });
+    result.deleted += count;
+    if (rows.length < PRUNE_BATCH) break;
+  }
+  return result;
+}

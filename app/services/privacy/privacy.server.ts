@@ -1,48 +1,71 @@
-import type { Database } from "../../db.server";
+import { checkpointErasure, type Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
+import { shopifyOrderKey } from "../ledger/settle.server";
 import { normaliseEmail } from "../mirror/records";
+import { type DeliveryRedaction, type DeliverySubject, redactDeliveries } from "./deliveries.server";
 
-/** A customer named in a compliance webhook: by GID, and by email as a fallback. */
+/** A customer named in a compliance webhook: by GID, or by email when it has no id. */
 export interface CustomerSubject {
   customerGid: string | null;
   email: string | null;
+  /** orders_to_redact / orders_requested. */
   orderGids: string[];
 }
 
-function customerWhere(shopId: string, subject: CustomerSubject) {
-  const email = normaliseEmail(subject.email);
-  return {
-    shopId,
-    OR: [
-      ...(subject.customerGid ? [{ gid: subject.customerGid }] : []),
-      ...(email ? [{ email }] : []),
-    ],
-  };
+/** Whose records a compliance request reaches, resolved against what Roost stores. */
+export interface ResolvedSubject extends DeliverySubject {
+  memberIds: string[];
 }
 
-function memberWhere(shopId: string, subject: CustomerSubject, customerGids: string[]) {
-  const email = normaliseEmail(subject.email);
-  return {
-    shopId,
-    OR: [...(customerGids.length ? [{ customerGid: { in: customerGids } }] : []), ...(email ? [{ email }] : [])],
-  };
-}
+const unique = (values: (string | null | undefined)[]) => [...new Set(values.filter((value): value is string => !!value))];
 
-function ordersWhere(shopId: string, subject: CustomerSubject, customerGids: string[]) {
+/**
+ * Named by customer id, a request reaches that customer only: their customer row, their member,
+ * their orders, and the orders it lists that have no customer and carry its email (a guest
+ * checkout). Another customer who shares the email is someone else, and an order it lists that
+ * belongs to someone else is not touched. Named by email only, the email is the identity.
+ */
+export async function resolveSubject(db: Database, shopId: string, subject: CustomerSubject): Promise<ResolvedSubject> {
   const email = normaliseEmail(subject.email);
+  const byEmail = !subject.customerGid;
+  const listed = unique(subject.orderGids);
+  const mirrored = new Set((await db.order.findMany({ where: { shopId, gid: { in: listed } }, select: { gid: true } })).map((order) => order.gid));
+  const listedOrderGids = listed.filter((gid) => !mirrored.has(gid));
+  if (byEmail && !email) return { customerGids: [], emails: [], memberIds: [], orderGids: [], listedOrderGids, byEmail };
+  const customers = await db.customer.findMany({
+    where: subject.customerGid ? { shopId, gid: subject.customerGid } : { shopId, email },
+    select: { gid: true, email: true },
+  });
+  const customerGids = subject.customerGid ? [subject.customerGid] : customers.map((customer) => customer.gid);
+  const members = await db.member.findMany({
+    where: { shopId, OR: [{ customerGid: { in: customerGids } }, ...(byEmail ? [{ email }] : [])] },
+    select: { id: true, email: true },
+  });
+  // The email they have now and any Roost stored for them before.
+  const emails = unique([email, ...customers.map((customer) => customer.email), ...members.map((member) => member.email)].map(normaliseEmail));
+  const orders = await db.order.findMany({
+    where: {
+      shopId,
+      OR: [
+        { customerGid: { in: customerGids } },
+        byEmail ? { email: { in: emails } } : { gid: { in: listed }, customerGid: null, email: { in: emails } },
+      ],
+    },
+    select: { gid: true },
+  });
   return {
-    shopId,
-    OR: [
-      ...(customerGids.length ? [{ customerGid: { in: customerGids } }] : []),
-      ...(email ? [{ email }] : []),
-      ...(subject.orderGids.length ? [{ gid: { in: subject.orderGids } }] : []),
-    ],
+    customerGids,
+    emails,
+    memberIds: members.map((member) => member.id),
+    orderGids: orders.map((order) => order.gid),
+    listedOrderGids,
+    byEmail,
   };
 }
 
 /**
  * customers/data_request: everything Roost holds on the customer, stored as an export the
- * merchant can list and hand over. Later features add their records to `collectors`.
+ * merchant can list and hand over.
  */
 export async function exportCustomerData(
   db: Database,
@@ -50,13 +73,13 @@ export async function exportCustomerData(
   subject: CustomerSubject & { requestId: string | null },
   clock: Clock,
 ): Promise<{ id: string; export: Record<string, unknown> }> {
-  const customers = subject.customerGid || subject.email ? await db.customer.findMany({ where: customerWhere(shopId, subject) }) : [];
-  const gids = [...new Set([subject.customerGid, ...customers.map((customer) => customer.gid)].filter((gid): gid is string => !!gid))];
-  const orders = await db.order.findMany({ where: ordersWhere(shopId, subject, gids), include: { lines: true }, orderBy: { processedAt: "asc" } });
+  const resolved = await resolveSubject(db, shopId, subject);
+  const customers = await db.customer.findMany({ where: { shopId, gid: { in: resolved.customerGids } } });
+  const orders = await db.order.findMany({ where: { shopId, gid: { in: resolved.orderGids } }, include: { lines: true }, orderBy: { processedAt: "asc" } });
   const refunds = orders.length
     ? await db.refund.findMany({ where: { shopId, orderGid: { in: orders.map((order) => order.gid) } } })
     : [];
-  const members = await db.member.findMany({ where: memberWhere(shopId, subject, gids) });
+  const members = await db.member.findMany({ where: { shopId, id: { in: resolved.memberIds } } });
   const memberIds = members.map((member) => member.id);
   const [ledger, timeline] = memberIds.length
     ? await Promise.all([
@@ -112,34 +135,51 @@ export function findDataRequest(db: Database, shopId: string, id: string) {
 }
 
 /**
- * customers/redact: erase the customer's personal data (email, names, the checkout tokens
- * that link storefront visits to them) and earlier exports; amounts stay so totals stay true.
+ * Records later features keep about a customer register their eraser here, and customers/redact
+ * runs it with the resolved subject. DESIGN, "Identity": the web pixel's visitor links (a
+ * visitor's clientId and checkout tokens joined to a member) are the first; their tables do not
+ * exist yet. An eraser must be idempotent: a redact that fails later runs again in full.
+ */
+export type CustomerEraser = (db: Database, shopId: string, subject: ResolvedSubject, clock: Clock) => Promise<void>;
+const customerErasers: CustomerEraser[] = [];
+export function registerCustomerEraser(eraser: CustomerEraser): void {
+  customerErasers.push(eraser);
+}
+
+export interface CustomerRedaction {
+  customers: number;
+  orders: number;
+  members: number;
+  deliveries: DeliveryRedaction;
+}
+
+/**
+ * customers/redact: erase the customer's personal data wherever Roost keeps it — the mirror's
+ * customer and orders (email, checkout tokens), earlier exports, the member (email, names, ids),
+ * the timeline, ledger and audit reasons, unmatched-order emails, the webhook inbox's stored
+ * payloads — and the erased bytes on SQLite. Amounts stay, under the anonymous member, so
+ * totals stay true. `webhookId` is the redact delivery itself, scrubbed last.
  */
 export async function redactCustomer(
   db: Database,
-  shopId: string,
+  shop: { id: string; domain: string },
   subject: CustomerSubject,
   clock: Clock,
-): Promise<{ customers: number; orders: number; members: number }> {
-  const customers = subject.customerGid || subject.email ? await db.customer.findMany({ where: customerWhere(shopId, subject), select: { gid: true } }) : [];
-  const gids = [...new Set([subject.customerGid, ...customers.map((customer) => customer.gid)].filter((gid): gid is string => !!gid))];
+  options: { webhookId?: string } = {},
+): Promise<CustomerRedaction> {
+  const shopId = shop.id;
+  const resolved = await resolveSubject(db, shopId, subject);
+  const { customerGids: gids, emails, memberIds, orderGids, byEmail } = resolved;
   const now = clock.now();
-  const members = await db.member.findMany({ where: memberWhere(shopId, subject, gids), select: { id: true } });
-  const memberIds = members.map((member) => member.id);
+  const audits = await auditsWithoutReasons(db, shopId, memberIds);
   const [customerRows, orderRows] = await db.$transaction([
     db.customer.updateMany({
       where: { shopId, gid: { in: gids } },
       data: { email: null, firstName: null, lastName: null, redactedAt: now },
     }),
-    db.order.updateMany({ where: ordersWhere(shopId, subject, gids), data: { email: null, checkoutToken: null } }),
+    db.order.updateMany({ where: { shopId, gid: { in: orderGids } }, data: { email: null, checkoutToken: null } }),
     db.dataRequest.deleteMany({
-      where: {
-        shopId,
-        OR: [
-          ...(gids.length ? [{ customerGid: { in: gids } }] : []),
-          ...(normaliseEmail(subject.email) ? [{ email: normaliseEmail(subject.email) }] : []),
-        ],
-      },
+      where: { shopId, OR: [{ customerGid: { in: gids } }, { email: { in: emails }, ...(byEmail ? {} : { customerGid: null }) }] },
     }),
     // The member stays as an anonymous id so the ledger's amounts (and totals) stay true;
     // everything that says who they are or what they did goes.
@@ -149,10 +189,41 @@ export async function redactCustomer(
     }),
     db.journeyEvent.deleteMany({ where: { shopId, memberId: { in: memberIds } } }),
     db.ledgerEntry.updateMany({ where: { shopId, memberId: { in: memberIds } }, data: { reason: null } }),
+    ...audits.map((audit) => db.auditLog.update({ where: { id: audit.id }, data: { details: audit.details } })),
     db.metafieldSync.deleteMany({ where: { shopId, customerGid: { in: gids } } }),
-    db.unmatchedOrder.deleteMany({ where: { shopId, email: normaliseEmail(subject.email) ?? "" } }),
+    // Unmatched orders stay counted. A Shopify order's is theirs when the order is; another
+    // channel's has only the email to go by.
+    db.unmatchedOrder.updateMany({
+      where: {
+        shopId,
+        OR: [
+          { orderKey: { in: orderGids.map(shopifyOrderKey) } },
+          { email: { in: emails }, ...(byEmail ? {} : { NOT: { orderKey: { startsWith: shopifyOrderKey("") } } }) },
+        ],
+      },
+      data: { email: null },
+    }),
   ]);
-  return { customers: customerRows.count, orders: orderRows.count, members: memberIds.length };
+  for (const eraser of customerErasers) await eraser(db, shopId, resolved, clock);
+  const deliveries = await redactDeliveries(db, shop.domain, resolved, clock, { lastWebhookId: options.webhookId });
+  await checkpointErasure(db);
+  return { customers: customerRows.count, orders: orderRows.count, members: memberIds.length, deliveries };
+}
+
+/** Audit rows about the members (manual adjustments) with their free-text reason removed. */
+async function auditsWithoutReasons(db: Database, shopId: string, memberIds: string[]): Promise<{ id: string; details: string }[]> {
+  if (memberIds.length === 0) return [];
+  const rows = await db.auditLog.findMany({ where: { shopId, OR: memberIds.map((id) => ({ details: { contains: id } })) }, select: { id: true, details: true } });
+  return rows.flatMap((row) => {
+    let details: Record<string, unknown>;
+    try {
+      details = JSON.parse(row.details) as Record<string, unknown>;
+    } catch {
+      return [];
+    }
+    if (typeof details.memberId !== "string" || !memberIds.includes(details.memberId) || details.reason == null) return [];
+    return [{ id: row.id, details: JSON.stringify({ ...details, reason: null, redacted: true }) }];
+  });
 }
 
 /**
@@ -187,4 +258,5 @@ export async function redactShop(db: Database, shopDomain: string, keepWebhookId
     db.webhookDelivery.updateMany({ where: { webhookId: keepWebhookId }, data: { payload: "{}" } }),
     db.shop.deleteMany({ where: { domain: shopDomain } }),
   ]);
+  await checkpointErasure(db);
 }

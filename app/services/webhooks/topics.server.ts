@@ -246,7 +246,8 @@ export const topicHandlers: Record<string, TopicHandler> = {
   "customers/redact": async (context) => {
     const payload = parsePayload(customerRedactPayload, context);
     const shop = await knownShop(context);
-    const erased = await redactCustomer(context.db, shop.id, subject(payload.customer, payload.orders_to_redact), context.clock);
+    // The redact's own payload carries the email too: it is scrubbed with the others, last.
+    const erased = await redactCustomer(context.db, shop, subject(payload.customer, payload.orders_to_redact), context.clock, { webhookId: context.webhookId });
     context.logger.info(erased, "customer redacted");
   },
   "shop/redact": async (context) => {
