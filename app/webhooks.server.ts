@@ -1,6 +1,7 @@
 import { LogSeverity, shopifyApi, WebhookValidationErrorReason } from "@shopify/shopify-api";
 import db from "./db.server";
 import { systemClock } from "./lib/clock";
+import { throttledLog } from "./lib/log-throttle.server";
 import { logger } from "./lib/logger.server";
 import { recordDelivery } from "./services/inbox/inbox.server";
 import { inboxWorker } from "./services/inbox/runtime.server";
@@ -69,7 +70,7 @@ export async function receiveWebhook(request: Request): Promise<Response> {
       systemClock,
     );
   } catch (error) {
-    logger.error({ err: error, shop: check.domain, webhookId: check.webhookId }, "could not store webhook delivery");
+    throttledLog(logger, "webhooks").error({ err: error, shop: check.domain, webhookId: check.webhookId }, "could not store webhook delivery");
     return new Response("Delivery could not be stored; retry later", { status: 503 });
   }
   if (result.outcome === "accepted") inboxWorker().kick(result.id);

@@ -1,7 +1,8 @@
+import { throttledLog } from "./log-throttle.server";
 import type { Logger } from "./logger.server";
 
 export interface Periodic {
-  /** Runs a pass now, or joins the one already running; never rejects (failures are logged). */
+  /** Runs a pass now, or joins the one already running; never rejects (failures are logged, throttled). */
   runOnce(): Promise<void>;
   /** No more passes; resolves when the current one has finished. */
   stop(): Promise<void>;
@@ -17,7 +18,7 @@ export function runPeriodically(pass: () => Promise<unknown>, options: { interva
   const runOnce = () => {
     running ??= pass()
       .then(() => undefined)
-      .catch((error: unknown) => options.logger.error({ err: error }, options.failure))
+      .catch((error: unknown) => throttledLog(options.logger, "periodic").error({ err: error }, options.failure))
       .finally(() => {
         running = null;
       });

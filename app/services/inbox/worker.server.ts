@@ -1,5 +1,6 @@
 import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
+import { throttledLog } from "../../lib/log-throttle.server";
 import type { Logger } from "../../lib/logger.server";
 import { UnprocessableDeliveryError } from "../webhooks/errors";
 import type { TopicHandler } from "../webhooks/topics.server";
@@ -84,7 +85,7 @@ export class InboxWorker {
 
   private enqueue(task: () => Promise<void>): Promise<void> {
     const run = this.tail.then(task).catch((error: unknown) => {
-      this.options.logger.error({ err: error }, "inbox worker task failed");
+      throttledLog(this.options.logger, "inbox-worker").error({ err: error }, "inbox worker task failed");
     });
     this.tail = run;
     return run;
@@ -107,7 +108,8 @@ export class InboxWorker {
       const terminal = error instanceof UnprocessableDeliveryError || error instanceof RangeError;
       const message = error instanceof Error ? error.message : String(error);
       const status = await failDelivery(db, delivery, { message, terminal }, clock);
-      logger.warn({ err: error, attempts: delivery.attempts, status }, "delivery processing failed");
+      // Each delivery keeps its own error; the log keeps the first and a count while it repeats.
+      throttledLog(logger, "inbox-worker").warn({ err: error, attempts: delivery.attempts, status }, "delivery processing failed");
     }
     return true;
   }

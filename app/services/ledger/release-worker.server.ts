@@ -1,5 +1,6 @@
 import type { Database } from "../../db.server";
 import { type Clock, systemClock } from "../../lib/clock";
+import { throttledLog } from "../../lib/log-throttle.server";
 import type { Logger } from "../../lib/logger.server";
 import type { CapStore } from "./cap.server";
 import { releaseHeldAwards } from "./ledger.server";
@@ -73,7 +74,7 @@ export function startReleaseWorker(options: ReleaseWorkerOptions): ReleaseWorker
         else if (stillHeld > 0) logger.debug({ stillHeld }, "awards still held: the cap store does not answer yet");
       } catch (error) {
         result.failedShops += 1;
-        logger.warn({ err: error }, "releasing held awards failed; retried next pass");
+        throttledLog(logger, "release").warn({ err: error }, "releasing held awards failed; retried next pass");
       }
     }
     return result;
@@ -81,7 +82,7 @@ export function startReleaseWorker(options: ReleaseWorkerOptions): ReleaseWorker
 
   const runOnce = (): Promise<ReleasePass> => {
     const next = current.then(pass);
-    current = next.catch((error: unknown) => options.logger.error({ err: error }, "release pass failed"));
+    current = next.catch((error: unknown) => throttledLog(options.logger, "release").error({ err: error }, "release pass failed"));
     return next;
   };
 

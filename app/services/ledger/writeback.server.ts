@@ -1,5 +1,6 @@
 import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
+import { throttledLog } from "../../lib/log-throttle.server";
 import type { Logger } from "../../lib/logger.server";
 import { type Periodic, runPeriodically } from "../../lib/periodic.server";
 import { AdminTerminalError, type AdminClient, AdminUserErrors, assertNoUserErrors } from "../shopify/admin-client.server";
@@ -92,7 +93,8 @@ export async function drainMetafieldWriteBacks(
           });
         }
         failed += batch.length;
-        deps.logger.warn({ err: error, shopId, customers: batch.length, terminal }, "metafield write-back failed");
+        // The rows keep their own error; the log keeps the first and a count while it repeats.
+        throttledLog(deps.logger, "writeback").warn({ err: error, shopId, customers: batch.length, terminal }, "metafield write-back failed");
       }
     }
   }

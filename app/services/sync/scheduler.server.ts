@@ -1,5 +1,6 @@
 import type { Database } from "../../db.server";
 import { type Clock, systemClock } from "../../lib/clock";
+import { throttledLog } from "../../lib/log-throttle.server";
 import type { Logger } from "../../lib/logger.server";
 import type { AdminClientFactory } from "../shopify/admin.server";
 import { advanceBackfill, backfillProgress, startBackfill } from "./backfill.server";
@@ -63,19 +64,19 @@ export function startSyncJobs(options: SyncJobsOptions): SyncJobs {
         if ((await backfillProgress(options.db, shop.id)).status === "idle") await startBackfill(deps, domain);
         await advanceBackfill(deps, domain);
       } catch (error) {
-        logger.warn({ err: error }, "backfill step failed; retried next pass");
+        throttledLog(logger, "sync").warn({ err: error }, "backfill step failed; retried next pass");
       }
       if (stopped) return;
       try {
         await reconcile(deps, domain);
       } catch (error) {
-        logger.warn({ err: error }, "reconciliation failed; retried next pass");
+        throttledLog(logger, "sync").warn({ err: error }, "reconciliation failed; retried next pass");
       }
     }
   };
 
   const runOnce = (): Promise<void> => {
-    current = current.then(pass).catch((error: unknown) => options.logger.error({ err: error }, "sync pass failed"));
+    current = current.then(pass).catch((error: unknown) => throttledLog(options.logger, "sync").error({ err: error }, "sync pass failed"));
     return current;
   };
 
