@@ -8,6 +8,7 @@ import {
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { appScopes } from "./config.server";
 import db from "./db.server";
+import { inboxWorker } from "./services/inbox/runtime.server";
 import { markShopInstalled } from "./services/shops/shops.server";
 import { startBackfillOnInstall } from "./services/sync/runtime.server";
 
@@ -31,8 +32,9 @@ const shopify = shopifyApp({
   },
   hooks: {
     afterAuth: async ({ session }) => {
-      // Install or reinstall: the shop's records are reused, never recreated.
-      await markShopInstalled(db, { domain: session.shop, scopes: session.scope ?? null });
+      // Install or reinstall: the shop's records are reused, never recreated. Deliveries parked
+      // while Roost had no installation record for the shop go to the inbox worker now.
+      await markShopInstalled(db, { domain: session.shop, scopes: session.scope ?? null }, undefined, { kick: (id) => inboxWorker().kick(id) });
       // Import the catalogue, customers and recent orders (skipped after a recent backfill).
       await startBackfillOnInstall(db, session.shop);
     },

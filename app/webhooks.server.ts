@@ -5,6 +5,7 @@ import { throttledLog } from "./lib/log-throttle.server";
 import { logger } from "./lib/logger.server";
 import { recordDelivery } from "./services/inbox/inbox.server";
 import { inboxWorker } from "./services/inbox/runtime.server";
+import { cachedShop, isShopDomain, releaseParkedIfKnown } from "./services/shops/shops.server";
 import { apiVersion } from "./shopify.server";
 
 /**
@@ -37,35 +38,75 @@ function webhookValidator(): ReturnType<typeof shopifyApi> {
   return validator;
 }
 
+/** X-Shopify-Topic as @shopify/shopify-api reports it: "orders/paid" → "ORDERS_PAID". */
+const topicKey = (topic: string) => topic.toUpperCase().replace(/[/.]/g, "_");
+
+const refuse = (status: 400 | 401 | 405, statusText: string, body?: string) => new Response(body, { status, statusText });
+
 /**
- * The one handler behind every webhooks.* route: verify (405 to non-POST, 400 to a missing body
- * or X-Shopify-* header, 401 to a bad HMAC, as `authenticate.webhook` answers), store the
- * delivery in the inbox, acknowledge, then hand it to the worker. Nothing is acknowledged
- * before it is stored: if the inbox write fails the answer is 503 and Shopify retries. The
- * body is read once and never parsed here: a verified body that is not JSON is kept, and the
- * worker marks it failed with the reason.
+ * The handler behind every webhooks.<topic> route, given the route's own topic: verify (405 to
+ * non-POST, 400 to a missing body or X-Shopify-* header, 401 to a bad HMAC, as
+ * `authenticate.webhook` answers), check what the signature does not cover, store the delivery
+ * in the inbox, acknowledge, then hand it to the worker.
+ *
+ * Only the body is signed (docs/security.md): X-Shopify-Topic must be the route's topic, and
+ * X-Shopify-Shop-Domain a *.myshopify.com domain, else 400 and nothing is stored. A domain with
+ * no Shop row is stored as `parked` (never creating the shop) until the shop installs. Nothing
+ * is acknowledged before it is stored: if the inbox write fails the answer is 503 and Shopify
+ * retries. The body is read once and never parsed here: a verified body that is not JSON, or
+ * names another shop, is kept and the worker marks it failed with the reason.
  */
-export async function receiveWebhook(request: Request): Promise<Response> {
-  if (request.method !== "POST") throw new Response(undefined, { status: 405, statusText: "Method not allowed" });
+export function receiveWebhook(request: Request, routeTopic: string): Promise<Response> {
+  return receive(request, routeTopic);
+}
+
+/**
+ * The catch-all route's handler (a subscription without a route of its own): verified and
+ * stored like any other, but as `unhandled`. Its topic is only the unsigned header, so it is
+ * never dispatched, not even to a topic that has a route, and never replayed; and it takes no
+ * part in event-id deduplication, so it cannot stand in for a routed delivery.
+ */
+export function receiveUnroutedWebhook(request: Request): Promise<Response> {
+  return receive(request, null);
+}
+
+async function receive(request: Request, routeTopic: string | null): Promise<Response> {
+  if (request.method !== "POST") throw refuse(405, "Method not allowed");
   const rawBody = await request.text();
   const check = await webhookValidator().webhooks.validate({ rawBody, rawRequest: request });
   if (!check.valid) {
-    if (check.reason === WebhookValidationErrorReason.InvalidHmac) throw new Response(undefined, { status: 401, statusText: "Unauthorized" });
-    throw new Response(undefined, { status: 400, statusText: "Bad Request" });
+    if (check.reason === WebhookValidationErrorReason.InvalidHmac) throw refuse(401, "Unauthorized");
+    throw refuse(400, "Bad Request");
   }
-  const triggeredAt = check.triggeredAt ? new Date(check.triggeredAt) : null;
+  if (routeTopic !== null && check.topic !== topicKey(routeTopic)) {
+    // Throttled: a replayed body can be sent as often as the sender likes.
+    throttledLog(logger, "webhooks").warn({ shop: check.domain, route: routeTopic, topic: check.topic, webhookId: check.webhookId }, "webhook topic does not match its route: refused");
+    throw refuse(400, "Bad Request", `X-Shopify-Topic does not match this route (${routeTopic})`);
+  }
+  if (!isShopDomain(check.domain)) {
+    throttledLog(logger, "webhooks").warn({ claimedShop: check.domain.slice(0, 255), route: routeTopic, webhookId: check.webhookId }, "webhook shop domain is not a myshopify.com domain: refused");
+    throw refuse(400, "Bad Request", "X-Shopify-Shop-Domain is not a <name>.myshopify.com domain");
+  }
+  const headerTopic = request.headers.get("X-Shopify-Topic") ?? check.topic;
+  // Unsigned, and it dates tombstones: never later than the delivery's arrival.
+  const now = systemClock.now();
+  const sent = check.triggeredAt ? new Date(check.triggeredAt) : null;
+  const triggeredAt = sent && !Number.isNaN(sent.getTime()) ? (sent > now ? now : sent) : null;
   let result;
+  let status: "pending" | "parked" | "unhandled" = "unhandled";
   try {
+    if (routeTopic !== null) status = (await cachedShop(db, check.domain)) ? "pending" : "parked";
     result = await recordDelivery(
       db,
       {
         shopDomain: check.domain,
-        topic: request.headers.get("X-Shopify-Topic") ?? check.topic,
+        topic: routeTopic ?? headerTopic.slice(0, 255),
         webhookId: check.webhookId,
-        eventId: "eventId" in check ? (check.eventId ?? null) : null,
+        eventId: routeTopic !== null && "eventId" in check ? (check.eventId ?? null) : null,
         apiVersion: check.apiVersion,
-        triggeredAt: triggeredAt && !Number.isNaN(triggeredAt.getTime()) ? triggeredAt : null,
+        triggeredAt,
         payload: rawBody,
+        status,
       },
       systemClock,
     );
@@ -73,6 +114,19 @@ export async function receiveWebhook(request: Request): Promise<Response> {
     throttledLog(logger, "webhooks").error({ err: error, shop: check.domain, webhookId: check.webhookId }, "could not store webhook delivery");
     return new Response("Delivery could not be stored; retry later", { status: 503 });
   }
-  if (result.outcome === "accepted") inboxWorker().kick(result.id);
+  if (result.outcome === "accepted") {
+    if (status === "pending") inboxWorker().kick(result.id);
+    else if (status === "parked") await releaseIfInstalledMeanwhile(check.domain);
+  }
   return new Response(null, { status: 200 });
+}
+
+/** A parked delivery whose shop installed while it was being stored (see releaseParkedIfKnown). */
+async function releaseIfInstalledMeanwhile(domain: string): Promise<void> {
+  try {
+    for (const id of await releaseParkedIfKnown(db, domain, systemClock)) inboxWorker().kick(id);
+  } catch (error) {
+    // Stored and parked: acknowledged all the same. The next install of the shop releases it.
+    logger.warn({ err: error, shop: domain }, "could not check a parked delivery's shop again");
+  }
 }

@@ -1,11 +1,12 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import db from "../app/db.server";
+import { inboxWorker } from "../app/services/inbox/runtime.server";
 import { updateProgramSettings } from "../app/services/members/program.server";
 import { applyInventoryLevel, updatePurchasingSummary, upsertOrder, upsertProduct } from "../app/services/mirror/mirror.server";
 import { orderFromRest, productFromRest, restOrder, restProduct } from "../app/services/mirror/rest";
 import { parseShopSettings } from "../app/services/shops/settings";
 import { cachedShop, forgetShop, SHOP_CACHE_TTL_MS, updateShopSettings } from "../app/services/shops/shops.server";
-import { orderPayload, productPayload } from "./fixtures/rest-payloads";
+import { orderPayload, productPayload, shopPayload } from "./fixtures/rest-payloads";
 import { deliver } from "./support/deliver";
 import { installTestShop, uniqueShop } from "./support/shopify";
 
@@ -41,7 +42,7 @@ describe("the per-process shop cache", () => {
     await deliver({ topic: "orders/paid", shop, payload: shipped(1) });
     expect(await order(1)).not.toBeNull();
 
-    expect((await deliver({ topic: "app/uninstalled", shop, payload: {} })).status).toBe("processed");
+    expect((await deliver({ topic: "app/uninstalled", shop, payload: shopPayload(shop) })).status).toBe("processed");
     const afterUninstall = await deliver({ topic: "orders/paid", shop, payload: shipped(2) });
     const product = await deliver({ topic: "products/create", shop, payload: productPayload({ id: 20, variants: [{ id: 21, price: "5.00", inventoryItemId: 22 }] }) });
     const summary = await deliver({ topic: "customers/purchasing_summary", shop, payload: { customerId: "gid://shopify/Customer/301", numberOfOrders: 9, amountSpent: { amount: "90.00", currencyCode: "USD" }, lastOrderId: null, occurredAt: "2026-11-21T10:00:00-05:00" } });
@@ -60,8 +61,8 @@ describe("the per-process shop cache", () => {
 
   it("honours compliance topics after an uninstall", async () => {
     await deliver({ topic: "orders/paid", shop, payload: shipped(1) });
-    await deliver({ topic: "app/uninstalled", shop, payload: {} });
-    const { status } = await deliver({ topic: "customers/redact", shop, payload: { shop_domain: shop, customer: { id: 301, email: "ana.lima@example.com" }, orders_to_redact: [1] } });
+    await deliver({ topic: "app/uninstalled", shop, payload: shopPayload(shop) });
+    const { status } = await deliver({ topic: "customers/redact", shop, payload: { shop_id: 548380009, shop_domain: shop, customer: { id: 301, email: "ana.lima@example.com" }, orders_to_redact: [1] } });
     expect(status).toBe("processed");
     expect(await db.customer.findUniqueOrThrow({ where: { shopId_gid: { shopId, gid: "gid://shopify/Customer/301" } } })).toMatchObject({ email: null, redactedAt: expect.any(Date) });
   });
@@ -119,38 +120,44 @@ describe("the per-process shop cache", () => {
     freezeCacheClock().advance(SHOP_CACHE_TTL_MS);
     const reading = cachedShop(db, shop);
     forgetShop(shop);
-    expect((await reading).name).toBe("Roost Test Store");
+    expect((await reading)?.name).toBe("Roost Test Store");
 
     await rename("Renamed elsewhere");
-    expect((await cachedShop(db, shop)).name).toBe("Renamed elsewhere");
+    expect((await cachedShop(db, shop))?.name).toBe("Renamed elsewhere");
   });
 
   it("reads through for SHOP_CACHE_TTL_MS after a change made here, then caches again", async () => {
     const clock = freezeCacheClock();
     forgetShop(shop);
     await rename("A");
-    expect((await cachedShop(db, shop)).name).toBe("A");
+    expect((await cachedShop(db, shop))?.name).toBe("A");
     await rename("B");
-    expect((await cachedShop(db, shop)).name).toBe("B");
+    expect((await cachedShop(db, shop))?.name).toBe("B");
 
     clock.advance(SHOP_CACHE_TTL_MS);
-    expect((await cachedShop(db, shop)).name).toBe("B");
+    expect((await cachedShop(db, shop))?.name).toBe("B");
     await rename("C");
-    expect((await cachedShop(db, shop)).name).toBe("B");
+    expect((await cachedShop(db, shop))?.name).toBe("B");
     clock.advance(SHOP_CACHE_TTL_MS);
-    expect((await cachedShop(db, shop)).name).toBe("C");
+    expect((await cachedShop(db, shop))?.name).toBe("C");
   });
 
-  it("hands out the new row after shop/redact erased the shop", async () => {
+  it("never hands out the erased row after shop/redact: the next delivery waits for a new install", async () => {
     freezeCacheClock().advance(SHOP_CACHE_TTL_MS);
     await deliver({ topic: "orders/paid", shop, payload: shipped(1) });
-    await deliver({ topic: "shop/redact", shop, payload: { shop_id: 1, shop_domain: shop } });
-    await deliver({ topic: "orders/paid", shop, payload: shipped(2) });
+    // Shopify sends shop/redact 48 hours after the uninstall.
+    await deliver({ topic: "app/uninstalled", shop, payload: shopPayload(shop) });
+    expect((await deliver({ topic: "shop/redact", shop, payload: { shop_id: 548380009, shop_domain: shop } })).status).toBe("processed");
+    // The erased row is not handed out (nor a new one made): the next order waits, parked.
+    expect((await deliver({ topic: "orders/paid", shop, payload: shipped(2) })).status).toBe("parked");
+    expect(await db.shop.findUnique({ where: { domain: shop } })).toBeNull();
 
-    const recreated = await db.shop.findUniqueOrThrow({ where: { domain: shop } });
-    expect(recreated.id).not.toBe(shopId);
+    await installTestShop(shop);
+    await inboxWorker().idle();
+    const reinstalled = await db.shop.findUniqueOrThrow({ where: { domain: shop } });
+    expect(reinstalled.id).not.toBe(shopId);
     expect(await db.order.count({ where: { shopId } })).toBe(0);
-    expect(await db.order.count({ where: { shopId: recreated.id } })).toBe(1);
+    expect(await db.order.count({ where: { shopId: reinstalled.id } })).toBe(1);
   });
 });
 

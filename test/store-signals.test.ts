@@ -3,7 +3,7 @@ import db from "../app/db.server";
 import { systemClock } from "../app/lib/clock";
 import { syncHealth } from "../app/services/health/sync-health.server";
 import { webhookSubscriptions } from "../app/config.server";
-import { customerPayload, orderPayload, productPayload, refundPayload } from "./fixtures/rest-payloads";
+import { customerPayload, orderPayload, productPayload, refundPayload, shopPayload } from "./fixtures/rest-payloads";
 import { deliver } from "./support/deliver";
 import { installTestShop, uniqueShop } from "./support/shopify";
 
@@ -255,7 +255,8 @@ describe("compliance topics", () => {
     expect(await db.dataRequest.count({ where: { shopId } })).toBe(0);
   });
 
-  it("erases the shop for shop/redact", async () => {
+  it("erases the shop for shop/redact, 48 hours after it uninstalled", async () => {
+    await deliver({ topic: "app/uninstalled", shop, payload: shopPayload(shop, { id: 954889 }) });
     const { status } = await deliver({ topic: "shop/redact", shop, payload: { shop_id: 954889, shop_domain: shop } });
     expect(status).toBe("processed");
     expect(await db.shop.findUnique({ where: { domain: shop } })).toBeNull();
@@ -304,7 +305,7 @@ describe("bad input", () => {
   it("acknowledges and counts a topic Roost has no handler for", async () => {
     const { response, status } = await deliver({ topic: "collections/update", shop, payload: { id: 1 }, route: "webhooks.$" });
     expect(response.status).toBe(200);
-    expect(status).toBe("processed");
+    expect(status).toBe("unhandled");
     expect((await syncHealth(db, shop, systemClock)).inbox.unhandled).toBe(1);
   });
 });

@@ -14,7 +14,7 @@ import { action, loader } from "../app/routes/webhooks.orders.paid";
 import { sessionStorage } from "../app/shopify.server";
 import { orderPayload } from "./fixtures/rest-payloads";
 import { deliver } from "./support/deliver";
-import { signedWebhook, uniqueShop } from "./support/shopify";
+import { installTestShop, signedWebhook, uniqueShop } from "./support/shopify";
 
 const at = (iso: string): Clock => ({ now: () => new Date(iso) });
 const rows = (shopDomain: string) => db.webhookDelivery.findMany({ where: { shopDomain }, orderBy: { receivedAt: "asc" } });
@@ -92,12 +92,14 @@ describe("webhook authentication (the library's validation, the library's answer
   });
 
   it("stores a delivery whose X-Shopify-Triggered-At is not a date with no trigger time", async () => {
+    await installTestShop(shop);
     const { status } = await deliver({ topic: "orders/edited", shop, payload: { order_edit: { order_id: 1 } }, triggeredAt: "yesterday", webhookId: `t-${shop}` });
     expect(status).toBe("processed");
     expect((await db.webhookDelivery.findUniqueOrThrow({ where: { webhookId: `t-${shop}` } })).triggeredAt).toBeNull();
   });
 
   it("keeps a verified body that is not JSON, as failed with the reason", async () => {
+    await installTestShop(shop);
     const { response, status, error } = await deliver({ topic: "orders/paid", shop, payload: "{not json" });
     expect(response.status).toBe(200);
     expect(status).toBe("failed");
@@ -168,6 +170,7 @@ describe("the raw inbox insert", () => {
       apiVersion: "2026-10",
       triggeredAt: new Date("2026-11-21T09:59:59.250Z"),
       payload: '{"id":1}',
+      payloadDroppedAt: null,
       status: "pending",
       attempts: 0,
       lastError: null,

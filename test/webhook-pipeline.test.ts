@@ -9,6 +9,7 @@ import { InboxWorker } from "../app/services/inbox/worker.server";
 import { topicHandlers } from "../app/services/webhooks/topics.server";
 import { action as scopesUpdate } from "../app/routes/webhooks.app.scopes_update";
 import { action as uninstalled, loader as uninstalledGet } from "../app/routes/webhooks.app.uninstalled";
+import { shopPayload } from "./fixtures/rest-payloads";
 import { failInboxWrites } from "./support/faults";
 import { installTestShop, signedWebhook, uniqueShop } from "./support/shopify";
 
@@ -43,7 +44,7 @@ afterEach(() => {
 
 describe("app/uninstalled", () => {
   it("answers 200, stores one inbox row, and uninstalls the shop", async () => {
-    const response = await deliver(uninstalled, signedWebhook({ topic: "app/uninstalled", shop, payload: { id: 1, domain: shop } }));
+    const response = await deliver(uninstalled, signedWebhook({ topic: "app/uninstalled", shop, payload: shopPayload(shop) }));
 
     expect(response.status).toBe(200);
     const [row, ...others] = await rows(shop);
@@ -61,7 +62,7 @@ describe("app/uninstalled", () => {
     const { token } = await createApiToken(db, { shopId, name: "POS bridge", actor: "test" });
     expect(await authenticateApiToken(db, token)).not.toBeNull();
 
-    await deliver(uninstalled, signedWebhook({ topic: "app/uninstalled", shop, payload: {} }));
+    await deliver(uninstalled, signedWebhook({ topic: "app/uninstalled", shop, payload: shopPayload(shop) }));
 
     expect(await authenticateApiToken(db, token)).toBeNull();
     expect((await db.apiToken.findFirstOrThrow({ where: { shopId } })).revokedAt).toBeInstanceOf(Date);
@@ -69,7 +70,7 @@ describe("app/uninstalled", () => {
 
   it("reuses the shop's records when the shop installs again", async () => {
     const before = await db.shop.findUniqueOrThrow({ where: { domain: shop } });
-    await deliver(uninstalled, signedWebhook({ topic: "app/uninstalled", shop, payload: {} }));
+    await deliver(uninstalled, signedWebhook({ topic: "app/uninstalled", shop, payload: shopPayload(shop) }));
     await installTestShop(shop, { name: "Pipeline Store" });
 
     const after = await db.shop.findUniqueOrThrow({ where: { domain: shop } });
@@ -78,7 +79,7 @@ describe("app/uninstalled", () => {
 
   it("acknowledges the same delivery again without storing or processing it twice", async () => {
     const handler = vi.spyOn(topicHandlers, "app/uninstalled");
-    const delivery = { topic: "app/uninstalled", shop, payload: {}, webhookId: "wh-repeat-1", eventId: "ev-repeat-1" };
+    const delivery = { topic: "app/uninstalled", shop, payload: shopPayload(shop), webhookId: "wh-repeat-1", eventId: "ev-repeat-1" };
 
     expect((await deliver(uninstalled, signedWebhook(delivery))).status).toBe(200);
     expect((await deliver(uninstalled, signedWebhook(delivery))).status).toBe(200);
@@ -91,8 +92,8 @@ describe("app/uninstalled", () => {
     const handler = vi.spyOn(topicHandlers, "app/uninstalled");
     const eventId = `ev-${shop}`;
 
-    await deliver(uninstalled, signedWebhook({ topic: "app/uninstalled", shop, payload: {}, eventId, webhookId: `a-${shop}` }));
-    const second = await deliver(uninstalled, signedWebhook({ topic: "app/uninstalled", shop, payload: {}, eventId, webhookId: `b-${shop}` }));
+    await deliver(uninstalled, signedWebhook({ topic: "app/uninstalled", shop, payload: shopPayload(shop), eventId, webhookId: `a-${shop}` }));
+    const second = await deliver(uninstalled, signedWebhook({ topic: "app/uninstalled", shop, payload: shopPayload(shop), eventId, webhookId: `b-${shop}` }));
 
     expect(second.status).toBe(200);
     expect(handler).toHaveBeenCalledTimes(1);
@@ -101,7 +102,7 @@ describe("app/uninstalled", () => {
 
   it("processes the same event id under another topic", async () => {
     const eventId = `ev-shared-${shop}`;
-    await deliver(uninstalled, signedWebhook({ topic: "app/uninstalled", shop, payload: {}, eventId }));
+    await deliver(uninstalled, signedWebhook({ topic: "app/uninstalled", shop, payload: shopPayload(shop), eventId }));
     await deliver(scopesUpdate, signedWebhook({ topic: "app/scopes_update", shop, payload: { current: ["read_orders"] }, eventId }));
 
     expect((await rows(shop)).map((row) => row.status).sort()).toEqual(["processed", "processed"]);
@@ -110,21 +111,21 @@ describe("app/uninstalled", () => {
 
 describe("requests that are not Shopify's", () => {
   it("answers 401 to a wrong HMAC and stores nothing", async () => {
-    const response = await call(uninstalled, signedWebhook({ topic: "app/uninstalled", shop, payload: {}, secret: "not-the-secret" })).catch((thrown: Response) => thrown);
+    const response = await call(uninstalled, signedWebhook({ topic: "app/uninstalled", shop, payload: shopPayload(shop), secret: "not-the-secret" })).catch((thrown: Response) => thrown);
 
     expect((response as Response).status).toBe(401);
     expect(await rows(shop)).toHaveLength(0);
   });
 
   it("answers 405 to GET", async () => {
-    const response = await uninstalledGet({ request: signedWebhook({ topic: "app/uninstalled", shop, payload: {}, method: "GET" }), params: {}, context: {} }).catch((thrown: Response) => thrown);
+    const response = await uninstalledGet({ request: signedWebhook({ topic: "app/uninstalled", shop, payload: shopPayload(shop), method: "GET" }), params: {}, context: {} }).catch((thrown: Response) => thrown);
 
     expect((response as Response).status).toBe(405);
     expect(await rows(shop)).toHaveLength(0);
   });
 
   it("answers 400 when a required Shopify header is missing and stores nothing", async () => {
-    const request = signedWebhook({ topic: "app/uninstalled", shop, payload: {}, omit: ["X-Shopify-Webhook-Id"] });
+    const request = signedWebhook({ topic: "app/uninstalled", shop, payload: shopPayload(shop), omit: ["X-Shopify-Webhook-Id"] });
     const response = await call(uninstalled, request).catch((thrown: Response) => thrown);
 
     expect((response as Response).status).toBe(400);
@@ -137,7 +138,7 @@ describe("persist before acknowledging", () => {
     vi.spyOn(logger, "error").mockImplementation(() => undefined);
     const restore = await failInboxWrites(db);
     try {
-      const response = await call(uninstalled, signedWebhook({ topic: "app/uninstalled", shop, payload: {} }));
+      const response = await call(uninstalled, signedWebhook({ topic: "app/uninstalled", shop, payload: shopPayload(shop) }));
       expect(response.status).toBe(503);
     } finally {
       await restore();
@@ -208,7 +209,7 @@ describe("retries and dead letters", () => {
     const worker = new InboxWorker({ db, clock, logger, handlers: topicHandlers });
     const row = await db.webhookDelivery.create({
       data: {
-        shopDomain: shop, topic: "app/uninstalled", webhookId: `crash-${shop}`, apiVersion: "2026-10", payload: "{}",
+        shopDomain: shop, topic: "app/uninstalled", webhookId: `crash-${shop}`, apiVersion: "2026-10", payload: JSON.stringify(shopPayload(shop)),
         attempts: 1, lockedUntil: new Date(now.getTime() + 60_000),
       },
     });

@@ -1,8 +1,10 @@
 import { parseArgs } from "node:util";
+import type { Database } from "../db.server";
 import { systemClock } from "../lib/clock";
 import {
   DELIVERY_STATUSES,
   DeliveryNotFoundError,
+  DeliveryNotReplayableError,
   type DeliveryStatus,
   inboxRetentionDays,
   listDeliveries,
@@ -14,7 +16,7 @@ import { type CatchUpRun, describeCatchUp, latestCatchUp, retryCatchUp, runCatch
 import { createRedisCapStore } from "../services/ledger/redis-cap.server";
 import { normaliseEmail } from "../services/mirror/records";
 import { memberSummary, verifyLedger } from "../services/ledger/verify.server";
-import { listShops } from "../services/shops/shops.server";
+import { findShop, listShops } from "../services/shops/shops.server";
 import { CliError, type CliIO, type Command, resolveShop, table } from "./command.server";
 import { cliLogger, SYNC_USAGE, syncCommands } from "./sync-commands.server";
 
@@ -38,6 +40,15 @@ ${SYNC_USAGE}
                                retrying a failed one; exits 1 unless it finishes
 
 --shop may be left out when exactly one shop exists. --json prints one JSON document.`;
+
+/**
+ * `--shop` for inbox:list: also a domain Roost has no installation record for, as long as the
+ * inbox holds deliveries of it (parked until the shop installs).
+ */
+async function inboxShop(db: Database, shop: string | undefined): Promise<string> {
+  if (shop && !(await findShop(db, shop)) && (await listDeliveries(db, { shopDomain: shop, limit: 1 })).length > 0) return shop;
+  return resolveShop(db, shop);
+}
 
 const inboxCommands: Record<string, Command> = {
   shops: async ({ db }) => {
@@ -64,7 +75,7 @@ const inboxCommands: Record<string, Command> = {
   },
 
   "inbox:list": async ({ db, flags }) => {
-    const shop = await resolveShop(db, flags.shop);
+    const shop = await inboxShop(db, flags.shop);
     if (flags.status && !(DELIVERY_STATUSES as readonly string[]).includes(flags.status)) {
       throw new CliError(`--status must be one of ${DELIVERY_STATUSES.join(", ")}`);
     }
@@ -112,6 +123,7 @@ const inboxCommands: Record<string, Command> = {
       };
     } catch (error) {
       if (error instanceof DeliveryNotFoundError) throw new CliError(`${error.message} for ${shop}`);
+      if (error instanceof DeliveryNotReplayableError) throw new CliError(error.message);
       throw error;
     }
   },
@@ -139,7 +151,7 @@ const healthCommands: Record<string, Command> = {
       `${health.shop}: ${health.status.toUpperCase()}${health.reasons.length ? ` (${health.reasons.join("; ")})` : ""}`,
       `last sync      ${health.lastSyncAt ?? "never"}`,
       `ingested       ${Object.entries(health.counts).map(([name, count]) => `${name} ${count}`).join(", ")}`,
-      `deliveries     processed ${health.inbox.processed}, pending ${health.inbox.pending}, failed ${health.inbox.failed}, dead ${health.inbox.dead}, unhandled topics ${health.inbox.unhandled}`,
+      `deliveries     processed ${health.inbox.processed}, pending ${health.inbox.pending}, failed ${health.inbox.failed}, dead ${health.inbox.dead}, unhandled ${health.inbox.unhandled}, parked ${health.inbox.parked}`,
       `reconciliation ${health.reconcile ? `${health.reconcile.status} at ${health.reconcile.lastRunAt}, repaired ${health.reconcile.repairedTotal}` : "not run yet"}`,
       `backfill       ${health.backfill.length ? health.backfill.map((run) => `${run.resource} ${run.status} ${run.done}/${run.total ?? "?"}`).join(", ") : "not run yet"}`,
     ];

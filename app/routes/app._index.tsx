@@ -36,7 +36,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   return { backfill: progress.status };
 };
 
-const STATUS_TONE = { processed: "success", pending: "attention", failed: "critical", dead: "critical" } as const;
+// unhandled: arrived on no topic's route, kept unprocessed; parked: waiting for the shop's install.
+const STATUS_TONE = { processed: "success", pending: "attention", failed: "critical", dead: "critical", unhandled: "info", parked: "attention" } as const;
 const HEALTH_TONE = { healthy: "success", degraded: "warning", failing: "critical" } as const;
 const HEALTH_LABEL = { healthy: "Healthy", degraded: "Degraded", failing: "Failing" } as const;
 

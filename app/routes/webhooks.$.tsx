@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { receiveWebhook } from "../webhooks.server";
+import { receiveUnroutedWebhook } from "../webhooks.server";
 
 // A topic Roost has no route for (a subscription added in the Partner Dashboard, a new
-// topic): verified, stored and acknowledged like any other, and counted as unhandled.
-export const action = ({ request }: ActionFunctionArgs) => receiveWebhook(request);
-export const loader = ({ request }: LoaderFunctionArgs) => receiveWebhook(request);
+// topic): verified and stored, but as unhandled. Its topic is only an unsigned header, so
+// nothing here is ever processed, whatever topic it names.
+export const action = ({ request }: ActionFunctionArgs) => receiveUnroutedWebhook(request);
+export const loader = ({ request }: LoaderFunctionArgs) => receiveUnroutedWebhook(request);

@@ -1,6 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { receiveWebhook } from "../webhooks.server";
 
-export const action = ({ request }: ActionFunctionArgs) => receiveWebhook(request);
+// The only topic this route accepts: a delivery whose X-Shopify-Topic says otherwise is refused.
+const TOPIC = "customers/data_request";
+
+export const action = ({ request }: ActionFunctionArgs) => receiveWebhook(request, TOPIC);
 // Non-POST requests reach the library too, which answers 405.
-export const loader = ({ request }: LoaderFunctionArgs) => receiveWebhook(request);
+export const loader = ({ request }: LoaderFunctionArgs) => receiveWebhook(request, TOPIC);

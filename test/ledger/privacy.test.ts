@@ -6,7 +6,7 @@ import { adjustPoints } from "../../app/services/ledger/ledger.server";
 import { programSchema } from "../../app/services/shops/settings";
 import { updateShopSettings } from "../../app/services/shops/shops.server";
 import { verifyLedger } from "../../app/services/ledger/verify.server";
-import { customerPayload, orderPayload } from "../fixtures/rest-payloads";
+import { customerPayload, orderPayload, shopPayload } from "../fixtures/rest-payloads";
 import { deliver } from "../support/deliver";
 import { installTestShop, uniqueShop } from "../support/shopify";
 
@@ -71,6 +71,8 @@ describe("privacy for loyalty data", () => {
   });
 
   it("erases members, ledger and timelines with the shop for shop/redact", async () => {
+    // Shopify sends it 48 hours after the uninstall.
+    await deliver({ topic: "app/uninstalled", shop, payload: shopPayload(shop, { id: 1 }) });
     await deliver({ topic: "shop/redact", shop, payload: { shop_id: 1, shop_domain: shop } });
     expect(await db.member.count({ where: { shopId } })).toBe(0);
     expect(await db.ledgerEntry.count({ where: { shopId } })).toBe(0);

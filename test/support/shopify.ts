@@ -35,11 +35,12 @@ export async function installTestShop(
   shop: string,
   options: { name?: string; timezone?: string; currency?: string } = {},
 ): Promise<Session> {
-  const [{ sessionStorage }, { appScopes }, { default: db }, { markShopInstalled }] = await Promise.all([
+  const [{ sessionStorage }, { appScopes }, { default: db }, { markShopInstalled }, { inboxWorker }] = await Promise.all([
     import("../../app/shopify.server"),
     import("../../app/config.server"),
     import("../../app/db.server"),
     import("../../app/services/shops/shops.server"),
+    import("../../app/services/inbox/runtime.server"),
   ]);
   const name = options.name ?? "Roost Test Store";
   const timezone = options.timezone ?? "America/New_York";
@@ -59,7 +60,8 @@ export async function installTestShop(
     accessToken: OFFLINE_TOKEN(shop),
   });
   await sessionStorage.storeSession(session);
-  await markShopInstalled(db, { domain: shop, scopes: session.scope ?? null, name, timezone, currency });
+  // As afterAuth does: deliveries parked before the install go to the worker.
+  await markShopInstalled(db, { domain: shop, scopes: session.scope ?? null, name, timezone, currency }, undefined, { kick: (id) => inboxWorker().kick(id) });
   return session;
 }
 

@@ -254,6 +254,7 @@ describe("backfill", () => {
         topic: "bulk_operations/finish",
         webhookId: "late-finish",
         triggeredAt: new Date(),
+        receivedAt: new Date(),
         payload: events[3].payload,
       });
       await backfillJobsIdle();

@@ -48,6 +48,7 @@ export async function deliver(shopDomain: string, topic: string, payload: unknow
     topic,
     webhookId: `test-${Math.random().toString(36).slice(2)}`,
     triggeredAt: new Date(),
+    receivedAt: new Date(),
     payload,
   };
   await handler(context);

@@ -1,6 +1,5 @@
 import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
-import { topicHandlers } from "../webhooks/topics.server";
 
 /**
  * Thresholds for the overall status (documented in docs/sync-health.md).
@@ -25,7 +24,7 @@ export interface SyncHealth {
   reasons: string[];
   lastSyncAt: string | null;
   counts: { products: number; variants: number; customers: number; orders: number; refunds: number };
-  inbox: { pending: number; failed: number; dead: number; processed: number; unhandled: number; oldestPendingAt: string | null };
+  inbox: { pending: number; failed: number; dead: number; processed: number; unhandled: number; parked: number; oldestPendingAt: string | null };
   lastDeliveryByTopic: { topic: string; receivedAt: string }[];
   problems: { webhookId: string; topic: string; status: string; attempts: number; error: string | null; receivedAt: string }[];
   reconcile: { lastRunAt: string | null; status: string | null; repaired: Record<string, number>; repairedTotal: number } | null;
@@ -49,7 +48,7 @@ export async function syncHealth(db: Database, shopDomain: string, clock: Clock)
       db.order.count({ where: live }),
       db.refund.count({ where: { shopId } }),
       db.webhookDelivery.groupBy({ by: ["status"], where: { shopDomain }, _count: { _all: true } }),
-      db.webhookDelivery.groupBy({ by: ["topic"], where: { shopDomain }, _max: { receivedAt: true }, _count: { _all: true } }),
+      db.webhookDelivery.groupBy({ by: ["topic"], where: { shopDomain }, _max: { receivedAt: true } }),
       db.webhookDelivery.findFirst({ where: { shopDomain, status: "pending" }, orderBy: { receivedAt: "asc" }, select: { receivedAt: true } }),
       db.webhookDelivery.findMany({
         where: { shopDomain, status: { in: ["failed", "dead"] }, receivedAt: { gte: recent } },
@@ -63,7 +62,6 @@ export async function syncHealth(db: Database, shopDomain: string, clock: Clock)
     ]);
 
   const byStatus = Object.fromEntries(statusGroups.map((group) => [group.status, group._count._all]));
-  const unhandled = topicGroups.filter((group) => !topicHandlers[group.topic]).reduce((sum, group) => sum + group._count._all, 0);
   // The latest run of each resource is what matters for progress.
   const latestBackfill = new Map<string, (typeof backfills)[number]>();
   for (const run of backfills) if (!latestBackfill.has(run.resource)) latestBackfill.set(run.resource, run);
@@ -104,7 +102,10 @@ export async function syncHealth(db: Database, shopDomain: string, clock: Clock)
       failed: byStatus.failed ?? 0,
       dead: byStatus.dead ?? 0,
       processed: byStatus.processed ?? 0,
-      unhandled,
+      // Arrived on the catch-all route: kept, never processed (docs/webhooks.md).
+      unhandled: byStatus.unhandled ?? 0,
+      // Held while Roost had no installation record for the shop; released when it installs.
+      parked: byStatus.parked ?? 0,
       oldestPendingAt: iso(oldestPending?.receivedAt),
     },
     lastDeliveryByTopic: topicGroups

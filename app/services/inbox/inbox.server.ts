@@ -12,7 +12,12 @@ export const RETRY_DELAYS_SECONDS = [10, 60, 300, 900, 3600, 4 * 3600, 12 * 3600
 /** How long a worker owns a claimed delivery before another may take it over. */
 export const LEASE_MS = 60_000;
 
-export const DELIVERY_STATUSES = ["pending", "processed", "failed", "dead"] as const;
+/**
+ * `parked`: for a shop Roost has no installation record for (no Shop row); released to pending
+ * when it installs. `unhandled`: arrived on the catch-all route, so its topic is only an
+ * unsigned header: kept, never processed, never replayed.
+ */
+export const DELIVERY_STATUSES = ["pending", "processed", "failed", "dead", "parked", "unhandled"] as const;
 export type DeliveryStatus = (typeof DELIVERY_STATUSES)[number];
 
 export type Delivery = Awaited<ReturnType<Database["webhookDelivery"]["findUniqueOrThrow"]>>;
@@ -27,6 +32,8 @@ export interface IncomingDelivery {
   triggeredAt?: Date | null;
   /** The raw request body. */
   payload: string;
+  /** What it is stored as; `pending` (the default) is picked up by the worker. */
+  status?: "pending" | "parked" | "unhandled";
 }
 
 export type RecordResult =
@@ -58,7 +65,7 @@ export async function recordDelivery(
       ("id", "shopDomain", "topic", "webhookId", "eventId", "apiVersion", "triggeredAt", "payload", "status", "attempts", "nextAttemptAt", "receivedAt")
     VALUES
       (${id}, ${delivery.shopDomain}, ${delivery.topic}, ${delivery.webhookId}, ${delivery.eventId || null}, ${delivery.apiVersion},
-       ${delivery.triggeredAt ?? null}, ${delivery.payload}, 'pending', 0, ${now}, ${now})
+       ${delivery.triggeredAt ?? null}, ${delivery.payload}, ${delivery.status ?? "pending"}, 0, ${now}, ${now})
     ON CONFLICT DO NOTHING`;
   if (inserted === 1) return { outcome: "accepted", id };
   // Only duplicates get here: say which key matched (the CLI and logs tell them apart).
@@ -133,6 +140,31 @@ export async function failDelivery(
   return status;
 }
 
+/**
+ * Parks a claimed delivery whose shop has no row (it was erased, or never installed): kept
+ * with the reason, not retried, released by `releaseParkedDeliveries` when the shop installs.
+ */
+export async function parkDelivery(db: Database, id: string, reason: string, clock: Clock): Promise<void> {
+  await db.$executeRaw`
+    UPDATE "WebhookDelivery"
+    SET "status" = 'parked', "lastError" = ${reason.slice(0, 2000)}, "lockedUntil" = NULL, "nextAttemptAt" = ${clock.now()}
+    WHERE "id" = ${id}`;
+}
+
+/**
+ * The shop's parked deliveries back to pending, due now, with a fresh set of attempts (its
+ * installation has been recorded). Returns their ids, oldest first, for the worker.
+ */
+export async function releaseParkedDeliveries(db: Database, shopDomain: string, clock: Clock): Promise<string[]> {
+  const rows = await db.$queryRaw<{ id: string; receivedAt: Date }[]>`
+    UPDATE "WebhookDelivery"
+    SET "status" = 'pending', "attempts" = 0, "nextAttemptAt" = ${clock.now()}, "lockedUntil" = NULL, "lastError" = NULL
+    WHERE "shopDomain" = ${shopDomain} AND "status" = 'parked'
+    RETURNING "id", "receivedAt"`;
+  const received = (row: { receivedAt: Date }) => new Date(row.receivedAt).getTime();
+  return rows.sort((a, b) => received(a) - received(b)).map((row) => row.id);
+}
+
 export interface DeliveryFilter {
   shopDomain?: string;
   status?: DeliveryStatus;
@@ -158,7 +190,7 @@ export async function inboxCounts(db: Database, shopDomain: string): Promise<Inb
     where: { shopDomain },
     _count: { _all: true },
   });
-  const counts: InboxCounts = { pending: 0, processed: 0, failed: 0, dead: 0 };
+  const counts = Object.fromEntries(DELIVERY_STATUSES.map((status) => [status, 0])) as InboxCounts;
   for (const group of groups) {
     if ((DELIVERY_STATUSES as readonly string[]).includes(group.status)) {
       counts[group.status as DeliveryStatus] = group._count._all;
@@ -174,6 +206,13 @@ export class DeliveryNotFoundError extends Error {
   }
 }
 
+export class DeliveryNotReplayableError extends Error {
+  constructor(webhookId: string) {
+    super(`Delivery ${webhookId} is unhandled: it arrived on no topic's route, so its topic is unverified and it is never processed`);
+    this.name = "DeliveryNotReplayableError";
+  }
+}
+
 /** Puts a delivery back in the queue with a fresh set of attempts (operator action). */
 export async function replayDelivery(
   db: Database,
@@ -183,6 +222,7 @@ export async function replayDelivery(
 ): Promise<Delivery> {
   const existing = await db.webhookDelivery.findUnique({ where: { webhookId } });
   if (!existing || (shopDomain && existing.shopDomain !== shopDomain)) throw new DeliveryNotFoundError(webhookId);
+  if (existing.status === "unhandled") throw new DeliveryNotReplayableError(webhookId);
   return db.webhookDelivery.update({
     where: { id: existing.id },
     data: { status: "pending", attempts: 0, nextAttemptAt: clock.now(), lockedUntil: null, processedAt: null },

@@ -2,7 +2,8 @@ import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { throttledLog } from "../../lib/log-throttle.server";
 import type { Logger } from "../../lib/logger.server";
-import { UnprocessableDeliveryError } from "../webhooks/errors";
+import { releaseParkedIfKnown } from "../shops/shops.server";
+import { ShopNotKnownError, UnprocessableDeliveryError } from "../webhooks/errors";
 import type { TopicHandler } from "../webhooks/topics.server";
 import {
   claimDelivery,
@@ -10,6 +11,7 @@ import {
   type Delivery,
   dueDeliveryIds,
   failDelivery,
+  parkDelivery,
 } from "./inbox.server";
 
 export interface InboxWorkerOptions {
@@ -104,6 +106,12 @@ export class InboxWorker {
       await this.process(delivery, logger);
       await completeDelivery(db, delivery.id, clock);
     } catch (error) {
+      if (error instanceof ShopNotKnownError) {
+        await parkDelivery(db, delivery.id, error.message, clock);
+        logger.info("shop has no installation record: delivery parked");
+        for (const released of await releaseParkedIfKnown(db, delivery.shopDomain, clock)) this.kick(released);
+        return true;
+      }
       // A value out of range (an amount past 2^53 minor units) fails the same way every time.
       const terminal = error instanceof UnprocessableDeliveryError || error instanceof RangeError;
       const message = error instanceof Error ? error.message : String(error);
@@ -136,6 +144,7 @@ export class InboxWorker {
       topic: delivery.topic,
       webhookId: delivery.webhookId,
       triggeredAt: delivery.triggeredAt ?? delivery.receivedAt,
+      receivedAt: delivery.receivedAt,
       payload,
     });
   }

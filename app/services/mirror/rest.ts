@@ -10,7 +10,9 @@ import {
 } from "./records";
 
 // Webhook payloads as Shopify sends them (REST-style JSON, API 2026-10) → mirror records.
-// Schemas are loose about fields Roost does not read and strict about the ones it does.
+// Schemas are loose about fields Roost does not read and strict about the ones it does, and
+// about the kind of resource: any signed body can be posted to any topic's route, so each
+// schema insists on its resource's own GID type (a customer is never read as a product).
 
 const id = z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String);
 const timestamp = z.string().datetime({ offset: true }).transform((value) => new Date(value));
@@ -18,7 +20,11 @@ const decimal = z.union([z.string(), z.number()]);
 const moneySet = z.object({ shop_money: z.object({ amount: decimal, currency_code: z.string() }) });
 
 const gid = (type: string) => (numericId: string) => `gid://shopify/${type}/${numericId}`;
-const graphqlId = z.string().startsWith("gid://shopify/");
+/**
+ * A GID of one resource type. Never compared with the numeric `id`: ids past 2^53 lose digits
+ * in JSON.parse, which is why the GID is preferred wherever both are sent.
+ */
+const gidOf = (type: string) => z.string().regex(new RegExp(`^gid://shopify/${type}/\\d+$`), `must be a gid://shopify/${type}/… id`);
 
 function minor(set: z.infer<typeof moneySet>): number {
   return toMinorUnits(String(set.shop_money.amount), currencyExponent(set.shop_money.currency_code));
@@ -26,7 +32,7 @@ function minor(set: z.infer<typeof moneySet>): number {
 
 const restVariant = z.object({
   id,
-  admin_graphql_api_id: graphqlId.optional(),
+  admin_graphql_api_id: gidOf("ProductVariant").optional(),
   title: z.string().nullish(),
   sku: z.string().nullish(),
   price: decimal,
@@ -37,7 +43,7 @@ const restVariant = z.object({
 
 export const restProduct = z.object({
   id,
-  admin_graphql_api_id: graphqlId.optional(),
+  admin_graphql_api_id: gidOf("Product"),
   title: z.string(),
   handle: z.string().nullish(),
   status: z.string().nullish(),
@@ -48,7 +54,7 @@ export const restProduct = z.object({
 export function productFromRest(payload: z.infer<typeof restProduct>, currency: string): ProductRecord {
   const exponent = currencyExponent(currency);
   return {
-    gid: payload.admin_graphql_api_id ?? gid("Product")(payload.id),
+    gid: payload.admin_graphql_api_id,
     title: payload.title,
     handle: payload.handle ?? null,
     status: payload.status ?? null,
@@ -66,9 +72,11 @@ export function productFromRest(payload: z.infer<typeof restProduct>, currency: 
   };
 }
 
-export const restDeletion = z.object({ id });
+/** products/delete, customers/delete: the id, and the GID when Shopify sends one. */
+export const restDeletion = (type: "Product" | "Customer") => z.object({ id, admin_graphql_api_id: gidOf(type).optional() });
 
 export const restInventoryLevel = z.object({
+  admin_graphql_api_id: z.string().startsWith("gid://shopify/InventoryLevel/").optional(),
   inventory_item_id: id,
   location_id: id,
   available: z.number().int().nullable(),
@@ -87,7 +95,7 @@ export function inventoryLevelFromRest(payload: z.infer<typeof restInventoryLeve
 
 export const restCustomer = z.object({
   id,
-  admin_graphql_api_id: graphqlId.optional(),
+  admin_graphql_api_id: gidOf("Customer"),
   email: z.string().nullish(),
   first_name: z.string().nullish(),
   last_name: z.string().nullish(),
@@ -100,7 +108,7 @@ export const restCustomer = z.object({
 
 export function customerFromRest(payload: z.infer<typeof restCustomer>, currency: string): CustomerRecord {
   return {
-    gid: payload.admin_graphql_api_id ?? gid("Customer")(payload.id),
+    gid: payload.admin_graphql_api_id,
     email: normaliseEmail(payload.email),
     firstName: payload.first_name ?? null,
     lastName: payload.last_name ?? null,
@@ -118,9 +126,9 @@ export function splitTags(tags: string): string[] {
 /** customer.tags_added / customer.tags_removed. */
 export const restCustomerTags = z
   .object({
-    customerId: z.union([graphqlId, id]).optional(),
+    customerId: z.union([gidOf("Customer"), id]).optional(),
     customer_id: id.optional(),
-    admin_graphql_api_id: graphqlId.optional(),
+    admin_graphql_api_id: gidOf("Customer").optional(),
     tags: z.union([z.array(z.string()), z.string().transform(splitTags)]),
     occurredAt: timestamp.optional(),
     occurred_at: timestamp.optional(),
@@ -138,7 +146,7 @@ export function customerTagsFromRest(payload: z.infer<typeof restCustomerTags>):
 
 const restLine = z.object({
   id,
-  admin_graphql_api_id: graphqlId.optional(),
+  admin_graphql_api_id: gidOf("LineItem").optional(),
   variant_id: id.nullish(),
   product_id: id.nullish(),
   title: z.string().nullish(),
@@ -151,11 +159,13 @@ const restLine = z.object({
 
 export const restOrder = z.object({
   id,
-  admin_graphql_api_id: graphqlId.optional(),
+  admin_graphql_api_id: gidOf("Order"),
   name: z.string().nullish(),
   email: z.string().nullish(),
   contact_email: z.string().nullish(),
   checkout_token: z.string().nullish(),
+  /** Names the shop: its host and the shop id in its path are checked (docs/security.md). */
+  order_status_url: z.string().nullish(),
   financial_status: z.string().nullish(),
   fulfillment_status: z.string().nullish(),
   processed_at: timestamp.nullish(),
@@ -169,7 +179,7 @@ export const restOrder = z.object({
   customer: z
     .object({
       id,
-      admin_graphql_api_id: graphqlId.optional(),
+      admin_graphql_api_id: gidOf("Customer").optional(),
       email: z.string().nullish(),
       first_name: z.string().nullish(),
       last_name: z.string().nullish(),
@@ -187,7 +197,7 @@ export function orderFromRest(payload: z.infer<typeof restOrder>): OrderRecord {
     ? minor(payload.total_shipping_price_set)
     : payload.shipping_lines.reduce((total, line) => total + minor(line.price_set) - sum(line.discount_allocations), 0);
   return {
-    gid: payload.admin_graphql_api_id ?? gid("Order")(payload.id),
+    gid: payload.admin_graphql_api_id,
     name: payload.name ?? null,
     customer: payload.customer
       ? {
@@ -225,7 +235,7 @@ export function orderFromRest(payload: z.infer<typeof restOrder>): OrderRecord {
 
 export const restRefund = z.object({
   id,
-  admin_graphql_api_id: graphqlId.optional(),
+  admin_graphql_api_id: gidOf("Refund"),
   order_id: id,
   created_at: timestamp,
   processed_at: timestamp.nullish(),
@@ -242,7 +252,7 @@ export const restRefund = z.object({
 
 export function refundFromRest(payload: z.infer<typeof restRefund>): RefundRecord {
   return {
-    gid: payload.admin_graphql_api_id ?? gid("Refund")(payload.id),
+    gid: payload.admin_graphql_api_id,
     orderGid: gid("Order")(payload.order_id),
     processedAt: payload.processed_at ?? payload.created_at,
     lines: payload.refund_line_items.map((line) => ({
@@ -255,7 +265,15 @@ export function refundFromRest(payload: z.infer<typeof restRefund>): RefundRecor
   };
 }
 
+/**
+ * The shop resource: shop/update's payload, and app/uninstalled's. `myshopify_domain` and `id`
+ * name the shop (checked against the delivery's header, then learned); `domain` is its
+ * primary (storefront) domain.
+ */
 export const restShop = z.object({
+  id,
+  myshopify_domain: z.string(),
+  domain: z.string().nullish(),
   name: z.string().nullish(),
   iana_timezone: z.string().nullish(),
   currency: z.string().nullish(),
@@ -264,7 +282,7 @@ export const restShop = z.object({
 
 /** customers/purchasing_summary. */
 export const restPurchasingSummary = z.object({
-  customerId: graphqlId,
+  customerId: gidOf("Customer"),
   numberOfOrders: z.number().int().nonnegative(),
   amountSpent: z.object({ amount: decimal, currencyCode: z.string() }),
 });
@@ -279,7 +297,7 @@ export function purchasingSummaryFromRest(payload: z.infer<typeof restPurchasing
 
 /** customers/merge. */
 export const restCustomerMerge = z.object({
-  admin_graphql_api_customer_kept_id: graphqlId,
-  admin_graphql_api_customer_deleted_id: graphqlId,
+  admin_graphql_api_customer_kept_id: gidOf("Customer"),
+  admin_graphql_api_customer_deleted_id: gidOf("Customer"),
   status: z.string(),
 });

@@ -2,18 +2,28 @@ import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { systemClock } from "../../lib/clock";
 import { revokeShopTokens } from "../api/tokens.server";
+import { releaseParkedDeliveries } from "../inbox/inbox.server";
 import { recomputeLowStock } from "../mirror/mirror.server";
 import { parseShopSettings, type ShopSettings, shopSettingsSchema } from "./settings";
 
 export type Shop = Awaited<ReturnType<Database["shop"]["findUniqueOrThrow"]>>;
 
-export const MYSHOPIFY_DOMAIN = /^[a-z0-9][a-z0-9-]*\.myshopify\.com$/;
+/** A shop's permanent domain as Shopify names it: `<name>.myshopify.com`, one DNS label of a name. */
+export const MYSHOPIFY_DOMAIN = /^[a-z0-9][a-z0-9-]{0,62}\.myshopify\.com$/;
 
-/** Install or reinstall: one row per shop domain, reused across reinstalls. */
+export const isShopDomain = (domain: string): boolean => MYSHOPIFY_DOMAIN.test(domain);
+
+/**
+ * Install or reinstall: one row per shop domain, reused across reinstalls. This is the only
+ * place a webhook's shop comes into existence (DESIGN, flow rule 6): deliveries that arrived
+ * before it were parked, and are released here, after the row is committed, for the worker
+ * (`kick` hands their ids to it; without it the worker's poll finds them).
+ */
 export async function markShopInstalled(
   db: Database,
   input: { domain: string; scopes: string | null; name?: string; timezone?: string; currency?: string },
   clock: Clock = systemClock,
+  options: { kick?: (deliveryId: string) => void } = {},
 ): Promise<Shop> {
   const now = clock.now();
   const details = {
@@ -27,13 +37,26 @@ export async function markShopInstalled(
     update: { installed: true, uninstalledAt: null, scopes: input.scopes, installedAt: now, ...details },
   });
   forgetShop(input.domain);
+  for (const id of await releaseParkedDeliveries(db, input.domain, clock)) options.kick?.(id);
   return shop;
+}
+
+/**
+ * For a delivery just parked (at ingest, or by the worker): if the shop's row exists by now, it
+ * installed in between, possibly after its own release ran, so release again. Reading after
+ * the park has committed is what closes that race (markShopInstalled releases only after its
+ * row is committed). Returns the released ids, for the worker.
+ */
+export async function releaseParkedIfKnown(db: Database, domain: string, clock: Clock = systemClock): Promise<string[]> {
+  if (!(await findShop(db, domain))) return [];
+  return releaseParkedDeliveries(db, domain, clock);
 }
 
 /**
  * app/uninstalled: the shop keeps its records but loses access. Its sessions (the access
  * tokens) are deleted, so nothing can call the Admin API for it until it reinstalls, and
- * outbound work checks `installed` before it runs.
+ * outbound work checks `installed` before it runs. A domain without a row gets none (only an
+ * install creates one): its sessions are still deleted.
  */
 export async function markShopUninstalled(
   db: Database,
@@ -41,17 +64,14 @@ export async function markShopUninstalled(
   clock: Clock = systemClock,
 ): Promise<{ sessionsDeleted: number }> {
   const now = clock.now();
-  const [shop, sessions] = await db.$transaction([
-    db.shop.upsert({
-      where: { domain },
-      create: { domain, installed: false, uninstalledAt: now },
-      update: { installed: false, uninstalledAt: now },
-    }),
+  const [updated, sessions] = await db.$transaction([
+    db.shop.updateMany({ where: { domain }, data: { installed: false, uninstalledAt: now } }),
     db.session.deleteMany({ where: { shop: domain } }),
   ]);
   // Before anything else: the next delivery of this process must see the shop uninstalled.
   forgetShop(domain);
-  await revokeShopTokens(db, shop.id, { clock });
+  const shop = updated.count > 0 ? await findShop(db, domain) : null;
+  if (shop) await revokeShopTokens(db, shop.id, { clock });
   return { sessionsDeleted: sessions.count };
 }
 
@@ -65,18 +85,25 @@ export async function updateShopScopes(db: Database, domain: string, scopes: str
   forgetShop(domain);
 }
 
-/** The shop's row, created on first sight (a verified webhook names a real shop). */
+/**
+ * The shop's row, created if missing. Only for callers holding an admin session for the domain
+ * (the embedded UI, which Shopify opened for an installed shop): a webhook's domain is an
+ * unsigned header and never creates a row (`cachedShop`, `markShopInstalled`).
+ */
 export async function ensureShop(db: Database, domain: string): Promise<Shop> {
   return (await findShop(db, domain)) ?? db.shop.upsert({ where: { domain }, create: { domain }, update: {} });
 }
 
-/** shop/update: name, IANA timezone and currency follow the store. */
+/**
+ * shop/update: name, IANA timezone and currency follow the store; the shop's Shopify GID and
+ * primary domain are learned from signed payloads. Updates an existing row only.
+ */
 export async function updateShopDetails(
   db: Database,
   domain: string,
-  details: { name?: string; timezone?: string; currency?: string },
+  details: { name?: string; timezone?: string; currency?: string; shopifyGid?: string; primaryDomain?: string },
 ): Promise<void> {
-  await db.shop.upsert({ where: { domain }, create: { domain, ...details }, update: details });
+  await db.shop.updateMany({ where: { domain }, data: details });
   forgetShop(domain);
 }
 
@@ -149,14 +176,16 @@ export function forgetShop(domain: string): void {
 }
 
 /**
- * `ensureShop` for the webhook handlers, served from this process's cache for up to
+ * `findShop` for the webhook ingest and handlers, served from this process's cache for up to
  * SHOP_CACHE_TTL_MS. Only for processing that may act on a row up to that old; outbound work
- * (requireActiveShop) and settings forms read the database.
+ * (requireActiveShop) and settings forms read the database. Never creates a row: null for a
+ * domain Roost has no installation record for (not cached, so an install is seen at once).
  */
-export async function cachedShop(db: Database, domain: string): Promise<Shop> {
+export async function cachedShop(db: Database, domain: string): Promise<Shop | null> {
   const entry = shopCache.get(domain);
   if (entry?.shop && entry.until > performance.now()) return entry.shop;
-  const shop = await ensureShop(db, domain);
+  const shop = await findShop(db, domain);
+  if (!shop) return null;
   const now = performance.now();
   // Stored only if nothing dropped or replaced the entry while the row was being read.
   const readThrough = entry && !entry.shop && entry.until > now;

@@ -39,7 +39,8 @@ import { enrolFromMirror, settleShopifyOrder } from "../ledger/settle.server";
 import { bulkOperationsFinishHandler } from "../sync/backfill.server";
 import { exportCustomerData, redactCustomer, redactShop } from "../privacy/privacy.server";
 import { cachedShop, forgetShop, markShopUninstalled, type Shop, updateShopDetails, updateShopScopes } from "../shops/shops.server";
-import { UnprocessableDeliveryError } from "./errors";
+import { ShopNotKnownError, UnprocessableDeliveryError } from "./errors";
+import { orderStatusUrlMismatch, shopGid, shopIdMismatch } from "./shop-identity";
 
 export interface TopicContext {
   db: Database;
@@ -50,6 +51,8 @@ export interface TopicContext {
   webhookId: string;
   /** When Shopify says the event happened (X-Shopify-Triggered-At), else when it arrived. */
   triggeredAt: Date;
+  /** When Roost stored the delivery (its own clock, unlike the header above). */
+  receivedAt: Date;
   payload: unknown;
 }
 
@@ -77,22 +80,62 @@ function convert<T>(context: TopicContext, build: () => T): T {
   }
 }
 
+/** A signed payload that names a shop other than the delivery's header: kept as failed, applied nowhere. */
+function refuseForeign(context: TopicContext, problem: string | null): void {
+  if (problem) throw new UnprocessableDeliveryError(`${context.topic} payload names another shop: ${problem}`);
+}
+
+/**
+ * The delivery's shop, from the process's shop cache. The header's domain is unsigned, so the
+ * row must already exist (only an install creates one: a domain without one is parked, see
+ * ShopNotKnownError), and a `shop_id` in the signed payload must be the shop's once Roost has
+ * learned it (docs/security.md). The compliance topics use this directly: they are honoured
+ * whether or not the shop is installed.
+ */
+async function knownShop(context: TopicContext): Promise<Shop> {
+  const shop = await cachedShop(context.db, context.shopDomain);
+  if (!shop) throw new ShopNotKnownError(context.shopDomain);
+  const payload = context.payload;
+  if (payload && typeof payload === "object" && "shop_id" in payload) refuseForeign(context, shopIdMismatch(shop, payload.shop_id));
+  return shop;
+}
+
 /**
  * The shop a store-signal delivery (orders, refunds, catalogue, customers) applies to, or null
  * once it has uninstalled Roost: then nothing is written for it (DESIGN, "Lifecycle"). The
  * delivery stays in the inbox as processed, so an operator can replay it after a reinstall.
- * The row comes from the process's shop cache; uninstalling drops it, so the next delivery
- * here sees the uninstall at once.
+ * Uninstalling drops the cached row, so the next delivery here sees the uninstall at once.
  */
 async function activeShop(context: TopicContext): Promise<Shop | null> {
-  const shop = await cachedShop(context.db, context.shopDomain);
+  const shop = await knownShop(context);
   if (shop.installed) return shop;
   context.logger.info("shop has uninstalled Roost: delivery kept, not applied");
   return null;
 }
 
-/** The shop for the compliance topics, which are honoured whether or not the shop is installed. */
-const knownShop = (context: TopicContext) => cachedShop(context.db, context.shopDomain);
+/**
+ * The shop resource (shop/update, app/uninstalled) must be the header's shop: its
+ * `myshopify_domain`, and its `id` once learned. A still-unknown id and primary domain are
+ * learned from it (a signed body naming this myshopify domain names this shop).
+ */
+async function shopResource(context: TopicContext): Promise<{ shop: Shop; payload: z.output<typeof restShop> }> {
+  const payload = parsePayload(restShop, context);
+  if (payload.myshopify_domain !== context.shopDomain) refuseForeign(context, `myshopify_domain ${payload.myshopify_domain} is not ${context.shopDomain}`);
+  const shop = await knownShop(context);
+  refuseForeign(context, shopIdMismatch(shop, payload.id));
+  return { shop, payload };
+}
+
+/**
+ * A compliance request's shop: its `shop_domain` must be the header's, its `shop_id` the
+ * shop's (learned here if Roost did not know it yet, unless the shop is about to be erased).
+ */
+async function complianceShop(context: TopicContext, payload: { shop_id: string; shop_domain: string }, learn = true): Promise<Shop> {
+  if (payload.shop_domain !== context.shopDomain) refuseForeign(context, `shop_domain ${payload.shop_domain} is not ${context.shopDomain}`);
+  const shop = await knownShop(context);
+  if (learn && !shop.shopifyGid) await updateShopDetails(context.db, context.shopDomain, { shopifyGid: shopGid(payload.shop_id) });
+  return shop;
+}
 
 const ledgerDeps = (context: TopicContext): LedgerDeps => ({
   db: context.db,
@@ -102,9 +145,11 @@ const ledgerDeps = (context: TopicContext): LedgerDeps => ({
 });
 
 const order: TopicHandler = async (context) => {
-  const record = convert(context, () => orderFromRest(parsePayload(restOrder, context)));
+  const payload = parsePayload(restOrder, context);
+  const record = convert(context, () => orderFromRest(payload));
   const shop = await activeShop(context);
   if (!shop) return;
+  refuseForeign(context, orderStatusUrlMismatch(shop, payload.order_status_url));
   const live = context.topic === "orders/create" || context.topic === "orders/paid";
   const result = await upsertOrder(context.db, shop, record, { live });
   const award = await settleShopifyOrder(ledgerDeps(context), shop, record.gid);
@@ -138,13 +183,17 @@ const customerTags = (direction: "add" | "remove"): TopicHandler => async (conte
 const scopesUpdatePayload = z.object({ current: z.array(z.string()) });
 
 const numericId = z.union([z.number().int(), z.string().regex(/^\d+$/)]).transform(String);
+// Every compliance payload names its shop; a body without both is not one.
+const complianceShopFields = { shop_id: numericId, shop_domain: z.string() };
 const complianceCustomer = z.object({ id: numericId.nullish(), email: z.string().nullish() }).nullish();
 const dataRequestPayload = z.object({
+  ...complianceShopFields,
   customer: complianceCustomer,
   orders_requested: z.array(numericId).default([]),
   data_request: z.object({ id: numericId }).nullish(),
 });
-const customerRedactPayload = z.object({ customer: complianceCustomer, orders_to_redact: z.array(numericId).default([]) });
+const customerRedactPayload = z.object({ ...complianceShopFields, customer: complianceCustomer, orders_to_redact: z.array(numericId).default([]) });
+const shopRedactPayload = z.object(complianceShopFields);
 
 function subject(customer: z.infer<typeof complianceCustomer>, orderIds: string[]) {
   return {
@@ -160,20 +209,30 @@ function subject(customer: z.infer<typeof complianceCustomer>, orderIds: string[
  * registered by their own modules (see registerTopicHandlers).
  */
 export const topicHandlers: Record<string, TopicHandler> = {
-  "app/uninstalled": async ({ db, clock, logger, shopDomain }) => {
-    const { sessionsDeleted } = await markShopUninstalled(db, shopDomain, clock);
-    logger.info({ shop: shopDomain, sessionsDeleted }, "shop uninstalled");
+  "app/uninstalled": async (context) => {
+    const { shop, payload } = await shopResource(context);
+    // Parked before this installation was recorded: it ended an earlier one.
+    if (context.receivedAt < shop.installedAt) {
+      context.logger.info("uninstall received before the current installation: not applied");
+      return;
+    }
+    const { sessionsDeleted } = await markShopUninstalled(context.db, context.shopDomain, context.clock);
+    if (!shop.shopifyGid) await updateShopDetails(context.db, context.shopDomain, { shopifyGid: shopGid(payload.id), primaryDomain: payload.domain ?? undefined });
+    context.logger.info({ shop: context.shopDomain, sessionsDeleted }, "shop uninstalled");
   },
   "app/scopes_update": async (context) => {
     const { current } = parsePayload(scopesUpdatePayload, context);
+    await knownShop(context);
     await updateShopScopes(context.db, context.shopDomain, current);
   },
   "shop/update": async (context) => {
-    const payload = parsePayload(restShop, context);
+    const { payload } = await shopResource(context);
     await updateShopDetails(context.db, context.shopDomain, {
       name: payload.name ?? undefined,
       timezone: payload.iana_timezone ?? undefined,
       currency: payload.currency ?? undefined,
+      shopifyGid: shopGid(payload.id),
+      primaryDomain: payload.domain ?? undefined,
     });
   },
 
@@ -199,7 +258,7 @@ export const topicHandlers: Record<string, TopicHandler> = {
   "products/create": product,
   "products/update": product,
   "products/delete": async (context) => {
-    const { id } = parsePayload(restDeletion, context);
+    const { id } = parsePayload(restDeletion("Product"), context);
     const shop = await activeShop(context);
     if (shop) await deleteProduct(context.db, shop, `gid://shopify/Product/${id}`, context.triggeredAt);
   },
@@ -212,7 +271,7 @@ export const topicHandlers: Record<string, TopicHandler> = {
   "customers/create": customer,
   "customers/update": customer,
   "customers/delete": async (context) => {
-    const { id } = parsePayload(restDeletion, context);
+    const { id } = parsePayload(restDeletion("Customer"), context);
     const shop = await activeShop(context);
     if (shop) await deleteCustomer(context.db, shop, `gid://shopify/Customer/${id}`, context.triggeredAt);
   },
@@ -238,20 +297,23 @@ export const topicHandlers: Record<string, TopicHandler> = {
   // Mandatory compliance topics.
   "customers/data_request": async (context) => {
     const payload = parsePayload(dataRequestPayload, context);
-    const shop = await knownShop(context);
+    const shop = await complianceShop(context, payload);
     const request = { ...subject(payload.customer, payload.orders_requested), requestId: payload.data_request?.id ?? null };
     const { id } = await exportCustomerData(context.db, shop.id, request, context.clock);
     context.logger.info({ dataRequest: id }, "customer data export ready for the merchant");
   },
   "customers/redact": async (context) => {
     const payload = parsePayload(customerRedactPayload, context);
-    const shop = await knownShop(context);
+    const shop = await complianceShop(context, payload);
     // The redact's own payload carries the email too: it is scrubbed with the others, last.
     const erased = await redactCustomer(context.db, shop, subject(payload.customer, payload.orders_to_redact), context.clock, { webhookId: context.webhookId });
     context.logger.info(erased, "customer redacted");
   },
   "shop/redact": async (context) => {
-    parsePayload(z.object({ shop_domain: z.string().optional() }), context);
+    const shop = await complianceShop(context, parsePayload(shopRedactPayload, context), false);
+    // Shopify sends it 48 hours after an uninstall; for a shop that is installed it can only be
+    // a replayed or misdirected body, and erasing on it would destroy a live shop.
+    if (shop.installed) throw new UnprocessableDeliveryError("shop/redact for a shop that is installed: nothing erased");
     await redactShop(context.db, context.shopDomain, context.webhookId);
     // The row is gone: a cached copy would hand its id to the next delivery.
     forgetShop(context.shopDomain);
