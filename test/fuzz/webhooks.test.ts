@@ -15,24 +15,6 @@ import { BODY_CLASSES, type BodyClass, type Fuzzed, fuzzBodies, fuzzBody, fuzzSe
  * out of the worker or leaving it pending for a retry that cannot help. docs/testing.md, "Fuzz".
  */
 
-/**
- * KNOWN GAPS on PostgreSQL, found by this suite and reported with issue 8 (DESIGN rule 1 wants
- * both kept as `failed` with a reason). Until they are fixed they are counted and printed, not
- * failed; set these to false when they are.
- * - A signed body holding a raw NUL byte (never valid JSON) cannot be stored in a text column:
- *   the route answers 503 and Shopify retries in vain. Fix in app/webhooks.server.ts.
- * - A signed payload whose string holds `\u0000` fails the mirror write ("invalid byte
- *   sequence … 0x00") as a retryable error, so the delivery stays pending and is retried for
- *   18 hours; or its validation error quotes the NUL, `failDelivery` cannot store that
- *   message, and the delivery stays pending with no error, retried every lease forever. Fix:
- *   the inbox worker parses with parseJsonWithLimits (app/lib/json-limits.ts), which refuses
- *   NUL and unpaired surrogates, and fails the delivery as unprocessable (and stored error
- *   messages drop NULs).
- */
-const TOLERATE_RAW_NUL_503 = true;
-const TOLERATE_ESCAPED_NUL_PENDING = true;
-const onPostgres = (process.env.DATABASE_URL ?? "").startsWith("postgres");
-const knownGaps = { rawNul503: 0, escapedNulPending: 0 };
 
 const seed = fuzzSeed();
 const BODIES = fuzzBodies(2000);
@@ -89,11 +71,7 @@ beforeAll(async () => {
 });
 
 afterAll(() => {
-  const gaps =
-    knownGaps.rawNul503 + knownGaps.escapedNulPending > 0
-      ? `; KNOWN GAPS on PostgreSQL: ${knownGaps.rawNul503} signed bodies with a raw NUL answered 503, ${knownGaps.escapedNulPending} with \\u0000 left pending`
-      : "";
-  process.stdout.write(outcomes.format(`fuzz /webhooks (seed ${seed}, ${BODIES} bodies, topics ${TOPIC_NAMES.join(" ")}, ${((Date.now() - started) / 1000).toFixed(1)} s${gaps}): class → "signature status" / "worker <final status>" × count`));
+  process.stdout.write(outcomes.format(`fuzz /webhooks (seed ${seed}, ${BODIES} bodies, topics ${TOPIC_NAMES.join(" ")}, ${((Date.now() - started) / 1000).toFixed(1)} s): class → "signature status" / "worker <final status>" × count`));
 });
 
 const stored = async () => ({
@@ -136,7 +114,6 @@ interface Sent {
   bodyClass: BodyClass;
   topic: string;
   body: string;
-  hasEscapedNul: boolean;
 }
 
 /** Sends each class's bodies; returns violations and the deliveries it sent, by webhook id. */
@@ -166,10 +143,9 @@ async function fuzzWebhooks(signed: boolean): Promise<{ violations: string[]; se
       }
       outcomes.add(bodyClass, `${signed ? "signed" : "unsigned"} ${status}`);
       const describe = `${topic} ${bodyClass} (${signature}) → ${status}; body ${preview(fuzzed.body)}`;
-      if (status === 503 && signed && onPostgres && TOLERATE_RAW_NUL_503 && text(fuzzed.body).includes("\u0000")) knownGaps.rawNul503 += 1;
-      else if (status >= 500) violations.push(`5xx: ${describe}`);
+      if (status >= 500) violations.push(`5xx: ${describe}`);
       if (!signed && (status < 400 || status >= 500)) violations.push(`unsigned but ${status}: ${describe}`);
-      if (signed) sent.set(webhookId, { bodyClass, topic, body: preview(fuzzed.body), hasEscapedNul: /\\u0000/i.test(text(fuzzed.body)) });
+      if (signed) sent.set(webhookId, { bodyClass, topic, body: preview(fuzzed.body) });
     }
   }
   return { violations, sent };
@@ -193,9 +169,7 @@ describe(`fuzz: webhook routes (seed ${seed}; ROOST_FUZZ_SEED=${seed} reproduces
       if (!delivery) continue;
       outcomes.add(delivery.bodyClass, `worker ${row.status}`);
       const describe = `${delivery.topic} ${delivery.bodyClass} → ${row.status} (${row.lastError?.slice(0, 160) ?? "no error"}); body ${delivery.body}`;
-      const escapedNul = onPostgres && TOLERATE_ESCAPED_NUL_PENDING && delivery.hasEscapedNul && (row.lastError === null || /0x00/.test(row.lastError));
-      if (row.status === "pending" && escapedNul) knownGaps.escapedNulPending += 1;
-      else if (row.status === "pending") violations.push(`left pending: ${describe}`);
+      if (row.status === "pending") violations.push(`left pending: ${describe}`);
       if (row.status === "dead") violations.push(`dead: ${describe}`);
       if (row.status === "failed" && !row.lastError) violations.push(`failed without a reason: ${describe}`);
     }

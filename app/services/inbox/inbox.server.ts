@@ -60,12 +60,19 @@ export async function recordDelivery(
 ): Promise<RecordResult> {
   const now = clock.now();
   const id = crypto.randomUUID();
+  // A raw NUL is never JSON, and PostgreSQL text cannot hold it: a signed body with one is kept
+  // (NUL shown as U+FFFD) as failed with the reason, instead of a 503 that Shopify retries for
+  // nothing.
+  const unstorable = delivery.payload.includes("\u0000");
+  const payload = unstorable ? delivery.payload.replaceAll("\u0000", "\uFFFD") : delivery.payload;
+  const status = unstorable ? "failed" : (delivery.status ?? "pending");
+  const lastError = unstorable ? "the body holds a raw NUL character: not JSON" : null;
   const inserted = await db.$executeRaw`
     INSERT INTO "WebhookDelivery"
-      ("id", "shopDomain", "topic", "webhookId", "eventId", "apiVersion", "triggeredAt", "payload", "status", "attempts", "nextAttemptAt", "receivedAt")
+      ("id", "shopDomain", "topic", "webhookId", "eventId", "apiVersion", "triggeredAt", "payload", "status", "lastError", "attempts", "nextAttemptAt", "receivedAt")
     VALUES
       (${id}, ${delivery.shopDomain}, ${delivery.topic}, ${delivery.webhookId}, ${delivery.eventId || null}, ${delivery.apiVersion},
-       ${delivery.triggeredAt ?? null}, ${delivery.payload}, ${delivery.status ?? "pending"}, 0, ${now}, ${now})
+       ${delivery.triggeredAt ?? null}, ${payload}, ${status}, ${lastError}, 0, ${now}, ${now})
     ON CONFLICT DO NOTHING`;
   if (inserted === 1) return { outcome: "accepted", id };
   // Only duplicates get here: say which key matched (the CLI and logs tell them apart).
@@ -132,7 +139,8 @@ export async function failDelivery(
     where: { id: delivery.id },
     data: {
       status,
-      lastError: error.message.slice(0, 2000),
+      // PostgreSQL text cannot hold NUL, and a validation message may quote the payload.
+      lastError: error.message.replaceAll("\u0000", "\uFFFD").slice(0, 2000),
       lockedUntil: null,
       nextAttemptAt: status === "pending" ? new Date(now.getTime() + delay * 1000) : now,
     },

@@ -1,6 +1,7 @@
 import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { throttledLog } from "../../lib/log-throttle.server";
+import { parseJsonWithLimits } from "../../lib/json-limits";
 import type { Logger } from "../../lib/logger.server";
 import { releaseParkedIfKnown } from "../shops/shops.server";
 import { ShopNotKnownError, UnprocessableDeliveryError } from "../webhooks/errors";
@@ -13,6 +14,9 @@ import {
   failDelivery,
   parkDelivery,
 } from "./inbox.server";
+
+/** Shopify's payloads nest about 6 deep (order → line item → discount allocation → money set). */
+const MAX_PAYLOAD_DEPTH = 64;
 
 export interface InboxWorkerOptions {
   db: Database;
@@ -123,14 +127,12 @@ export class InboxWorker {
   }
 
   private async process(delivery: Delivery, logger: Logger): Promise<void> {
-    let payload: unknown;
     // Dropped by retention or a customers/redact: there is nothing left to apply.
     if (delivery.payload === null) throw new UnprocessableDeliveryError("payload was dropped (retention or customers/redact)");
-    try {
-      payload = JSON.parse(delivery.payload);
-    } catch {
-      throw new UnprocessableDeliveryError("payload is not valid JSON");
-    }
+    // Depth and unstorable characters are checked before anything walks the payload.
+    const parsed = parseJsonWithLimits(delivery.payload, { maxDepth: MAX_PAYLOAD_DEPTH });
+    if (!parsed.ok) throw new UnprocessableDeliveryError(parsed.reason === "invalid_json" ? "payload is not valid JSON" : `payload refused: ${parsed.message}`);
+    const payload = parsed.value;
     const handler = this.options.handlers[delivery.topic];
     if (!handler) {
       logger.info("no handler for topic: acknowledged and kept");
