@@ -9,6 +9,7 @@ import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prism
 import { appScopes } from "./config.server";
 import db from "./db.server";
 import { inboxWorker } from "./services/inbox/runtime.server";
+import { learnShopIdentityOnInstall } from "./services/shopify/admin.server";
 import { markShopInstalled } from "./services/shops/shops.server";
 import { startBackfillOnInstall } from "./services/sync/runtime.server";
 
@@ -35,6 +36,8 @@ const shopify = shopifyApp({
       // Install or reinstall: the shop's records are reused, never recreated. Deliveries parked
       // while Roost had no installation record for the shop go to the inbox worker now.
       await markShopInstalled(db, { domain: session.shop, scopes: session.scope ?? null }, undefined, { kick: (id) => inboxWorker().kick(id) });
+      // Its Shopify id and primary domain, which signed payloads that name their shop must match.
+      await learnShopIdentityOnInstall(db, session.shop);
       // Import the catalogue, customers and recent orders (skipped after a recent backfill).
       await startBackfillOnInstall(db, session.shop);
     },

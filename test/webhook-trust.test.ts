@@ -8,12 +8,13 @@ import { syncHealth } from "../app/services/health/sync-health.server";
 import { recordDelivery } from "../app/services/inbox/inbox.server";
 import { inboxWorker } from "../app/services/inbox/runtime.server";
 import { programSchema } from "../app/services/shops/settings";
+import { learnShopIdentityOnInstall } from "../app/services/shopify/admin.server";
 import { markShopInstalled, updateShopSettings } from "../app/services/shops/shops.server";
 import { topicHandlers } from "../app/services/webhooks/topics.server";
 import { customerPayload, orderPayload, productPayload, shopPayload } from "./fixtures/rest-payloads";
 import { API_SECRET } from "./support/constants";
 import { deliver } from "./support/deliver";
-import { installTestShop, signedWebhook, uniqueShop } from "./support/shopify";
+import { fakeShopify, installTestShop, OFFLINE_TOKEN, signedWebhook, uniqueShop } from "./support/shopify";
 import { shopifyWebhookHeaders } from "./support/webhook-signing";
 
 // Shopify's HMAC covers the body only, and every shop's deliveries are signed with the same app
@@ -353,6 +354,33 @@ describe("a payload that names another shop is kept as failed and changes nothin
 
     expect([own.status, unknown.status, primary.status]).toEqual(["processed", "processed", "processed"]);
     expect(await order(shopId, 8703)).toMatchObject({ eligibleAmount: 1000 });
+  });
+});
+
+describe("the shop's identity, learned at install", () => {
+  it("reads the shop's GID and primary domain with its own token, and checks the first order against them", async () => {
+    const shop = uniqueShop("trust-install");
+    await installTestShop(shop);
+    fakeShopify.store.registerShop(shop, { accessToken: OFFLINE_TOKEN(shop), name: "Roost Test Store", timezone: "America/New_York", primaryDomain: "shop.roost-install.example" });
+    await learnShopIdentityOnInstall(db, shop);
+
+    const row = await db.shop.findUniqueOrThrow({ where: { domain: shop } });
+    expect(row.shopifyGid).toMatch(/^gid:\/\/shopify\/Shop\/\d+$/);
+    expect(row.primaryDomain).toBe("shop.roost-install.example");
+    const numericId = row.shopifyGid!.replace("gid://shopify/Shop/", "");
+
+    const statusOn = (host: string) => ({ order_status_url: `https://${host}/${numericId}/orders/t/authenticate?key=k` });
+    const foreign = await deliver({ topic: "orders/paid", shop, payload: paid(8801, statusOn("www.other-store.example")) });
+    expect(foreign).toMatchObject({ status: "failed", error: `orders/paid payload names another shop: order_status_url is on www.other-store.example, neither ${shop} nor its primary domain shop.roost-install.example` });
+    const own = await deliver({ topic: "orders/paid", shop, payload: paid(8802, statusOn("shop.roost-install.example")) });
+    expect(own.status).toBe("processed");
+  });
+
+  it("an Admin API that cannot be reached leaves the install as it was", async () => {
+    const shop = uniqueShop("trust-install");
+    await installTestShop(shop);
+    await learnShopIdentityOnInstall(db, shop, async () => ({ request: () => Promise.reject(new Error("unreachable")) }));
+    expect(await db.shop.findUniqueOrThrow({ where: { domain: shop } })).toMatchObject({ installed: true, shopifyGid: null, primaryDomain: null });
   });
 });
 

@@ -1,7 +1,7 @@
 import type { Database } from "../../db.server";
 import { systemClock } from "../../lib/clock";
 import { logger } from "../../lib/logger.server";
-import { requireActiveShop, ShopNotActiveError } from "../shops/shops.server";
+import { learnShopIdentity, requireActiveShop, ShopNotActiveError } from "../shops/shops.server";
 import { type AdminClient, createHttpAdminClient } from "./admin-client.server";
 
 export const ADMIN_API_VERSION = "2026-10";
@@ -24,3 +24,17 @@ export async function adminClientFor(db: Database, shopDomain: string): Promise<
 }
 
 export type AdminClientFactory = (db: Database, shopDomain: string) => Promise<AdminClient>;
+
+/**
+ * afterAuth: learn the shop's Shopify GID and primary domain with its own token, so webhook
+ * payloads that name their shop are checked from the first delivery (docs/security.md). Never
+ * throws: an install must not fail because Shopify was briefly unreachable; shop/update and the
+ * compliance topics teach the same ids later.
+ */
+export async function learnShopIdentityOnInstall(db: Database, shopDomain: string, adminFor: AdminClientFactory = adminClientFor): Promise<void> {
+  try {
+    await learnShopIdentity(db, shopDomain, await adminFor(db, shopDomain));
+  } catch (error) {
+    logger.warn({ err: error, shop: shopDomain }, "could not read the shop's identity on install; shop/update teaches it later");
+  }
+}

@@ -1,4 +1,6 @@
 import type { Database } from "../../db.server";
+import { type ShopIdentityData, ShopIdentityQuery } from "../../graphql/ShopIdentityQuery";
+import type { AdminClient } from "../shopify/admin-client.server";
 import type { Clock } from "../../lib/clock";
 import { systemClock } from "../../lib/clock";
 import { revokeShopTokens } from "../api/tokens.server";
@@ -105,6 +107,24 @@ export async function updateShopDetails(
 ): Promise<void> {
   await db.shop.updateMany({ where: { domain }, data: details });
   forgetShop(domain);
+}
+
+/**
+ * At install, with the shop's own token: its Shopify GID and primary domain (so payloads that
+ * name their shop can be checked from the first delivery, docs/security.md), name, timezone
+ * and currency. A shop whose API answers for another domain is refused, not recorded.
+ */
+export async function learnShopIdentity(db: Database, domain: string, admin: AdminClient): Promise<ShopIdentityData["shop"]> {
+  const { shop } = await admin.request<ShopIdentityData>(ShopIdentityQuery);
+  if (shop.myshopifyDomain.toLowerCase() !== domain) throw new Error(`the Admin API answered for ${shop.myshopifyDomain}, not ${domain}`);
+  await updateShopDetails(db, domain, {
+    shopifyGid: shop.id,
+    primaryDomain: shop.primaryDomain.host.toLowerCase(),
+    name: shop.name,
+    timezone: shop.ianaTimezone,
+    currency: shop.currencyCode,
+  });
+  return shop;
 }
 
 export function findShop(db: Database, domain: string): Promise<Shop | null> {

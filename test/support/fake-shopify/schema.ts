@@ -520,7 +520,12 @@ const resolvers: ResolverMap = {
   Shop: typed<ShopRecord>({
     contactEmail: (shop) => shop.email,
     myshopifyDomain: (shop) => shop.domain,
-    url: (shop) => `https://${shop.domain}`,
+    // The storefront's domain: a custom one when registered with it, else the myshopify one.
+    primaryDomain: (shop) => {
+      const host = shop.primaryDomain ?? shop.domain;
+      return { id: `gid://shopify/Domain/${shop.numericId}`, host, url: `https://${host}`, sslEnabled: true };
+    },
+    url: (shop) => `https://${shop.primaryDomain ?? shop.domain}`,
     ianaTimezone: (shop) => shop.timezone,
     currencyCode: (shop) => shop.currency,
     timezoneAbbreviation: (shop, _args, ctx) =>

@@ -81,12 +81,20 @@ export const ADMIN_SDL = /* GraphQL */ `
     message: String!
   }
 
+  type Domain implements Node {
+    id: ID!
+    host: String!
+    url: URL!
+    sslEnabled: Boolean!
+  }
+
   type Shop implements Node & HasMetafields {
     id: ID!
     name: String!
     email: String!
     contactEmail: String!
     myshopifyDomain: String!
+    primaryDomain: Domain!
     url: URL!
     ianaTimezone: String!
     timezoneAbbreviation: String!

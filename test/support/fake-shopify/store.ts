@@ -75,6 +75,8 @@ export interface RegisterShopOptions {
   throttle?: Partial<ThrottleConfig>;
   /** Overrides `store.emitWebhooks` for this shop. */
   emitWebhooks?: boolean;
+  /** A custom storefront domain (the shop's `primaryDomain`); default: the myshopify domain. */
+  primaryDomain?: string;
   /** Access scopes granted to the app (the `current` list of `app/scopes_update`). */
   scopes?: readonly string[];
 }
@@ -122,6 +124,8 @@ interface BaseRecord {
 export interface ShopRecord extends BaseRecord {
   kind: 'Shop';
   domain: string;
+  /** Custom storefront domain, when the shop has one. */
+  primaryDomain: string | null;
   name: string;
   email: string;
   timezone: string;
@@ -979,6 +983,7 @@ export class FakeShopifyStore {
     const handle = canonical.replace(/\.myshopify\.com$/, '');
     const shopFields = {
       domain: canonical,
+      primaryDomain: options.primaryDomain ?? existing?.shop.primaryDomain ?? null,
       name: options.name ?? handle,
       email: options.email ?? `owner@${handle}.example`,
       timezone,
