@@ -86,3 +86,22 @@ describe("64-bit money and points", () => {
     expect(await db.ledgerEntry.count({ where: { shopId: usd.id } })).toBe(0);
   });
 });
+
+describe("64-bit amounts through the external orders API", () => {
+  it("awards an order of 2^53 − 1 cents as a webhook order would, and refuses points past 2^53 with 422", async () => {
+    const { apiShop, enrol, orderBody, postOrder, setProgram } = await import("../api/helpers");
+    const shop = await apiShop();
+    await enrol(shop, ANA, "ana.lima@example.com");
+
+    const { response, json } = await postOrder(shop, orderBody({ eligibleAmount: "90071992547409.91" }));
+    expect(response.status).toBe(201);
+    expect(json.order).toMatchObject({ status: "awarded", points: 90_071_992_547_409, balance: 90_071_992_547_409 });
+
+    // At rate 1,000 the same amount would be 9.0 × 10^16 points: refused, not rounded.
+    await setProgram(shop.domain, { earnRate: "1000" });
+    const refused = await postOrder(shop, orderBody({ eligibleAmount: "90071992547409.91" }));
+    expect(refused.response.status).toBe(422);
+    expect(refused.json).toMatchObject({ error: "out_of_range" });
+    expect(await db.ledgerEntry.count({ where: { shopId: shop.id } })).toBe(1);
+  });
+});

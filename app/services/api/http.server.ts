@@ -141,6 +141,8 @@ export async function handleApiRequest<T>(
     result = await endpoint.handle({ db, clock, logger, capStore: currentCapStore() }, shop, parsed.data);
   } catch (error) {
     await releaseIdempotencyKey(db, claim.id).catch(() => undefined);
+    // Points or a balance past 2^53 (an amount near the bound at a high rate): refused, never rounded.
+    if (error instanceof RangeError) return apiError(422, "out_of_range", error.message);
     logger.error({ err: error }, "external API request failed");
     return apiError(500, "internal_error", "The request could not be processed; retry it with the same Idempotency-Key");
   }

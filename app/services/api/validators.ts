@@ -67,10 +67,10 @@ function shopCurrency(currency: string) {
 }
 
 /**
- * The largest amount one order or refund may carry, in minor units (10,000,000,000.00 USD):
- * far above any real order, and far enough below 2^53 that points and balances stay exact.
+ * The largest amount one order or refund may carry, in minor units: the same bound as a
+ * Shopify order's (docs/decisions/0003-64-bit-money.md), one formula for every channel.
  */
-export const MAX_AMOUNT_MINOR = 1_000_000_000_000;
+export const MAX_AMOUNT_MINOR = Number.MAX_SAFE_INTEGER;
 
 /** A decimal string ("123.45") with no more decimals than the currency has → minor units. */
 function amount(currency: string) {
