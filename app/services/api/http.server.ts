@@ -1,6 +1,6 @@
 import type { AppLoadContext } from "@remix-run/node";
 import type { z } from "zod";
-import { bodyLimitFor } from "../../../body-limit.mjs";
+import { bodyLimitFor } from "../../lib/body-limit.mjs";
 import defaultDb, { type Database } from "../../db.server";
 import { clientKey } from "../../lib/client-address.server";
 import { type Clock, systemClock } from "../../lib/clock";
@@ -46,7 +46,7 @@ export interface ApiDeps {
   logger: Logger;
 }
 
-// From the HTTP layer's table (body-limit.mjs), which refuses a larger body before this route
+// From the HTTP layer's table (app/lib/body-limit.mjs), which refuses a larger body before this route
 // runs; checked here too for callers that reach the route without that layer.
 export const MAX_BODY_BYTES = bodyLimitFor("/api/v1").bytes;
 /** The bodies need 2 levels; the rest is room for unknown fields, which are ignored. */

@@ -1,6 +1,6 @@
 // @ts-check
 // Request body limits at the HTTP layer (DESIGN, flow rule 6: every entry point caps its body
-// before reading it all). Plain ESM beside server.mjs, which node runs unbundled; the app's
+// before reading it all). Plain ESM: server.mjs, which node runs unbundled, imports it; the app's
 // external API reads its limit from the same table.
 import { writeReadableStreamToWritable } from "@remix-run/node";
 
