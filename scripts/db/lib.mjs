@@ -71,31 +71,20 @@ export function migrationNames(dir) {
  * Returns "Model.field" for every marked field.
  */
 export function int64Fields(schema) {
-  const fields = new Set();
-  let model = null;
-  for (const line of schema.split("\n")) {
-    const open = /^\s*model\s+(\w+)\s*\{/.exec(line);
-    if (open) model = open[1];
-    else if (/^\s*\}/.test(line)) model = null;
-    else if (model) {
-      const field = /^\s*(\w+)\s+Int\??\s.*\/\/\s*int64\b/.exec(`${line} `);
-      if (field) fields.add(`${model}.${field[1]}`);
-    }
-  }
-  return fields;
+  return new Set(schemaFields(schema).filter(({ line }) => /^\s*\w+\s+Int\??\s.*\/\/\s*int64\b/.test(`${line} `)).map(({ name }) => name));
 }
 
-/** Every model's field names, to tell a field newly marked int64 from a new field. */
-function modelFields(schema) {
-  const fields = new Set();
+/** Every model field of a schema as "Model.field", with its line. */
+function schemaFields(schema) {
+  const fields = [];
   let model = null;
   for (const line of schema.split("\n")) {
     const open = /^\s*model\s+(\w+)\s*\{/.exec(line);
     if (open) model = open[1];
     else if (/^\s*\}/.test(line)) model = null;
-    else if (model) {
+    else if (model && !/^\s*(\/\/|@@)/.test(line)) {
       const field = /^\s*(\w+)\s+\w/.exec(line);
-      if (field && !line.trim().startsWith("//") && !line.trim().startsWith("@@")) fields.add(`${model}.${field[1]}`);
+      if (field) fields.push({ name: `${model}.${field[1]}`, line });
     }
   }
   return fields;
@@ -109,7 +98,7 @@ function modelFields(schema) {
 export function widenInt64(sql, schema, previous) {
   const marked = int64Fields(schema);
   const before = previous ? int64Fields(previous) : new Set();
-  const existed = previous ? modelFields(previous) : new Set();
+  const existed = new Set(previous ? schemaFields(previous).map(({ name }) => name) : []);
   let table = null;
   const lines = sql.split("\n").map((line) => {
     const create = /^CREATE TABLE "(\w+)"/.exec(line);

@@ -1,5 +1,6 @@
 import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
+import { PERSONAL_KEYS } from "../../lib/personal-data";
 import { normaliseEmail } from "../mirror/records";
 
 /**
@@ -30,55 +31,6 @@ export interface DeliverySubject {
 /** Statuses whose delivery may still be applied: scrubbed, not dropped. */
 const APPLICABLE = ["pending", "parked"];
 
-/**
- * Keys whose values say who a person is, how to reach them or where they live, wherever they
- * appear: contact details and names (REST and GraphQL spellings), free text a buyer or staff
- * writes about them, addresses, what links a storefront session to them.
- */
-const PERSONAL_KEYS = new Set([
-  "email",
-  "contact_email",
-  "contactEmail",
-  "phone",
-  "first_name",
-  "last_name",
-  "firstName",
-  "lastName",
-  "display_name",
-  "displayName",
-  "note",
-  "note_attributes",
-  "customAttributes",
-  "properties",
-  "billing_address",
-  "shipping_address",
-  "default_address",
-  "addresses",
-  "billingAddress",
-  "shippingAddress",
-  "defaultAddress",
-  "destination",
-  "company",
-  "address1",
-  "address2",
-  "city",
-  "zip",
-  "latitude",
-  "longitude",
-  "browser_ip",
-  "client_details",
-  "landing_site",
-  "referring_site",
-  "order_status_url",
-  "checkout_token",
-  "cart_token",
-  "token",
-  "multipass_identifier",
-  "email_marketing_consent",
-  "sms_marketing_consent",
-  "emailMarketingConsent",
-  "smsMarketingConsent",
-]);
 
 /** Deeper than any Shopify payload: a subtree past it is dropped rather than walked. */
 const MAX_DEPTH = 64;
