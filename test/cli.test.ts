@@ -10,22 +10,14 @@ import { markShopUninstalled, updateShopSettings } from "../app/services/shops/s
 import { customerPayload } from "./fixtures/rest-payloads";
 import { deliver } from "./support/deliver";
 import { installTestShop, uniqueShop } from "./support/shopify";
+import { captureCli } from "./support/cli";
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { db, stdout: { write: (text: string) => out.push(text) }, stderr: { write: (text: string) => err.push(text) } },
-    stdout: () => out.join(""),
-    stderr: () => err.join(""),
-  };
-}
 
 describe("npm run roost", () => {
   it("lists shops as JSON", async () => {
     const shop = uniqueShop();
     await installTestShop(shop, { name: "CLI Store", currency: "EUR", timezone: "Europe/Paris" });
-    const run = capture();
+    const run = captureCli();
 
     expect(await runCli(["shops", "--json"], run.io)).toBe(0);
 
@@ -37,7 +29,7 @@ describe("npm run roost", () => {
   it("asks for --shop when several shops exist, on stderr with a non-zero exit", async () => {
     await installTestShop(uniqueShop());
     await installTestShop(uniqueShop());
-    const run = capture();
+    const run = captureCli();
 
     expect(await runCli(["inbox:list"], run.io)).toBe(1);
     expect(run.stderr()).toMatch(/^error: \d+ shops exist: pass --shop <domain>\n$/);
@@ -55,7 +47,7 @@ describe("npm run roost", () => {
       [["frobnicate"], /Unknown command "frobnicate"/],
     ];
     for (const [argv, message] of cases) {
-      const run = capture();
+      const run = captureCli();
       expect(await runCli(argv, run.io), argv.join(" ")).not.toBe(0);
       expect(run.stderr()).toMatch(message);
     }
@@ -122,9 +114,9 @@ describe("npm run roost -- program:catch-up", () => {
       },
     });
     const clock = { now: () => new Date("2026-11-22T15:00:00Z") };
-    const io = (run: ReturnType<typeof capture>) => ({ ...run.io, clock });
+    const io = (run: ReturnType<typeof captureCli>) => ({ ...run.io, clock });
 
-    let run = capture();
+    let run = captureCli();
     expect(await runCli(["program:catch-up", "--shop", shop, "--json"], io(run))).toBe(0);
     expect(JSON.parse(run.stdout())).toEqual({ shop, outcome: "nothing", retried: false, job: null });
 
@@ -132,24 +124,24 @@ describe("npm run roost -- program:catch-up", () => {
     await updateProgramSettings(db, shop, { program: { ...program, retroactive: true }, countShipping: false }, "staff", clock);
     const { id } = (await latestCatchUp(db, shopId))!;
     expect(await claimCatchUp(db, id, clock)).not.toBeNull();
-    run = capture();
+    run = captureCli();
     expect(await runCli(["program:catch-up", "--shop", shop], io(run))).toBe(1);
     expect(run.stdout()).toBe(`${shop}: another process is running it. Updating stored orders, awarding backfilled orders: 0 of 0 processed, 0 awarded.\n`);
     await db.programJob.update({ where: { id }, data: { lockedBy: null, lockedUntil: null, status: "pending", attempts: 0, startedAt: null } });
 
     // Failed for good, then retried and run from the CLI.
     await runCatchUpJob({ db, clock, logger }, id, { maxAttempts: 1, settle: async () => Promise.reject(new Error("disk full")) });
-    run = capture();
+    run = captureCli();
     expect(await runCli(["program:catch-up", "--shop", shop, "--json"], io(run))).toBe(0);
     expect(JSON.parse(run.stdout())).toMatchObject({ shop, outcome: "done", retried: true, job: { id, status: "done", processed: 1, awarded: 1 } });
     expect(await db.member.findFirstOrThrow({ where: { shopId, customerGid: "gid://shopify/Customer/9301" } })).toMatchObject({ balance: 42 });
 
-    run = capture();
+    run = captureCli();
     expect(await runCli(["program:catch-up", "--shop", shop], io(run))).toBe(0);
     expect(run.stdout()).toBe(`${shop}: nothing to catch up. Last one: Stored orders updated Nov 22, 2026, 10:00 AM: 1 backfilled order checked, 1 awarded.\n`);
 
     await markShopUninstalled(db, shop);
-    run = capture();
+    run = captureCli();
     expect(await runCli(["program:catch-up", "--shop", shop], io(run))).toBe(1);
     expect(run.stderr()).toBe(`error: ${shop} has uninstalled Roost: nothing is written for it\n`);
   });

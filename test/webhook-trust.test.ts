@@ -16,6 +16,7 @@ import { API_SECRET } from "./support/constants";
 import { deliver } from "./support/deliver";
 import { fakeShopify, installTestShop, OFFLINE_TOKEN, signedWebhook, uniqueShop } from "./support/shopify";
 import { shopifyWebhookHeaders } from "./support/webhook-signing";
+import { captureCli } from "./support/cli";
 
 // Shopify's HMAC covers the body only, and every shop's deliveries are signed with the same app
 // secret: whoever holds one signed body can send it with any headers. These tests hold one and
@@ -41,18 +42,9 @@ const rows = (shopDomain: string) => db.webhookDelivery.findMany({ where: { shop
 const shopRow = (domain: string) => db.shop.findUnique({ where: { domain } });
 const order = (shopId: string, id: number) => db.order.findUnique({ where: { shopId_gid: { shopId, gid: `gid://shopify/Order/${id}` } } });
 
-function cli() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { db, stdout: { write: (text: string) => out.push(text) }, stderr: { write: (text: string) => err.push(text) } },
-    json: () => JSON.parse(out.join("")),
-    stderr: () => err.join(""),
-  };
-}
 
 async function listedShops(): Promise<string[]> {
-  const run = cli();
+  const run = captureCli();
   expect(await runCli(["shops", "--json"], run.io)).toBe(0);
   return run.json().shops.map((shop: { domain: string }) => shop.domain);
 }
@@ -177,7 +169,7 @@ describe("a valid domain Roost has no installation record for", () => {
     expect(handler).not.toHaveBeenCalled();
     expect(await shopRow(shop)).toBeNull();
     expect(await listedShops()).not.toContain(shop);
-    const listed = cli();
+    const listed = captureCli();
     expect(await runCli(["inbox:list", "--shop", shop, "--status", "parked", "--json"], listed.io)).toBe(0);
     expect(listed.json()).toEqual({ shop, deliveries: [expect.objectContaining({ webhookId: `early-${shop}`, topic: "orders/paid", status: "parked" })] });
 
@@ -243,10 +235,10 @@ describe("the catch-all route", () => {
     expect(await db.member.count({ where: { shopId: b.id } })).toBe(1);
     expect((await syncHealth(db, b.domain, systemClock)).inbox).toMatchObject({ unhandled: 1, parked: 0 });
 
-    const listed = cli();
+    const listed = captureCli();
     expect(await runCli(["inbox:list", "--shop", b.domain, "--status", "unhandled", "--json"], listed.io)).toBe(0);
     expect(listed.json().deliveries).toEqual([expect.objectContaining({ webhookId, topic: "shop/redact", status: "unhandled" })]);
-    const replay = cli();
+    const replay = captureCli();
     expect(await runCli(["inbox:replay", webhookId, "--shop", b.domain], replay.io)).toBe(1);
     expect(replay.stderr()).toContain("is unhandled");
     expect((await db.webhookDelivery.findUniqueOrThrow({ where: { webhookId } })).status).toBe("unhandled");

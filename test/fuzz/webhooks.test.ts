@@ -6,6 +6,7 @@ import { API_SECRET, API_VERSION, APP_URL } from "../support/constants";
 import { installTestShop, signedWebhook, uniqueShop } from "../support/shopify";
 import { shopifyWebhookHeaders } from "../support/webhook-signing";
 import { BODY_CLASSES, type BodyClass, type Fuzzed, fuzzBodies, fuzzBody, fuzzSeed, Outcomes, preview, random, type Random, subSeed } from "./generate";
+import { storedCounts } from "./stored";
 
 /**
  * Fuzzes the webhook routes through their route modules, as test/support/deliver.ts sends them
@@ -14,7 +15,6 @@ import { BODY_CLASSES, type BodyClass, type Fuzzed, fuzzBodies, fuzzBody, fuzzSe
  * signed delivery in a final state (a malformed one `failed` with its reason), never throwing
  * out of the worker or leaving it pending for a retry that cannot help. docs/testing.md, "Fuzz".
  */
-
 
 const seed = fuzzSeed();
 const BODIES = fuzzBodies(2000);
@@ -72,14 +72,6 @@ beforeAll(async () => {
 
 afterAll(() => {
   process.stdout.write(outcomes.format(`fuzz /webhooks (seed ${seed}, ${BODIES} bodies, topics ${TOPIC_NAMES.join(" ")}, ${((Date.now() - started) / 1000).toFixed(1)} s): class → "signature status" / "worker <final status>" × count`));
-});
-
-const stored = async () => ({
-  webhookDeliveries: await db.webhookDelivery.count(),
-  ledgerEntries: await db.ledgerEntry.count(),
-  members: await db.member.count(),
-  idempotencyKeys: await db.apiIdempotency.count(),
-  shops: await db.shop.count(),
 });
 
 type Signature = "valid" | "none" | "wrong-secret" | "tampered" | "garbage";
@@ -153,11 +145,11 @@ async function fuzzWebhooks(signed: boolean): Promise<{ violations: string[]; se
 
 describe(`fuzz: webhook routes (seed ${seed}; ROOST_FUZZ_SEED=${seed} reproduces it)`, () => {
   it("unsigned bodies: a 4xx, nothing stored", { timeout: 170_000 }, async () => {
-    const before = await stored();
+    const before = await storedCounts();
     const { violations } = await fuzzWebhooks(false);
     await inboxWorker().idle();
     expect(violations.slice(0, 20), `seed ${seed}: ${violations.length} violations`).toEqual([]);
-    expect(await stored(), `seed ${seed}`).toEqual(before);
+    expect(await storedCounts(), `seed ${seed}`).toEqual(before);
   });
 
   it("signed bodies: never 5xx, and the worker ends each delivery in a final state", { timeout: 170_000 }, async () => {

@@ -13,6 +13,7 @@ import { updateShopSettings } from "../../app/services/shops/shops.server";
 import { customerPayload, orderPayload } from "../fixtures/rest-payloads";
 import { deliver } from "../support/deliver";
 import { adminRequest, installTestShop, uniqueShop } from "../support/shopify";
+import { captureCli } from "../support/cli";
 
 // A member's entries are read in the order they were written (`seq`), never by (createdAt, id):
 // an award's earn and capped entries share a millisecond, and a random id put capped first
@@ -33,15 +34,6 @@ async function enrol(customerId: number, email: string) {
 const paid = (id: number, customerId: number, email: string, price: string, processedAt: string) =>
   orderPayload({ id, customerId, email, lines: [{ id: id * 10, price, quantity: 1 }], processedAt });
 
-function capture() {
-  const out: string[] = [];
-  const err: string[] = [];
-  return {
-    io: { db, stdout: { write: (text: string) => out.push(text) }, stderr: { write: (text: string) => err.push(text) } },
-    json: () => JSON.parse(out.join("")),
-    stderr: () => err.join(""),
-  };
-}
 
 /** Entries whose running balance looks wrong when the member's entries are read by (createdAt, id). */
 async function misfitsInCreatedAtOrder(): Promise<number> {
@@ -87,7 +79,7 @@ describe("a member's ledger in seq order", () => {
     // Read by (createdAt, id), every one of the 14 capped entries comes before its earn.
     expect(await misfitsInCreatedAtOrder()).toBe(14);
 
-    const verify = capture();
+    const verify = captureCli();
     expect(await runCli(["ledger:verify", "--shop", shop, "--json"], verify.io)).toBe(0);
     expect(verify.json()).toEqual({ ok: true, members: 7, entries: 28, violations: [] });
 
@@ -110,7 +102,7 @@ describe("a member's ledger in seq order", () => {
     const page = await loader({ request: await adminRequest(`/app/members/${first.id}`, shop), params: { id: first.id }, context: {} });
     expect(rows(page.member.entries)).toEqual(expected);
 
-    const show = capture();
+    const show = captureCli();
     expect(await runCli(["members:show", "--email", "shopper3@example.com", "--shop", shop, "--json"], show.io)).toBe(0);
     expect(rows(show.json().member.entries)).toEqual(expected);
 

@@ -9,6 +9,13 @@ import type { Clock } from "../../lib/clock";
 export const MAX_ATTEMPTS = 8;
 /** Wait after the Nth failed attempt (seconds), N = 1..7. */
 export const RETRY_DELAYS_SECONDS = [10, 60, 300, 900, 3600, 4 * 3600, 12 * 3600] as const;
+/**
+ * Deepest nesting a stored payload may have before anything walks it (the worker's parse, the
+ * redact's scrub). Shopify's payloads nest about 6 deep (order → line item → discount
+ * allocation → money set).
+ */
+export const MAX_PAYLOAD_DEPTH = 64;
+
 /** How long a worker owns a claimed delivery before another may take it over. */
 export const LEASE_MS = 60_000;
 

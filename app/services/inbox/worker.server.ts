@@ -12,11 +12,9 @@ import {
   type Delivery,
   dueDeliveryIds,
   failDelivery,
+  MAX_PAYLOAD_DEPTH,
   parkDelivery,
 } from "./inbox.server";
-
-/** Shopify's payloads nest about 6 deep (order → line item → discount allocation → money set). */
-const MAX_PAYLOAD_DEPTH = 64;
 
 export interface InboxWorkerOptions {
   db: Database;

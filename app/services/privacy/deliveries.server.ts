@@ -1,6 +1,7 @@
 import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { PERSONAL_KEYS } from "../../lib/personal-data";
+import { MAX_PAYLOAD_DEPTH } from "../inbox/inbox.server";
 import { normaliseEmail } from "../mirror/records";
 
 /**
@@ -31,14 +32,11 @@ export interface DeliverySubject {
 /** Statuses whose delivery may still be applied: scrubbed, not dropped. */
 const APPLICABLE = ["pending", "parked"];
 
-
-/** Deeper than any Shopify payload: a subtree past it is dropped rather than walked. */
-const MAX_DEPTH = 64;
-
 /**
- * The payload without its personal fields: the keys above go, and so does any other string
+ * The payload without its personal fields: the PERSONAL_KEYS go, and so does any other string
  * that contains one of `emails`. Ids, amounts, dates, line items and statuses stay, so the
- * scrubbed payload still validates and applies.
+ * scrubbed payload still validates and applies. A subtree deeper than MAX_PAYLOAD_DEPTH is
+ * dropped rather than walked.
  */
 export function scrubPersonalData(payload: unknown, emails: readonly string[] = []): unknown {
   const leaks = (value: string) => {
@@ -46,7 +44,7 @@ export function scrubPersonalData(payload: unknown, emails: readonly string[] = 
     return emails.some((email) => lower.includes(email));
   };
   const walk = (value: unknown, depth: number): unknown => {
-    if (depth > MAX_DEPTH) return null;
+    if (depth > MAX_PAYLOAD_DEPTH) return null;
     if (Array.isArray(value)) return value.filter((item) => typeof item !== "string" || !leaks(item)).map((item) => walk(item, depth + 1));
     if (value && typeof value === "object") {
       const kept: Record<string, unknown> = {};

@@ -134,18 +134,6 @@ export function findDataRequest(db: Database, shopId: string, id: string) {
   return db.dataRequest.findFirst({ where: { shopId, id } });
 }
 
-/**
- * Records later features keep about a customer register their eraser here, and customers/redact
- * runs it with the resolved subject. DESIGN, "Identity": the web pixel's visitor links (a
- * visitor's clientId and checkout tokens joined to a member) are the first; their tables do not
- * exist yet. An eraser must be idempotent: a redact that fails later runs again in full.
- */
-export type CustomerEraser = (db: Database, shopId: string, subject: ResolvedSubject, clock: Clock) => Promise<void>;
-const customerErasers: CustomerEraser[] = [];
-export function registerCustomerEraser(eraser: CustomerEraser): void {
-  customerErasers.push(eraser);
-}
-
 export interface CustomerRedaction {
   customers: number;
   orders: number;
@@ -204,7 +192,6 @@ export async function redactCustomer(
       data: { email: null },
     }),
   ]);
-  for (const eraser of customerErasers) await eraser(db, shopId, resolved, clock);
   const deliveries = await redactDeliveries(db, shop.domain, resolved, clock, { lastWebhookId: options.webhookId });
   await checkpointErasure(db);
   return { customers: customerRows.count, orders: orderRows.count, members: memberIds.length, deliveries };
