@@ -1,10 +1,10 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import db from "../app/db.server";
 import { inboxWorker } from "../app/services/inbox/runtime.server";
-import { updateProgramSettings } from "../app/services/members/program.server";
+import { updateProgramSettings } from "../app/services/program/program.server";
 import { applyInventoryLevel, updatePurchasingSummary, upsertOrder, upsertProduct } from "../app/services/mirror/mirror.server";
 import { orderFromRest, productFromRest, restOrder, restProduct } from "../app/services/mirror/rest";
-import { parseShopSettings } from "../app/services/shops/settings";
+import { parseShopSettings } from "../app/services/program/settings";
 import { cachedShop, forgetShop, SHOP_CACHE_TTL_MS, updateShopSettings } from "../app/services/shops/shops.server";
 import { orderPayload, productPayload, shopPayload } from "./fixtures/rest-payloads";
 import { deliver } from "./support/deliver";

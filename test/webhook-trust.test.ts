@@ -7,7 +7,7 @@ import { createApiToken, authenticateApiToken } from "../app/services/api/tokens
 import { syncHealth } from "../app/services/health/sync-health.server";
 import { recordDelivery } from "../app/services/inbox/inbox.server";
 import { inboxWorker } from "../app/services/inbox/runtime.server";
-import { programSchema } from "../app/services/shops/settings";
+import { programSchema } from "../app/services/program/settings";
 import { learnShopIdentityOnInstall } from "../app/services/shopify/admin.server";
 import { markShopInstalled, updateShopSettings } from "../app/services/shops/shops.server";
 import { topicHandlers } from "../app/services/webhooks/topics.server";

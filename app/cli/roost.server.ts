@@ -12,9 +12,9 @@ import {
   replayDelivery,
 } from "../services/inbox/inbox.server";
 import { syncHealth } from "../services/health/sync-health.server";
-import { type CatchUpRun, describeCatchUp, latestCatchUp, retryCatchUp, runCatchUpJob } from "../services/ledger/catch-up.server";
+import { type CatchUpRun, describeCatchUp, latestCatchUp, retryCatchUp, runCatchUpJob } from "../services/program/catch-up.server";
 import { createRedisCapStore } from "../services/ledger/redis-cap.server";
-import { normaliseEmail } from "../services/mirror/records";
+import { normaliseEmail } from "../services/identity/email";
 import { memberSummary, verifyLedger } from "../services/ledger/verify.server";
 import { findShop, listShops } from "../services/shops/shops.server";
 import { CliError, type CliIO, type Command, resolveShop, table } from "./command.server";

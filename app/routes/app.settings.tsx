@@ -21,13 +21,13 @@ import { useEffect, useState } from "react";
 import { z } from "zod";
 import db from "../db.server";
 import { systemClock } from "../lib/clock";
-import { catchUpPlan, catchUpStatus, retryCatchUp } from "../services/ledger/catch-up.server";
+import { catchUpPlan, catchUpStatus, retryCatchUp } from "../services/program/catch-up.server";
 import { staffActor } from "../services/members/actor";
 import { formatWhen } from "../services/members/format";
-import { CHANNEL_LABELS, parseProgramForm, type ProgramErrors } from "../services/members/program-form";
-import { listProgramAudit, updateProgramSettings } from "../services/members/program.server";
+import { CHANNEL_LABELS, parseProgramForm, type ProgramErrors } from "../services/program/form";
+import { listProgramAudit, updateProgramSettings } from "../services/program/program.server";
 import { listDataRequests } from "../services/privacy/privacy.server";
-import { CHANNELS, parseShopSettings, type ShopSettings } from "../services/shops/settings";
+import { CHANNELS, parseShopSettings, type ShopSettings } from "../services/program/settings";
 import { findShop, updateShopSettings } from "../services/shops/shops.server";
 import { authenticate } from "../shopify.server";
 

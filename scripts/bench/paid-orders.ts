@@ -10,7 +10,7 @@ import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { type Client, createClient } from "@libsql/client";
-import { parseShopSettings, type Program } from "../../app/services/shops/settings";
+import { parseShopSettings, type Program } from "../../app/services/program/settings";
 import { type AwardCheck, type AwardRow, type AwardTerms, checkAwards, expectedPoints, type SentOrder } from "./awards";
 import {
   BrokenRun,

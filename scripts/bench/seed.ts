@@ -10,13 +10,13 @@
 import { parseArgs } from "node:util";
 import { appScopes } from "../../app/config.server";
 import db from "../../app/db.server";
-import { shopDay } from "../../app/services/ledger/cap.server";
-import { enrolFromMirror } from "../../app/services/ledger/settle.server";
-import { updateProgramSettings } from "../../app/services/members/program.server";
+import { shopDay } from "../../app/lib/shop-day";
+import { enrolFromMirror } from "../../app/services/identity/members.server";
+import { updateProgramSettings } from "../../app/services/program/program.server";
 import { upsertCustomer } from "../../app/services/mirror/mirror.server";
 import { customerFromRest, restCustomer } from "../../app/services/mirror/rest";
 import { markShopInstalled } from "../../app/services/shops/shops.server";
-import { parseShopSettings } from "../../app/services/shops/settings";
+import { parseShopSettings } from "../../app/services/program/settings";
 import { BENCH_SHOP, PayloadFactory } from "./payloads";
 
 const { values } = parseArgs({ options: { members: { type: "string", default: "0" } } });

@@ -5,7 +5,7 @@ import db from "../../app/db.server";
 import { systemClock } from "../../app/lib/clock";
 import { logger } from "../../app/lib/logger.server";
 import { startBackfill, waitForBackfill } from "../../app/services/sync/backfill.server";
-import { parseShopSettings } from "../../app/services/shops/settings";
+import { parseShopSettings } from "../../app/services/program/settings";
 import { markShopInstalled, updateShopSettings } from "../../app/services/shops/shops.server";
 import type { createFakeShopify, WebhookEvent } from "../../test/support/fake-shopify";
 import { shopifyWebhookHeaders } from "../../test/support/webhook-signing";

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from "vitest";
-import { adjustPoints } from "../../app/services/ledger/ledger.server";
+import { adjustPoints } from "../../app/services/ledger/adjustment.server";
 import { systemClock } from "../../app/lib/clock";
 import { logger } from "../../app/lib/logger.server";
 import { type ApiShop, apiShop, db, enrol, expectLedgerOk, orderBody, postOrder, postRefund, refundBody } from "./helpers";

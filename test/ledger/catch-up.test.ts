@@ -12,14 +12,14 @@ import {
   runDueCatchUps,
   type SettleOrder,
   startCatchUpWorker,
-} from "../../app/services/ledger/catch-up.server";
+} from "../../app/services/program/catch-up.server";
 import { settleShopifyOrder } from "../../app/services/ledger/settle.server";
 import { memberSummary, verifyLedger } from "../../app/services/ledger/verify.server";
-import { updateProgramSettings } from "../../app/services/members/program.server";
+import { updateProgramSettings } from "../../app/services/program/program.server";
 import { redactShop } from "../../app/services/privacy/privacy.server";
 import { upsertOrder } from "../../app/services/mirror/mirror.server";
 import { orderFromRest, restOrder } from "../../app/services/mirror/rest";
-import { parseShopSettings, type Program, programSchema } from "../../app/services/shops/settings";
+import { parseShopSettings, type Program, programSchema } from "../../app/services/program/settings";
 import { markShopInstalled, markShopUninstalled, updateShopSettings } from "../../app/services/shops/shops.server";
 import { customerPayload, orderPayload, refundPayload } from "../fixtures/rest-payloads";
 import { deliver } from "../support/deliver";

@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../../app/cli/roost.server";
 import db from "../../app/db.server";
 import { memberSummary, verifyLedger } from "../../app/services/ledger/verify.server";
-import { programSchema } from "../../app/services/shops/settings";
+import { programSchema } from "../../app/services/program/settings";
 import { updateShopSettings } from "../../app/services/shops/shops.server";
 import { customerPayload, orderPayload, refundPayload } from "../fixtures/rest-payloads";
 import { deliver } from "../support/deliver";
@@ -189,7 +189,7 @@ describe("backfill and live orders", () => {
 
 describe("fulfilment and tier demotion", () => {
   it("records order_fulfilled on the timeline, and the daily sweep demotes a member whose year fell short", async () => {
-    const { sweepTiers } = await import("../../app/services/ledger/ledger.server");
+    const { sweepTiers } = await import("../../app/services/ledger/tiers.server");
     const { logger } = await import("../../app/lib/logger.server");
     await deliver({ topic: "orders/paid", shop, payload: paid(41, "520.00", { processedAt: "2026-01-10T10:00:00-05:00" }) });
     await deliver({ topic: "orders/fulfilled", shop, payload: paid(41, "520.00", { processedAt: "2026-01-10T10:00:00-05:00", fulfillmentStatus: "fulfilled", updatedAt: "2026-01-11T10:00:00-05:00" }) });

@@ -1,7 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import db from "../../app/db.server";
 import { memberSummary, verifyLedger } from "../../app/services/ledger/verify.server";
-import { programSchema } from "../../app/services/shops/settings";
+import { programSchema } from "../../app/services/program/settings";
 import { updateShopSettings } from "../../app/services/shops/shops.server";
 import { customerPayload, orderPayload, refundPayload } from "../fixtures/rest-payloads";
 import { deliver } from "../support/deliver";

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDatabase, type Database } from "../../app/db.server";
 import { systemClock } from "../../app/lib/clock";
 import { logger } from "../../app/lib/logger.server";
-import { adjustPoints } from "../../app/services/ledger/ledger.server";
+import { adjustPoints } from "../../app/services/ledger/adjustment.server";
 import { memberSummary, verifyLedger } from "../../app/services/ledger/verify.server";
 import { migrateDatabase } from "../../scripts/db/migrate.mjs";
 import { isPostgres, testRunDir } from "../support/database";

@@ -4,7 +4,7 @@ import { systemClock } from "../../app/lib/clock";
 import { logger } from "../../app/lib/logger.server";
 import { drainMetafieldWriteBacks } from "../../app/services/ledger/writeback.server";
 import { adminClientFor } from "../../app/services/shopify/admin.server";
-import { programSchema } from "../../app/services/shops/settings";
+import { programSchema } from "../../app/services/program/settings";
 import { markShopUninstalled, updateShopSettings } from "../../app/services/shops/shops.server";
 import { customerPayload, orderPayload } from "../fixtures/rest-payloads";
 import { deliver } from "../support/deliver";

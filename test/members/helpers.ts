@@ -1,5 +1,5 @@
 import db from "../../app/db.server";
-import { programSchema } from "../../app/services/shops/settings";
+import { programSchema } from "../../app/services/program/settings";
 import { updateShopSettings } from "../../app/services/shops/shops.server";
 import { customerPayload } from "../fixtures/rest-payloads";
 import { deliver } from "../support/deliver";

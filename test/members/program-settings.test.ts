@@ -2,7 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import db from "../../app/db.server";
 import { action, loader } from "../../app/routes/app.settings";
 import { logger } from "../../app/lib/logger.server";
-import { runCatchUpJob, type SettleOrder } from "../../app/services/ledger/catch-up.server";
+import { runCatchUpJob, type SettleOrder } from "../../app/services/program/catch-up.server";
 import { memberSummary } from "../../app/services/ledger/verify.server";
 import { isPostgres } from "../support/database";
 import { orderPayload } from "../fixtures/rest-payloads";

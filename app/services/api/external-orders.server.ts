@@ -1,6 +1,8 @@
 import { isUniqueViolation } from "../../db.server";
-import { type AwardResult, awardOrder, type ClawbackResult, clawBackRefund, type LedgerDeps, type LedgerShop } from "../ledger/ledger.server";
-import { parseShopSettings } from "../shops/settings";
+import { type AwardResult, awardOrder } from "../ledger/earn.server";
+import { type ClawbackResult, clawBackRefund } from "../ledger/clawback.server";
+import { type LedgerDeps, type LedgerShop } from "../ledger/types";
+import { parseShopSettings } from "../program/settings";
 import type { ExternalOrderBody, ExternalRefundBody } from "./validators";
 
 /**

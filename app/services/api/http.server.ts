@@ -7,7 +7,7 @@ import { type Clock, systemClock } from "../../lib/clock";
 import { parseJsonWithLimits } from "../../lib/json-limits";
 import { logger as rootLogger, type Logger } from "../../lib/logger.server";
 import { FailureLimiter } from "../../lib/rate-limit";
-import type { LedgerDeps } from "../ledger/ledger.server";
+import type { LedgerDeps } from "../ledger/types";
 import { currentCapStore } from "../ledger/runtime.server";
 import {
   claimIdempotencyKey,

@@ -3,7 +3,7 @@ import { type Clock, systemClock } from "../../lib/clock";
 import { throttledLog } from "../../lib/log-throttle.server";
 import type { Logger } from "../../lib/logger.server";
 import type { CapStore } from "./cap.server";
-import { releaseHeldAwards } from "./ledger.server";
+import { releaseHeldAwards } from "./release.server";
 import { createRedisCapStore } from "./redis-cap.server";
 import { currentCapStore, useCapStore } from "./runtime.server";
 

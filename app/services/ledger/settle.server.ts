@@ -1,15 +1,9 @@
-import type { Database } from "../../db.server";
-import { orderChannel, parseShopSettings } from "../shops/settings";
-import {
-  type AwardResult,
-  awardOrder,
-  clawBackCancellation,
-  clawBackRefund,
-  enrolCustomer,
-  journey,
-  type LedgerDeps,
-  type LedgerShop,
-} from "./ledger.server";
+import { orderChannel, parseShopSettings } from "../program/settings";
+import { type AwardResult, awardOrder } from "./earn.server";
+import { clawBackCancellation, clawBackRefund } from "./clawback.server";
+import { enrolFromMirror } from "../identity/members.server";
+import { journey } from "../journeys/journeys.server";
+import { type LedgerDeps, type LedgerShop } from "./types";
 
 export const shopifyOrderKey = (gid: string) => `shopify-order:${gid}`;
 export const shopifyRefundKey = (gid: string) => `shopify-refund:${gid}`;
@@ -58,17 +52,4 @@ export async function settleShopifyOrder(deps: LedgerDeps, shop: LedgerShop, ord
     await journey(db, shop.id, award.memberId, "order_fulfilled", `order_fulfilled:${key}`, order.shopifyUpdatedAt, { order: order.gid });
   }
   return award;
-}
-
-/** A member for a mirrored Shopify customer, when the enrolment rule admits them. */
-export async function enrolFromMirror(db: Database, shop: LedgerShop, customerGid: string) {
-  const customer = await db.customer.findUnique({ where: { shopId_gid: { shopId: shop.id, gid: customerGid } } });
-  if (!customer || customer.deletedAt) return null;
-  return enrolCustomer(db, shop, {
-    gid: customer.gid,
-    email: customer.email,
-    firstName: customer.firstName,
-    lastName: customer.lastName,
-    tags: JSON.parse(customer.tags) as string[],
-  });
 }

@@ -1,6 +1,6 @@
 import type { Database } from "../../db.server";
-import { parseShopSettings } from "../shops/settings";
-import { HELD_REFUND_REASON } from "./ledger.server";
+import { parseShopSettings } from "../program/settings";
+import { HELD_REFUND_REASON } from "./held";
 
 export interface LedgerViolation {
   shopId: string;

@@ -1,5 +1,6 @@
 import { z } from "zod";
-import { adjustPoints, type LedgerDeps, type LedgerShop } from "../ledger/ledger.server";
+import { adjustPoints } from "../ledger/adjustment.server";
+import { type LedgerDeps, type LedgerShop } from "../ledger/types";
 
 /** The largest adjustment accepted in one go; beyond it a typo is likelier than intent. */
 export const MAX_ADJUSTMENT = 1_000_000;

@@ -1,15 +1,7 @@
 import { z } from "zod";
 import { currencyExponent, toMinorUnits } from "../../lib/money";
-import {
-  type CustomerRecord,
-  type InventoryLevelRecord,
-  normaliseEmail,
-  type OrderLineRecord,
-  type OrderRecord,
-  type ProductRecord,
-  type RefundRecord,
-  type VariantRecord,
-} from "./records";
+import { type CustomerRecord, type InventoryLevelRecord, type OrderLineRecord, type OrderRecord, type ProductRecord, type RefundRecord, type VariantRecord } from "./records";
+import { normaliseEmail } from "../identity/email";
 
 // Admin GraphQL API (2026-10) nodes → mirror records. The same shapes arrive from paginated
 // queries (children under `nodes`) and from bulk JSONL (children on their own lines with

@@ -1,15 +1,7 @@
 import type { Database } from "../../db.server";
-import { parseShopSettings } from "../shops/settings";
+import { parseShopSettings } from "../program/settings";
 import { orderEligible, lineEligible, refundEligible } from "./eligible";
-import type {
-  CustomerRecord,
-  InventoryLevelRecord,
-  OrderRecord,
-  ProductRecord,
-  RefundRecord,
-  UpsertOutcome,
-  VariantRecord,
-} from "./records";
+import type { CustomerRecord, InventoryLevelRecord, OrderRecord, ProductRecord, RefundRecord, UpsertOutcome, VariantRecord } from "./records";
 
 /** The shop as the mirror needs it. */
 export interface MirrorShop {

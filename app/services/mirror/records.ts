@@ -93,7 +93,3 @@ export interface RefundRecord {
 /** What an upsert did: the reconciliation counts `created` and `updated` as repairs. */
 export type UpsertOutcome = "created" | "updated" | "unchanged" | "stale" | "deleted";
 
-export function normaliseEmail(email: string | null | undefined): string | null {
-  const trimmed = email?.trim().toLowerCase();
-  return trimmed ? trimmed : null;
-}

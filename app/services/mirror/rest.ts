@@ -1,13 +1,7 @@
 import { z } from "zod";
 import { currencyExponent, toMinorUnits } from "../../lib/money";
-import {
-  type CustomerRecord,
-  type InventoryLevelRecord,
-  normaliseEmail,
-  type OrderRecord,
-  type ProductRecord,
-  type RefundRecord,
-} from "./records";
+import { type CustomerRecord, type InventoryLevelRecord, type OrderRecord, type ProductRecord, type RefundRecord } from "./records";
+import { normaliseEmail } from "../identity/email";
 
 // Webhook payloads as Shopify sends them (REST-style JSON, API 2026-10) → mirror records.
 // Schemas are loose about fields Roost does not read and strict about the ones it does, and

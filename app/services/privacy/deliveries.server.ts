@@ -2,7 +2,7 @@ import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { PERSONAL_KEYS } from "../../lib/personal-data";
 import { MAX_PAYLOAD_DEPTH } from "../inbox/inbox.server";
-import { normaliseEmail } from "../mirror/records";
+import { normaliseEmail } from "../identity/email";
 
 /**
  * customers/redact reaches the webhook inbox too: the raw bodies Roost stored hold the

@@ -1,7 +1,7 @@
 import { checkpointErasure, type Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { shopifyOrderKey } from "../ledger/settle.server";
-import { normaliseEmail } from "../mirror/records";
+import { normaliseEmail } from "../identity/email";
 import { type DeliveryRedaction, type DeliverySubject, redactDeliveries } from "./deliveries.server";
 
 /** A customer named in a compliance webhook: by GID, or by email when it has no id. */

@@ -6,7 +6,7 @@ import { systemClock } from "../../lib/clock";
 import { revokeShopTokens } from "../api/tokens.server";
 import { releaseParkedDeliveries } from "../inbox/inbox.server";
 import { recomputeLowStock } from "../mirror/mirror.server";
-import { parseShopSettings, type ShopSettings, shopSettingsSchema } from "./settings";
+import { parseShopSettings, type ShopSettings, shopSettingsSchema } from "../program/settings";
 
 export type Shop = Awaited<ReturnType<Database["shop"]["findUniqueOrThrow"]>>;
 

@@ -1,6 +1,7 @@
-import type { LedgerDeps } from "../ledger/ledger.server";
+import type { LedgerDeps } from "../ledger/types";
 import { currentCapStore } from "../ledger/runtime.server";
-import { enrolFromMirror, settleShopifyOrder } from "../ledger/settle.server";
+import { enrolFromMirror } from "../identity/members.server";
+import { settleShopifyOrder } from "../ledger/settle.server";
 import {
   convertNode,
   customerFromGraphql,

@@ -33,9 +33,10 @@ import {
   restRefund,
   restShop,
 } from "../mirror/rest";
-import type { LedgerDeps } from "../ledger/ledger.server";
+import type { LedgerDeps } from "../ledger/types";
 import { currentCapStore } from "../ledger/runtime.server";
-import { enrolFromMirror, settleShopifyOrder } from "../ledger/settle.server";
+import { enrolFromMirror } from "../identity/members.server";
+import { settleShopifyOrder } from "../ledger/settle.server";
 import { bulkOperationsFinishHandler } from "../sync/backfill.server";
 import { exportCustomerData, redactCustomer, redactShop } from "../privacy/privacy.server";
 import { cachedShop, forgetShop, markShopUninstalled, type Shop, updateShopDetails, updateShopScopes } from "../shops/shops.server";

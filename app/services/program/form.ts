@@ -1,4 +1,4 @@
-import { CHANNELS, type Channel, type Program, programSchema } from "../shops/settings";
+import { CHANNELS, type Channel, type Program, programSchema } from "./settings";
 
 /** The program settings a merchant edits on the Settings page (countShipping lives beside the program). */
 export interface ProgramSettings {

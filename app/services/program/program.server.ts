@@ -2,10 +2,10 @@ import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { systemClock } from "../../lib/clock";
 import { recordAudit } from "../audit.server";
-import { type CatchUpScope, catchUpFor, queueCatchUp } from "../ledger/catch-up.server";
-import { parseShopSettings, type ShopSettings } from "../shops/settings";
+import { type CatchUpScope, catchUpFor, queueCatchUp } from "./catch-up.server";
+import { parseShopSettings, type ShopSettings } from "./settings";
 import { ensureShop, updateShopSettings } from "../shops/shops.server";
-import type { ProgramSettings } from "./program-form";
+import type { ProgramSettings } from "./form";
 
 export const PROGRAM_UPDATED = "program.updated";
 

@@ -5,11 +5,12 @@ import type { Clock } from "../../lib/clock";
 import type { Logger } from "../../lib/logger.server";
 import { type Periodic, runPeriodically } from "../../lib/periodic.server";
 import { formatWhen } from "../members/format";
-import type { ProgramSettings } from "../members/program-form";
-import { parseShopSettings, type Program } from "../shops/settings";
-import { shopDay } from "./cap.server";
-import type { AwardResult, LedgerDeps, LedgerShop } from "./ledger.server";
-import { settleShopifyOrder, shopifyOrderKey } from "./settle.server";
+import type { ProgramSettings } from "./form";
+import { parseShopSettings, type Program } from "./settings";
+import { shopDay } from "../../lib/shop-day";
+import type { AwardResult } from "../ledger/earn.server";
+import type { LedgerDeps, LedgerShop } from "../ledger/types";
+import { settleShopifyOrder, shopifyOrderKey } from "../ledger/settle.server";
 
 // The program catch-up (DESIGN, "Eligible amount": the mirror keeps the components so the amount
 // can be recomputed when the setting changes; "Earning": orders before the start date earn only

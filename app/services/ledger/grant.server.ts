@@ -1,0 +1,47 @@
+import type { Clock } from "../../lib/clock";
+import { journey } from "../journeys/journeys.server";
+import { queueMetafieldWrite } from "../outbox/metafields.server";
+import type { Program } from "../program/settings";
+import { tierByName, tierForPoints, trailingEarned } from "./tiers.server";
+import type { LedgerDeps, LedgerShop, Member, Tx } from "./types";
+
+/**
+ * Locks the member for this transaction and reserves the next ledger position: the returned
+ * `ledgerSeq` is the `seq` of the first entry the transaction writes. A transaction that writes
+ * a second entry (an award's capped sibling) uses `ledgerSeq + 1` and stores it with the member's
+ * new balance. A rolled-back transaction reserved nothing; one that writes no entry after all
+ * leaves a gap, which keeps the order monotonic.
+ */
+export async function lockMember(tx: Tx, memberId: string): Promise<Member> {
+  // An update takes the row lock on PostgreSQL (and the write lock on SQLite), so awards and
+  // claw-backs for one member run one after the other.
+  return tx.member.update({ where: { id: memberId }, data: { ledgerSeq: { increment: 1 }, updatedAt: new Date() } });
+}
+
+/** After points are granted: balance, journey, tier promotion, metafield write-back. */
+export async function finishGrant(
+  tx: Tx,
+  deps: LedgerDeps,
+  shop: LedgerShop,
+  program: Program,
+  member: Member,
+  grant: { balance: number; granted: number; key: string; orderGid: string | null; at: Date; clock: Clock; seq: number },
+): Promise<number> {
+  const purchases = await tx.ledgerEntry.count({ where: { shopId: shop.id, memberId: member.id, kind: { in: ["earn", "held"] } } });
+  await journey(tx, shop.id, member.id, purchases <= 1 ? "first_purchase" : "repeat_purchase", `purchase:${grant.key}`, grant.at, {
+    order: grant.orderGid,
+    orderCount: purchases,
+  });
+  await journey(tx, shop.id, member.id, "points_earned", `points_earned:${grant.key}`, grant.at, { points: grant.granted, balance: grant.balance, order: grant.orderGid });
+  const earned = await trailingEarned(tx, shop.id, member.id, deps.clock.now());
+  const reached = tierForPoints(program.tiers, earned);
+  const current = tierByName(program.tiers, member.tier);
+  // Promotion happens on earn; demotion only in the daily sweep.
+  const tier = reached.threshold > current.threshold ? reached.name : member.tier;
+  if (tier !== member.tier) {
+    await journey(tx, shop.id, member.id, "tier_changed", `tier_changed:${grant.key}`, grant.at, { from: member.tier, to: tier, earned365: earned });
+  }
+  await tx.member.update({ where: { id: member.id }, data: { balance: grant.balance, tier, ledgerSeq: grant.seq } });
+  await queueMetafieldWrite(tx, shop.id, member.customerGid, grant.balance, tier);
+  return grant.balance;
+}

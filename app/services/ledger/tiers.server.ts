@@ -1,0 +1,46 @@
+import type { Database } from "../../db.server";
+import { shopDay } from "../../lib/shop-day";
+import { journey } from "../journeys/journeys.server";
+import { queueMetafieldWrite } from "../outbox/metafields.server";
+import { parseShopSettings, type Tier } from "../program/settings";
+import type { LedgerDeps, LedgerShop, Tx } from "./types";
+
+export function tierByName(tiers: Tier[], name: string): Tier {
+  return tiers.find((tier) => tier.name === name) ?? tiers[0];
+}
+
+export function tierForPoints(tiers: Tier[], points: number): Tier {
+  let reached = tiers[0];
+  for (const tier of tiers) if (points >= tier.threshold) reached = tier;
+  return reached;
+}
+
+/** Points earned net of claw-backs over the trailing 365 days (adjustments excluded). */
+export async function trailingEarned(db: Database | Tx, shopId: string, memberId: string, now: Date): Promise<number> {
+  const since = new Date(now.getTime() - 365 * 24 * 3600_000);
+  const sum = await db.ledgerEntry.aggregate({
+    where: { shopId, memberId, kind: { in: ["earn", "released", "clawback"] }, occurredAt: { gte: since } },
+    _sum: { points: true },
+  });
+  return sum._sum.points ?? 0;
+}
+
+/** The daily tier sweep: members whose trailing 365-day points fell below their tier move down. */
+export async function sweepTiers(deps: LedgerDeps, shop: LedgerShop): Promise<number> {
+  const { program } = parseShopSettings(shop.settings);
+  const members = await deps.db.member.findMany({ where: { shopId: shop.id }, select: { id: true, tier: true, balance: true, customerGid: true } });
+  const now = deps.clock.now();
+  let changed = 0;
+  for (const member of members) {
+    const earned = await trailingEarned(deps.db, shop.id, member.id, now);
+    const reached = tierForPoints(program.tiers, earned);
+    if (reached.name === member.tier) continue;
+    await deps.db.$transaction(async (tx) => {
+      await tx.member.update({ where: { id: member.id }, data: { tier: reached.name } });
+      await journey(tx, shop.id, member.id, "tier_changed", `tier_changed:sweep:${shopDay(now, shop.timezone)}:${member.id}`, now, { from: member.tier, to: reached.name, earned365: earned });
+      await queueMetafieldWrite(tx, shop.id, member.customerGid, member.balance, reached.name);
+    });
+    changed += 1;
+  }
+  return changed;
+}
