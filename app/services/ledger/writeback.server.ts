@@ -1,4 +1,5 @@
 import type { Database } from "../../db.server";
+import { type MetafieldsSetData, MetafieldsSetMutation } from "../../graphql/MetafieldsSetMutation";
 import type { Clock } from "../../lib/clock";
 import { throttledLog } from "../../lib/log-throttle.server";
 import type { Logger } from "../../lib/logger.server";
@@ -10,15 +11,6 @@ import { ShopNotActiveError } from "../shops/shops.server";
 const CUSTOMERS_PER_CALL = 12;
 const RETRY_DELAYS_MS = [10_000, 60_000, 300_000, 900_000, 3600_000];
 export const METAFIELD_NAMESPACE = "roost";
-
-export const METAFIELDS_SET = `#graphql
-  mutation RoostMetafieldsSet($metafields: [MetafieldsSetInput!]!) {
-    metafieldsSet(metafields: $metafields) {
-      metafields { key namespace value owner { ... on Customer { id } } }
-      userErrors { field message code }
-    }
-  }
-`;
 
 export interface WriteBackDeps {
   db: Database;
@@ -67,7 +59,7 @@ export async function drainMetafieldWriteBacks(
         { ownerId: row.customerGid, namespace: METAFIELD_NAMESPACE, key: "tier", type: "single_line_text_field", value: row.tier },
       ]);
       try {
-        const data = await admin.request<{ metafieldsSet: { userErrors: { field?: string[] | null; message: string; code?: string | null }[] } }>(METAFIELDS_SET, { metafields });
+        const data = await admin.request<MetafieldsSetData>(MetafieldsSetMutation, { metafields });
         assertNoUserErrors(data.metafieldsSet);
         for (const row of batch) {
           // Only what was written is marked done; a newer value keeps the row pending.
