@@ -104,6 +104,11 @@ export async function createDatabase(url = databaseUrl()): Promise<Database> {
 
 const sqliteDatabases = new WeakSet<Database>();
 
+/** Whether a client talks to SQLite (one writer at a time) rather than PostgreSQL. */
+export function isSqlite(database: Database): boolean {
+  return sqliteDatabases.has(database);
+}
+
 /**
  * After an erasure on SQLite: copy the write-ahead log into the database file and truncate it,
  * so the erased rows' earlier page images leave the -wal file too (secure_delete zeroes them

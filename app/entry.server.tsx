@@ -4,19 +4,16 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import db from "./db.server";
-import { inboxWorker, startInboxRetention } from "./services/inbox/runtime.server";
+import { appRuntime } from "./runtime.server";
 import { startSyncRuntime } from "./services/sync/runtime.server";
 import { startLedgerRuntime } from "./services/ledger/jobs.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
 
 export const streamTimeout = 5000;
 
-// The server process drains the webhook inbox in the background and drops payloads past their
-// retention (ROOST_INBOX_RETENTION_DAYS) every hour (tests drive both themselves).
-if (process.env.NODE_ENV !== "test" && process.env.ROOST_INBOX_WORKER !== "off") {
-  inboxWorker().start();
-  startInboxRetention();
-}
+// The server process runs the job runner: the webhook inbox, the inbox's retention pass and
+// every queue (tests drive it themselves).
+if (process.env.NODE_ENV !== "test") appRuntime().runner.start();
 // Backfill, reconciliation (every ROOST_RECONCILE_INTERVAL_MS) and the sweeps.
 if (process.env.NODE_ENV !== "test" && process.env.ROOST_SYNC_JOBS !== "off") {
   startSyncRuntime(db);

@@ -2,8 +2,13 @@ import db, { type Database } from "./db.server";
 import { type Clock, systemClock } from "./lib/clock";
 import { logger as rootLogger, type Logger } from "./lib/logger.server";
 import { type CapStore, databaseCapStore } from "./services/ledger/cap.server";
+import { inboxRetentionDays, inboxRetentionQueue } from "./services/inbox/inbox.server";
+import { InboxWorker } from "./services/inbox/worker.server";
+import { newOwner } from "./services/jobs/queue.server";
+import { DEFAULT_POLL_MS, JobRunner, type QueueDefinition } from "./services/jobs/runner.server";
 import { createRedisCapStore } from "./services/ledger/redis-cap.server";
 import { adminClientFor, type AdminClientFactory } from "./services/shopify/admin.server";
+import { topicHandlers } from "./services/webhooks/topics.server";
 
 // The one place that builds the process's dependencies. Routes, workers and the CLI take them
 // from here and hand them to services; services never look up process state themselves.
@@ -38,4 +43,62 @@ export function appDeps(): AppDeps {
 /** Tests and start-up replace the process's dependencies here (e.g. a Redis cap store for a fault test). */
 export function setAppDeps(deps: AppDeps | undefined): void {
   globalThis.__roostDeps = deps;
+}
+
+// ------------------------------------------------------------------- background work
+
+export interface AppRuntime {
+  /** The one background runner: the inbox lane and every queue, on one timer. */
+  runner: JobRunner;
+  inbox: InboxWorker;
+}
+
+declare global {
+  var __roostRuntime: AppRuntime | undefined;
+}
+
+/** Every queue the runner works, built from the dependencies; `ROOST_SYNC_JOBS=off` leaves out the store-facing ones. */
+export function queueDefinitions(deps: AppDeps, env: Record<string, string | undefined> = process.env): QueueDefinition[] {
+  const queues: QueueDefinition[] = [];
+  if (env.ROOST_INBOX_WORKER !== "off") queues.push(inboxRetentionQueue(inboxRetentionDays(env)));
+  return queues;
+}
+
+/**
+ * Builds the runner for a set of dependencies (the process's, or a test's). Not started: the
+ * server process starts it (app/entry.server.tsx); tests drive it themselves.
+ * `ROOST_INBOX_WORKER=off` leaves the inbox to the route's kicks (a diagnostic).
+ */
+export function buildRuntime(deps: AppDeps, options: { pollMs?: number; env?: Record<string, string | undefined> } = {}): AppRuntime {
+  const env = options.env ?? process.env;
+  const owner = newOwner();
+  const inbox = new InboxWorker({ db: deps.db, clock: deps.clock, logger: deps.logger.child({ component: "inbox" }), handlers: topicHandlers, owner });
+  const runner = new JobRunner({
+    db: deps.db,
+    clock: deps.clock,
+    logger: deps.logger.child({ component: "jobs" }),
+    queues: queueDefinitions(deps, env),
+    inbox,
+    owner,
+    pollInbox: env.ROOST_INBOX_WORKER !== "off",
+    pollMs: options.pollMs ?? jobsPollMs(env),
+  });
+  return { runner, inbox };
+}
+
+/** `ROOST_JOBS_POLL_MS`: the runner's tick, default 2 s. */
+export function jobsPollMs(env: Record<string, string | undefined> = process.env): number {
+  const value = Number(env.ROOST_JOBS_POLL_MS);
+  return Number.isFinite(value) && value > 0 ? value : DEFAULT_POLL_MS;
+}
+
+/** The process's runtime (built once, kept across Vite reloads); `start()` on its runner starts the timer. */
+export function appRuntime(): AppRuntime {
+  globalThis.__roostRuntime ??= buildRuntime(appDeps());
+  return globalThis.__roostRuntime;
+}
+
+/** The process's inbox worker: the webhook route hands each stored delivery to it. */
+export function inboxWorker(): InboxWorker {
+  return appRuntime().inbox;
 }

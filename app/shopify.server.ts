@@ -8,7 +8,7 @@ import {
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { appScopes } from "./config.server";
 import db from "./db.server";
-import { inboxWorker } from "./services/inbox/runtime.server";
+import { inboxWorker } from "./runtime.server";
 import { learnShopIdentityOnInstall } from "./services/shopify/admin.server";
 import { markShopInstalled } from "./services/shops/shops.server";
 import { startBackfillOnInstall } from "./services/sync/runtime.server";

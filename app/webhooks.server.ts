@@ -4,7 +4,7 @@ import { systemClock } from "./lib/clock";
 import { throttledLog } from "./lib/log-throttle.server";
 import { logger } from "./lib/logger.server";
 import { recordDelivery } from "./services/inbox/inbox.server";
-import { inboxWorker } from "./services/inbox/runtime.server";
+import { inboxWorker } from "./runtime.server";
 import { cachedShop, isShopDomain, releaseParkedIfKnown } from "./services/shops/shops.server";
 import { apiVersion } from "./shopify.server";
 

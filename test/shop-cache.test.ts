@@ -1,6 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import db from "../app/db.server";
-import { inboxWorker } from "../app/services/inbox/runtime.server";
+import { inboxWorker } from "../app/runtime.server";
 import { updateProgramSettings } from "../app/services/program/program.server";
 import { applyInventoryLevel, updatePurchasingSummary, upsertOrder, upsertProduct } from "../app/services/mirror/mirror.server";
 import { orderFromRest, productFromRest, restOrder, restProduct } from "../app/services/mirror/rest";

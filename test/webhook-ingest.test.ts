@@ -6,10 +6,10 @@ import {
   completeDelivery,
   dueDeliveryIds,
   failDelivery,
-  LEASE_MS,
   listDeliveries,
   recordDelivery,
 } from "../app/services/inbox/inbox.server";
+import { LEASE_MS } from "../app/services/jobs/queue.server";
 import { action, loader } from "../app/routes/webhooks.orders.paid";
 import { sessionStorage } from "../app/shopify.server";
 import { orderPayload } from "./fixtures/rest-payloads";
@@ -175,6 +175,7 @@ describe("the raw inbox insert", () => {
       attempts: 0,
       lastError: null,
       nextAttemptAt: new Date("2026-11-21T10:00:00.000Z"),
+      lockedBy: null,
       lockedUntil: null,
       receivedAt: new Date("2026-11-21T10:00:00.000Z"),
       processedAt: null,
@@ -215,10 +216,12 @@ describe("claim and complete", () => {
     expect(await claimDelivery(db, id, at("2026-11-21T09:59:59.999Z"))).toBeNull();
 
     expect((await claimDelivery(db, id, at("2026-11-21T10:00:00.000Z")))?.attempts).toBe(1);
-    // The lease runs to 10:01:00.000: held until then, free a millisecond after.
-    expect(await claimDelivery(db, id, at("2026-11-21T10:00:59.999Z"))).toBeNull();
-    expect(await claimDelivery(db, id, at("2026-11-21T10:01:00.000Z"))).toBeNull();
-    expect(await claimDelivery(db, id, at("2026-11-21T10:01:00.001Z"))).toMatchObject({ attempts: 2, lockedUntil: new Date("2026-11-21T10:02:00.001Z") });
+    // The lease runs to 10:00:00.000 + LEASE_MS: held until then, free a millisecond after.
+    const leaseEnd = Date.parse("2026-11-21T10:00:00.000Z") + LEASE_MS;
+    const instant = (ms: number) => at(new Date(ms).toISOString());
+    expect(await claimDelivery(db, id, instant(leaseEnd - 1))).toBeNull();
+    expect(await claimDelivery(db, id, instant(leaseEnd))).toBeNull();
+    expect(await claimDelivery(db, id, instant(leaseEnd + 1))).toMatchObject({ attempts: 2, lockedUntil: new Date(leaseEnd + 1 + LEASE_MS) });
   });
 
   it("does not claim a processed, failed or dead delivery", async () => {

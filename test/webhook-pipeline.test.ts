@@ -4,7 +4,7 @@ import db from "../app/db.server";
 import type { Clock } from "../app/lib/clock";
 import { logger } from "../app/lib/logger.server";
 import { MAX_ATTEMPTS } from "../app/services/inbox/inbox.server";
-import { inboxWorker } from "../app/services/inbox/runtime.server";
+import { inboxWorker } from "../app/runtime.server";
 import { InboxWorker } from "../app/services/inbox/worker.server";
 import { topicHandlers } from "../app/services/webhooks/topics.server";
 import { action as scopesUpdate } from "../app/routes/webhooks.app.scopes_update";

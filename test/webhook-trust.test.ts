@@ -6,7 +6,7 @@ import { systemClock } from "../app/lib/clock";
 import { createApiToken, authenticateApiToken } from "../app/services/api/tokens.server";
 import { syncHealth } from "../app/services/health/sync-health.server";
 import { recordDelivery } from "../app/services/inbox/inbox.server";
-import { inboxWorker } from "../app/services/inbox/runtime.server";
+import { inboxWorker } from "../app/runtime.server";
 import { programSchema } from "../app/services/program/settings";
 import { learnShopIdentityOnInstall } from "../app/services/shopify/admin.server";
 import { markShopInstalled, updateShopSettings } from "../app/services/shops/shops.server";

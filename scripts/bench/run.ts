@@ -502,7 +502,7 @@ async function runIngest(routes: Record<string, string>, startTime: number, want
     if (options.worker === "process") {
       const out = fs.openSync(path.join(tmpDir, "worker.log"), "a");
       worker = spawn(process.execPath, ["--import", "tsx", "scripts/bench/worker-process.ts"], {
-        env: { ...env, ROOST_INBOX_POLL_MS: "100", ROOST_BENCH_SQL_TRACE: "" },
+        env: { ...env, ROOST_JOBS_POLL_MS: "100", ROOST_BENCH_SQL_TRACE: "" },
         stdio: ["ignore", out, out],
       });
       fs.closeSync(out);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import db from "../../app/db.server";
-import { inboxWorker } from "../../app/services/inbox/runtime.server";
+import { inboxWorker } from "../../app/runtime.server";
 import { customerPayload, orderPayload, productPayload, refundPayload } from "../fixtures/rest-payloads";
 import { API_SECRET, API_VERSION, APP_URL } from "../support/constants";
 import { installTestShop, signedWebhook, uniqueShop } from "../support/shopify";

@@ -15,7 +15,7 @@ import {
   pruneInbox,
   recordDelivery,
 } from "../../app/services/inbox/inbox.server";
-import { inboxWorker } from "../../app/services/inbox/runtime.server";
+import { inboxWorker } from "../../app/runtime.server";
 import { verifyLedger } from "../../app/services/ledger/verify.server";
 import { apiShop, type ApiShop, orderBody as apiOrderBody, postOrder } from "../api/helpers";
 import { customerPayload, orderPayload, productPayload, refundPayload } from "../fixtures/rest-payloads";

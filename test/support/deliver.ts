@@ -1,5 +1,5 @@
 import db from "../../app/db.server";
-import { inboxWorker } from "../../app/services/inbox/runtime.server";
+import { inboxWorker } from "../../app/runtime.server";
 import { signedWebhook, type WebhookOptions } from "./shopify";
 
 type RouteModule = { action: (args: { request: Request; params: Record<string, string>; context: object }) => Promise<Response> };

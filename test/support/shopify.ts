@@ -40,7 +40,7 @@ export async function installTestShop(
     import("../../app/config.server"),
     import("../../app/db.server"),
     import("../../app/services/shops/shops.server"),
-    import("../../app/services/inbox/runtime.server"),
+    import("../../app/runtime.server"),
   ]);
   const name = options.name ?? "Roost Test Store";
   const timezone = options.timezone ?? "America/New_York";

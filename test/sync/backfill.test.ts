@@ -1,6 +1,6 @@
 import { afterAll, afterEach, describe, expect, it, vi } from "vitest";
 import { action as bulkFinishRoute } from "../../app/routes/webhooks.bulk_operations.finish";
-import { inboxWorker } from "../../app/services/inbox/runtime.server";
+import { inboxWorker } from "../../app/runtime.server";
 import {
   advanceBackfill,
   backfillJobsIdle,

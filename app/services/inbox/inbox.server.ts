@@ -1,23 +1,24 @@
 import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
+import type { QueueDefinition } from "../jobs/runner.server";
+import { DEFAULT_MAX_ATTEMPTS, LEASE_MS, newOwner, retryPlan, storedError } from "../jobs/queue.server";
+
+// The inbox is a queue whose rows are Shopify's deliveries: claimed, renewed, retried and
+// dead-lettered by the job queue's rules (app/services/jobs/queue.server.ts), from its own
+// table, since each row is also the durable, deduplicated record of what Shopify sent.
 
 /**
- * Processing attempts before a delivery is dead-lettered. With the delays below the last
+ * Processing attempts before a delivery is dead-lettered. With the queue's delays the last
  * attempt runs about 18 hours after the first: longer than Shopify's own retry window
  * (8 tries over 4 hours), so a bad deploy that is fixed the same day loses nothing.
  */
-export const MAX_ATTEMPTS = 8;
-/** Wait after the Nth failed attempt (seconds), N = 1..7. */
-export const RETRY_DELAYS_SECONDS = [10, 60, 300, 900, 3600, 4 * 3600, 12 * 3600] as const;
+export const MAX_ATTEMPTS = DEFAULT_MAX_ATTEMPTS;
 /**
  * Deepest nesting a stored payload may have before anything walks it (the worker's parse, the
  * redact's scrub). Shopify's payloads nest about 6 deep (order → line item → discount
  * allocation → money set).
  */
 export const MAX_PAYLOAD_DEPTH = 64;
-
-/** How long a worker owns a claimed delivery before another may take it over. */
-export const LEASE_MS = 60_000;
 
 /**
  * `parked`: for a shop Roost has no installation record for (no Shop row); released to pending
@@ -109,23 +110,31 @@ export async function dueDeliveryIds(db: Database, clock: Clock, limit = 50): Pr
  * lease can be taken over, which is how work survives a crash mid-processing. Raw SQL: the
  * Prisma equivalent (updateMany, then findUnique) was two statements and about 3 ms of CPU.
  */
-export async function claimDelivery(db: Database, id: string, clock: Clock): Promise<Delivery | null> {
+export async function claimDelivery(db: Database, id: string, clock: Clock, owner: string = newOwner()): Promise<Delivery | null> {
   const now = clock.now();
   const leaseUntil = new Date(now.getTime() + LEASE_MS);
   const rows = await db.$queryRaw<Delivery[]>`
     UPDATE "WebhookDelivery"
-    SET "lockedUntil" = ${leaseUntil}, "attempts" = "attempts" + 1
+    SET "lockedBy" = ${owner}, "lockedUntil" = ${leaseUntil}, "attempts" = "attempts" + 1
     WHERE "id" = ${id} AND "status" = 'pending' AND "nextAttemptAt" <= ${now}
       AND ("lockedUntil" IS NULL OR "lockedUntil" < ${now})
     RETURNING *`;
   return rows[0] ?? null;
 }
 
+/** Extends the lease of deliveries still being processed; false when one was taken over. */
+export async function renewDeliveries(db: Database, ids: readonly string[], owner: string, now: Date): Promise<boolean> {
+  const until = new Date(now.getTime() + LEASE_MS);
+  let renewed = 0;
+  for (const id of ids) renewed += await db.$executeRaw`UPDATE "WebhookDelivery" SET "lockedUntil" = ${until} WHERE "id" = ${id} AND "lockedBy" = ${owner}`;
+  return renewed === ids.length;
+}
+
 /** Marks a delivery processed: one raw UPDATE (Prisma's `update` also read the row back). */
 export async function completeDelivery(db: Database, id: string, clock: Clock): Promise<void> {
   await db.$executeRaw`
     UPDATE "WebhookDelivery"
-    SET "status" = 'processed', "processedAt" = ${clock.now()}, "lockedUntil" = NULL, "lastError" = NULL
+    SET "status" = 'processed', "processedAt" = ${clock.now()}, "lockedBy" = NULL, "lockedUntil" = NULL, "lastError" = NULL
     WHERE "id" = ${id}`;
 }
 
@@ -140,17 +149,11 @@ export async function failDelivery(
   clock: Clock,
 ): Promise<DeliveryStatus> {
   const now = clock.now();
-  const status: DeliveryStatus = error.terminal ? "failed" : delivery.attempts >= MAX_ATTEMPTS ? "dead" : "pending";
-  const delay = RETRY_DELAYS_SECONDS[Math.min(delivery.attempts, RETRY_DELAYS_SECONDS.length) - 1] ?? 0;
+  const plan = retryPlan({ attempts: delivery.attempts, maxAttempts: MAX_ATTEMPTS, terminal: error.terminal }, now);
+  const status: DeliveryStatus = plan.retry ? "pending" : error.terminal ? "failed" : "dead";
   await db.webhookDelivery.update({
     where: { id: delivery.id },
-    data: {
-      status,
-      // PostgreSQL text cannot hold NUL, and a validation message may quote the payload.
-      lastError: error.message.replaceAll("\u0000", "\uFFFD").slice(0, 2000),
-      lockedUntil: null,
-      nextAttemptAt: status === "pending" ? new Date(now.getTime() + delay * 1000) : now,
-    },
+    data: { status, lastError: storedError(error.message), lockedBy: null, lockedUntil: null, nextAttemptAt: plan.runAt },
   });
   return status;
 }
@@ -162,7 +165,7 @@ export async function failDelivery(
 export async function parkDelivery(db: Database, id: string, reason: string, clock: Clock): Promise<void> {
   await db.$executeRaw`
     UPDATE "WebhookDelivery"
-    SET "status" = 'parked', "lastError" = ${reason.slice(0, 2000)}, "lockedUntil" = NULL, "nextAttemptAt" = ${clock.now()}
+    SET "status" = 'parked', "lastError" = ${reason.slice(0, 2000)}, "lockedBy" = NULL, "lockedUntil" = NULL, "nextAttemptAt" = ${clock.now()}
     WHERE "id" = ${id}`;
 }
 
@@ -173,7 +176,7 @@ export async function parkDelivery(db: Database, id: string, reason: string, clo
 export async function releaseParkedDeliveries(db: Database, shopDomain: string, clock: Clock): Promise<string[]> {
   const rows = await db.$queryRaw<{ id: string; receivedAt: Date }[]>`
     UPDATE "WebhookDelivery"
-    SET "status" = 'pending', "attempts" = 0, "nextAttemptAt" = ${clock.now()}, "lockedUntil" = NULL, "lastError" = NULL
+    SET "status" = 'pending', "attempts" = 0, "nextAttemptAt" = ${clock.now()}, "lockedBy" = NULL, "lockedUntil" = NULL, "lastError" = NULL
     WHERE "shopDomain" = ${shopDomain} AND "status" = 'parked'
     RETURNING "id", "receivedAt"`;
   const received = (row: { receivedAt: Date }) => new Date(row.receivedAt).getTime();
@@ -240,7 +243,7 @@ export async function replayDelivery(
   if (existing.status === "unhandled") throw new DeliveryNotReplayableError(webhookId);
   return db.webhookDelivery.update({
     where: { id: existing.id },
-    data: { status: "pending", attempts: 0, nextAttemptAt: clock.now(), lockedUntil: null, processedAt: null },
+    data: { status: "pending", attempts: 0, nextAttemptAt: clock.now(), lockedBy: null, lockedUntil: null, processedAt: null },
   });
 }
 
@@ -316,4 +319,23 @@ export async function pruneInbox(
     if (rows.length < PRUNE_BATCH) break;
   }
   return result;
+}
+
+export const INBOX_RETENTION_QUEUE = "inbox-retention";
+export const INBOX_RETENTION_INTERVAL_MS = 3600_000;
+
+/**
+ * The inbox's retention pass (`pruneInbox`) as a recurring job: at the first start, then hourly.
+ * Several processes share the one row, so one pass runs at a time; each pass is idempotent.
+ */
+export function inboxRetentionQueue(retentionDays: number): QueueDefinition {
+  return {
+    queue: INBOX_RETENTION_QUEUE,
+    recurring: { key: "all" },
+    async run(_jobs, { db, clock, logger }) {
+      const { dropped, deleted } = await pruneInbox(db, clock, { retentionDays });
+      if (dropped || deleted) logger.info({ retentionDays, dropped, deleted }, "inbox payloads past retention dropped");
+      return { again: new Date(clock.now().getTime() + INBOX_RETENTION_INTERVAL_MS) };
+    },
+  };
 }

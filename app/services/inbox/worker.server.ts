@@ -5,6 +5,8 @@ import { parseJsonWithLimits } from "../../lib/json-limits";
 import type { Logger } from "../../lib/logger.server";
 import { releaseParkedIfKnown } from "../shops/shops.server";
 import { ShopNotKnownError, UnprocessableDeliveryError } from "../webhooks/errors";
+import { holdLease, newOwner } from "../jobs/queue.server";
+import type { InboxLane } from "../jobs/runner.server";
 import type { TopicHandler } from "../webhooks/topics.server";
 import {
   claimDelivery,
@@ -14,6 +16,7 @@ import {
   failDelivery,
   MAX_PAYLOAD_DEPTH,
   parkDelivery,
+  renewDeliveries,
 } from "./inbox.server";
 
 export interface InboxWorkerOptions {
@@ -21,34 +24,25 @@ export interface InboxWorkerOptions {
   clock: Clock;
   logger: Logger;
   handlers: Record<string, TopicHandler>;
-  /** How often `start()` polls for due deliveries (retries, leases that expired). */
-  pollIntervalMs?: number;
+  /** Identity on the deliveries it claims (the job runner's, so one process is one owner). */
+  owner?: string;
 }
 
 /**
- * Drains the webhook inbox in this process. The route kicks it with the id it just stored, so
- * a delivery is normally processed right after its acknowledgement; the poll picks up retries
- * and anything a crashed process left behind. Deliveries run one at a time per worker, which
- * keeps SQLite free of write contention; several processes on PostgreSQL share the queue
- * safely through leases.
+ * Drains the webhook inbox in this process: the inbox lane of the job runner
+ * (app/services/jobs/runner.server.ts). The route kicks it with the id it just stored, so a
+ * delivery is normally processed right after its acknowledgement; the runner's tick drains
+ * retries and anything a crashed process left behind. Deliveries run one at a time per worker,
+ * which keeps SQLite free of write contention; several processes on PostgreSQL share the inbox
+ * safely through leases, renewed while a delivery is processed.
  */
-export class InboxWorker {
+export class InboxWorker implements InboxLane {
   private tail: Promise<void> = Promise.resolve();
-  private timer: NodeJS.Timeout | undefined;
   private queued = new Set<string>();
+  private readonly owner: string;
 
-  constructor(private readonly options: InboxWorkerOptions) {}
-
-  start(): void {
-    if (this.timer) return;
-    this.timer = setInterval(() => void this.drain(), this.options.pollIntervalMs ?? 5000);
-    this.timer.unref();
-    void this.drain();
-  }
-
-  stop(): void {
-    clearInterval(this.timer);
-    this.timer = undefined;
+  constructor(private readonly options: InboxWorkerOptions) {
+    this.owner = options.owner ?? newOwner();
   }
 
   /** Process one delivery soon, after whatever is already queued. */
@@ -101,11 +95,14 @@ export class InboxWorker {
     // queue of kicks, or a drain of the backlog, never lets a request in until it is done.
     await new Promise<void>((resolve) => setImmediate(resolve));
     const { db, clock } = this.options;
-    const delivery = await claimDelivery(db, id, clock);
+    const delivery = await claimDelivery(db, id, clock, this.owner);
     if (!delivery) return false;
     const logger = this.options.logger.child({ shop: delivery.shopDomain, topic: delivery.topic, webhookId: delivery.webhookId });
     try {
-      await this.process(delivery, logger);
+      await holdLease(
+        () => renewDeliveries(db, [delivery.id], this.owner, clock.now()),
+        () => this.process(delivery, logger),
+      );
       await completeDelivery(db, delivery.id, clock);
     } catch (error) {
       if (error instanceof ShopNotKnownError) {
