@@ -128,23 +128,25 @@ export async function claimJobs(db: Database, queue: string, options: { owner: s
   const { owner, now } = options;
   const limit = options.limit ?? 1;
   const until = new Date(now.getTime() + (options.leaseMs ?? LEASE_MS));
+  // RETURNING follows no order: the oldest due first, as claimed.
+  const oldestFirst = (jobs: Job[]) => jobs.sort((a, b) => new Date(a.runAt).getTime() - new Date(b.runAt).getTime());
   if (isSqlite(db)) {
-    return db.$queryRaw<Job[]>`
+    return oldestFirst(await db.$queryRaw<Job[]>`
       UPDATE "Job" SET "status" = 'running', "lockedBy" = ${owner}, "lockedUntil" = ${until}, "attempts" = "attempts" + 1, "updatedAt" = ${now}
       WHERE "id" IN (
         SELECT "id" FROM "Job"
         WHERE "queue" = ${queue} AND "status" IN ('pending', 'running') AND "runAt" <= ${now} AND ("lockedUntil" IS NULL OR "lockedUntil" < ${now})
         ORDER BY "runAt" LIMIT ${limit})
-      RETURNING *`;
+      RETURNING *`);
   }
-  return db.$queryRaw<Job[]>`
+  return oldestFirst(await db.$queryRaw<Job[]>`
     UPDATE "Job" SET "status" = 'running', "lockedBy" = ${owner}, "lockedUntil" = ${until}, "attempts" = "attempts" + 1, "updatedAt" = ${now}
     WHERE "id" IN (
       SELECT "id" FROM "Job"
       WHERE "queue" = ${queue} AND "status" IN ('pending', 'running') AND "runAt" <= ${now} AND ("lockedUntil" IS NULL OR "lockedUntil" < ${now})
       ORDER BY "runAt" LIMIT ${limit}
       FOR UPDATE SKIP LOCKED)
-    RETURNING *`;
+    RETURNING *`);
 }
 
 /** The queues with work due now: one statement per runner tick, however many queues there are. */

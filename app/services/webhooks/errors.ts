@@ -3,6 +3,8 @@
  * types). The inbox keeps it as `failed` with this message instead of retrying it.
  */
 export class UnprocessableDeliveryError extends Error {
+  /** Never retried (the job queue's `isTerminalError`). */
+  readonly terminal = true;
   constructor(message: string) {
     super(message);
     this.name = "UnprocessableDeliveryError";
