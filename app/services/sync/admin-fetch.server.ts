@@ -1,4 +1,12 @@
 import { z } from "zod";
+import { PAGE_SIZE, type NodeData, type NodesData } from "../../graphql/fields";
+import { InventoryLevelsQuery } from "../../graphql/InventoryLevelsQuery";
+import { OrderLinesQuery } from "../../graphql/OrderLinesQuery";
+import { ORDERS_PER_REQUEST, OrdersQuery } from "../../graphql/OrdersQuery";
+import { PRODUCTS_PER_REQUEST, ProductsQuery } from "../../graphql/ProductsQuery";
+import { ProductVariantsQuery } from "../../graphql/ProductVariantsQuery";
+import { RefundLinesQuery } from "../../graphql/RefundLinesQuery";
+import { REFUNDS_PER_REQUEST, RefundsQuery } from "../../graphql/RefundsQuery";
 import {
   type GraphqlInventoryLevel,
   graphqlInventoryLevel,
@@ -16,19 +24,6 @@ import {
   parseNode,
 } from "../mirror/graphql";
 import { type AdminClient, AdminTerminalError } from "../shopify/admin-client.server";
-import {
-  INVENTORY_LEVELS_PAGE,
-  ORDER_LINES_PAGE,
-  ORDERS_BY_ID,
-  ORDERS_PER_REQUEST,
-  PAGE_SIZE,
-  PRODUCT_VARIANTS_PAGE,
-  PRODUCTS_BY_ID,
-  PRODUCTS_PER_REQUEST,
-  REFUND_LINES_PAGE,
-  REFUNDS_BY_ID,
-  REFUNDS_PER_REQUEST,
-} from "./queries";
 
 // Complete Admin API objects by id: every nested connection is followed to its last page, so
 // the mirror (which replaces an order's lines and a product's variants) never sees half a list.
@@ -65,7 +60,7 @@ async function rest(admin: AdminClient, query: string, id: string, field: string
   const nodes = [...start.nodes];
   let info = start.pageInfo;
   while (info.hasNextPage && info.endCursor) {
-    const data = await admin.request<{ node: Record<string, unknown> | null }>(query, { id, after: info.endCursor });
+    const data = await admin.request<NodeData>(query, { id, after: info.endCursor });
     if (!data.node) break;
     const page = parseNode(connection, data.node[field], `${field} of ${id}`);
     nodes.push(...page.nodes);
@@ -79,7 +74,7 @@ const TOO_COSTLY = /exceeds the single query max cost/i;
 async function byIds(admin: AdminClient, query: string, ids: readonly string[], perRequest: number): Promise<Record<string, unknown>[]> {
   const found: Record<string, unknown>[] = [];
   for (const chunk of chunks(ids, perRequest)) {
-    let data: { nodes: (Record<string, unknown> | null)[] };
+    let data: NodesData;
     try {
       data = await admin.request(query, { ids: chunk });
     } catch (error) {
@@ -116,10 +111,10 @@ export type SkipHandler = (error: GraphqlShapeError) => void;
 
 export async function fetchOrders(admin: AdminClient, ids: readonly string[], skip?: SkipHandler): Promise<FetchedOrder[]> {
   const result: FetchedOrder[] = [];
-  for (const node of await byIds(admin, ORDERS_BY_ID, ids, ORDERS_PER_REQUEST)) {
+  for (const node of await byIds(admin, OrdersQuery, ids, ORDERS_PER_REQUEST)) {
     const fetched = await tolerant(skip, async () => {
       const order = parseNode(graphqlOrder, node, "Order");
-      const lineNodes = await rest(admin, ORDER_LINES_PAGE, order.id, "lineItems", parseNode(connection, node.lineItems, `lineItems of ${order.id}`));
+      const lineNodes = await rest(admin, OrderLinesQuery, order.id, "lineItems", parseNode(connection, node.lineItems, `lineItems of ${order.id}`));
       return { order, lines: lineNodes.map((line) => parseNode(graphqlLineItem, line, "LineItem")) };
     });
     if (fetched) result.push(fetched);
@@ -140,7 +135,7 @@ const variantWithLevels = z.object({
 
 export async function fetchProducts(admin: AdminClient, ids: readonly string[], skip?: SkipHandler): Promise<FetchedProduct[]> {
   const result: FetchedProduct[] = [];
-  for (const node of await byIds(admin, PRODUCTS_BY_ID, ids, PRODUCTS_PER_REQUEST)) {
+  for (const node of await byIds(admin, ProductsQuery, ids, PRODUCTS_PER_REQUEST)) {
     const fetched = await tolerant(skip, () => readProduct(admin, node));
     if (fetched) result.push(fetched);
   }
@@ -149,13 +144,13 @@ export async function fetchProducts(admin: AdminClient, ids: readonly string[], 
 
 async function readProduct(admin: AdminClient, node: Record<string, unknown>): Promise<FetchedProduct> {
   const product = parseNode(graphqlProduct, node, "Product");
-  const variantNodes = await rest(admin, PRODUCT_VARIANTS_PAGE, product.id, "variants", parseNode(connection, node.variants, `variants of ${product.id}`));
+  const variantNodes = await rest(admin, ProductVariantsQuery, product.id, "variants", parseNode(connection, node.variants, `variants of ${product.id}`));
   const fetched: FetchedProduct = { product, variants: [], levels: [] };
   for (const variantNode of variantNodes) {
     fetched.variants.push(parseNode(graphqlVariant, variantNode, "ProductVariant"));
     const item = parseNode(variantWithLevels, variantNode, "ProductVariant").inventoryItem;
     if (!item) continue;
-    for (const level of await rest(admin, INVENTORY_LEVELS_PAGE, item.id, "inventoryLevels", item.inventoryLevels)) {
+    for (const level of await rest(admin, InventoryLevelsQuery, item.id, "inventoryLevels", item.inventoryLevels)) {
       fetched.levels.push({ inventoryItemGid: item.id, level: parseNode(graphqlInventoryLevel, level, "InventoryLevel") });
     }
   }
@@ -164,12 +159,12 @@ async function readProduct(admin: AdminClient, node: Record<string, unknown>): P
 
 export async function fetchRefunds(admin: AdminClient, ids: readonly string[], skip?: SkipHandler): Promise<GraphqlRefund[]> {
   const result: GraphqlRefund[] = [];
-  for (const node of await byIds(admin, REFUNDS_BY_ID, ids, REFUNDS_PER_REQUEST)) {
+  for (const node of await byIds(admin, RefundsQuery, ids, REFUNDS_PER_REQUEST)) {
     const refund = await tolerant(skip, async () => {
       const parsed = parseNode(graphqlRefund, node, "Refund");
       const first = parseNode(connection, node.refundLineItems, `refundLineItems of ${parsed.id}`);
       if (!first.pageInfo.hasNextPage) return parsed;
-      const all = await rest(admin, REFUND_LINES_PAGE, parsed.id, "refundLineItems", first);
+      const all = await rest(admin, RefundLinesQuery, parsed.id, "refundLineItems", first);
       return parseNode(graphqlRefund, { ...node, refundLineItems: { nodes: all } }, "Refund");
     });
     if (refund) result.push(refund);
