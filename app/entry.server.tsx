@@ -17,7 +17,7 @@ if (process.env.NODE_ENV !== "test") appRuntime().runner.start();
 // Backfill, reconciliation (every ROOST_RECONCILE_INTERVAL_MS) and the sweeps.
 if (process.env.NODE_ENV !== "test" && process.env.ROOST_SYNC_JOBS !== "off") {
   startSyncRuntime(db);
-  // Metafield write-back, held-award release, the cap store (Redis when REDIS_URL is set).
+  // Held-award release, the cap store (Redis when REDIS_URL is set); metafield write-back is a queue of the runner.
   startLedgerRuntime(db);
 }
 

@@ -4,6 +4,7 @@ import { logger as rootLogger, type Logger } from "./lib/logger.server";
 import { type CapStore, databaseCapStore } from "./services/ledger/cap.server";
 import { inboxRetentionDays, inboxRetentionQueue } from "./services/inbox/inbox.server";
 import { InboxWorker } from "./services/inbox/worker.server";
+import { metafieldsQueue } from "./services/outbox/metafields.server";
 import { newOwner } from "./services/jobs/queue.server";
 import { DEFAULT_POLL_MS, JobRunner, type QueueDefinition } from "./services/jobs/runner.server";
 import { createRedisCapStore } from "./services/ledger/redis-cap.server";
@@ -61,6 +62,8 @@ declare global {
 export function queueDefinitions(deps: AppDeps, env: Record<string, string | undefined> = process.env): QueueDefinition[] {
   const queues: QueueDefinition[] = [];
   if (env.ROOST_INBOX_WORKER !== "off") queues.push(inboxRetentionQueue(inboxRetentionDays(env)));
+  // Metafield write-back (the outbox's writer).
+  if (env.ROOST_SYNC_JOBS !== "off") queues.push(metafieldsQueue(deps));
   return queues;
 }
 

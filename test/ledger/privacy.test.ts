@@ -3,6 +3,7 @@ import db from "../../app/db.server";
 import { systemClock } from "../../app/lib/clock";
 import { logger } from "../../app/lib/logger.server";
 import { adjustPoints } from "../../app/services/ledger/adjustment.server";
+import { METAFIELDS_QUEUE } from "../../app/services/outbox/metafields.server";
 import { programSchema } from "../../app/services/program/settings";
 import { updateShopSettings } from "../../app/services/shops/shops.server";
 import { verifyLedger } from "../../app/services/ledger/verify.server";
@@ -40,7 +41,7 @@ describe("privacy for loyalty data", () => {
     expect(await db.member.findUniqueOrThrow({ where: { id: member.id } })).toMatchObject({ email: null, firstName: null, lastName: null, customerGid: null, balance: 80, redactedAt: expect.any(Date) });
     expect(await db.ledgerEntry.findMany({ where: { shopId }, select: { points: true, memberId: true } })).toEqual([{ points: 80, memberId: member.id }]);
     expect(await db.journeyEvent.count({ where: { shopId } })).toBe(0);
-    expect(await db.metafieldSync.count({ where: { shopId } })).toBe(0);
+    expect(await db.job.count({ where: { shopId, queue: METAFIELDS_QUEUE } })).toBe(0);
     expect((await verifyLedger(db, shopId)).violations).toEqual([]);
   });
 

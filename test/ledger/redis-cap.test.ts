@@ -10,6 +10,7 @@ import { createRedisCapStore, type RedisCapStore } from "../../app/services/ledg
 import { startCapRuntime, startReleaseWorker } from "../../app/services/ledger/release-worker.server";
 import { currentCapStore, useCapStore } from "../../app/services/ledger/runtime.server";
 import { memberSummary, verifyLedger } from "../../app/services/ledger/verify.server";
+import { METAFIELDS_QUEUE } from "../../app/services/outbox/metafields.server";
 import { programSchema } from "../../app/services/program/settings";
 import { updateShopSettings } from "../../app/services/shops/shops.server";
 import { customerPayload, orderPayload, refundPayload } from "../fixtures/rest-payloads";
@@ -90,7 +91,7 @@ describe.skipIf(!redisAvailable)(`daily cap in Redis${redisSkipNote}`, () => {
   // Write-backs queued for this file's members (unknown to the fake Admin API) must not reach
   // other files' drains in the same worker database.
   afterEach(async () => {
-    if (shopId) await db.metafieldSync.deleteMany({ where: { shopId } });
+    if (shopId) await db.job.deleteMany({ where: { shopId, queue: METAFIELDS_QUEUE } });
   });
 
   beforeEach(async () => {

@@ -2,7 +2,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import db from "../../app/db.server";
 import { systemClock } from "../../app/lib/clock";
 import { logger } from "../../app/lib/logger.server";
-import { drainMetafieldWriteBacks } from "../../app/services/ledger/writeback.server";
+import { enqueue } from "../../app/services/jobs/queue.server";
+import { METAFIELDS_QUEUE, writeMetafieldsNow } from "../../app/services/outbox/metafields.server";
 import { adminClientFor } from "../../app/services/shopify/admin.server";
 import { programSchema } from "../../app/services/program/settings";
 import { markShopUninstalled, updateShopSettings } from "../../app/services/shops/shops.server";
@@ -15,7 +16,7 @@ let shop: string;
 let customerGid: string;
 let customerId: number;
 let shopId: string;
-const drain = () => drainMetafieldWriteBacks(deps, { shopId });
+const drain = () => writeMetafieldsNow(deps, { shopId });
 
 beforeEach(async () => {
   shop = uniqueShop();
@@ -55,9 +56,10 @@ describe("metafield write-back", () => {
   });
 
   it("keeps a write Shopify refuses as failed with its userErrors, and stops for an uninstalled shop", async () => {
-    await db.metafieldSync.create({ data: { shopId, customerGid: "gid://shopify/Customer/404404", balance: 5, tier: "Bronze" } });
+    const unknown = { customerGid: "gid://shopify/Customer/404404", balance: 5, tier: "Bronze" };
+    await enqueue(db, { queue: METAFIELDS_QUEUE, key: `${shopId}:${unknown.customerGid}`, shopId, payload: unknown, maxAttempts: 6 }, systemClock.now());
     expect(await drain()).toEqual({ written: 0, failed: 1 });
-    const refused = await db.metafieldSync.findFirstOrThrow({ where: { shopId, customerGid: "gid://shopify/Customer/404404" } });
+    const refused = await db.job.findUniqueOrThrow({ where: { queue_key: { queue: METAFIELDS_QUEUE, key: `${shopId}:${unknown.customerGid}` } } });
     expect(refused.status).toBe("failed");
     expect(refused.lastError).toMatch(/^Shopify refused the input: /);
 

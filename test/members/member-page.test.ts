@@ -2,6 +2,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import db from "../../app/db.server";
 import { action, loader } from "../../app/routes/app.members.$id";
 import { verifyLedger } from "../../app/services/ledger/verify.server";
+import { METAFIELDS_QUEUE } from "../../app/services/outbox/metafields.server";
 import { orderPayload, refundPayload } from "../fixtures/rest-payloads";
 import { deliver } from "../support/deliver";
 import { adminRequest } from "../support/shopify";
@@ -113,6 +114,7 @@ describe("a manual adjustment", () => {
     ]);
     expect((await verifyLedger(db, shopId)).violations).toEqual([]);
     // The balance goes to the customer's metafield like any other change.
-    expect(await db.metafieldSync.findFirst({ where: { shopId, customerGid: `gid://shopify/Customer/${ANA}` } })).toMatchObject({ balance: 0, status: "pending" });
+    const write = await db.job.findUniqueOrThrow({ where: { queue_key: { queue: METAFIELDS_QUEUE, key: `${shopId}:gid://shopify/Customer/${ANA}` } } });
+    expect({ ...JSON.parse(write.payload), status: write.status }).toMatchObject({ balance: 0, status: "pending" });
   });
 });

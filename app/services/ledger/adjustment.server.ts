@@ -34,7 +34,7 @@ export async function adjustPoints(
     });
     await tx.member.update({ where: { id: member.id }, data: { balance } });
     await recordAudit(tx, { shopId: shop.id, actor: input.actor, action: "points.adjusted", details: { memberId: member.id, points: input.points, reason: input.reason.trim(), balance } });
-    await queueMetafieldWrite(tx, shop.id, member.customerGid, balance, member.tier);
+    await queueMetafieldWrite(tx, shop.id, member.customerGid, balance, member.tier, now);
     return entry;
   });
 }

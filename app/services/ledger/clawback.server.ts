@@ -95,7 +95,7 @@ async function settleClawback(
       await journey(tx, shop.id, member.id, "points_clawed_back", `points_clawed_back:${input.key}`, input.at, { points: taken, shortfall, balance, order: award.orderGid });
     }
     await tx.member.update({ where: { id: member.id }, data: { balance } });
-    await queueMetafieldWrite(tx, shop.id, member.customerGid, balance, member.tier);
+    await queueMetafieldWrite(tx, shop.id, member.customerGid, balance, member.tier, deps.clock.now());
     return { status: "clawed", memberId: member.id, points: taken, shortfall };
   });
 }

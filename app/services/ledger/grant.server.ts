@@ -42,6 +42,6 @@ export async function finishGrant(
     await journey(tx, shop.id, member.id, "tier_changed", `tier_changed:${grant.key}`, grant.at, { from: member.tier, to: tier, earned365: earned });
   }
   await tx.member.update({ where: { id: member.id }, data: { balance: grant.balance, tier, ledgerSeq: grant.seq } });
-  await queueMetafieldWrite(tx, shop.id, member.customerGid, grant.balance, tier);
+  await queueMetafieldWrite(tx, shop.id, member.customerGid, grant.balance, tier, deps.clock.now());
   return grant.balance;
 }

@@ -1,12 +1,10 @@
 import type { Database } from "../../db.server";
 import { systemClock } from "../../lib/clock";
 import { logger } from "../../lib/logger.server";
-import { adminClientFor } from "../shopify/admin.server";
 import { catchUpIntervalMs, startCatchUpWorker } from "../program/catch-up.server";
 import { sweepTiers } from "./tiers.server";
 import { startCapRuntime } from "./release-worker.server";
 import { currentCapStore } from "./runtime.server";
-import { startWriteBackWorker } from "./writeback.server";
 
 declare global {
   var __roostLedgerJobs: { stop(): void } | undefined;
@@ -16,7 +14,6 @@ declare global {
 export function startLedgerRuntime(db: Database): void {
   if (globalThis.__roostLedgerJobs) return;
   const log = logger.child({ component: "ledger" });
-  const writeBack = startWriteBackWorker({ db, clock: systemClock, logger: log, adminFor: adminClientFor }, Number(process.env.ROOST_WRITEBACK_INTERVAL_MS ?? 5000));
   // The Redis cap store when REDIS_URL is set, and the worker that releases held awards.
   const cap = startCapRuntime(db, log);
   // Demotion happens once a day: members whose trailing 365 days fell below their tier move down.
@@ -30,7 +27,6 @@ export function startLedgerRuntime(db: Database): void {
     stop: () => {
       clearInterval(sweep);
       void catchUp.stop();
-      void writeBack.stop();
       void cap.stop();
     },
   };

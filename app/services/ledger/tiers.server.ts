@@ -38,7 +38,7 @@ export async function sweepTiers(deps: LedgerDeps, shop: LedgerShop): Promise<nu
     await deps.db.$transaction(async (tx) => {
       await tx.member.update({ where: { id: member.id }, data: { tier: reached.name } });
       await journey(tx, shop.id, member.id, "tier_changed", `tier_changed:sweep:${shopDay(now, shop.timezone)}:${member.id}`, now, { from: member.tier, to: reached.name, earned365: earned });
-      await queueMetafieldWrite(tx, shop.id, member.customerGid, member.balance, reached.name);
+      await queueMetafieldWrite(tx, shop.id, member.customerGid, member.balance, reached.name, now);
     });
     changed += 1;
   }

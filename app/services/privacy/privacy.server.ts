@@ -2,6 +2,7 @@ import { checkpointErasure, type Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { shopifyOrderKey } from "../ledger/settle.server";
 import { normaliseEmail } from "../identity/email";
+import { metafieldJobKey, METAFIELDS_QUEUE } from "../outbox/metafields.server";
 import { type DeliveryRedaction, type DeliverySubject, redactDeliveries } from "./deliveries.server";
 
 /** A customer named in a compliance webhook: by GID, or by email when it has no id. */
@@ -178,7 +179,7 @@ export async function redactCustomer(
     db.journeyEvent.deleteMany({ where: { shopId, memberId: { in: memberIds } } }),
     db.ledgerEntry.updateMany({ where: { shopId, memberId: { in: memberIds } }, data: { reason: null } }),
     ...audits.map((audit) => db.auditLog.update({ where: { id: audit.id }, data: { details: audit.details } })),
-    db.metafieldSync.deleteMany({ where: { shopId, customerGid: { in: gids } } }),
+    db.job.deleteMany({ where: { queue: METAFIELDS_QUEUE, key: { in: gids.map((gid) => metafieldJobKey(shopId, gid)) } } }),
     // Unmatched orders stay counted. A Shopify order's is theirs when the order is; another
     // channel's has only the email to go by.
     db.unmatchedOrder.updateMany({
@@ -234,7 +235,7 @@ export async function redactShop(db: Database, shopDomain: string, keepWebhookId
     db.ledgerEntry.deleteMany({ where: { shopId } }),
     db.journeyEvent.deleteMany({ where: { shopId } }),
     db.member.deleteMany({ where: { shopId } }),
-    db.metafieldSync.deleteMany({ where: { shopId } }),
+    db.job.deleteMany({ where: { shopId, queue: METAFIELDS_QUEUE } }),
     db.unmatchedOrder.deleteMany({ where: { shopId } }),
     db.auditLog.deleteMany({ where: { shopId } }),
     db.programJob.deleteMany({ where: { shopId } }),

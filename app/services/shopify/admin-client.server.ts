@@ -34,6 +34,8 @@ export class AdminTransientError extends Error {
 
 /** A failure retrying cannot fix: 401/402/403/404/423, a GraphQL error in the query itself. */
 export class AdminTerminalError extends Error {
+  /** Never retried (the job queue's `isTerminalError`). */
+  readonly terminal = true;
   constructor(message: string, readonly status?: number) {
     super(message);
     this.name = "AdminTerminalError";
@@ -42,6 +44,8 @@ export class AdminTerminalError extends Error {
 
 /** `userErrors` returned by a mutation: the request worked, Shopify refused the input. */
 export class AdminUserErrors extends Error {
+  /** Never retried (the job queue's `isTerminalError`): the same input is refused again. */
+  readonly terminal = true;
   constructor(readonly userErrors: { field?: string[] | null; message: string; code?: string | null }[]) {
     super(`Shopify refused the input: ${userErrors.map((error) => error.message).join("; ")}`);
     this.name = "AdminUserErrors";
