@@ -4,7 +4,7 @@ import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
 import db from "./db.server";
-import { appRuntime } from "./runtime.server";
+import { appDeps, appRuntime } from "./runtime.server";
 import { startSyncRuntime } from "./services/sync/runtime.server";
 import { startLedgerRuntime } from "./services/ledger/jobs.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
@@ -17,8 +17,8 @@ if (process.env.NODE_ENV !== "test") appRuntime().runner.start();
 // Backfill, reconciliation (every ROOST_RECONCILE_INTERVAL_MS) and the sweeps.
 if (process.env.NODE_ENV !== "test" && process.env.ROOST_SYNC_JOBS !== "off") {
   startSyncRuntime(db);
-  // Held-award release, the cap store (Redis when REDIS_URL is set); metafield write-back is a queue of the runner.
-  startLedgerRuntime(db);
+  // The program catch-up (metafield write-back, releases and the tier sweep are queues of the runner).
+  startLedgerRuntime(appDeps());
 }
 
 export default async function handleRequest(

@@ -4,6 +4,8 @@ import { logger as rootLogger, type Logger } from "./lib/logger.server";
 import { type CapStore, databaseCapStore } from "./services/ledger/cap.server";
 import { inboxRetentionDays, inboxRetentionQueue } from "./services/inbox/inbox.server";
 import { InboxWorker } from "./services/inbox/worker.server";
+import { releaseIntervalMs, releaseQueue } from "./services/ledger/release-worker.server";
+import { tierSweepQueue } from "./services/ledger/tiers.server";
 import { metafieldsQueue } from "./services/outbox/metafields.server";
 import { newOwner } from "./services/jobs/queue.server";
 import { DEFAULT_POLL_MS, JobRunner, type QueueDefinition } from "./services/jobs/runner.server";
@@ -52,6 +54,8 @@ export interface AppRuntime {
   /** The one background runner: the inbox lane and every queue, on one timer. */
   runner: JobRunner;
   inbox: InboxWorker;
+  /** Stops the runner (the runs in progress finish) and closes the dependencies' connections (Redis). */
+  stop(): Promise<void>;
 }
 
 declare global {
@@ -62,8 +66,8 @@ declare global {
 export function queueDefinitions(deps: AppDeps, env: Record<string, string | undefined> = process.env): QueueDefinition[] {
   const queues: QueueDefinition[] = [];
   if (env.ROOST_INBOX_WORKER !== "off") queues.push(inboxRetentionQueue(inboxRetentionDays(env)));
-  // Metafield write-back (the outbox's writer).
-  if (env.ROOST_SYNC_JOBS !== "off") queues.push(metafieldsQueue(deps));
+  // The ledger's: metafield write-back (the outbox), releasing held awards, the daily tier sweep.
+  if (env.ROOST_SYNC_JOBS !== "off") queues.push(metafieldsQueue(deps), releaseQueue(deps, releaseIntervalMs(env)), tierSweepQueue());
   return queues;
 }
 
@@ -86,7 +90,15 @@ export function buildRuntime(deps: AppDeps, options: { pollMs?: number; env?: Re
     pollInbox: env.ROOST_INBOX_WORKER !== "off",
     pollMs: options.pollMs ?? jobsPollMs(env),
   });
-  return { runner, inbox };
+  return {
+    runner,
+    inbox,
+    async stop() {
+      await runner.stop();
+      // Awards after this are held, never granted unchecked (the store answers unavailable once closed).
+      await (deps.capStore as Partial<{ close(): Promise<void> }>).close?.();
+    },
+  };
 }
 
 /** `ROOST_JOBS_POLL_MS`: the runner's tick, default 2 s. */

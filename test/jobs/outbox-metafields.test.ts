@@ -2,9 +2,13 @@ import { beforeEach, describe, expect, it } from "vitest";
 import db from "../../app/db.server";
 import { type Clock, systemClock } from "../../app/lib/clock";
 import { logger } from "../../app/lib/logger.server";
+import { buildDeps, queueDefinitions } from "../../app/runtime.server";
 import { claimJobs, completeJob } from "../../app/services/jobs/queue.server";
+import { JobRunner } from "../../app/services/jobs/runner.server";
 import { adjustPoints } from "../../app/services/ledger/adjustment.server";
 import { awardOrder } from "../../app/services/ledger/earn.server";
+import { RELEASE_QUEUE } from "../../app/services/ledger/release-worker.server";
+import { TIER_SWEEP_QUEUE, tierSweepQueue } from "../../app/services/ledger/tiers.server";
 import { METAFIELDS_QUEUE, metafieldsQueue, writeMetafieldsNow } from "../../app/services/outbox/metafields.server";
 import { programSchema } from "../../app/services/program/settings";
 import { createHttpAdminClient } from "../../app/services/shopify/admin-client.server";
@@ -242,5 +246,38 @@ describe("the metafield outbox", () => {
       attempts: 1,
       lastError: 'not a metafield write: {"balance":"many"}',
     });
+  });
+
+  it("gets the daily tier sweep's demotions: the tier-sweep queue demotes and queues the write in one transaction, then runs a day later", async () => {
+    expect(await awardOrder({ db, clock: systemClock, logger }, await ledgerShop(), paidOrder(7002, 60_000, "2026-01-10T15:00:00Z"))).toMatchObject({ status: "awarded", points: 600 });
+    expect(await payload()).toEqual({ customerGid, balance: 600, tier: "Silver" });
+    expect(await writeNow()).toEqual({ written: 1, failed: 0 });
+
+    // A year on, the trailing 365 days hold nothing: the sweep moves Ana down.
+    const nextYear = new Date("2027-01-20T12:00:00Z");
+    const clock: Clock = { now: () => nextYear };
+    await db.job.deleteMany({ where: { queue: TIER_SWEEP_QUEUE } });
+    const runner = new JobRunner({ db, clock, logger, queues: [tierSweepQueue()] });
+    await runner.seedRecurring();
+    expect(await runner.drain(TIER_SWEEP_QUEUE)).toBe(1);
+    expect(await db.member.findUniqueOrThrow({ where: { id: memberId } })).toMatchObject({ tier: "Bronze", balance: 600 });
+    expect(await job()).toMatchObject({ status: "pending", runAt: nextYear });
+    expect(await payload()).toEqual({ customerGid, balance: 600, tier: "Bronze" });
+    expect(await db.job.findUniqueOrThrow({ where: { queue_key: { queue: TIER_SWEEP_QUEUE, key: "all" } } })).toMatchObject({
+      status: "pending",
+      attempts: 0,
+      runAt: new Date(nextYear.getTime() + 24 * 3600_000),
+    });
+    expect(await runner.drain(TIER_SWEEP_QUEUE)).toBe(0);
+
+    expect(await writeNow({ clock })).toEqual({ written: 1, failed: 0 });
+    expect([metafield("points_balance"), metafield("tier")]).toEqual(["600", "Bronze"]);
+  });
+
+  it("is written by the process's runner, with releases and the tier sweep, unless ROOST_SYNC_JOBS=off", () => {
+    const deps = buildDeps({});
+    const queues = (env: Record<string, string>) => queueDefinitions(deps, env).map((definition) => definition.queue);
+    expect(queues({})).toEqual(expect.arrayContaining([METAFIELDS_QUEUE, RELEASE_QUEUE, TIER_SWEEP_QUEUE]));
+    expect(queues({ ROOST_SYNC_JOBS: "off" }).filter((queue) => [METAFIELDS_QUEUE, RELEASE_QUEUE, TIER_SWEEP_QUEUE].includes(queue))).toEqual([]);
   });
 });

@@ -1,14 +1,16 @@
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import db from "../../app/db.server";
+import { type AppDeps, appDeps, buildDeps, buildRuntime, queueDefinitions, setAppDeps } from "../../app/runtime.server";
 import { systemClock } from "../../app/lib/clock";
 import { logger } from "../../app/lib/logger.server";
+import { JobRunner } from "../../app/services/jobs/runner.server";
 import { type CapStore, CapStoreUnavailableError, databaseCapStore } from "../../app/services/ledger/cap.server";
 import { HELD_REFUND_REASON } from "../../app/services/ledger/held";
 import { type LedgerDeps } from "../../app/services/ledger/types";
 import { releaseHeldAwards } from "../../app/services/ledger/release.server";
 import { createRedisCapStore, type RedisCapStore } from "../../app/services/ledger/redis-cap.server";
-import { startCapRuntime, startReleaseWorker } from "../../app/services/ledger/release-worker.server";
-import { currentCapStore, useCapStore } from "../../app/services/ledger/runtime.server";
+import { RELEASE_QUEUE, releasePass } from "../../app/services/ledger/release-worker.server";
+import { useCapStore } from "../../app/services/ledger/runtime.server";
 import { memberSummary, verifyLedger } from "../../app/services/ledger/verify.server";
 import { METAFIELDS_QUEUE } from "../../app/services/outbox/metafields.server";
 import { programSchema } from "../../app/services/program/settings";
@@ -27,6 +29,8 @@ const orderKey = (id: number) => `shopify-order:gid://shopify/Order/${id}`;
 
 let redis: ThrowawayRedis;
 let store: RedisCapStore;
+/** The process's dependencies for this file: the Redis cap store below (deliveries use them too). */
+let testDeps: AppDeps;
 let shop: string;
 let shopId: string;
 let memberId: string;
@@ -40,7 +44,9 @@ const entries = async () => (await member()).entries.map((entry) => [entry.kind,
 const timeline = async () => (await member()).timeline.map((event) => event.type).sort();
 const journeyData = async (type: string) => (await member()).timeline.find((event) => event.type === type)?.data;
 const counters = () => store.dayCounters(shopId, memberId, DAY);
-const deps = (): LedgerDeps => ({ db, clock: systemClock, logger, capStore: currentCapStore() });
+const deps = (): LedgerDeps => ({ db, clock: systemClock, logger, capStore: testDeps.capStore });
+/** One release pass (what the "release" queue runs each time), with the file's cap store. */
+const releaseOnce = () => releasePass({ db, clock: systemClock, logger, capStore: testDeps.capStore });
 const ledgerShop = () => db.shop.findUniqueOrThrow({ where: { id: shopId } });
 
 async function expectLedgerOk() {
@@ -79,10 +85,13 @@ describe.skipIf(!redisAvailable)(`daily cap in Redis${redisSkipNote}`, () => {
     redis = await startThrowawayRedis();
     store = createRedisCapStore({ url: redis.url, logger, connectTimeoutMs: 1000, commandTimeoutMs: 1000, maxReconnectDelayMs: 50 });
     expect(await store.ready()).toBe(true);
+    testDeps = buildDeps({}, { capStore: store });
+    setAppDeps(testDeps);
     useCapStore(store);
   });
 
   afterAll(async () => {
+    setAppDeps(undefined);
     useCapStore(databaseCapStore);
     await store?.close();
     await redis?.stop();
@@ -209,19 +218,14 @@ describe.skipIf(!redisAvailable)(`daily cap in Redis${redisSkipNote}`, () => {
     expect(await member()).toMatchObject({ balance: 0, held: 60 });
     await expectLedgerOk();
 
-    const worker = startReleaseWorker({ db, logger, intervalMs: 3_600_000 });
-    try {
-      const down = await worker.runOnce();
-      expect(down.failedShops).toBe(0);
-      expect(await entries()).toHaveLength(2);
+    const down = await releaseOnce();
+    expect(down.failedShops).toBe(0);
+    expect(await entries()).toHaveLength(2);
 
-      await redisBackEmpty();
-      const up = await worker.runOnce();
-      expect(up.failedShops).toBe(0);
-      expect(up.released).toBeGreaterThanOrEqual(1);
-    } finally {
-      await worker.stop();
-    }
+    await redisBackEmpty();
+    const up = await releaseOnce();
+    expect(up.failedShops).toBe(0);
+    expect(up.released).toBeGreaterThanOrEqual(1);
     expect(await entries()).toEqual([["held", 0, 80], ["clawback", 0, 20], ["released", 60, 0]]);
     expect(await member()).toMatchObject({ balance: 60, held: 0 });
     expect(await timeline()).toEqual(["first_purchase", "points_earned", "points_held", "points_released"]);
@@ -308,14 +312,9 @@ describe.skipIf(!redisAvailable)(`daily cap in Redis${redisSkipNote}`, () => {
     expect(await releaseHeldAwards({ ...deps(), capStore: failsForTheFirst }, await ledgerShop())).toEqual({ released: 0, stillHeld: 4 });
     expect(await counters()).toBeNull();
 
-    const worker = startReleaseWorker({ db, logger, intervalMs: 3_600_000 });
-    try {
-      const pass = await worker.runOnce();
-      expect(pass.failedShops).toBe(0);
-      expect(pass.released).toBeGreaterThanOrEqual(4);
-    } finally {
-      await worker.stop();
-    }
+    const pass = await releaseOnce();
+    expect(pass.failedShops).toBe(0);
+    expect(pass.released).toBeGreaterThanOrEqual(4);
     // 60, then 30, then 10 of the 50 (40 capped), then nothing of the 40: the cap of 100 goes to
     // the awards in the order they were held.
     expect((await member()).entries.map((entry) => [entry.seq, entry.kind, entry.points, entry.withheld])).toEqual([
@@ -385,25 +384,47 @@ describe.skipIf(!redisAvailable)(`daily cap in Redis${redisSkipNote}`, () => {
     await expectLedgerOk();
   });
 
-  it("start-up wiring: REDIS_URL makes Redis the process's cap store, once per process", async () => {
-    const runtime = startCapRuntime(db, logger, { REDIS_URL: redis.url, ROOST_RELEASE_INTERVAL_MS: "3600000" });
+  it("start-up wiring: REDIS_URL makes Redis the cap store, the release queue releases with it, and stopping the runtime closes it", async () => {
+    // An award held while Redis was down, due once it is back.
+    await redisDown();
+    await deliver({ topic: "orders/paid", shop, payload: paid(101, "40.00") });
+    expect(await entries()).toEqual([["held", 0, 40]]);
+    await redisBackEmpty();
+
+    const env = { REDIS_URL: redis.url, ROOST_RELEASE_INTERVAL_MS: "3600000" };
+    const wired = buildDeps(env);
+    const runtime = buildRuntime(wired, { env });
     try {
-      expect(startCapRuntime(db, logger, { REDIS_URL: redis.url })).toBe(runtime);
-      expect(runtime.capStore).not.toBe(databaseCapStore);
-      expect(currentCapStore()).toBe(runtime.capStore);
-      expect(await (runtime.capStore as RedisCapStore).ready()).toBe(true);
-      expect(await runtime.capStore.reserve({ shopId, memberId, day: DAY, key: "wiring", requested: 5, cap: 100 }, db)).toBe(5);
-      expect(await runtime.worker.runOnce()).toMatchObject({ failedShops: 0 });
+      expect(wired.capStore).not.toBe(databaseCapStore);
+      expect(wired.capStore).not.toBe(store);
+      expect(await (wired.capStore as RedisCapStore).ready()).toBe(true);
+      expect(await wired.capStore.reserve({ shopId, memberId, day: "2026-11-30", key: "wiring", requested: 5, cap: 100 }, db)).toBe(5);
+
+      // The process's release queue, run as the runner runs it: its recurring row, due at the
+      // first start, one pass with the deps' store, then due again after the interval.
+      const release = queueDefinitions(wired, env).find((definition) => definition.queue === RELEASE_QUEUE)!;
+      expect(release.recurring).toBeDefined();
+      await db.job.deleteMany({ where: { queue: RELEASE_QUEUE } });
+      const runner = new JobRunner({ db, clock: systemClock, logger, queues: [release] });
+      await runner.seedRecurring();
+      const before = Date.now();
+      expect(await runner.drain(RELEASE_QUEUE)).toBe(1);
+      expect(await entries()).toEqual([["held", 0, 40], ["released", 40, 0]]);
+      expect(await counters()).toEqual({ total: 40, reservations: { [orderKey(101)]: 40 } });
+      const row = await db.job.findUniqueOrThrow({ where: { queue_key: { queue: RELEASE_QUEUE, key: "all" } } });
+      expect(row).toMatchObject({ status: "pending", attempts: 0, lastError: null });
+      expect(row.runAt.getTime()).toBeGreaterThanOrEqual(before + 3_600_000);
+      expect(await runner.drain(RELEASE_QUEUE)).toBe(0);
+      await expectLedgerOk();
     } finally {
       await runtime.stop();
-      useCapStore(store);
     }
-    const withoutRedis = startCapRuntime(db, logger, {});
-    try {
-      expect(withoutRedis.capStore).toBe(store);
-    } finally {
-      await withoutRedis.stop();
-    }
+    // Closed with the runtime: awards after this are held, never granted unchecked.
+    await expect(wired.capStore.reserve({ shopId, memberId, day: "2026-11-30", key: "wiring-2", requested: 5, cap: 100 }, db)).rejects.toBeInstanceOf(CapStoreUnavailableError);
+    // Without REDIS_URL the cap is counted in the database; the process's dependencies are built once.
+    expect(buildDeps({}).capStore).toBe(databaseCapStore);
+    expect(appDeps()).toBe(appDeps());
+    expect(appDeps().capStore).toBe(store);
   });
 
   it("is unavailable once closed, and a store that never connects holds instead of hanging", async () => {

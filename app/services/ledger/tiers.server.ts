@@ -1,5 +1,7 @@
 import type { Database } from "../../db.server";
+import { throttledLog } from "../../lib/log-throttle.server";
 import { shopDay } from "../../lib/shop-day";
+import type { QueueDefinition } from "../jobs/runner.server";
 import { journey } from "../journeys/journeys.server";
 import { queueMetafieldWrite } from "../outbox/metafields.server";
 import { parseShopSettings, type Tier } from "../program/settings";
@@ -43,4 +45,38 @@ export async function sweepTiers(deps: LedgerDeps, shop: LedgerShop): Promise<nu
     changed += 1;
   }
   return changed;
+}
+
+export const TIER_SWEEP_QUEUE = "tier-sweep";
+export const TIER_SWEEP_INTERVAL_MS = 24 * 3600_000;
+
+/**
+ * The daily tier sweep of every installed shop as a recurring job: at the first start, then
+ * every 24 hours (its next time is kept in its row, so a restart does not put it off). One
+ * shop's failure is logged and does not stop the others; a pass runs again at its next time
+ * whatever happened, as a dead letter would stop the schedule until a restart.
+ */
+export function tierSweepQueue(): QueueDefinition {
+  return {
+    queue: TIER_SWEEP_QUEUE,
+    recurring: { key: "all" },
+    async run(_jobs, { db, clock, logger }) {
+      let changed = 0;
+      try {
+        const shops = await db.shop.findMany({ where: { installed: true }, orderBy: { domain: "asc" } });
+        for (const shop of shops) {
+          const shopLogger = logger.child({ shop: shop.domain });
+          try {
+            changed += await sweepTiers({ db, clock, logger: shopLogger }, shop);
+          } catch (error) {
+            throttledLog(shopLogger, "tier-sweep").error({ err: error }, "tier sweep failed for the shop; swept again tomorrow");
+          }
+        }
+      } catch (error) {
+        throttledLog(logger, "tier-sweep").error({ err: error }, "tier sweep failed");
+      }
+      if (changed > 0) logger.info({ changed }, "tiers swept");
+      return { again: new Date(clock.now().getTime() + TIER_SWEEP_INTERVAL_MS) };
+    },
+  };
 }
