@@ -16,10 +16,7 @@ import {
 } from "@shopify/polaris";
 import { boundary } from "@shopify/shopify-app-remix/server";
 import { useEffect, useState } from "react";
-import db from "../db.server";
-import { systemClock } from "../lib/clock";
-import { logger } from "../lib/logger.server";
-import { currentCapStore } from "../services/ledger/runtime.server";
+import { appDeps } from "../runtime.server";
 import { staffActor } from "../services/members/actor";
 import { adjustMemberPoints, adjustmentErrors, adjustmentSchema } from "../services/members/adjust.server";
 import { loadMemberDetail } from "../services/members/detail.server";
@@ -31,6 +28,7 @@ const notFound = () => new Response("Member not found", { status: 404 });
 
 export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
+  const { db } = appDeps();
   const shop = await findShop(db, session.shop);
   // Another shop's member is not found, exactly like one that does not exist.
   const detail = shop && params.id ? await loadMemberDetail(db, shop, params.id) : null;
@@ -40,14 +38,14 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
 
 export const action = async ({ request, params }: ActionFunctionArgs) => {
   const context = await authenticate.admin(request);
-  const shop = await findShop(db, context.session.shop);
+  const deps = appDeps();
+  const shop = await findShop(deps.db, context.session.shop);
   if (!shop || !params.id) throw notFound();
   const form = await request.formData();
   const parsed = adjustmentSchema.safeParse({ points: form.get("points") ?? "", reason: form.get("reason") ?? "" });
   if (!parsed.success) return { ok: false as const, errors: adjustmentErrors(parsed.error) };
   const actor = staffActor(context.session, "sessionToken" in context ? context.sessionToken : null);
-  const deps = { db, clock: systemClock, logger: logger.child({ shop: shop.domain }), capStore: currentCapStore() };
-  const result = await adjustMemberPoints(deps, shop, { memberId: params.id, ...parsed.data, actor });
+  const result = await adjustMemberPoints({ ...deps, logger: deps.logger.child({ shop: shop.domain }) }, shop, { memberId: params.id, ...parsed.data, actor });
   if ("notFound" in result) throw notFound();
   return result;
 };
