@@ -7,7 +7,7 @@ import { createRequestHandler } from "@remix-run/node";
 import compression from "compression";
 import express from "express";
 import pino from "pino";
-import { limitedRequestHandler, refuseOversizedBodies } from "./app/lib/body-limit.mjs";
+import { limitedRequestHandler, refuseOversizedBodies } from "./app/http/body-limit.mjs";
 
 const root = path.dirname(fileURLToPath(import.meta.url));
 
@@ -20,7 +20,7 @@ export async function createServerApp({ production = process.env.NODE_ENV === "p
   const logger = pino({ name: "roost", level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "info") }).child({ component: "http" });
   const app = express();
   app.disable("x-powered-by");
-  // Before anything reads a body: over its path's limit (app/lib/body-limit.mjs) it gets 413, unread.
+  // Before anything reads a body: over its path's limit (app/http/body-limit.mjs) it gets 413, unread.
   app.use(refuseOversizedBodies({ logger }));
   app.use(compression());
   configure?.(app);
@@ -38,7 +38,7 @@ export async function createServerApp({ production = process.env.NODE_ENV === "p
     build = () => devServer.ssrLoadModule("virtual:remix/server-build");
   }
   // The peer's address reaches routes as `context.clientAddress` (per-client limits; see
-  // app/lib/client-address.server.ts for ROOST_TRUST_PROXY behind reverse proxies).
+  // app/http/client-address.server.ts for ROOST_TRUST_PROXY behind reverse proxies).
   /** @param {import("express").Request} req */
   const getLoadContext = (req) => ({ clientAddress: req.socket.remoteAddress });
   // Remix's request is built from a body stream counted against the same limits.

@@ -1,5 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
+import { ApiVersion } from "@shopify/shopify-api";
 import { parse } from "smol-toml";
 
 interface AppToml {
@@ -18,3 +19,6 @@ export const appScopes: string[] = parsed.access_scopes.scopes
 
 export const webhookSubscriptions = parsed.webhooks.subscriptions;
 export const webhookApiVersion = parsed.webhooks.api_version;
+
+/** The Admin API version Roost is written against (the webhook validator's; app/shopify.server.ts spells the same). */
+export const apiVersion = ApiVersion.October26;

@@ -1,4 +1,6 @@
 import db, { type Database } from "./db.server";
+import { buildHttpEdge, type HttpDeps, type HttpEdge } from "./http/edge.server";
+import type { FailureLimiter } from "./http/rate-limit";
 import { type Clock, systemClock } from "./lib/clock";
 import { logger as rootLogger, type Logger } from "./lib/logger.server";
 import { type CapStore, databaseCapStore } from "./services/ledger/cap.server";
@@ -116,4 +118,40 @@ export function appRuntime(): AppRuntime {
 /** The process's inbox worker: the webhook route hands each stored delivery to it. */
 export function inboxWorker(): InboxWorker {
   return appRuntime().inbox;
+}
+
+// ------------------------------------------------------------------- HTTP entry points
+
+declare global {
+  var __roostHttpEdge: HttpEdge | undefined;
+}
+
+/** The process's HTTP edge: the API's failed-authentication limiter and the webhook validator (built once, kept across Vite reloads). */
+export function httpEdge(): HttpEdge {
+  globalThis.__roostHttpEdge ??= buildHttpEdge({ logger: appDeps().logger });
+  return globalThis.__roostHttpEdge;
+}
+
+/** What the webhook and API routes hand to app/http/: the process's dependencies, its HTTP edge, the inbox hand-over. */
+export function httpDeps(): HttpDeps {
+  const { db, clock, logger, capStore } = appDeps();
+  const { apiAuthFailures, webhookValidator } = httpEdge();
+  return {
+    db,
+    clock,
+    logger,
+    capStore,
+    apiAuthFailures,
+    webhookValidator,
+    // The inbox hand-over of a stored delivery: the job runner's kick replaces this line.
+    kick: (id) => inboxWorker().kick(id),
+  };
+}
+
+/** Tests swap the API's failed-authentication limiter (e.g. for one on a test clock); returns the one it replaces. */
+export function useApiAuthLimiter(limiter: FailureLimiter): FailureLimiter {
+  const edge = httpEdge();
+  const previous = edge.apiAuthFailures;
+  edge.apiAuthFailures = limiter;
+  return previous;
 }

@@ -10,7 +10,7 @@ import {
   DEFAULT_BODY_LIMIT,
   limitedRequestHandler,
   refuseOversizedBodies,
-} from "../app/lib/body-limit.mjs";
+} from "../app/http/body-limit.mjs";
 import { streamBody } from "./support/stream-body";
 
 describe("bodyLimitFor: one table, keyed by path prefix", () => {

@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs } from "@remix-run/node";
+import { errorBody, handleApiRequest, methodNotAllowed } from "../http/api.server";
+import { httpDeps } from "../runtime.server";
 import { recordExternalRefund } from "../services/api/external-orders.server";
-import { errorBody, handleApiRequest, methodNotAllowed } from "../services/api/http.server";
 import { externalRefundBody } from "../services/api/validators";
 
 /** POST /api/v1/refunds: a refund from another channel claws back its order's points (docs/api.md). */
 export const action = (args: ActionFunctionArgs) =>
-  handleApiRequest(args, {
+  handleApiRequest(httpDeps(), args, {
     schema: externalRefundBody,
     handle: async (deps, shop, refund) => {
       const result = await recordExternalRefund(deps, shop, refund);

@@ -1,8 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { receiveUnroutedWebhook } from "../webhooks.server";
+import { receiveUnroutedWebhook } from "../http/webhooks.server";
+import { httpDeps } from "../runtime.server";
 
 // A topic Roost has no route for (a subscription added in the Partner Dashboard, a new
 // topic): verified and stored, but as unhandled. Its topic is only an unsigned header, so
 // nothing here is ever processed, whatever topic it names.
-export const action = ({ request }: ActionFunctionArgs) => receiveUnroutedWebhook(request);
-export const loader = ({ request }: LoaderFunctionArgs) => receiveUnroutedWebhook(request);
+export const action = ({ request }: ActionFunctionArgs) => receiveUnroutedWebhook(httpDeps(), request);
+export const loader = ({ request }: LoaderFunctionArgs) => receiveUnroutedWebhook(httpDeps(), request);

@@ -1,8 +1,9 @@
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
-import { UNKNOWN_CLIENT } from "../../app/lib/client-address.server";
-import { FailureLimiter } from "../../app/lib/rate-limit";
+import { AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_MS } from "../../app/http/api.server";
+import { UNKNOWN_CLIENT } from "../../app/http/client-address.server";
+import { FailureLimiter } from "../../app/http/rate-limit";
 import { action as ordersAction } from "../../app/routes/api.v1.orders";
-import { AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_MS, useApiAuthLimiter } from "../../app/services/api/http.server";
+import { useApiAuthLimiter } from "../../app/runtime.server";
 import { type ApiShop, apiRequest, apiShop, args, db, enrol, orderBody, postOrder, postRefund, refundBody } from "./helpers";
 
 /** Failed API-token attempts per client (docs/api.md, "Rate limit"). */

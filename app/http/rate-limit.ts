@@ -1,4 +1,4 @@
-import { type Clock, systemClock } from "./clock";
+import { type Clock, systemClock } from "../lib/clock";
 
 /**
  * Counts failures per client in fixed windows, in this process's memory: after `limit`

@@ -1,12 +1,11 @@
 import { LogSeverity, shopifyApi, WebhookValidationErrorReason } from "@shopify/shopify-api";
-import db from "./db.server";
-import { systemClock } from "./lib/clock";
-import { throttledLog } from "./lib/log-throttle.server";
-import { logger } from "./lib/logger.server";
-import { recordDelivery } from "./services/inbox/inbox.server";
-import { inboxWorker } from "./runtime.server";
-import { cachedShop, isShopDomain, releaseParkedIfKnown } from "./services/shops/shops.server";
-import { apiVersion } from "./shopify.server";
+import { apiVersion } from "../config.server";
+import type { Database } from "../db.server";
+import type { Clock } from "../lib/clock";
+import { throttledLog } from "../lib/log-throttle.server";
+import type { Logger } from "../lib/logger.server";
+import { recordDelivery } from "../services/inbox/inbox.server";
+import { cachedShop, isShopDomain, releaseParkedIfKnown } from "../services/shops/shops.server";
 
 /**
  * Shopify's own webhook validation (`webhooks.validate` of @shopify/shopify-api: HMAC of the
@@ -16,15 +15,16 @@ import { apiVersion } from "./shopify.server";
  * third of the ingest cost. shopify-app-remix does not expose its `api` object, so this is a
  * second instance over the same secret and API version; it only validates.
  */
-let validator: ReturnType<typeof shopifyApi> | undefined;
-function webhookValidator(): ReturnType<typeof shopifyApi> {
-  if (validator) return validator;
+export type WebhookValidator = ReturnType<typeof shopifyApi>;
+
+/** Built once per process, on the first delivery (app/http/edge.server.ts). */
+export function createWebhookValidator(env: Record<string, string | undefined>, logger: Logger): WebhookValidator {
   const validationLogger = logger.child({ component: "webhook-validation" });
-  validator = shopifyApi({
-    apiKey: process.env.SHOPIFY_API_KEY ?? "",
-    apiSecretKey: process.env.SHOPIFY_API_SECRET ?? "",
+  return shopifyApi({
+    apiKey: env.SHOPIFY_API_KEY ?? "",
+    apiSecretKey: env.SHOPIFY_API_SECRET ?? "",
     apiVersion,
-    hostName: new URL(process.env.SHOPIFY_APP_URL || "http://localhost").host,
+    hostName: new URL(env.SHOPIFY_APP_URL || "http://localhost").host,
     isEmbeddedApp: true,
     // Its start-up notices (version, future flags) are app/shopify.server.ts's to log.
     logger: {
@@ -35,7 +35,16 @@ function webhookValidator(): ReturnType<typeof shopifyApi> {
       },
     },
   });
-  return validator;
+}
+
+/** What the webhook routes take (app/runtime.server.ts, httpDeps()). */
+export interface WebhookDeps {
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  webhookValidator: () => WebhookValidator;
+  /** Hands a stored delivery to the inbox worker. */
+  kick: (deliveryId: string) => void;
 }
 
 /** X-Shopify-Topic as @shopify/shopify-api reports it: "orders/paid" → "ORDERS_PAID". */
@@ -56,8 +65,8 @@ const refuse = (status: 400 | 401 | 405, statusText: string, body?: string) => n
  * retries. The body is read once and never parsed here: a verified body that is not JSON, or
  * names another shop, is kept and the worker marks it failed with the reason.
  */
-export function receiveWebhook(request: Request, routeTopic: string): Promise<Response> {
-  return receive(request, routeTopic);
+export function receiveWebhook(deps: WebhookDeps, request: Request, routeTopic: string): Promise<Response> {
+  return receive(deps, request, routeTopic);
 }
 
 /**
@@ -66,14 +75,15 @@ export function receiveWebhook(request: Request, routeTopic: string): Promise<Re
  * never dispatched, not even to a topic that has a route, and never replayed; and it takes no
  * part in event-id deduplication, so it cannot stand in for a routed delivery.
  */
-export function receiveUnroutedWebhook(request: Request): Promise<Response> {
-  return receive(request, null);
+export function receiveUnroutedWebhook(deps: WebhookDeps, request: Request): Promise<Response> {
+  return receive(deps, request, null);
 }
 
-async function receive(request: Request, routeTopic: string | null): Promise<Response> {
+async function receive(deps: WebhookDeps, request: Request, routeTopic: string | null): Promise<Response> {
+  const { db, clock, logger } = deps;
   if (request.method !== "POST") throw refuse(405, "Method not allowed");
   const rawBody = await request.text();
-  const check = await webhookValidator().webhooks.validate({ rawBody, rawRequest: request });
+  const check = await deps.webhookValidator().webhooks.validate({ rawBody, rawRequest: request });
   if (!check.valid) {
     if (check.reason === WebhookValidationErrorReason.InvalidHmac) throw refuse(401, "Unauthorized");
     throw refuse(400, "Bad Request");
@@ -89,7 +99,7 @@ async function receive(request: Request, routeTopic: string | null): Promise<Res
   }
   const headerTopic = request.headers.get("X-Shopify-Topic") ?? check.topic;
   // Unsigned, and it dates tombstones: never later than the delivery's arrival.
-  const now = systemClock.now();
+  const now = clock.now();
   const sent = check.triggeredAt ? new Date(check.triggeredAt) : null;
   const triggeredAt = sent && !Number.isNaN(sent.getTime()) ? (sent > now ? now : sent) : null;
   let result;
@@ -108,25 +118,25 @@ async function receive(request: Request, routeTopic: string | null): Promise<Res
         payload: rawBody,
         status,
       },
-      systemClock,
+      clock,
     );
   } catch (error) {
     throttledLog(logger, "webhooks").error({ err: error, shop: check.domain, webhookId: check.webhookId }, "could not store webhook delivery");
     return new Response("Delivery could not be stored; retry later", { status: 503 });
   }
   if (result.outcome === "accepted") {
-    if (status === "pending") inboxWorker().kick(result.id);
-    else if (status === "parked") await releaseIfInstalledMeanwhile(check.domain);
+    if (status === "pending") deps.kick(result.id);
+    else if (status === "parked") await releaseIfInstalledMeanwhile(deps, check.domain);
   }
   return new Response(null, { status: 200 });
 }
 
 /** A parked delivery whose shop installed while it was being stored (see releaseParkedIfKnown). */
-async function releaseIfInstalledMeanwhile(domain: string): Promise<void> {
+async function releaseIfInstalledMeanwhile(deps: WebhookDeps, domain: string): Promise<void> {
   try {
-    for (const id of await releaseParkedIfKnown(db, domain, systemClock)) inboxWorker().kick(id);
+    for (const id of await releaseParkedIfKnown(deps.db, domain, deps.clock)) deps.kick(id);
   } catch (error) {
     // Stored and parked: acknowledged all the same. The next install of the shop releases it.
-    logger.warn({ err: error, shop: domain }, "could not check a parked delivery's shop again");
+    deps.logger.warn({ err: error, shop: domain }, "could not check a parked delivery's shop again");
   }
 }

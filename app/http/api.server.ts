@@ -1,14 +1,8 @@
 import type { AppLoadContext } from "@remix-run/node";
 import type { z } from "zod";
-import { bodyLimitFor } from "../../lib/body-limit.mjs";
-import defaultDb, { type Database } from "../../db.server";
-import { clientKey } from "../../lib/client-address.server";
-import { type Clock, systemClock } from "../../lib/clock";
-import { parseJsonWithLimits } from "../../lib/json-limits";
-import { logger as rootLogger, type Logger } from "../../lib/logger.server";
-import { FailureLimiter } from "../../lib/rate-limit";
-import type { LedgerDeps } from "../ledger/types";
-import { currentCapStore } from "../ledger/runtime.server";
+import type { Database } from "../db.server";
+import type { Clock } from "../lib/clock";
+import type { Logger } from "../lib/logger.server";
 import {
   claimIdempotencyKey,
   completeIdempotencyKey,
@@ -16,15 +10,21 @@ import {
   type PriorRequest,
   releaseIdempotencyKey,
   requestHash,
-} from "./idempotency.server";
-import { authenticateApiToken } from "./tokens.server";
-import { fieldErrors } from "./validators";
+} from "../services/api/idempotency.server";
+import { authenticateApiToken } from "../services/api/tokens.server";
+import { fieldErrors } from "../services/api/validators";
+import type { CapStore } from "../services/ledger/cap.server";
+import type { LedgerDeps } from "../services/ledger/types";
+import { bodyLimitFor } from "./body-limit.mjs";
+import { isJsonMediaType, readJsonBody } from "./body.server";
+import { clientKey } from "./client-address.server";
+import type { FailureLimiter } from "./rate-limit";
 
 /**
  * The HTTP edge of the external orders API, shared by `api.v1.orders` and `api.v1.refunds`:
- * rate limit → bearer token → Idempotency-Key → JSON → zod → one service call → JSON response. This is the
- * one module under app/services/api that sees a `Request`; it holds what both routes would
- * otherwise repeat, and the domain services it calls never see HTTP. Errors: docs/api.md.
+ * rate limit → bearer token → Idempotency-Key → JSON → zod → one service call → JSON response. It
+ * holds what both routes would otherwise repeat, and the domain services it calls (app/services/api)
+ * never see HTTP. Errors: docs/api.md.
  */
 
 type Shop = NonNullable<Awaited<ReturnType<typeof authenticateApiToken>>>["shop"];
@@ -40,13 +40,17 @@ export interface ApiEndpoint<T> {
   handle: (deps: LedgerDeps, shop: Shop, input: T) => Promise<ApiResult>;
 }
 
+/** What the API's entry takes: the process's dependencies and its failed-authentication limiter (app/runtime.server.ts, httpDeps()). */
 export interface ApiDeps {
   db: Database;
   clock: Clock;
   logger: Logger;
+  capStore: CapStore;
+  /** Failed authentications per client (AUTH_FAILURE_LIMIT per AUTH_FAILURE_WINDOW_MS). */
+  apiAuthFailures: FailureLimiter;
 }
 
-// From the HTTP layer's table (app/lib/body-limit.mjs), which refuses a larger body before this route
+// From the HTTP layer's table (app/http/body-limit.mjs), which refuses a larger body before this route
 // runs; checked here too for callers that reach the route without that layer.
 export const MAX_BODY_BYTES = bodyLimitFor("/api/v1").bytes;
 /** The bodies need 2 levels; the rest is room for unknown fields, which are ignored. */
@@ -56,14 +60,6 @@ const IDEMPOTENCY_KEY = /^[\x21-\x7E]{1,255}$/;
 /** Failed authentications a client may make per window before every request is refused (docs/api.md). */
 export const AUTH_FAILURE_LIMIT = 10;
 export const AUTH_FAILURE_WINDOW_MS = 60_000;
-let authFailures = new FailureLimiter({ limit: AUTH_FAILURE_LIMIT, windowMs: AUTH_FAILURE_WINDOW_MS });
-
-/** Tests swap the limiter (e.g. for one on a test clock); returns the one it replaces. */
-export function useApiAuthLimiter(limiter: FailureLimiter): FailureLimiter {
-  const previous = authFailures;
-  authFailures = limiter;
-  return previous;
-}
 
 /** Every error body: a stable machine code, a sentence for people, and any details. */
 export function errorBody(error: string, message: string, extra: Record<string, unknown> = {}) {
@@ -77,11 +73,11 @@ export function apiError(status: number, error: string, message: string, extra: 
 export const methodNotAllowed = () => apiError(405, "method_not_allowed", "Use POST", {}, { Allow: "POST" });
 
 export async function handleApiRequest<T>(
+  deps: ApiDeps,
   { request, context }: { request: Request; context?: AppLoadContext },
   endpoint: ApiEndpoint<T>,
-  deps: Partial<ApiDeps> = {},
 ): Promise<Response> {
-  const { db = defaultDb, clock = systemClock } = deps;
+  const { db, clock, apiAuthFailures: authFailures } = deps;
   // A client that failed authentication too often is refused whatever it sends, a valid token included.
   const client = clientKey(request, context);
   const blockedMs = authFailures.blockedFor(client);
@@ -98,7 +94,7 @@ export async function handleApiRequest<T>(
     return apiError(401, "unauthorized", bearer ? "The API token is unknown or revoked" : "Send Authorization: Bearer <API token>", {}, { "WWW-Authenticate": 'Bearer realm="roost"' });
   }
   const { shop } = auth;
-  const logger = (deps.logger ?? rootLogger).child({ shop: shop.domain, api: new URL(request.url).pathname });
+  const logger = deps.logger.child({ shop: shop.domain, api: new URL(request.url).pathname });
 
   const key = request.headers.get("Idempotency-Key");
   if (!key) return apiError(400, "idempotency_key_required", "Send an Idempotency-Key header (a unique value per order or refund, reused on retries)");
@@ -107,12 +103,11 @@ export async function handleApiRequest<T>(
     return apiError(415, "unsupported_media_type", "Send the body as Content-Type: application/json (UTF-8)");
   }
 
-  const bytes = await readBody(request, MAX_BODY_BYTES);
-  if (!bytes) return apiError(413, "body_too_large", `The body must be at most ${MAX_BODY_BYTES} bytes`);
-  // Depth and characters are checked on the text, before anything walks the parsed value.
-  const parsedJson = parseJsonWithLimits(bytes, { maxDepth: MAX_JSON_DEPTH });
+  const parsedJson = await readJsonBody(request, { maxBytes: MAX_BODY_BYTES, maxDepth: MAX_JSON_DEPTH });
   if (!parsedJson.ok) {
     switch (parsedJson.reason) {
+      case "too_large":
+        return apiError(413, "body_too_large", `The body must be at most ${MAX_BODY_BYTES} bytes`);
       case "too_deep":
         return apiError(400, "body_too_deep", `The body must not be nested deeper than ${MAX_JSON_DEPTH} levels`);
       case "invalid_characters":
@@ -138,7 +133,7 @@ export async function handleApiRequest<T>(
 
   let result: ApiResult;
   try {
-    result = await endpoint.handle({ db, clock, logger, capStore: currentCapStore() }, shop, parsed.data);
+    result = await endpoint.handle({ db, clock, logger, capStore: deps.capStore }, shop, parsed.data);
   } catch (error) {
     await releaseIdempotencyKey(db, claim.id).catch(() => undefined);
     // Points or a balance past 2^53 (an amount near the bound at a high rate): refused, never rounded.
@@ -156,44 +151,6 @@ export async function handleApiRequest<T>(
     logger.error({ err: error }, "could not store the idempotent response");
   }
   return new Response(body, { status: result.status, headers: { "Content-Type": "application/json", "Cache-Control": "no-store" } });
-}
-
-/** `application/json`, with no charset or UTF-8. */
-function isJsonMediaType(header: string | null): boolean {
-  if (!header) return false;
-  const [type, ...parameters] = header.split(";");
-  if (type.trim().toLowerCase() !== "application/json") return false;
-  return parameters.every((parameter) => {
-    const [name, value = ""] = parameter.split("=");
-    return name.trim().toLowerCase() !== "charset" || /^"?utf-8"?$/i.test(value.trim());
-  });
-}
-
-/** The body's bytes, or null once it passes `limit` (a declared Content-Length over it is refused unread). */
-async function readBody(request: Request, limit: number): Promise<Uint8Array | null> {
-  const declared = Number(request.headers.get("Content-Length") ?? "");
-  if (Number.isFinite(declared) && declared > limit) return null;
-  if (!request.body) return new Uint8Array(0);
-  const reader = request.body.getReader();
-  const chunks: Uint8Array[] = [];
-  let size = 0;
-  for (;;) {
-    const { done, value } = await reader.read();
-    if (done) break;
-    size += value.byteLength;
-    if (size > limit) {
-      await reader.cancel().catch(() => undefined);
-      return null;
-    }
-    chunks.push(value);
-  }
-  const body = new Uint8Array(size);
-  let offset = 0;
-  for (const chunk of chunks) {
-    body.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return body;
 }
 
 function claimResponse(claim: PriorRequest): Response {

@@ -1,0 +1,27 @@
+import type { Logger } from "../lib/logger.server";
+import { type ApiDeps, AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_MS } from "./api.server";
+import { FailureLimiter } from "./rate-limit";
+import { createWebhookValidator, type WebhookDeps, type WebhookValidator } from "./webhooks.server";
+
+/**
+ * What the HTTP entry points keep between requests, built once per process by
+ * app/runtime.server.ts (`httpEdge()`); a test builds its own.
+ */
+export interface HttpEdge {
+  /** Failed API-token authentications per client, in this process's memory (docs/api.md, "Rate limit"). */
+  apiAuthFailures: FailureLimiter;
+  /** Shopify's webhook validation, built on the first delivery. */
+  webhookValidator: () => WebhookValidator;
+}
+
+/** What the webhook and API routes take: the process's dependencies and its HTTP edge. */
+export type HttpDeps = ApiDeps & WebhookDeps;
+
+export function buildHttpEdge(options: { logger: Logger; env?: Record<string, string | undefined> }): HttpEdge {
+  const env = options.env ?? process.env;
+  let validator: WebhookValidator | undefined;
+  return {
+    apiAuthFailures: new FailureLimiter({ limit: AUTH_FAILURE_LIMIT, windowMs: AUTH_FAILURE_WINDOW_MS }),
+    webhookValidator: () => (validator ??= createWebhookValidator(env, options.logger)),
+  };
+}
