@@ -9,6 +9,7 @@ import { InboxWorker } from "./services/inbox/worker.server";
 import { releaseIntervalMs, releaseQueue } from "./services/ledger/release-worker.server";
 import { tierSweepQueue } from "./services/ledger/tiers.server";
 import { metafieldsQueue } from "./services/outbox/metafields.server";
+import { catchUpQueue } from "./services/program/catch-up.server";
 import { newOwner } from "./services/jobs/queue.server";
 import { DEFAULT_POLL_MS, JobRunner, type QueueDefinition } from "./services/jobs/runner.server";
 import { createRedisCapStore } from "./services/ledger/redis-cap.server";
@@ -70,6 +71,8 @@ export function queueDefinitions(deps: AppDeps, env: Record<string, string | und
   if (env.ROOST_INBOX_WORKER !== "off") queues.push(inboxRetentionQueue(inboxRetentionDays(env)));
   // The ledger's: metafield write-back (the outbox), releasing held awards, the daily tier sweep.
   if (env.ROOST_SYNC_JOBS !== "off") queues.push(metafieldsQueue(deps), releaseQueue(deps, releaseIntervalMs(env)), tierSweepQueue());
+  // The program catch-up of stored orders.
+  if (env.ROOST_SYNC_JOBS !== "off") queues.push(catchUpQueue(deps));
   return queues;
 }
 

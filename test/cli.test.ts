@@ -3,7 +3,8 @@ import { describe, expect, it } from "vitest";
 import { runCli } from "../app/cli/roost.server";
 import db from "../app/db.server";
 import { logger } from "../app/lib/logger.server";
-import { claimCatchUp, latestCatchUp, runCatchUpJob } from "../app/services/program/catch-up.server";
+import { JobRunner } from "../app/services/jobs/runner.server";
+import { CATCH_UP, catchUpQueue, latestCatchUp, type SettleOrder } from "../app/services/program/catch-up.server";
 import { updateProgramSettings } from "../app/services/program/program.server";
 import { programSchema } from "../app/services/program/settings";
 import { markShopUninstalled, updateShopSettings } from "../app/services/shops/shops.server";
@@ -97,6 +98,8 @@ describe("npm run roost -- program:catch-up", () => {
     const { id: shopId } = await db.shop.findUniqueOrThrow({ where: { domain: shop } });
     const program = programSchema.parse({ startDate: "2026-01-01" });
     await updateShopSettings(db, shop, { program });
+    // The catch-up queue to this test alone (the worker's database keeps earlier files' jobs).
+    await db.job.deleteMany({ where: { queue: CATCH_UP } });
     await deliver({ topic: "customers/create", shop, payload: customerPayload({ id: 9301, email: "cli.buyer@example.com" }) });
     await db.order.create({
       data: {
@@ -120,17 +123,30 @@ describe("npm run roost -- program:catch-up", () => {
     expect(await runCli(["program:catch-up", "--shop", shop, "--json"], io(run))).toBe(0);
     expect(JSON.parse(run.stdout())).toEqual({ shop, outcome: "nothing", retried: false, job: null });
 
-    // Queued by a settings change; while the server's worker holds it, the CLI leaves it alone.
+    // Queued by a settings change; while the server's runner holds it, the CLI leaves it alone.
     await updateProgramSettings(db, shop, { program: { ...program, retroactive: true }, countShipping: false }, "staff", clock);
     const { id } = (await latestCatchUp(db, shopId))!;
-    expect(await claimCatchUp(db, id, clock)).not.toBeNull();
+    // The server's run is on its last attempt, and stalls until told to fail.
+    await db.job.update({ where: { queue_key: { queue: CATCH_UP, key: id } }, data: { maxAttempts: 1 } });
+    let holding!: () => void;
+    const held = new Promise<void>((resolve) => (holding = resolve));
+    let fail!: () => void;
+    const failing = new Promise<void>((resolve) => (fail = resolve));
+    const stalled: SettleOrder = async () => {
+      holding();
+      await failing;
+      throw new Error("disk full");
+    };
+    const server = new JobRunner({ db, clock, logger, queues: [catchUpQueue({}, { settle: stalled })] }).drain(CATCH_UP);
+    await held;
     run = captureCli();
     expect(await runCli(["program:catch-up", "--shop", shop], io(run))).toBe(1);
-    expect(run.stdout()).toBe(`${shop}: another process is running it. Updating stored orders, awarding backfilled orders: 0 of 0 processed, 0 awarded.\n`);
-    await db.programJob.update({ where: { id }, data: { lockedBy: null, lockedUntil: null, status: "pending", attempts: 0, startedAt: null } });
+    expect(run.stdout()).toBe(`${shop}: another process is running it. Updating stored orders, awarding backfilled orders: 0 of 1 processed, 0 awarded.\n`);
 
     // Failed for good, then retried and run from the CLI.
-    await runCatchUpJob({ db, clock, logger }, id, { maxAttempts: 1, settle: async () => Promise.reject(new Error("disk full")) });
+    fail();
+    await server;
+    expect(await latestCatchUp(db, shopId)).toMatchObject({ status: "failed", lastError: "disk full" });
     run = captureCli();
     expect(await runCli(["program:catch-up", "--shop", shop, "--json"], io(run))).toBe(0);
     expect(JSON.parse(run.stdout())).toMatchObject({ shop, outcome: "done", retried: true, job: { id, status: "done", processed: 1, awarded: 1 } });

@@ -12,7 +12,9 @@ import {
   replayDelivery,
 } from "../services/inbox/inbox.server";
 import { syncHealth } from "../services/health/sync-health.server";
-import { type CatchUpRun, describeCatchUp, latestCatchUp, retryCatchUp, runCatchUpJob } from "../services/program/catch-up.server";
+import { CATCH_UP, catchUpQueue, type CatchUpView, describeCatchUp, latestCatchUp, MAX_ATTEMPTS, retryCatchUp } from "../services/program/catch-up.server";
+import { enqueue } from "../services/jobs/queue.server";
+import { JobRunner } from "../services/jobs/runner.server";
 import { createRedisCapStore } from "../services/ledger/redis-cap.server";
 import { normaliseEmail } from "../services/identity/email";
 import { memberSummary, verifyLedger } from "../services/ledger/verify.server";
@@ -37,7 +39,8 @@ ${SYNC_USAGE}
                                (all shops unless --shop; exits 1 on any violation)
   program:catch-up             run the shop's queued catch-up of stored orders after a program
                                change (recompute eligible amounts, retroactive awards) now,
-                               retrying a failed one; exits 1 unless it finishes
+                               retrying a failed one, with any other catch-up that is due;
+                               exits 1 unless it finishes
 
 --shop may be left out when exactly one shop exists. --json prints one JSON document.`;
 
@@ -208,20 +211,33 @@ const ledgerCommands: Record<string, Command> = {
       const last = latest ? ` Last one: ${describeCatchUp(latest, shop.timezone)}` : "";
       return { json: { shop: domain, outcome: "nothing", retried: false, job: latest }, text: `${domain}: nothing to catch up.${last}` };
     }
+    // The server's runner holds it: leave it alone.
+    const queued = await db.job.findUnique({ where: { queue_key: { queue: CATCH_UP, key: latest.id } } });
+    if (queued?.status === "running" && queued.lockedUntil && queued.lockedUntil > clock.now()) {
+      return { json: { shop: domain, outcome: "busy", retried: !!retried, job: latest }, text: `${domain}: another process is running it. ${describeCatchUp(latest, shop.timezone)}`, exitCode: 1 };
+    }
     const logger = cliLogger();
     // Awards count against the daily cap where the server counts it: Redis when REDIS_URL is set.
     const redis = process.env.REDIS_URL ? createRedisCapStore({ url: process.env.REDIS_URL, logger }) : null;
-    let run: CatchUpRun;
     try {
-      run = await runCatchUpJob({ db, clock, logger, ...(redis ? { capStore: redis } : {}) }, latest.id);
+      // Due now (one waiting out a back-off too), then run here: the queue's lease keeps the
+      // server's runner off it meanwhile.
+      await enqueue(db, { queue: CATCH_UP, key: latest.id, shopId: shop.id, maxAttempts: queued?.maxAttempts ?? MAX_ATTEMPTS }, clock.now());
+      await new JobRunner({ db, clock, logger, queues: [catchUpQueue({ ...(redis ? { capStore: redis } : {}) })] }).drain(CATCH_UP);
     } finally {
       await redis?.close();
     }
-    const state = run.job ? describeCatchUp(run.job, shop.timezone) : "";
-    const text = run.outcome === "busy" ? `${domain}: another process is running it. ${state}` : `${domain}: ${state}`;
-    return { json: { shop: domain, outcome: run.outcome, retried: !!retried, job: run.job }, text, exitCode: run.outcome === "done" ? 0 : 1 };
+    const job = (await latestCatchUp(db, shop.id))!;
+    const outcome = catchUpOutcome(job);
+    return { json: { shop: domain, outcome, retried: !!retried, job }, text: `${domain}: ${describeCatchUp(job, shop.timezone)}`, exitCode: outcome === "done" ? 0 : 1 };
   },
 };
+
+/** done, failed (attempts spent), retrying (an attempt failed; the server retries it), waiting (its shop uninstalled meanwhile, or it is still queued). */
+function catchUpOutcome(job: CatchUpView): "done" | "failed" | "retrying" | "waiting" {
+  if (job.status === "done" || job.status === "failed") return job.status;
+  return job.lastError ? "retrying" : "waiting";
+}
 
 const commands: Record<string, Command> = { ...inboxCommands, ...healthCommands, ...syncCommands, ...ledgerCommands };
 

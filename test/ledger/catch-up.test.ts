@@ -2,17 +2,10 @@ import { beforeEach, describe, expect, it } from "vitest";
 import db from "../../app/db.server";
 import type { Clock } from "../../app/lib/clock";
 import { logger } from "../../app/lib/logger.server";
-import {
-  catchUpStatus,
-  claimCatchUp,
-  LEASE_MS,
-  latestCatchUp,
-  retryCatchUp,
-  runCatchUpJob,
-  runDueCatchUps,
-  type SettleOrder,
-  startCatchUpWorker,
-} from "../../app/services/program/catch-up.server";
+import { CATCH_UP, type CatchUpOptions, catchUpQueue, catchUpStatus, INACTIVE_RECHECK_MS, latestCatchUp, retryCatchUp, type SettleOrder } from "../../app/services/program/catch-up.server";
+import { claimJobs, enqueue, LEASE_MS } from "../../app/services/jobs/queue.server";
+import { JobRunner } from "../../app/services/jobs/runner.server";
+import { buildDeps, queueDefinitions } from "../../app/runtime.server";
 import { settleShopifyOrder } from "../../app/services/ledger/settle.server";
 import { memberSummary, verifyLedger } from "../../app/services/ledger/verify.server";
 import { updateProgramSettings } from "../../app/services/program/program.server";
@@ -33,6 +26,8 @@ const clock = at("2026-11-22T15:00:00Z");
 const deps = (time: Clock = clock) => ({ db, clock: time, logger });
 
 beforeEach(async () => {
+  // Each test has the queue to itself (the worker's database outlives tests and files).
+  await db.job.deleteMany({ where: { queue: CATCH_UP } });
   shop = uniqueShop();
   await installTestShop(shop);
   shopId = (await db.shop.findUniqueOrThrow({ where: { domain: shop } })).id;
@@ -60,6 +55,20 @@ async function change(patch: Partial<Program> & { countShipping?: boolean }) {
 
 const job = async () => (await latestCatchUp(db, shopId))!;
 const jobs = () => db.programJob.count({ where: { shopId } });
+/** The ProgramJob's row on the queue. */
+const queued = async (id: string) => db.job.findUniqueOrThrow({ where: { queue_key: { queue: CATCH_UP, key: id } } });
+const later = (ms: number, from: Clock = clock) => at(new Date(from.now().getTime() + ms).toISOString());
+
+/** The server's runner working the catch-up queue until nothing is due; resolves with how many runs it made. */
+function work(options: CatchUpOptions = {}, time: Clock = clock): Promise<number> {
+  return new JobRunner({ db, clock: time, logger, queues: [catchUpQueue({}, options)] }).drain(CATCH_UP);
+}
+
+/** Runs what is due and resolves with the shop's latest catch-up. */
+async function drained(options: CatchUpOptions = {}, time: Clock = clock) {
+  await work(options, time);
+  return job();
+}
 
 async function ana() {
   const row = await db.member.findFirstOrThrow({ where: { shopId, customerGid: `gid://shopify/Customer/${ANA}` } });
@@ -82,9 +91,8 @@ describe("count shipping changed", () => {
     expect(saved.catchUp).toEqual({ recompute: true, awardBackfilled: false, awardBeforeDay: null });
     expect(await job()).toMatchObject({ status: "pending", phase: "recompute", startedAt: null });
 
-    const run = await runCatchUpJob(deps(), (await job()).id, { batchSize: 1 });
-    expect(run.outcome).toBe("done");
-    expect(run.job).toMatchObject({ status: "done", phase: "recompute", total: 2, processed: 2, recomputed: 2, awarded: 0, attempts: 1, lastError: null });
+    expect(await drained({ batchSize: 1 })).toMatchObject({ status: "done", phase: "recompute", total: 2, processed: 2, recomputed: 2, awarded: 0, attempts: 1, lastError: null });
+    expect(await queued((await job()).id)).toMatchObject({ status: "done", attempts: 1 });
     expect(await stored(101)).toMatchObject({ linesAmount: 5000, shippingAmount: 750, eligibleAmount: 5750, updatedAt: clock.now() });
     expect(await stored(102)).toMatchObject({ linesAmount: 3000, shippingAmount: 500, eligibleAmount: 3500 });
 
@@ -105,7 +113,7 @@ describe("count shipping changed", () => {
     // Switching back restores the lines-only amounts; the awards stand as they were made.
     expect((await change({ countShipping: false })).catchUp).toEqual({ recompute: true, awardBackfilled: false, awardBeforeDay: null });
     expect(await jobs()).toBe(2);
-    expect((await runCatchUpJob(deps(), (await job()).id)).job).toMatchObject({ status: "done", total: 2, processed: 2, recomputed: 2 });
+    expect(await drained()).toMatchObject({ status: "done", total: 2, processed: 2, recomputed: 2 });
     expect((await stored(101)).eligibleAmount).toBe(5000);
     expect((await stored(102)).eligibleAmount).toBe(3000);
     expect((await ana()).entries.map((entry) => [entry.kind, entry.points, entry.eligibleAmount])).toEqual([
@@ -136,7 +144,7 @@ describe("count shipping changed", () => {
     await deliver({ topic: "orders/paid", shop: other, payload: order(111, "20.00", { shipping: "4.00" }) });
     await deliver({ topic: "orders/paid", shop, payload: order(112, "20.00", { shipping: "4.00" }) });
     await change({ countShipping: true });
-    expect((await runCatchUpJob(deps(), (await job()).id)).job).toMatchObject({ total: 1, recomputed: 1 });
+    expect(await drained()).toMatchObject({ total: 1, recomputed: 1 });
     expect((await stored(112)).eligibleAmount).toBe(2400);
     const otherId = (await db.shop.findUniqueOrThrow({ where: { domain: other } })).id;
     expect((await db.order.findUniqueOrThrow({ where: { shopId_gid: { shopId: otherId, gid: gid(111) } } })).eligibleAmount).toBe(2000);
@@ -177,20 +185,17 @@ describe("retroactive turned on", () => {
       if (calls === 3) throw new Error("injected failure");
       return settleShopifyOrder(...args);
     };
-    const first = await runCatchUpJob(deps(), id, { batchSize: 2, settle: failing });
-    expect(first).toMatchObject({ outcome: "retrying", error: "injected failure" });
-    expect(first.job).toMatchObject({ status: "pending", total: 6, processed: 2, awarded: 1, attempts: 1, lastError: "injected failure" });
-    expect((await db.programJob.findUniqueOrThrow({ where: { id } })).nextAttemptAt).toEqual(new Date(clock.now().getTime() + 10_000));
+    expect(await drained({ batchSize: 2, settle: failing })).toMatchObject({ status: "pending", total: 6, processed: 2, awarded: 1, attempts: 1, lastError: "injected failure" });
+    // Retried by the queue after its first back-off, 10 s.
+    expect(await queued(id)).toMatchObject({ status: "pending", attempts: 1, lastError: "injected failure", runAt: new Date(clock.now().getTime() + 10_000) });
     expect(await catchUpStatus(db, { id: shopId, timezone: "America/New_York" })).toMatchObject({
       message: "Updating stored orders, awarding backfilled orders: 2 of 6 processed, 1 awarded. The last attempt failed (injected failure); it is retried.",
     });
     expect(await earned()).toEqual([["earn", 15, gid(201)], ["earn", 40, gid(211)]]);
-    // Not due yet for the worker; run on demand it resumes from its cursor.
-    expect(await runDueCatchUps(deps(), { shopId })).toEqual([]);
-
-    const resumed = await runCatchUpJob(deps(), id, { batchSize: 2 });
-    expect(resumed.outcome).toBe("done");
-    expect(resumed.job).toMatchObject({ status: "done", total: 6, processed: 6, awarded: 3, attempts: 2, lastError: null, finishedAt: clock.now().toISOString() });
+    // Not due yet; once it is, it resumes from its cursor.
+    expect(await work()).toBe(0);
+    const retryAt = later(10_000);
+    expect(await drained({ batchSize: 2 }, retryAt)).toMatchObject({ status: "done", total: 6, processed: 6, awarded: 3, attempts: 2, lastError: null, finishedAt: retryAt.now().toISOString() });
     expect(await earned()).toEqual([
       ["earn", 15, gid(201)],
       ["earn", 40, gid(211)],
@@ -209,12 +214,12 @@ describe("retroactive turned on", () => {
     });
     await expectLedgerOk();
 
-    // Running it again does nothing; turning retroactive off and on again walks them again and awards none.
-    expect((await runCatchUpJob(deps(), id)).outcome).toBe("closed");
+    // Running it again does nothing (nothing is due); turning retroactive off and on again walks them again and awards none.
+    expect(await work({}, retryAt)).toBe(0);
+    expect(await queued(id)).toMatchObject({ status: "done" });
     expect((await change({ retroactive: false })).catchUp).toBeNull();
     expect((await change({ retroactive: true })).catchUp).toMatchObject({ awardBackfilled: true });
-    const again = await runCatchUpJob(deps(), (await job()).id, { batchSize: 4 });
-    expect(again.job).toMatchObject({ status: "done", total: 6, processed: 6, awarded: 0 });
+    expect(await drained({ batchSize: 4 })).toMatchObject({ status: "done", total: 6, processed: 6, awarded: 0 });
     expect(await db.ledgerEntry.count({ where: { shopId } })).toBe(5);
     await expectLedgerOk();
   });
@@ -223,15 +228,13 @@ describe("retroactive turned on", () => {
     await history();
     await change({ retroactive: true });
     const { id } = await job();
-    // Another worker claimed it and died without a word.
-    expect(await claimCatchUp(db, id, clock)).not.toBeNull();
-    expect(await claimCatchUp(db, id, clock)).toBeNull();
-    expect((await runCatchUpJob(deps(), id)).outcome).toBe("busy");
-    expect(await runDueCatchUps(deps(), { shopId })).toEqual([]);
+    // Another worker claimed it and died without a word. Of two claims, one wins.
+    expect((await claimJobs(db, CATCH_UP, { owner: "dead worker", now: clock.now() })).map((claimed) => claimed.key)).toEqual([id]);
+    expect(await claimJobs(db, CATCH_UP, { owner: "other worker", now: clock.now() })).toEqual([]);
+    expect(await work()).toBe(0);
+    expect(await job()).toMatchObject({ status: "pending", processed: 0 });
 
-    const later = at(new Date(clock.now().getTime() + LEASE_MS + 1000).toISOString());
-    const runs = await runDueCatchUps(deps(later), { shopId });
-    expect(runs.map((run) => [run.outcome, run.job?.awarded, run.job?.attempts])).toEqual([["done", 3, 2]]);
+    expect(await drained({}, later(LEASE_MS + 1000))).toMatchObject({ status: "done", awarded: 3, attempts: 2 });
     expect((await ana()).balance).toBe(130);
     await expectLedgerOk();
   });
@@ -241,25 +244,27 @@ describe("retroactive turned on", () => {
     await backfilled(order(252, "30.00", { processedAt: "2025-04-10T10:00:00-04:00" }));
     await change({ retroactive: true });
     const { id } = await job();
-    const later = at(new Date(clock.now().getTime() + LEASE_MS + 1000).toISOString());
+    const takeover = later(LEASE_MS + 1000);
     let takenOver = false;
     const slow: SettleOrder = async (...args) => {
       if (!takenOver) {
         // This worker stalls past its lease; another one claims the job meanwhile.
-        takenOver = (await claimCatchUp(db, id, later)) !== null;
+        takenOver = (await claimJobs(db, CATCH_UP, { owner: "new holder", now: takeover.now() })).length === 1;
       }
       return settleShopifyOrder(...args);
     };
-    const run = await runCatchUpJob(deps(), id, { batchSize: 1, settle: slow });
+    // The stalled run writes nothing more once the lease is another's: no progress saved.
+    expect(await drained({ batchSize: 1, settle: slow })).toMatchObject({ status: "running", processed: 0, attempts: 2 });
     expect(takenOver).toBe(true);
-    expect(run.outcome).toBe("lost-lease");
-    expect(run.job).toMatchObject({ status: "running", processed: 0, attempts: 2 });
-    // The new holder finishes it; the order the stalled worker awarded is not awarded again.
-    await db.programJob.update({ where: { id }, data: { lockedBy: null, lockedUntil: null } });
-    expect((await runCatchUpJob(deps(later), id)).job).toMatchObject({ status: "done", processed: 2, awarded: 1 });
+    expect(await queued(id)).toMatchObject({ status: "running", lockedBy: "new holder" });
+    // The job is finished once the new holder's lease runs out too; the order the stalled worker awarded is not awarded again.
+    expect(await drained({}, later(LEASE_MS + 1000, takeover))).toMatchObject({ status: "done", processed: 2, awarded: 1 });
     expect((await ana()).entries.map((entry) => [entry.points, entry.orderGid])).toEqual([[40, gid(251)], [30, gid(252)]]);
 
-    expect(await runCatchUpJob(deps(), "no-such-job")).toEqual({ outcome: "not-found", job: null });
+    // A queue job whose ProgramJob is gone (erased with its shop) finishes doing nothing.
+    await enqueue(db, { queue: CATCH_UP, key: "no-such-job" }, clock.now());
+    expect(await work()).toBe(1);
+    expect(await queued("no-such-job")).toMatchObject({ status: "done" });
   });
 
   it("settles again when a live delivery won the race for an order's award", async () => {
@@ -273,8 +278,7 @@ describe("retroactive turned on", () => {
       await settleShopifyOrder(...args);
       throw Object.assign(new Error("Unique constraint failed on the fields: (`shopId`,`idempotencyKey`)"), { code: "P2002" });
     };
-    const run = await runCatchUpJob(deps(), (await job()).id, { settle: racing });
-    expect(run.job).toMatchObject({ status: "done", processed: 1, awarded: 0 });
+    expect(await drained({ settle: racing })).toMatchObject({ status: "done", processed: 1, awarded: 0 });
     expect((await ana()).entries.map((entry) => [entry.kind, entry.points])).toEqual([["earn", 40]]);
   });
 
@@ -285,18 +289,18 @@ describe("retroactive turned on", () => {
     const broken: SettleOrder = async () => {
       throw new Error("database is locked");
     };
-    const run = await runCatchUpJob(deps(), id, { settle: broken, maxAttempts: 1 });
-    expect(run).toMatchObject({ outcome: "failed", error: "database is locked" });
-    expect(run.job).toMatchObject({ status: "failed", lastError: "database is locked", finishedAt: clock.now().toISOString() });
+    // Its last attempt: the queue keeps it as failed (the dead letter), and the ProgramJob says why.
+    await db.job.update({ where: { queue_key: { queue: CATCH_UP, key: id } }, data: { maxAttempts: 1 } });
+    expect(await drained({ settle: broken })).toMatchObject({ status: "failed", lastError: "database is locked", finishedAt: clock.now().toISOString() });
+    expect(await queued(id)).toMatchObject({ status: "failed", lastError: "database is locked" });
     expect(await catchUpStatus(db, { id: shopId, timezone: "America/New_York" })).toMatchObject({
       message: "Updating stored orders failed: database is locked. Stopped while awarding backfilled orders: 0 of 1 processed, 0 awarded.",
     });
-    expect(await runDueCatchUps(deps(at("2026-11-23T00:00:00Z")), { shopId })).toEqual([]);
-    expect((await runCatchUpJob(deps(), id)).outcome).toBe("closed");
+    expect(await work({}, at("2026-11-23T00:00:00Z"))).toBe(0);
 
     expect(await retryCatchUp(db, shopId, clock)).toMatchObject({ status: "pending", attempts: 0 });
     expect(await retryCatchUp(db, shopId, clock)).toBeNull();
-    expect((await runDueCatchUps(deps(), { shopId })).map((entry) => [entry.outcome, entry.job?.awarded])).toEqual([["done", 1]]);
+    expect(await drained()).toMatchObject({ status: "done", awarded: 1 });
     expect((await ana()).balance).toBe(40);
   });
 
@@ -305,13 +309,15 @@ describe("retroactive turned on", () => {
     await change({ retroactive: true });
     const { id } = await job();
     await markShopUninstalled(db, shop);
-    expect((await runCatchUpJob(deps(), id)).outcome).toBe("inactive");
-    expect(await runDueCatchUps(deps(), { shopId })).toEqual([]);
+    // It waits (attempts untouched) and looks again a few minutes later.
+    expect(await work()).toBe(1);
     expect(await job()).toMatchObject({ status: "pending", attempts: 0 });
+    expect(await queued(id)).toMatchObject({ status: "pending", attempts: 0, runAt: new Date(clock.now().getTime() + INACTIVE_RECHECK_MS) });
+    expect(await work()).toBe(0);
     expect((await ana()).balance).toBe(0);
 
     await markShopInstalled(db, { domain: shop, scopes: null });
-    expect((await runCatchUpJob(deps(), id)).job).toMatchObject({ status: "done", awarded: 1 });
+    expect(await drained({}, later(INACTIVE_RECHECK_MS))).toMatchObject({ status: "done", awarded: 1 });
     expect((await ana()).balance).toBe(40);
   });
 
@@ -332,25 +338,29 @@ describe("retroactive turned on", () => {
       await markShopUninstalled(db, shop);
       return result;
     };
-    const run = await runCatchUpJob(deps(), id, { batchSize: 1, settle: uninstalling });
-    expect(run).toMatchObject({ outcome: "inactive", job: { status: "pending", processed: 1, awarded: 1 } });
+    expect(await drained({ batchSize: 1, settle: uninstalling })).toMatchObject({ status: "pending", processed: 1, awarded: 1 });
+    expect(await queued(id)).toMatchObject({ status: "pending", runAt: new Date(clock.now().getTime() + INACTIVE_RECHECK_MS) });
     expect((await ana()).balance).toBe(40);
     await markShopInstalled(db, { domain: shop, scopes: null });
-    expect((await runCatchUpJob(deps(), id)).job).toMatchObject({ status: "done", processed: 2, awarded: 2 });
+    expect(await drained({}, later(INACTIVE_RECHECK_MS))).toMatchObject({ status: "done", processed: 2, awarded: 2 });
     expect((await ana()).balance).toBe(70);
   });
 });
 
-describe("the server's worker", () => {
-  it("runs due catch-ups on its own, one pass at a time", async () => {
+describe("the server's runner", () => {
+  it("runs due catch-ups on its own, as one of the process's queues (left out with ROOST_SYNC_JOBS=off)", async () => {
     await backfilled(order(261, "40.00", { processedAt: "2025-03-10T10:00:00-05:00" }));
     await change({ retroactive: true });
-    const worker = startCatchUpWorker(() => deps(), logger, 20);
+    const processDeps = buildDeps({}, { db, clock, logger });
+    expect(queueDefinitions(processDeps, { ROOST_SYNC_JOBS: "off" }).map((definition) => definition.queue)).not.toContain(CATCH_UP);
+    const queues = queueDefinitions(processDeps, {}).filter((definition) => definition.queue === CATCH_UP);
+    expect(queues).toHaveLength(1);
+    const runner = new JobRunner({ db, clock, logger, queues, pollMs: 20 });
+    runner.start();
     try {
       await expect.poll(async () => (await job()).status, { timeout: 5000, interval: 20 }).toBe("done");
-      await worker.runOnce();
     } finally {
-      await worker.stop();
+      await runner.stop();
     }
     expect(await job()).toMatchObject({ status: "done", processed: 1, awarded: 1, attempts: 1 });
     expect((await ana()).balance).toBe(40);
@@ -371,8 +381,7 @@ describe("start date moved earlier", () => {
     expect((await ana()).entries.map((entry) => entry.orderGid)).toEqual([gid(305)]);
 
     expect((await change({ startDate: "2026-01-01" })).catchUp).toEqual({ recompute: false, awardBackfilled: false, awardBeforeDay: "2026-06-01" });
-    const run = await runCatchUpJob(deps(), (await job()).id);
-    expect(run.job).toMatchObject({ status: "done", phase: "award", total: 3, processed: 3, awarded: 2 });
+    expect(await drained()).toMatchObject({ status: "done", phase: "award", total: 3, processed: 3, awarded: 2 });
     expect((await ana()).entries.map((entry) => [entry.kind, entry.points, entry.orderGid])).toEqual([
       ["earn", 50, gid(305)],
       ["earn", 35, gid(302)],
@@ -396,7 +405,7 @@ describe("start date moved earlier", () => {
     expect((await ana()).entries).toEqual([]);
 
     expect((await change({ startDate: "2026-08-01" })).catchUp).toEqual({ recompute: false, awardBackfilled: false, awardBeforeDay: "2026-09-01" });
-    expect((await runCatchUpJob(deps(), (await job()).id)).job).toMatchObject({ total: 1, processed: 1, awarded: 1 });
+    expect(await drained()).toMatchObject({ total: 1, processed: 1, awarded: 1 });
     expect((await ana()).entries.map((entry) => [entry.points, entry.orderGid])).toEqual([[22, gid(311)]]);
   });
 });
@@ -414,6 +423,9 @@ describe("one job per shop", () => {
     await change({ retroactive: true });
     expect(await jobs()).toBe(1);
     expect(await job()).toMatchObject({ id, createdAt, status: "pending", phase: "recompute", recompute: true, awardBackfilled: true, awardBeforeDay: null });
+    // One queue row too, queued again (latest wins).
+    expect(await db.job.count({ where: { queue: CATCH_UP, shopId } })).toBe(1);
+    expect(await queued(id)).toMatchObject({ status: "pending", version: 1 });
 
     // While the worker awards the first backfilled order, the merchant moves the start earlier.
     let moved = false;
@@ -424,10 +436,11 @@ describe("one job per shop", () => {
       }
       return settleShopifyOrder(...args);
     };
-    const run = await runCatchUpJob(deps(), id, { batchSize: 1, settle: meanwhile });
+    const done = await drained({ batchSize: 1, settle: meanwhile });
     expect(moved).toBe(true);
     expect(await jobs()).toBe(1);
-    expect(run.job).toMatchObject({ id, status: "done", phase: "award", recompute: true, awardBackfilled: true, awardBeforeDay: "2026-06-01", total: 3, processed: 3, recomputed: 2, awarded: 3 });
+    expect(await queued(id)).toMatchObject({ status: "done" });
+    expect(done).toMatchObject({ id, status: "done", phase: "award", recompute: true, awardBackfilled: true, awardBeforeDay: "2026-06-01", total: 3, processed: 3, recomputed: 2, awarded: 3 });
     // Backfilled orders earn with shipping counted (46 and 30), oldest first; the live March order, now after
     // the start, earns on 25.00.
     expect((await ana()).entries.map((entry) => [entry.points, entry.eligibleAmount, entry.orderGid])).toEqual([

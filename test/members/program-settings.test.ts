@@ -2,7 +2,10 @@ import { beforeEach, describe, expect, it } from "vitest";
 import db from "../../app/db.server";
 import { action, loader } from "../../app/routes/app.settings";
 import { logger } from "../../app/lib/logger.server";
-import { runCatchUpJob, type SettleOrder } from "../../app/services/program/catch-up.server";
+import { systemClock } from "../../app/lib/clock";
+import { JobRunner } from "../../app/services/jobs/runner.server";
+import { CATCH_UP, type CatchUpOptions, catchUpQueue, type SettleOrder } from "../../app/services/program/catch-up.server";
+import { formatWhen } from "../../app/services/members/format";
 import { memberSummary } from "../../app/services/ledger/verify.server";
 import { isPostgres } from "../support/database";
 import { orderPayload } from "../fixtures/rest-payloads";
@@ -223,8 +226,16 @@ async function failInserts(table: "ProgramJob" | "AuditLog"): Promise<() => Prom
 }
 
 describe("stored orders after a program change", () => {
-  const clock = { now: () => new Date("2026-11-22T15:00:00Z") };
   const load = async () => loader(args(await adminRequest("/app/settings", shop)));
+  /** The server's runner works the catch-up queue (the page saves with the system clock, so it runs on it too). */
+  const work = (options: CatchUpOptions = {}) => new JobRunner({ db, clock: systemClock, logger, queues: [catchUpQueue({}, options)] }).drain(CATCH_UP);
+  /** "Stored orders updated <when the job finished, in the shop's timezone>: …" */
+  const updated = async () => formatWhen((await load()).catchUp!.finishedAt!, (await db.shop.findUniqueOrThrow({ where: { id: shopId } })).timezone);
+
+  beforeEach(async () => {
+    // The queue to this test alone (the worker's database keeps earlier files' catch-ups).
+    await db.job.deleteMany({ where: { queue: CATCH_UP, NOT: { shopId } } });
+  });
 
   it("queues the background catch-up with the save, says so, and shows its progress and result", async () => {
     expect((await load()).catchUp).toBeNull();
@@ -246,14 +257,16 @@ describe("stored orders after a program change", () => {
       message: "Queued: the eligible amounts of stored orders will be recomputed and backfilled orders that earn under the new settings awarded, in the background.",
     });
 
-    await runCatchUpJob({ db, clock, logger }, queued!.id);
+    expect(await db.job.findUniqueOrThrow({ where: { queue_key: { queue: CATCH_UP, key: queued!.id } } })).toMatchObject({ shopId, status: "pending" });
+    await work();
     expect((await load()).catchUp).toMatchObject({
+      id: queued!.id,
       status: "done",
       total: 0,
       processed: 0,
       recomputed: 0,
       awarded: 0,
-      message: "Stored orders updated Nov 22, 2026, 10:00 AM: 0 eligible amounts changed; 0 backfilled orders checked, 0 awarded.",
+      message: `Stored orders updated ${await updated()}: 0 eligible amounts changed; 0 backfilled orders checked, 0 awarded.`,
     });
   });
 
@@ -270,10 +283,12 @@ describe("stored orders after a program change", () => {
       expect(await stored()).toEqual(before);
       expect(await auditRows()).toEqual([]);
       expect(await db.programJob.count({ where: { shopId } })).toBe(0);
+      expect(await db.job.count({ where: { shopId, queue: CATCH_UP } })).toBe(0);
     }
     expect(await save(form({ retroactive: "true" }))).toMatchObject({ saved: true, catchUp: "Backfilled orders that earn under the new settings will be awarded in the background" });
     expect(await auditRows()).toHaveLength(1);
     expect(await db.programJob.count({ where: { shopId } })).toBe(1);
+    expect(await db.job.count({ where: { shopId, queue: CATCH_UP } })).toBe(1);
   });
 
   it("retries a failed catch-up from the page", async () => {
@@ -286,13 +301,19 @@ describe("stored orders after a program change", () => {
     await db.order.create({
       data: { shopId, gid: "gid://shopify/Order/8202", processedAt: new Date("2025-05-01T12:00:00Z"), financialStatus: "paid", sourceName: "web", currency: "USD", linesAmount: 1500, eligibleAmount: 1500, backfilled: true, customerGid: "gid://shopify/Customer/8201", shopifyUpdatedAt: new Date("2025-05-01T12:00:00Z") },
     });
-    await runCatchUpJob({ db, clock, logger }, id, { settle: broken, maxAttempts: 1 });
-    expect((await load()).catchUp).toMatchObject({ status: "failed", lastError: "unreachable", message: "Updating stored orders failed: unreachable. Stopped while awarding backfilled orders: 0 of 1 processed, 0 awarded." });
+    // Its last attempt fails: the queue keeps it as failed, and the page says why.
+    await db.job.update({ where: { queue_key: { queue: CATCH_UP, key: id } }, data: { maxAttempts: 1 } });
+    await work({ settle: broken });
+    expect((await load()).catchUp).toMatchObject({ status: "failed", attempts: 1, lastError: "unreachable", message: "Updating stored orders failed: unreachable. Stopped while awarding backfilled orders: 0 of 1 processed, 0 awarded." });
 
     const retry = async () => action(args(await adminRequest("/app/settings", shop, { method: "POST", body: new URLSearchParams({ intent: "catch-up-retry" }) })));
     expect(await retry()).toEqual({ form: "catch-up", retried: true });
+    // Retry replays the queue job: due now, a fresh set of attempts.
+    expect((await load()).catchUp).toMatchObject({ status: "pending", attempts: 0 });
+    expect(await db.job.findUniqueOrThrow({ where: { queue_key: { queue: CATCH_UP, key: id } } })).toMatchObject({ status: "pending", attempts: 0 });
     expect(await retry()).toEqual({ form: "catch-up", retried: false });
-    expect((await runCatchUpJob({ db, clock, logger }, id)).job).toMatchObject({ status: "done", processed: 1, awarded: 1 });
-    expect((await load()).catchUp?.message).toBe("Stored orders updated Nov 22, 2026, 10:00 AM: 1 backfilled order checked, 1 awarded.");
+    await work();
+    expect((await load()).catchUp).toMatchObject({ status: "done", processed: 1, awarded: 1 });
+    expect((await load()).catchUp?.message).toBe(`Stored orders updated ${await updated()}: 1 backfilled order checked, 1 awarded.`);
   });
 });

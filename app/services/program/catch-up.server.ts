@@ -1,9 +1,9 @@
-import { randomUUID } from "node:crypto";
 import type { Prisma } from "@prisma/client";
 import { type Database, isUniqueViolation } from "../../db.server";
 import type { Clock } from "../../lib/clock";
-import type { Logger } from "../../lib/logger.server";
-import { type Periodic, runPeriodically } from "../../lib/periodic.server";
+import { enqueue, type Job, LeaseLostError, replayJob, storedError } from "../jobs/queue.server";
+import type { JobContext, JobOutcome, QueueDefinition } from "../jobs/runner.server";
+import type { CapStore } from "../ledger/cap.server";
 import { formatWhen } from "../members/format";
 import type { ProgramSettings } from "./form";
 import { parseShopSettings, type Program } from "./settings";
@@ -15,16 +15,20 @@ import { settleShopifyOrder, shopifyOrderKey } from "../ledger/settle.server";
 // The program catch-up (DESIGN, "Eligible amount": the mirror keeps the components so the amount
 // can be recomputed when the setting changes; "Earning": orders before the start date earn only
 // with the retroactive backfill opted in). A settings change that reaches back into stored orders
-// queues a ProgramJob in the same transaction as the change and its audit row; a worker in the
-// server process walks the shop's orders in batches:
+// queues a ProgramJob, and its `catch-up` job on the queue (key: the ProgramJob id), in the same
+// transaction as the change and its audit row; the job runner walks the shop's orders in batches:
 //   1. recompute: every order's eligibleAmount = linesAmount (+ shippingAmount when counted), one
 //      set-based UPDATE per batch;
 //   2. award: paid orders the change made eligible and that have no award go through
 //      settleShopifyOrder, the same path as live orders (caps, tiers, journeys, refunds,
 //      write-back). Awards already granted keep their terms: the ledger is append-only.
 // The cursor is saved after every batch, so a crash resumes where it stopped; the ledger's
-// idempotency keys make a batch done twice award once. A lease keeps two workers apart.
+// idempotency keys make a batch done twice award once. The queue's lease keeps two workers
+// apart, and every write to the ProgramJob checks that the lease is still the run's. The
+// ProgramJob stays the merchant-facing record (status, phase, progress, last error); attempts,
+// back-off and the dead letter are its Job row's.
 
+/** The queue's name, and the ProgramJob's kind. */
 export const CATCH_UP = "catch-up";
 const OPEN = ["pending", "running"];
 /** A paid order, as the ledger's earning rule reads financial status (ledger.server.ts PAID_STATES). */
@@ -32,11 +36,14 @@ const PAID = ["paid", "partially_refunded", "refunded"];
 const DAY_MS = 24 * 3600_000;
 
 export const DEFAULT_BATCH_SIZE = 200;
-/** How long a worker owns a claimed job; renewed after every batch (one batch takes seconds). */
-export const LEASE_MS = 5 * 60_000;
 export const MAX_ATTEMPTS = 5;
-/** Wait after the Nth failed attempt (seconds). */
-export const RETRY_DELAYS_SECONDS = [10, 60, 300, 900] as const;
+/** Wait after the Nth failed attempt: 10 s, 1 min, 5 min, then 15 min. */
+export const RETRY_DELAYS_MS = [10_000, 60_000, 300_000, 900_000] as const;
+/**
+ * How often the job of an uninstalled shop looks again. It waits rather than fails: failing
+ * would spend its attempts, and a merchant who reinstalls next week would find it failed.
+ */
+export const INACTIVE_RECHECK_MS = 5 * 60_000;
 
 export type ProgramJob = Awaited<ReturnType<Database["programJob"]["findUniqueOrThrow"]>>;
 type Tx = Parameters<Parameters<Database["$transaction"]>[0]>[0];
@@ -75,37 +82,30 @@ const laterDay = (a: string | null, b: string | null) => (a && b ? (a > b ? a : 
  * Queues the catch-up inside the settings transaction. A shop keeps at most one unfinished job:
  * a later change widens it (the union of what both ask) and restarts its walk from the first
  * order, since the settings it reads have changed; a worker mid-walk sees the new generation
- * and starts over. Done or failed jobs stay as the record of what happened.
+ * and starts over. Either way its queue job is due now with fresh attempts (latest wins). Done
+ * or failed jobs stay as the record of what happened.
  */
 export async function queueCatchUp(tx: Tx | Database, shopId: string, scope: CatchUpScope, clock: Clock): Promise<ProgramJob> {
   const now = clock.now();
   // After the shop row's update in the same transaction: on PostgreSQL a concurrent save waits
   // on that row lock and then sees this job, so two saves never queue two jobs.
   const open = await tx.programJob.findFirst({ where: { shopId, kind: CATCH_UP, status: { in: OPEN } }, orderBy: { createdAt: "desc" } });
+  let job: ProgramJob;
   if (!open) {
-    return tx.programJob.create({
-      data: { shopId, kind: CATCH_UP, ...scope, phase: scope.recompute ? "recompute" : "award", createdAt: now, nextAttemptAt: now },
+    job = await tx.programJob.create({ data: { shopId, kind: CATCH_UP, ...scope, phase: scope.recompute ? "recompute" : "award", createdAt: now } });
+  } else {
+    const merged: CatchUpScope = {
+      recompute: open.recompute || scope.recompute,
+      awardBackfilled: open.awardBackfilled || scope.awardBackfilled,
+      awardBeforeDay: laterDay(open.awardBeforeDay, scope.awardBeforeDay),
+    };
+    job = await tx.programJob.update({
+      where: { id: open.id },
+      data: { ...merged, phase: merged.recompute ? "recompute" : "award", cursor: null, total: 0, processed: 0, generation: { increment: 1 }, lastError: null },
     });
   }
-  const merged: CatchUpScope = {
-    recompute: open.recompute || scope.recompute,
-    awardBackfilled: open.awardBackfilled || scope.awardBackfilled,
-    awardBeforeDay: laterDay(open.awardBeforeDay, scope.awardBeforeDay),
-  };
-  return tx.programJob.update({
-    where: { id: open.id },
-    data: {
-      ...merged,
-      phase: merged.recompute ? "recompute" : "award",
-      cursor: null,
-      total: 0,
-      processed: 0,
-      generation: { increment: 1 },
-      attempts: 0,
-      lastError: null,
-      nextAttemptAt: now,
-    },
-  });
+  await enqueue(tx, { queue: CATCH_UP, key: job.id, shopId, maxAttempts: MAX_ATTEMPTS }, now);
+  return job;
 }
 
 // ------------------------------------------------------------------- running
@@ -114,46 +114,27 @@ export type SettleOrder = (deps: LedgerDeps, shop: LedgerShop, orderGid: string)
 
 export interface CatchUpOptions {
   batchSize?: number;
-  leaseMs?: number;
-  maxAttempts?: number;
   /** The one settle path (default settleShopifyOrder); tests pass one that fails on cue. */
   settle?: SettleOrder;
 }
 
-export type CatchUpOutcome =
-  /** Finished: every order walked. */
-  | "done"
-  /** An attempt failed; the job is pending again from its cursor, after a back-off. */
-  | "retrying"
-  /** Attempts exhausted: kept as failed with its reason until retried. */
-  | "failed"
-  /** Another worker holds the lease. */
-  | "busy"
-  /** Already done or failed: nothing to run. */
-  | "closed"
-  /** The shop is not installed: Roost writes nothing for it; the job waits for a reinstall. */
-  | "inactive"
-  /** A worker that outlived its lease found the job taken over and stopped. */
-  | "lost-lease"
-  | "not-found";
-
-export interface CatchUpRun {
-  outcome: CatchUpOutcome;
-  job: CatchUpView | null;
-  error?: string;
-}
-
-/** Takes the lease on an unfinished job whose lease is free (a conditional update: one worker wins). */
-export async function claimCatchUp(db: Database, jobId: string, clock: Clock, leaseMs = LEASE_MS): Promise<{ job: ProgramJob; token: string } | null> {
-  const now = clock.now();
-  const token = randomUUID();
-  const { count } = await db.programJob.updateMany({
-    where: { id: jobId, status: { in: OPEN }, OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }] },
-    data: { status: "running", lockedBy: token, lockedUntil: new Date(now.getTime() + leaseMs), attempts: { increment: 1 } },
-  });
-  if (count === 0) return null;
-  await db.programJob.updateMany({ where: { id: jobId, startedAt: null }, data: { startedAt: now } });
-  return { job: await db.programJob.findUniqueOrThrow({ where: { id: jobId } }), token };
+/**
+ * The `catch-up` queue: one job per ProgramJob. A run walks its job to the end, batch by batch.
+ * A failure throws, so the queue retries it from the saved cursor after the back-off; when the
+ * attempts are spent (or the error is terminal), `onFailed` keeps the ProgramJob as failed.
+ */
+export function catchUpQueue(deps: { capStore?: CapStore }, options: CatchUpOptions = {}): QueueDefinition {
+  return {
+    queue: CATCH_UP,
+    retryDelaysMs: RETRY_DELAYS_MS,
+    run: async ([job], context) => runCatchUp({ ...context, capStore: deps.capStore }, job, options),
+    onFailed: async (job, error, { db, clock }) => {
+      await db.programJob.updateMany({
+        where: { id: job.key, status: { not: "done" } },
+        data: { status: "failed", lastError: storedError(error, 1000), finishedAt: clock.now() },
+      });
+    },
+  };
 }
 
 interface Step {
@@ -165,93 +146,102 @@ interface Step {
 }
 
 /**
- * Runs one job to the end (or until it fails, loses its lease or its shop uninstalls), batch by
- * batch, saving the cursor and counts after each. Called by the worker and the CLI; tests call
- * it directly. Expected failures are outcomes; the error is kept on the job.
+ * Writes to the ProgramJob only while the run holds its Job's lease, in one transaction that
+ * first touches the Job row: on PostgreSQL that row lock makes a worker taking the job over wait
+ * until the write is in, and once one has, this run finds no row and writes nothing more.
  */
-export async function runCatchUpJob(deps: LedgerDeps, jobId: string, options: CatchUpOptions = {}): Promise<CatchUpRun> {
-  const { db, clock } = deps;
-  const leaseMs = options.leaseMs ?? LEASE_MS;
-  const existing = await db.programJob.findUnique({ where: { id: jobId } });
-  if (!existing) return { outcome: "not-found", job: null };
-  if (!OPEN.includes(existing.status)) return { outcome: "closed", job: toView(existing) };
-  const shopRow = await db.shop.findUnique({ where: { id: existing.shopId }, select: { installed: true } });
-  if (!shopRow?.installed) return { outcome: "inactive", job: toView(existing) };
-  const claimed = await claimCatchUp(db, jobId, clock, leaseMs);
-  if (!claimed) return { outcome: "busy", job: toView(existing) };
-  let { job } = claimed;
-  const { token } = claimed;
+async function whileHeld<T>(db: Database, queued: Job, clock: Clock, write: (tx: Tx) => Promise<T>): Promise<T> {
+  return db.$transaction(async (tx) => {
+    const { count } = await tx.job.updateMany({ where: { id: queued.id, lockedBy: queued.lockedBy }, data: { updatedAt: clock.now() } });
+    if (count === 0) throw new LeaseLostError();
+    return write(tx);
+  });
+}
+
+/** Between batches: a lost lease stops the run (a throw); the runner stopping leaves the rest for later. */
+function interrupted(signal: AbortSignal, clock: Clock): JobOutcome | null {
+  if (!signal.aborted) return null;
+  if (signal.reason instanceof LeaseLostError) throw signal.reason;
+  return { again: clock.now() };
+}
+
+/**
+ * Runs one claimed job until it is done, its shop uninstalls (it waits: `{ again }`), its lease
+ * is lost or the runner stops, saving the cursor and counts after every batch. A failure is noted
+ * on the ProgramJob and thrown: the queue retries or dead-letters it.
+ */
+async function runCatchUp(deps: LedgerDeps & Pick<JobContext, "signal">, queued: Job, options: CatchUpOptions): Promise<JobOutcome> {
+  const { db, clock, signal } = deps;
+  const id = queued.key;
+  let job = await db.programJob.findUnique({ where: { id } });
+  // Erased with its shop, or finished by an earlier run (the row was queued again while that run
+  // walked): nothing to do. A failed one claimed again was replayed (Retry, `roost jobs:replay`).
+  if (!job || job.status === "done") return;
+  const wait = async (): Promise<JobOutcome> => {
+    await whileHeld(db, queued, clock, (tx) => tx.programJob.updateMany({ where: { id, status: { in: OPEN } }, data: { status: "pending" } }));
+    return { again: new Date(clock.now().getTime() + INACTIVE_RECHECK_MS) };
+  };
+  if (!(await db.shop.findUnique({ where: { id: job.shopId }, select: { installed: true } }))?.installed) return wait();
   const settle = options.settle ?? settleShopifyOrder;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
 
   try {
+    const startedAt = clock.now();
+    await whileHeld(db, queued, clock, async (tx) => {
+      await tx.programJob.update({ where: { id }, data: { status: "running", finishedAt: null } });
+      await tx.programJob.updateMany({ where: { id, startedAt: null }, data: { startedAt } });
+    });
+    job = await db.programJob.findUniqueOrThrow({ where: { id } });
     for (;;) {
+      const stop = interrupted(signal, clock);
+      if (stop) return stop;
       // Fresh each batch: the settings (and installed state) may change while the job runs.
       const shop = await db.shop.findUnique({ where: { id: job.shopId } });
-      if (!shop?.installed) {
-        await db.programJob.updateMany({ where: { id: job.id, lockedBy: token }, data: { status: "pending", lockedBy: null, lockedUntil: null } });
-        return { outcome: "inactive", job: toView(await db.programJob.findUniqueOrThrow({ where: { id: job.id } })) };
-      }
-      if (job.cursor === null && job.processed === 0) {
+      if (!shop?.installed) return await wait();
+      const walking: ProgramJob = job;
+      if (walking.cursor === null && walking.processed === 0) {
         // A phase starts: its total is saved first, so progress reads "n of total" from the start.
-        const total = await phaseTotal(db, shop, job);
-        const { count } = await db.programJob.updateMany({ where: { id: job.id, lockedBy: token, generation: job.generation }, data: { total } });
-        if (count === 1) job = { ...job, total };
+        const total = await phaseTotal(db, shop, walking);
+        const { count } = await whileHeld(db, queued, clock, (tx) => tx.programJob.updateMany({ where: { id, generation: walking.generation }, data: { total } }));
+        if (count === 1) walking.total = total;
       }
-      const step = job.phase === "recompute" ? await recomputeBatch(db, shop, job, batchSize, clock) : await awardBatch({ ...deps, settle }, shop, job, batchSize);
-      const now = clock.now();
-      const processed = job.processed + step.processed;
-      const total = Math.max(job.total, processed);
-      const counts = { processed, total, recomputed: job.recomputed + step.recomputed, awarded: job.awarded + step.awarded };
-      const nextPhase = step.cursor === null && job.phase === "recompute" && hasAwardScope(job) ? "award" : null;
+      const step = walking.phase === "recompute" ? await recomputeBatch(db, shop, walking, batchSize, clock) : await awardBatch({ ...deps, settle }, shop, walking, batchSize);
+      const processed = walking.processed + step.processed;
+      const counts = { processed, total: Math.max(walking.total, processed), recomputed: walking.recomputed + step.recomputed, awarded: walking.awarded + step.awarded };
+      const nextPhase = step.cursor === null && walking.phase === "recompute" && hasAwardScope(walking) ? "award" : null;
       const finished = step.cursor === null && !nextPhase;
       const data = finished
-        ? { ...counts, cursor: null, status: "done", finishedAt: now, lockedBy: null, lockedUntil: null, lastError: null }
+        ? { ...counts, cursor: null, status: "done", finishedAt: clock.now(), lastError: null }
         : nextPhase
-          ? { ...counts, phase: nextPhase, cursor: null, processed: 0, total: 0, lockedUntil: new Date(now.getTime() + leaseMs) }
-          : { ...counts, cursor: step.cursor, lockedUntil: new Date(now.getTime() + leaseMs) };
-      const { count } = await db.programJob.updateMany({ where: { id: job.id, lockedBy: token, generation: job.generation }, data });
-      const fresh = await db.programJob.findUniqueOrThrow({ where: { id: job.id } });
-      if (count === 0) {
-        // Widened by a later change (same lease, new generation): what this batch did still
-        // counts; the walk starts over.
-        if (fresh.lockedBy === token && OPEN.includes(fresh.status)) {
-          await db.programJob.updateMany({
-            where: { id: job.id, lockedBy: token },
-            data: { recomputed: { increment: step.recomputed }, awarded: { increment: step.awarded }, lockedUntil: new Date(now.getTime() + leaseMs) },
-          });
-          job = await db.programJob.findUniqueOrThrow({ where: { id: job.id } });
-          continue;
-        }
-        deps.logger.warn({ job: job.id }, "program catch-up lease was taken over; stopping");
-        return { outcome: "lost-lease", job: toView(fresh) };
-      }
+          ? { ...counts, phase: nextPhase, cursor: null, processed: 0, total: 0 }
+          : { ...counts, cursor: step.cursor };
+      const saved = await whileHeld(db, queued, clock, async (tx) => {
+        const { count } = await tx.programJob.updateMany({ where: { id, generation: walking.generation }, data });
+        // Widened by a later change (a new generation): what this batch did still counts; the
+        // walk starts over.
+        if (count === 0) await tx.programJob.updateMany({ where: { id }, data: { recomputed: { increment: step.recomputed }, awarded: { increment: step.awarded } } });
+        return count === 1;
+      });
+      const fresh = await db.programJob.findUnique({ where: { id } });
+      if (!fresh) return;
       job = fresh;
-      if (finished) {
-        deps.logger.info({ job: job.id, recomputed: job.recomputed, processed: job.processed, awarded: job.awarded }, "program catch-up done");
-        return { outcome: "done", job: toView(job) };
+      if (saved && finished) {
+        deps.logger.info({ job: id, recomputed: job.recomputed, processed: job.processed, awarded: job.awarded }, "program catch-up done");
+        return;
       }
     }
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    const current = await db.programJob.findUniqueOrThrow({ where: { id: job.id } });
-    const maxAttempts = options.maxAttempts ?? MAX_ATTEMPTS;
-    const failed = current.attempts >= maxAttempts;
-    const now = clock.now();
-    const delay = RETRY_DELAYS_SECONDS[Math.min(current.attempts, RETRY_DELAYS_SECONDS.length) - 1] ?? 0;
-    await db.programJob.updateMany({
-      where: { id: job.id, lockedBy: token },
-      data: {
-        status: failed ? "failed" : "pending",
-        lastError: message.slice(0, 1000),
-        lockedBy: null,
-        lockedUntil: null,
-        nextAttemptAt: new Date(now.getTime() + delay * 1000),
-        ...(failed ? { finishedAt: now } : {}),
-      },
-    });
-    deps.logger.warn({ err: error, job: job.id, attempts: current.attempts, failed }, "program catch-up attempt failed");
-    return { outcome: failed ? "failed" : "retrying", job: toView(await db.programJob.findUniqueOrThrow({ where: { id: job.id } })), error: message };
+    if (error instanceof LeaseLostError) {
+      deps.logger.warn({ job: id }, "program catch-up lease was taken over; stopping");
+      throw error;
+    }
+    // Shown on the Settings page while the queue retries it.
+    try {
+      await whileHeld(db, queued, clock, (tx) => tx.programJob.updateMany({ where: { id, status: { in: OPEN } }, data: { status: "pending", lastError: storedError(error, 1000) } }));
+    } catch (noted) {
+      if (noted instanceof LeaseLostError) throw noted;
+    }
+    throw error;
   }
 }
 
@@ -359,36 +349,7 @@ async function settleOnce(deps: LedgerDeps & { settle: SettleOrder }, shop: Ledg
   }
 }
 
-// ------------------------------------------------------------------- worker, status, retry
-
-/** Runs every due, unleased job of an installed shop; resolves with how many it ran. */
-export async function runDueCatchUps(deps: LedgerDeps, options: CatchUpOptions & { shopId?: string } = {}): Promise<CatchUpRun[]> {
-  const { db, clock } = deps;
-  const now = clock.now();
-  const due = await db.programJob.findMany({
-    where: { status: { in: OPEN }, nextAttemptAt: { lte: now }, OR: [{ lockedUntil: null }, { lockedUntil: { lt: now } }], ...(options.shopId ? { shopId: options.shopId } : {}) },
-    orderBy: { createdAt: "asc" },
-    take: 20,
-    select: { id: true, shopId: true },
-  });
-  if (due.length === 0) return [];
-  const installed = await db.shop.findMany({ where: { id: { in: [...new Set(due.map((job) => job.shopId))] }, installed: true }, select: { id: true } });
-  const active = new Set(installed.map((shop) => shop.id));
-  const runs: CatchUpRun[] = [];
-  for (const job of due) if (active.has(job.shopId)) runs.push(await runCatchUpJob(deps, job.id, options));
-  return runs;
-}
-
-/** `ROOST_CATCHUP_INTERVAL_MS`, default 5 s. */
-export function catchUpIntervalMs(env: Record<string, string | undefined> = process.env): number {
-  const value = Number(env.ROOST_CATCHUP_INTERVAL_MS);
-  return Number.isFinite(value) && value > 0 ? value : 5000;
-}
-
-/** Runs due catch-ups every `intervalMs` in this process, one pass at a time. */
-export function startCatchUpWorker(deps: () => LedgerDeps, logger: Logger, intervalMs: number): Periodic {
-  return runPeriodically(() => runDueCatchUps(deps()), { intervalMs, logger, failure: "program catch-up pass failed" });
-}
+// ------------------------------------------------------------------- status, retry
 
 export interface CatchUpView {
   id: string;
@@ -401,6 +362,7 @@ export interface CatchUpView {
   processed: number;
   recomputed: number;
   awarded: number;
+  /** Its queue job's attempts since it was last queued or retried. */
   attempts: number;
   lastError: string | null;
   createdAt: string;
@@ -408,7 +370,7 @@ export interface CatchUpView {
   finishedAt: string | null;
 }
 
-function toView(job: ProgramJob): CatchUpView {
+function toView(job: ProgramJob, queued: Pick<Job, "attempts"> | null): CatchUpView {
   return {
     id: job.id,
     status: job.status,
@@ -420,7 +382,7 @@ function toView(job: ProgramJob): CatchUpView {
     processed: job.processed,
     recomputed: job.recomputed,
     awarded: job.awarded,
-    attempts: job.attempts,
+    attempts: queued?.attempts ?? 0,
     lastError: job.lastError,
     createdAt: job.createdAt.toISOString(),
     startedAt: job.startedAt?.toISOString() ?? null,
@@ -431,8 +393,10 @@ function toView(job: ProgramJob): CatchUpView {
 /** The shop's latest catch-up, for the Settings page and the CLI; null when there never was one. */
 export async function latestCatchUp(db: Database, shopId: string): Promise<CatchUpView | null> {
   const job = await db.programJob.findFirst({ where: { shopId, kind: CATCH_UP }, orderBy: { createdAt: "desc" } });
-  return job ? toView(job) : null;
+  return job ? toView(job, await queueJob(db, job.id)) : null;
 }
+
+const queueJob = (db: Database | Tx, id: string) => db.job.findUnique({ where: { queue_key: { queue: CATCH_UP, key: id } }, select: { attempts: true } });
 
 const count = (value: number) => value.toLocaleString("en-US");
 
@@ -481,15 +445,18 @@ export function describeCatchUp(job: CatchUpView, timezone: string): string {
 
 /**
  * Queues the shop's latest catch-up again after it failed, from its cursor, with a fresh set of
- * attempts. Null when the latest one did not fail (an unfinished one runs anyway).
+ * attempts (the Settings page's Retry, the CLI): its Job is replayed. Null when the latest one
+ * did not fail (an unfinished one runs anyway).
  */
 export async function retryCatchUp(db: Database, shopId: string, clock: Clock): Promise<CatchUpView | null> {
-  const job = await db.programJob.findFirst({ where: { shopId, kind: CATCH_UP }, orderBy: { createdAt: "desc" } });
-  if (job?.status !== "failed") return null;
-  const { count } = await db.programJob.updateMany({
-    where: { id: job.id, status: "failed" },
-    data: { status: "pending", attempts: 0, nextAttemptAt: clock.now(), finishedAt: null },
+  const now = clock.now();
+  return db.$transaction(async (tx) => {
+    const job = await tx.programJob.findFirst({ where: { shopId, kind: CATCH_UP }, orderBy: { createdAt: "desc" } });
+    if (job?.status !== "failed") return null;
+    const { count } = await tx.programJob.updateMany({ where: { id: job.id, status: "failed" }, data: { status: "pending", finishedAt: null } });
+    if (count === 0) return null;
+    // One that failed before the queue took catch-ups over has no Job row: it gets one.
+    if (!(await replayJob(tx, { queue: CATCH_UP, key: job.id }, now))) await enqueue(tx, { queue: CATCH_UP, key: job.id, shopId, maxAttempts: MAX_ATTEMPTS }, now);
+    return toView(await tx.programJob.findUniqueOrThrow({ where: { id: job.id } }), await queueJob(tx, job.id));
   });
-  if (count === 0) return null;
-  return toView(await db.programJob.findUniqueOrThrow({ where: { id: job.id } }));
 }
