@@ -3,9 +3,7 @@ import { createReadableStreamFromReadable, type EntryContext } from "@remix-run/
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
-import db from "./db.server";
 import { appDeps, appRuntime } from "./runtime.server";
-import { startSyncRuntime } from "./services/sync/runtime.server";
 import { startLedgerRuntime } from "./services/ledger/jobs.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
 
@@ -14,12 +12,8 @@ export const streamTimeout = 5000;
 // The server process runs the job runner: the webhook inbox, the inbox's retention pass and
 // every queue (tests drive it themselves).
 if (process.env.NODE_ENV !== "test") appRuntime().runner.start();
-// Backfill, reconciliation (every ROOST_RECONCILE_INTERVAL_MS) and the sweeps.
-if (process.env.NODE_ENV !== "test" && process.env.ROOST_SYNC_JOBS !== "off") {
-  startSyncRuntime(db);
-  // The program catch-up (metafield write-back, releases and the tier sweep are queues of the runner).
-  startLedgerRuntime(appDeps());
-}
+// The process's cap store for the services that still look it up.
+if (process.env.NODE_ENV !== "test" && process.env.ROOST_SYNC_JOBS !== "off") startLedgerRuntime(appDeps());
 
 export default async function handleRequest(
   request: Request,

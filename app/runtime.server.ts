@@ -10,6 +10,7 @@ import { releaseIntervalMs, releaseQueue } from "./services/ledger/release-worke
 import { tierSweepQueue } from "./services/ledger/tiers.server";
 import { metafieldsQueue } from "./services/outbox/metafields.server";
 import { catchUpQueue } from "./services/program/catch-up.server";
+import { syncIntervalMs, syncQueue } from "./services/sync/scheduler.server";
 import { newOwner } from "./services/jobs/queue.server";
 import { DEFAULT_POLL_MS, JobRunner, type QueueDefinition } from "./services/jobs/runner.server";
 import { createRedisCapStore } from "./services/ledger/redis-cap.server";
@@ -71,8 +72,8 @@ export function queueDefinitions(deps: AppDeps, env: Record<string, string | und
   if (env.ROOST_INBOX_WORKER !== "off") queues.push(inboxRetentionQueue(inboxRetentionDays(env)));
   // The ledger's: metafield write-back (the outbox), releasing held awards, the daily tier sweep.
   if (env.ROOST_SYNC_JOBS !== "off") queues.push(metafieldsQueue(deps), releaseQueue(deps, releaseIntervalMs(env)), tierSweepQueue());
-  // The program catch-up of stored orders.
-  if (env.ROOST_SYNC_JOBS !== "off") queues.push(catchUpQueue(deps));
+  // The program catch-up of stored orders; each installed shop's backfill steps and reconciliation.
+  if (env.ROOST_SYNC_JOBS !== "off") queues.push(catchUpQueue(deps), syncQueue(deps, { intervalMs: syncIntervalMs(env) }));
   return queues;
 }
 

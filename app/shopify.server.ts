@@ -8,10 +8,11 @@ import {
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
 import { appScopes } from "./config.server";
 import db from "./db.server";
-import { inboxWorker } from "./runtime.server";
+import { appDeps, appRuntime, inboxWorker } from "./runtime.server";
 import { learnShopIdentityOnInstall } from "./services/shopify/admin.server";
 import { markShopInstalled } from "./services/shops/shops.server";
-import { startBackfillOnInstall } from "./services/sync/runtime.server";
+import { SYNC_QUEUE } from "./services/sync/deps.server";
+import { startBackfillOnInstall } from "./services/sync/scheduler.server";
 
 const shopify = shopifyApp({
   apiKey: process.env.SHOPIFY_API_KEY,
@@ -38,8 +39,9 @@ const shopify = shopifyApp({
       await markShopInstalled(db, { domain: session.shop, scopes: session.scope ?? null }, undefined, { kick: (id) => inboxWorker().kick(id) });
       // Its Shopify id and primary domain, which signed payloads that name their shop must match.
       await learnShopIdentityOnInstall(db, session.shop);
-      // Import the catalogue, customers and recent orders (skipped after a recent backfill).
-      await startBackfillOnInstall(db, session.shop);
+      // Import the catalogue, customers and recent orders (skipped after a recent backfill): the
+      // shop's sync job, due now and started at once.
+      await startBackfillOnInstall(appDeps(), session.shop, () => appRuntime().runner.kick(SYNC_QUEUE));
     },
   },
   ...(process.env.SHOP_CUSTOM_DOMAIN ? { customShopDomains: [process.env.SHOP_CUSTOM_DOMAIN] } : {}),

@@ -1,7 +1,7 @@
 import pino from "pino";
 import { LOG_REDACT_PATHS, type Logger } from "../lib/logger.server";
 import { type BackfillProgress, backfillProgress, startBackfill, waitForBackfill } from "../services/sync/backfill.server";
-import type { SyncDeps } from "../services/sync/deps.server";
+import { queueShopSync, type SyncDeps } from "../services/sync/deps.server";
 import { reconcile } from "../services/sync/reconcile.server";
 import { requireActiveShop, ShopNotActiveError } from "../services/shops/shops.server";
 import { CliError, type Command, type CommandContext, resolveShop, table } from "./command.server";
@@ -77,6 +77,8 @@ export const syncCommands: Record<string, Command> = {
         }
       }
     } else {
+      // The server's sync job for the shop carries it on from now.
+      await queueShopSync(context.db, shop.id, context.clock.now());
       progress = await backfillProgress(context.db, shop.id);
     }
     const json = runsDocument(shop.domain, progress);
@@ -85,7 +87,7 @@ export const syncCommands: Record<string, Command> = {
       // An operator script waiting for the backfill learns that a resource failed.
       exitCode: progress.status === "failed" ? 1 : 0,
       text: [
-        `Backfill for ${shop.domain}: ${progress.status}${context.flags.wait ? "" : " (the server's periodic job or `backfill --wait` carries it on)"}`,
+        `Backfill for ${shop.domain}: ${progress.status}${context.flags.wait ? "" : " (the server's sync job or `backfill --wait` carries it on)"}`,
         table(
           ["RESOURCE", "STATUS", "DONE", "TOTAL", "ERROR"],
           json.runs.map((run) => [run.resource, run.status, String(run.linesDone), run.objectCount === null ? "?" : String(run.objectCount), run.error ?? ""]),

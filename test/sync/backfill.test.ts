@@ -3,22 +3,20 @@ import { action as bulkFinishRoute } from "../../app/routes/webhooks.bulk_operat
 import { inboxWorker } from "../../app/runtime.server";
 import {
   advanceBackfill,
-  backfillJobsIdle,
   backfillProgress,
+  bulkOperationsFinishHandler,
   startBackfill,
   waitForBackfill,
 } from "../../app/services/sync/backfill.server";
-import { syncTopicHandlers } from "../../app/services/sync/runtime.server";
-import { registerTopicHandlers } from "../../app/services/webhooks/topics.server";
+import { SYNC_QUEUE } from "../../app/services/sync/deps.server";
 import type { BulkOperationFinishEvent } from "../support/fake-shopify";
 import { orderWebhookPayload } from "../support/fake-shopify";
 import { signedWebhook } from "../support/shopify";
-import { DAY, db, deliver, forgetShops, isoAgo, newShop, seedStore, store, syncDeps } from "./helpers";
+import { DAY, db, deliver, forgetShops, isoAgo, newShop, seedStore, store, syncDeps, syncRunner } from "./helpers";
 
 const minor = (amount: string) => Math.round(Number(amount) * 100);
 
-afterEach(async () => {
-  await backfillJobsIdle();
+afterEach(() => {
   vi.restoreAllMocks();
 });
 
@@ -178,7 +176,6 @@ describe("backfill", () => {
   });
 
   it("completes through the bulk_operations/finish webhook, idempotently", async () => {
-    registerTopicHandlers(syncTopicHandlers);
     const shop = await newShop();
     seedStore(shop.domain, { customers: 3, products: 2, variantsPerProduct: 2, orders: 2 });
     const events: BulkOperationFinishEvent[] = [];
@@ -197,10 +194,11 @@ describe("backfill", () => {
         const response = await bulkFinishRoute({ request: signedWebhook({ topic: "bulk_operations/finish", shop: shop.domain, payload: event.payload }), params: {}, context: {} });
         expect(response.status).toBe(200);
         await inboxWorker().idle();
-        await backfillJobsIdle();
+        // The handler made the shop's sync job due: the runner's tick would start it now.
+        await syncRunner().drain(SYNC_QUEUE);
       };
       await deliverFinish(events[0]);
-      // The webhook, not a poll, moved the products run on (the background job then carries on).
+      // The webhook, not a poll, moved the products run on (the shop's sync job then carries on).
       expect((await backfillProgress(db, shop.id)).runs[0]).toMatchObject({ resource: "products", status: "completed", linesDone: 6 });
       // Each later operation's webhook either completes its run or finds it already completed by the job's poll.
       for (let round = 0; round < 10 && (await backfillProgress(db, shop.id)).status === "running"; round += 1) {
@@ -246,7 +244,7 @@ describe("backfill", () => {
       const runs = await db.backfillRun.findMany({ where: { shopId: shop.id } });
       expect(new Set(runs.map((run) => run.operationGid))).toEqual(new Set(events.map((event) => event.operation.id)));
 
-      await syncTopicHandlers["bulk_operations/finish"]({
+      await bulkOperationsFinishHandler({
         db,
         clock: syncDeps().clock,
         logger: syncDeps().logger,
@@ -257,7 +255,8 @@ describe("backfill", () => {
         receivedAt: new Date(),
         payload: events[3].payload,
       });
-      await backfillJobsIdle();
+      expect(await db.job.findUniqueOrThrow({ where: { queue_key: { queue: SYNC_QUEUE, key: shop.id } } })).toMatchObject({ status: "pending" });
+      await syncRunner().drain(SYNC_QUEUE);
       expect(await backfillProgress(db, shop.id)).toEqual(progress);
     } finally {
       unsubscribe();

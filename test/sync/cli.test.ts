@@ -3,6 +3,7 @@ import { CliError, type CommandContext } from "../../app/cli/command.server";
 import { syncCommands } from "../../app/cli/sync-commands.server";
 import { systemClock } from "../../app/lib/clock";
 import { markShopUninstalled } from "../../app/services/shops/shops.server";
+import { SYNC_QUEUE } from "../../app/services/sync/deps.server";
 import { db, forgetShops, newShop, seedStore, store } from "./helpers";
 
 function context(flags: CommandContext["flags"]) {
@@ -55,6 +56,8 @@ describe("sync CLI commands", () => {
       ["customers", "queued"],
       ["orders", "queued"],
     ]);
+    // The server's sync job for the shop carries it on: due now.
+    expect(await db.job.findUnique({ where: { queue_key: { queue: SYNC_QUEUE, key: shop.id } } })).toMatchObject({ status: "pending", shopId: shop.id });
   });
 
   it("reconcile prints what it repaired since --since", async () => {

@@ -1,7 +1,9 @@
 import db from "../../app/db.server";
 import { systemClock } from "../../app/lib/clock";
 import { logger } from "../../app/lib/logger.server";
+import { JobRunner } from "../../app/services/jobs/runner.server";
 import type { SyncDeps } from "../../app/services/sync/deps.server";
+import { DEFAULT_SYNC_INTERVAL_MS, installedShops, syncQueue } from "../../app/services/sync/scheduler.server";
 import { type TopicContext, topicHandlers } from "../../app/services/webhooks/topics.server";
 import { fakeShopify, installTestShop, uniqueShop } from "../support/shopify";
 
@@ -29,11 +31,22 @@ export async function newShop(options: { scopes?: string[]; prefix?: string } = 
 
 /**
  * afterAll: the worker's database outlives this file but its fake store does not, so drop the
- * metafield write-backs the ledger queued for these shops (members created by the imports);
- * a later file draining the queue would otherwise try to write them to a store that is gone.
+ * jobs queued for these shops (their sync jobs, the metafield write-backs of the members the
+ * imports created): a later file draining a queue would otherwise call a store that is gone.
  */
 export async function forgetShops(): Promise<void> {
-  await db.metafieldSync.deleteMany({ where: { shopId: { in: created.splice(0) } } });
+  await db.job.deleteMany({ where: { shopId: { in: created.splice(0) } } });
+}
+
+/**
+ * The server's runner with the `sync` queue alone, for this file's shops (the `installed-shops`
+ * pass leaves other files' shops alone). Tests drain it after queueing work, as the runner's
+ * tick would.
+ */
+export function syncRunner(extra: Partial<SyncDeps> = {}, options: { intervalMs?: number; pollMs?: number } = {}): JobRunner {
+  const deps = syncDeps(extra);
+  const shops = async (database: typeof db) => (await installedShops(database)).filter((shop) => created.includes(shop.id));
+  return new JobRunner({ db, clock: deps.clock, logger, queues: [syncQueue(deps, { intervalMs: options.intervalMs ?? DEFAULT_SYNC_INTERVAL_MS, shops })], pollMs: options.pollMs });
 }
 
 /** Delivers a webhook payload straight to its topic handler, as the inbox worker would. */

@@ -18,7 +18,7 @@ import { requireActiveShop, type Shop } from "../shops/shops.server";
 import { UnprocessableDeliveryError } from "../webhooks/errors";
 import type { TopicHandler } from "../webhooks/topics.server";
 import { applyCustomer, applyMissingRefunds, applyOrders, applyProduct, type RefundRef } from "./apply.server";
-import { adminFor, errorMessage, type SyncDeps, withLock } from "./deps.server";
+import { adminFor, errorMessage, queueShopSync, type SyncDeps } from "./deps.server";
 import { BULK_CURRENT, BULK_CUSTOMERS, BULK_INVENTORY, BULK_POLL, BULK_PRODUCTS, BULK_RUN, bulkOrdersQuery } from "./queries";
 
 export type { SyncDeps } from "./deps.server";
@@ -121,41 +121,41 @@ export interface StartBackfillOptions {
   unlessCompletedWithinMs?: number;
 }
 
-/** Queues products → inventory → customers → orders and starts the first bulk operation. Idempotent while one is running. */
+/**
+ * Queues products → inventory → customers → orders and starts the first bulk operation.
+ * Idempotent while one is running. The server calls it from the shop's sync job (one at a time
+ * per shop: scheduler.server.ts); the CLI directly.
+ */
 export async function startBackfill(deps: SyncDeps, shopDomain: string, options: StartBackfillOptions = {}): Promise<BackfillProgress> {
   const shop = await requireActiveShop(deps.db, shopDomain);
-  return withLock(lockKey(shop), async () => {
-    const { db, clock } = deps;
-    const progress = await backfillProgress(db, shop.id);
-    if (progress.status === "running") return progress;
-    if (options.unlessCompletedWithinMs !== undefined && progress.status === "completed") {
-      const finished = Math.max(...progress.runs.map((run) => Date.parse(run.finishedAt ?? run.startedAt)));
-      if (clock.now().getTime() - finished < options.unlessCompletedWithinMs) return progress;
-    }
-    const now = clock.now();
-    const allOrders = grantedScopes(shop).includes("read_all_orders");
-    await db.backfillRun.createMany({
-      data: BACKFILL_RESOURCES.map((resource) => ({
-        shopId: shop.id,
-        resource,
-        status: "queued",
-        startedAt: now,
-        since: resource === "orders" && !allOrders ? new Date(now.getTime() - ORDER_WINDOW_DAYS * DAY_MS) : null,
-      })),
-    });
-    deps.logger.info({ shop: shop.domain, allOrders }, "backfill queued");
-    const admin = await adminFor(deps, shop.domain);
-    const [first] = await activeRuns(db, shop.id);
-    if (first) await step(deps, shop, first, () => startOperation(deps, admin, first));
-    return backfillProgress(db, shop.id);
+  const { db, clock } = deps;
+  const progress = await backfillProgress(db, shop.id);
+  if (progress.status === "running") return progress;
+  if (options.unlessCompletedWithinMs !== undefined && progress.status === "completed") {
+    const finished = Math.max(...progress.runs.map((run) => Date.parse(run.finishedAt ?? run.startedAt)));
+    if (clock.now().getTime() - finished < options.unlessCompletedWithinMs) return progress;
+  }
+  const now = clock.now();
+  const allOrders = grantedScopes(shop).includes("read_all_orders");
+  await db.backfillRun.createMany({
+    data: BACKFILL_RESOURCES.map((resource) => ({
+      shopId: shop.id,
+      resource,
+      status: "queued",
+      startedAt: now,
+      since: resource === "orders" && !allOrders ? new Date(now.getTime() - ORDER_WINDOW_DAYS * DAY_MS) : null,
+    })),
   });
+  deps.logger.info({ shop: shop.domain, allOrders }, "backfill queued");
+  const admin = await adminFor(deps, shop.domain);
+  const [first] = await activeRuns(db, shop.id);
+  if (first) await step(deps, shop, first, () => startOperation(deps, admin, first));
+  return backfillProgress(db, shop.id);
 }
 
 function grantedScopes(shop: Shop): string[] {
   return (shop.scopes ?? "").split(",").map((scope) => scope.trim());
 }
-
-const lockKey = (shop: { id: string }) => `sync:${shop.id}`;
 
 function activeRuns(db: Database, shopId: string): Promise<Run[]> {
   return db.backfillRun
@@ -182,41 +182,40 @@ function bulkQueryFor(run: Run): string {
 
 /**
  * Moves the shop's backfill as far as it can go now: polls the running bulk operation, starts
- * the next one, imports finished files. Safe to call repeatedly and concurrently (the periodic
- * job, the CLI, the finish webhook); resolves with the progress.
+ * the next one, imports finished files; resolves with the progress. Safe to call repeatedly, and
+ * concurrently from several processes (the runs move by conditional updates). The server calls it
+ * from the shop's sync job, which the finish webhook makes due; the CLI's `--wait` directly.
  */
 export async function advanceBackfill(deps: SyncDeps, shopDomain: string): Promise<BackfillProgress> {
   const shop = await requireActiveShop(deps.db, shopDomain);
-  return withLock(lockKey(shop), async () => {
-    const { db } = deps;
-    let admin: AdminClient | undefined;
-    const client = async () => (admin ??= await adminFor(deps, shop.domain));
-    for (let rounds = 0; rounds < 100; rounds += 1) {
-      let progressed = false;
-      const runs = await activeRuns(db, shop.id);
-      if (runs.length === 0) break;
-      const running = runs.find((run) => run.status === "running");
-      if (running) {
-        const api = await client();
-        progressed = (await step(deps, shop, running, () => pollOperation(deps, api, running))) || progressed;
-      }
-      const afterPoll = await activeRuns(db, shop.id);
-      if (!afterPoll.some((run) => run.status === "running")) {
-        const next = afterPoll.find((run) => run.status === "queued");
-        if (next) {
-          const api = await client();
-          progressed = (await step(deps, shop, next, () => startOperation(deps, api, next))) || progressed;
-        }
-      }
-      const importing = afterPoll.find((run) => run.status === "importing");
-      if (importing) {
-        const api = await client();
-        progressed = (await step(deps, shop, importing, () => importRun(deps, shop, api, importing))) || progressed;
-      }
-      if (!progressed) break;
+  const { db } = deps;
+  let admin: AdminClient | undefined;
+  const client = async () => (admin ??= await adminFor(deps, shop.domain));
+  for (let rounds = 0; rounds < 100; rounds += 1) {
+    let progressed = false;
+    const runs = await activeRuns(db, shop.id);
+    if (runs.length === 0) break;
+    const running = runs.find((run) => run.status === "running");
+    if (running) {
+      const api = await client();
+      progressed = (await step(deps, shop, running, () => pollOperation(deps, api, running))) || progressed;
     }
-    return backfillProgress(db, shop.id);
-  });
+    const afterPoll = await activeRuns(db, shop.id);
+    if (!afterPoll.some((run) => run.status === "running")) {
+      const next = afterPoll.find((run) => run.status === "queued");
+      if (next) {
+        const api = await client();
+        progressed = (await step(deps, shop, next, () => startOperation(deps, api, next))) || progressed;
+      }
+    }
+    const importing = afterPoll.find((run) => run.status === "importing");
+    if (importing) {
+      const api = await client();
+      progressed = (await step(deps, shop, importing, () => importRun(deps, shop, api, importing))) || progressed;
+    }
+    if (!progressed) break;
+  }
+  return backfillProgress(db, shop.id);
 }
 
 /** Runs one transition; records an error on the run (failing it when retrying cannot help) and rethrows. */
@@ -567,24 +566,10 @@ const finishPayload = z.object({
   type: z.string().nullish(),
 });
 
-const background = new Set<Promise<unknown>>();
-
-/** Advances the shop's backfill in the background (the inbox worker must not wait for an import). */
-export function kickBackfill(deps: SyncDeps, shopDomain: string): void {
-  const job = advanceBackfill(deps, shopDomain)
-    .catch((error: unknown) => deps.logger.warn({ err: error, shop: shopDomain }, "background backfill step failed; the periodic job retries"))
-    .finally(() => background.delete(job));
-  background.add(job);
-}
-
-/** Resolves when every background backfill started so far has settled (tests, shutdown). */
-export async function backfillJobsIdle(): Promise<void> {
-  while (background.size > 0) await Promise.allSettled([...background]);
-}
-
 /**
  * `bulk_operations/finish`: settles the run the operation belongs to (a failed one at once, a
- * completed one after reading its result URL), then hands the import to a background job.
+ * completed one after reading its result URL), then makes the shop's sync job due now, which
+ * imports the file and starts the next resource (the inbox worker does not wait for an import).
  * Polling does the same; whichever comes first wins and the other changes nothing.
  */
 export const bulkOperationsFinishHandler: TopicHandler = async (context) => {
@@ -609,7 +594,7 @@ export const bulkOperationsFinishHandler: TopicHandler = async (context) => {
       await settle(deps, run, { status, errorCode: payload.error_code?.toUpperCase() ?? null, objectCount: null, url: null });
     }
   }
-  kickBackfill(deps, shop.domain);
+  await queueShopSync(context.db, shop.id, context.clock.now());
 };
 
 // ------------------------------------------------------------------- waiting

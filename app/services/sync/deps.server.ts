@@ -1,6 +1,8 @@
 import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import type { Logger } from "../../lib/logger.server";
+import { enqueue } from "../jobs/queue.server";
+import type { Tx } from "../ledger/types";
 import type { AdminClient } from "../shopify/admin-client.server";
 import { adminClientFor, type AdminClientFactory } from "../shopify/admin.server";
 
@@ -24,12 +26,29 @@ export function adminFor(deps: SyncDeps, shopDomain: string): Promise<AdminClien
   return (deps.adminFor ?? adminClientFor)(deps.db, shopDomain);
 }
 
+/** The queue of per-shop sync jobs (scheduler.server.ts runs them). */
+export const SYNC_QUEUE = "sync";
+
+/** What a shop's sync job is asked to do besides advancing its backfill and reconciling when due. */
+export interface ShopSyncRequest {
+  /** Start a backfill (install): skipped while one runs, or when one completed within this long. */
+  startBackfill?: { unlessCompletedWithinMs?: number };
+}
+
+/**
+ * Makes the shop's sync job due now (install, a finished bulk operation, the CLI). One row per
+ * shop, so one sync at a time per shop across processes; queued while it runs, it runs again
+ * at once after.
+ */
+export async function queueShopSync(db: Database | Tx, shopId: string, now: Date, request: ShopSyncRequest = {}): Promise<void> {
+  await enqueue(db, { queue: SYNC_QUEUE, key: shopId, shopId, payload: request }, now);
+}
+
 const locks = new Map<string, Promise<unknown>>();
 
 /**
- * Runs `task` after every earlier task with the same key in this process, so the scheduler, the
- * CLI and the bulk_operations/finish handler never work on one shop's sync at the same time.
- * (Across processes, conditional updates keep the state consistent; see backfill.server.ts.)
+ * Runs `task` after every earlier task with the same key in this process: reconcile.server.ts's
+ * passes. (Backfill steps are serialised per shop by the shop's sync job.)
  */
 export function withLock<T>(key: string, task: () => Promise<T>): Promise<T> {
   const previous = locks.get(key) ?? Promise.resolve();

@@ -1,100 +1,149 @@
+import { z } from "zod";
 import type { Database } from "../../db.server";
-import { type Clock, systemClock } from "../../lib/clock";
+import type { Clock } from "../../lib/clock";
 import { throttledLog } from "../../lib/log-throttle.server";
 import type { Logger } from "../../lib/logger.server";
-import type { AdminClientFactory } from "../shopify/admin.server";
+import { ensureRecurring, type Job, LeaseLostError } from "../jobs/queue.server";
+import type { JobOutcome, QueueDefinition } from "../jobs/runner.server";
 import { advanceBackfill, backfillProgress, startBackfill } from "./backfill.server";
-import type { SyncDeps } from "./deps.server";
+import { queueShopSync, SYNC_QUEUE, type SyncDeps } from "./deps.server";
 import { reconcile } from "./reconcile.server";
 
+// Backfill and reconciliation run as jobs of the `sync` queue: one row per installed shop
+// (key: the shop's id), so one shop's sync runs at a time across processes and one shop's
+// failure never holds up another's. A run advances the shop's backfill (poll, import, start
+// the next resource: also how an import a crash interrupted resumes, once the dead worker's
+// lease lapses), then reconciles when the last pass is older than the interval, and asks to
+// run again when the next thing is due. A finished bulk operation, an install or the CLI makes
+// the row due now (`queueShopSync`). One more row, `installed-shops`, makes sure every installed
+// shop has its row, every interval.
+
 export const DEFAULT_SYNC_INTERVAL_MS = 15 * 60 * 1000;
+/** While a bulk operation runs at Shopify's, the job polls it this often (its finish webhook usually comes first). */
+export const BULK_POLL_MS = 30_000;
+/** Wait after the Nth failed attempt: 10 s, 1 min, 5 min, then 15 min (the interval) each time. */
+export const SYNC_RETRY_DELAYS_MS = [10_000, 60_000, 300_000, 900_000] as const;
+/** The row that gives every installed shop its own. */
+export const INSTALLED_SHOPS_KEY = "installed-shops";
+/** A backfill newer than this is not repeated on (re)install; reconciliation covers the gap. */
+export const INSTALL_BACKFILL_FRESHNESS_MS = 30 * 24 * 60 * 60 * 1000;
 
 /** `ROOST_RECONCILE_INTERVAL_MS`, default 15 minutes. */
-export function syncIntervalMs(env: NodeJS.ProcessEnv = process.env): number {
+export function syncIntervalMs(env: Record<string, string | undefined> = process.env): number {
   const value = Number(env.ROOST_RECONCILE_INTERVAL_MS);
   return Number.isFinite(value) && value > 0 ? value : DEFAULT_SYNC_INTERVAL_MS;
 }
 
-export interface SyncJobsOptions {
-  db: Database;
-  logger: Logger;
+/** Every installed shop: uninstalled shops get no Admin API calls. */
+export async function installedShops(db: Database): Promise<{ id: string; domain: string }[]> {
+  return db.shop.findMany({ where: { installed: true }, select: { id: true, domain: true }, orderBy: { domain: "asc" } });
+}
+
+export interface SyncQueueOptions {
+  /** How often each shop is reconciled (`syncIntervalMs`). */
   intervalMs: number;
-  clock?: Clock;
-  adminFor?: AdminClientFactory;
-  /** Delay before the first pass (default: min(intervalMs, 30 s)), so a restart resumes backfills soon. */
-  initialDelayMs?: number;
-  /** The shops a pass covers, in order; default every installed shop. */
-  shops?: () => Promise<string[]>;
+  /** The shops that get a sync job; default every installed shop. */
+  shops?: (db: Database) => Promise<{ id: string }[]>;
 }
 
-/** Every installed shop's domain: uninstalled shops get no Admin API calls. */
-export async function installedShopDomains(db: Database): Promise<string[]> {
-  const shops = await db.shop.findMany({ where: { installed: true }, select: { domain: true }, orderBy: { domain: "asc" } });
-  return shops.map((shop) => shop.domain);
+const syncRequest = z.object({ startBackfill: z.object({ unlessCompletedWithinMs: z.number().optional() }).optional() });
+
+/** The job's payload (a `ShopSyncRequest`); one Roost cannot read asks for nothing more. */
+function requested(payload: string): z.output<typeof syncRequest> {
+  try {
+    return syncRequest.parse(JSON.parse(payload));
+  } catch {
+    return {};
+  }
 }
 
-export interface SyncJobs {
-  /** Runs one pass now (after the current one, if any); resolves when it is done. */
-  runOnce(): Promise<void>;
-  /** No more passes; resolves when the current one has finished. */
-  stop(): Promise<void>;
+/** The `sync` queue, with the process's cap store (orders a backfill or a repair settles count against it) and Admin API clients. */
+export function syncQueue(deps: Omit<SyncDeps, "db" | "clock" | "logger">, options: SyncQueueOptions): QueueDefinition {
+  return {
+    queue: SYNC_QUEUE,
+    recurring: { key: INSTALLED_SHOPS_KEY },
+    retryDelaysMs: SYNC_RETRY_DELAYS_MS,
+    async run([job], context) {
+      if (job.key === INSTALLED_SHOPS_KEY) {
+        const now = context.clock.now();
+        // A shop's row revived when its attempts ran out: it is tried again each interval.
+        for (const shop of await (options.shops ?? installedShops)(context.db)) await ensureRecurring(context.db, { queue: SYNC_QUEUE, key: shop.id, shopId: shop.id }, now);
+        return { again: new Date(now.getTime() + options.intervalMs) };
+      }
+      return syncShop({ ...deps, db: context.db, clock: context.clock, logger: context.logger }, job, context.signal, options.intervalMs);
+    },
+  };
 }
 
 /**
- * The periodic job: every interval, for each installed shop in turn, advance its backfill
- * (poll, import, start the next resource; this is also how a crashed import resumes) and run
- * a reconciliation pass. Passes never overlap: the next is scheduled when one ends. Failures
- * are logged and recorded on the run; one shop's failure does not stop the others.
+ * One shop's pass: backfill, then reconciliation when due. A failure of either is logged and the
+ * other still runs; then the first is thrown, so the queue retries the pass after its back-off
+ * (a terminal one, such as a revoked token, waits for the next interval's revival).
  */
-export function startSyncJobs(options: SyncJobsOptions): SyncJobs {
-  const deps: SyncDeps = { db: options.db, logger: options.logger, clock: options.clock ?? systemClock, adminFor: options.adminFor };
-  let timer: NodeJS.Timeout | undefined;
-  let stopped = false;
-  let current: Promise<void> = Promise.resolve();
+async function syncShop(deps: SyncDeps, job: Job, signal: AbortSignal, intervalMs: number): Promise<JobOutcome> {
+  const { db, clock } = deps;
+  const shop = await db.shop.findUnique({ where: { id: job.key }, select: { id: true, domain: true, installed: true } });
+  // Uninstalled: done. A reinstall queues it again.
+  if (!shop?.installed) return;
+  const logger = deps.logger.child({ shop: shop.domain });
+  const shopDeps = { ...deps, logger };
+  const asked = requested(job.payload);
+  const failures: unknown[] = [];
 
-  const pass = async () => {
-    const domains = await (options.shops ?? (() => installedShopDomains(options.db)))();
-    for (const domain of domains) {
-      if (stopped) return;
-      const logger = options.logger.child({ shop: domain });
-      try {
-        // A shop whose install hook could not queue a backfill gets one here.
-        const shop = await options.db.shop.findUnique({ where: { domain }, select: { id: true, installed: true } });
-        if (!shop?.installed) continue;
-        if ((await backfillProgress(options.db, shop.id)).status === "idle") await startBackfill(deps, domain);
-        await advanceBackfill(deps, domain);
-      } catch (error) {
-        throttledLog(logger, "sync").warn({ err: error }, "backfill step failed; retried next pass");
-      }
-      if (stopped) return;
-      try {
-        await reconcile(deps, domain);
-      } catch (error) {
-        throttledLog(logger, "sync").warn({ err: error }, "reconciliation failed; retried next pass");
-      }
+  let backfilling = false;
+  try {
+    // A shop whose install could not start a backfill gets one here.
+    if (asked.startBackfill || (await backfillProgress(db, shop.id)).status === "idle") await startBackfill(shopDeps, shop.domain, asked.startBackfill ?? {});
+    backfilling = (await advanceBackfill(shopDeps, shop.domain)).status === "running";
+  } catch (error) {
+    failures.push(error);
+    throttledLog(logger, "sync").warn({ err: error }, "backfill step failed; retried");
+  }
+  stopIfLost(signal);
+
+  const last = await db.reconcileRun.findFirst({ where: { shopId: shop.id, status: "completed" }, orderBy: { startedAt: "desc" }, select: { startedAt: true } });
+  let reconciledAt = last?.startedAt ?? null;
+  if (!reconciledAt || reconciledAt.getTime() + intervalMs <= clock.now().getTime()) {
+    try {
+      const startedAt = clock.now();
+      await reconcile(shopDeps, shop.domain);
+      reconciledAt = startedAt;
+    } catch (error) {
+      failures.push(error);
+      throttledLog(logger, "sync").warn({ err: error }, "reconciliation failed; retried");
     }
-  };
+  }
+  if (failures.length > 0) throw failures[0];
 
-  const runOnce = (): Promise<void> => {
-    current = current.then(pass).catch((error: unknown) => throttledLog(options.logger, "sync").error({ err: error }, "sync pass failed"));
-    return current;
-  };
+  const now = clock.now().getTime();
+  const nextReconcile = (reconciledAt?.getTime() ?? now) + intervalMs;
+  // Queued again while this pass ran (a bulk operation finished meanwhile): again at once.
+  if (await queuedMeanwhile(db, job)) return { again: new Date(now) };
+  return { again: new Date(backfilling ? Math.min(now + BULK_POLL_MS, nextReconcile) : nextReconcile) };
+}
 
-  const schedule = (delay: number) => {
-    if (stopped) return;
-    timer = setTimeout(() => {
-      void runOnce().finally(() => schedule(options.intervalMs));
-    }, delay);
-    timer.unref();
-  };
-  schedule(options.initialDelayMs ?? Math.min(options.intervalMs, 30_000));
+/** A lost lease ends the pass here: the new holder does the rest. */
+function stopIfLost(signal: AbortSignal): void {
+  if (signal.aborted && signal.reason instanceof LeaseLostError) throw signal.reason;
+}
 
-  return {
-    runOnce,
-    async stop() {
-      stopped = true;
-      clearTimeout(timer);
-      await current;
-    },
-  };
+async function queuedMeanwhile(db: Database, job: Job): Promise<boolean> {
+  const row = await db.job.findUnique({ where: { id: job.id }, select: { version: true } });
+  return row !== null && row.version !== Number(job.version);
+}
+
+/**
+ * afterAuth: makes the shop's sync job due now, asking it to start a backfill unless one ran in
+ * the last 30 days. Never throws (an install must not fail because the database was briefly
+ * busy): the `installed-shops` pass gives the shop its job within an interval anyway.
+ */
+export async function startBackfillOnInstall(deps: { db: Database; clock: Clock; logger: Logger }, shopDomain: string, kick?: () => void): Promise<void> {
+  try {
+    const shop = await deps.db.shop.findUnique({ where: { domain: shopDomain }, select: { id: true } });
+    if (!shop) return;
+    await queueShopSync(deps.db, shop.id, deps.clock.now(), { startBackfill: { unlessCompletedWithinMs: INSTALL_BACKFILL_FRESHNESS_MS } });
+    kick?.();
+  } catch (error) {
+    deps.logger.warn({ err: error, shop: shopDomain }, "backfill could not be queued on install; the next sync pass queues it");
+  }
 }
