@@ -3,10 +3,31 @@ import { type Client, type Config, createClient, type InStatement, type Transact
 import { PrismaLibSql } from "@prisma/adapter-libsql";
 import { PrismaPg } from "@prisma/adapter-pg";
 import { PrismaClient } from "@prisma/client";
+import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction as AdapterTransaction } from "@prisma/driver-adapter-utils";
 
 export const DEFAULT_DATABASE_URL = "file:./prisma/dev.sqlite";
 
 export type Database = PrismaClient;
+
+/** A client inside an interactive transaction (`db.$transaction(async (tx) => …)`). */
+export type Tx = Parameters<Parameters<Database["$transaction"]>[0]>[0];
+
+/** The root client, or a transaction a caller opened: what services that may join one take. */
+export type Db = Database | Tx;
+
+/**
+ * Runs `work` in the caller's transaction when given one, else in a new one on the root client,
+ * so a caller can apply several operations (a whole delivery, later a batch) atomically. Not
+ * Prisma's nested `$transaction`: that costs a SAVEPOINT and a RELEASE per call.
+ */
+export function inTransaction<T>(db: Db, work: (tx: Tx) => Promise<T>): Promise<T> {
+  return "$connect" in db ? db.$transaction(work) : work(db);
+}
+
+/** Whether `db` is a transaction a caller opened (its statements commit or roll back together). */
+export function isTransaction(db: Db): boolean {
+  return !("$connect" in db);
+}
 
 export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {
   return env.DATABASE_URL || DEFAULT_DATABASE_URL;
@@ -79,19 +100,28 @@ class OneConnectionLibSQL extends PrismaLibSql {
  * default), `postgresql://` the client generated from the derived PostgreSQL schema. Both are
  * generated from the same models, so they share one type.
  */
-export async function createDatabase(url = databaseUrl()): Promise<Database> {
+export interface DatabaseOptions {
+  /**
+   * Called with every statement the driver runs, transaction control included (BEGIN, COMMIT,
+   * ROLLBACK, savepoints): for tests and diagnostics that count or inspect them.
+   */
+  onStatement?: (sql: string) => void;
+}
+
+export async function createDatabase(url = databaseUrl(), options: DatabaseOptions = {}): Promise<Database> {
+  const adapter = <F extends SqlDriverAdapterFactory>(factory: F): F => (options.onStatement ? tracedAdapter(factory, options.onStatement) : factory);
   if (isPostgresUrl(url)) {
     // CommonJS require: the generated client lives at a path ESM cannot name (".prisma/…").
     const require = createRequire(import.meta.url);
     const { PrismaClient: PostgresClient } = require(".prisma/client-postgresql") as {
       PrismaClient: typeof PrismaClient;
     };
-    return new PostgresClient({ adapter: new PrismaPg({ connectionString: url }) });
+    return new PostgresClient({ adapter: adapter(new PrismaPg({ connectionString: url })) });
   }
   if (!url.startsWith("file:")) {
     throw new Error(`DATABASE_URL must be a file: (SQLite) or postgresql:// URL, got "${url.split(":")[0]}:"`);
   }
-  const db = new PrismaClient({ adapter: new OneConnectionLibSQL({ url }) });
+  const db = new PrismaClient({ adapter: adapter(new OneConnectionLibSQL({ url })) });
   // WAL is set on the file by the migrator; these are per connection.
   await db.$queryRawUnsafe("PRAGMA busy_timeout = 5000");
   await db.$queryRawUnsafe("PRAGMA synchronous = NORMAL");
@@ -103,6 +133,48 @@ export async function createDatabase(url = databaseUrl()): Promise<Database> {
 }
 
 const sqliteDatabases = new WeakSet<Database>();
+
+/** The adapter factory with every statement reported to `onStatement` (DatabaseOptions). */
+function tracedAdapter<F extends SqlDriverAdapterFactory>(factory: F, onStatement: (sql: string) => void): F {
+  // Adapters keep state in private fields: their methods are called on the adapter itself.
+  const traced = <T extends object>(target: T, wrap: (name: string | symbol, method: (...args: never[]) => unknown) => unknown): T =>
+    new Proxy(target, {
+      get: (object, property) => {
+        const value = Reflect.get(object, property, object);
+        return typeof value === "function" ? wrap(property, value.bind(object) as (...args: never[]) => unknown) : value;
+      },
+    });
+  const queries = (name: string | symbol, method: (...args: never[]) => unknown) => {
+    if (name === "queryRaw" || name === "executeRaw") return (query: SqlQuery) => (onStatement(query.sql), (method as (query: SqlQuery) => unknown)(query));
+    return undefined;
+  };
+  const transaction = (tx: AdapterTransaction) =>
+    traced(tx, (name, method) => {
+      // Without phantom queries (PostgreSQL) Prisma sends COMMIT and ROLLBACK as statements of
+      // their own, and commit() only hands the connection back.
+      const phantom = tx.options.usePhantomQuery;
+      const control: Record<string, (savepoint?: string) => string> = {
+        ...(phantom ? { commit: () => "COMMIT", rollback: () => "ROLLBACK" } : {}),
+        createSavepoint: (savepoint) => `SAVEPOINT ${savepoint}`,
+        rollbackToSavepoint: (savepoint) => `ROLLBACK TO SAVEPOINT ${savepoint}`,
+        releaseSavepoint: (savepoint) => `RELEASE SAVEPOINT ${savepoint}`,
+      };
+      if (typeof name === "string" && control[name]) return (savepoint?: string) => (onStatement(control[name](savepoint)), (method as (savepoint?: string) => unknown)(savepoint));
+      return queries(name, method) ?? method;
+    });
+  const connection = (adapter: SqlDriverAdapter) =>
+    traced(adapter, (name, method) => {
+      if (name === "startTransaction") {
+        return async (...args: unknown[]) => {
+          onStatement("BEGIN");
+          return transaction(await (method as (...args: unknown[]) => Promise<AdapterTransaction>)(...args));
+        };
+      }
+      if (name === "executeScript") return (script: string) => (onStatement(script), (method as (script: string) => unknown)(script));
+      return queries(name, method) ?? method;
+    });
+  return traced(factory, (name, method) => (name === "connect" ? async () => connection((await method()) as SqlDriverAdapter) : method));
+}
 
 /** Whether a client talks to SQLite (one writer at a time) rather than PostgreSQL. */
 export function isSqlite(database: Database): boolean {
