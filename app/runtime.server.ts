@@ -85,7 +85,7 @@ export function queueDefinitions(deps: AppDeps, env: Record<string, string | und
 export function buildRuntime(deps: AppDeps, options: { pollMs?: number; env?: Record<string, string | undefined> } = {}): AppRuntime {
   const env = options.env ?? process.env;
   const owner = newOwner();
-  const inbox = new InboxWorker({ db: deps.db, clock: deps.clock, logger: deps.logger.child({ component: "inbox" }), handlers: topicHandlers, owner });
+  const inbox = new InboxWorker({ db: deps.db, clock: deps.clock, logger: deps.logger.child({ component: "inbox" }), handlers: topicHandlers, capStore: deps.capStore, owner });
   const runner = new JobRunner({
     db: deps.db,
     clock: deps.clock,

@@ -116,6 +116,7 @@ describe("run backfill from the Dashboard", () => {
     const { waitForBackfill } = await import("../app/services/sync/backfill.server");
     const { logger } = await import("../app/lib/logger.server");
     const { systemClock } = await import("../app/lib/clock");
+    const { databaseCapStore } = await import("../app/services/ledger/cap.server");
     const shop = uniqueShop();
     await installTestShop(shop);
     fakeShopify.store.addCustomer(shop, { email: "one@example.com" });
@@ -123,7 +124,7 @@ describe("run backfill from the Dashboard", () => {
 
     const result = await action(args(await adminRequest("/app", shop, { method: "POST", body: new URLSearchParams() })));
     expect(result).toEqual({ backfill: "running" });
-    await waitForBackfill({ db, clock: systemClock, logger }, shop, { timeoutMs: 20_000 });
+    await waitForBackfill({ db, clock: systemClock, logger, capStore: databaseCapStore }, shop, { timeoutMs: 20_000 });
 
     const data = await dashboardLoader(args(await adminRequest("/app", shop)));
     expect(data.health.counts.customers).toBe(2);

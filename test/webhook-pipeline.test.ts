@@ -6,6 +6,7 @@ import { logger } from "../app/lib/logger.server";
 import { MAX_ATTEMPTS } from "../app/services/inbox/inbox.server";
 import { inboxWorker } from "../app/runtime.server";
 import { InboxWorker } from "../app/services/inbox/worker.server";
+import { databaseCapStore } from "../app/services/ledger/cap.server";
 import { topicHandlers } from "../app/services/webhooks/topics.server";
 import { action as scopesUpdate } from "../app/routes/webhooks.app.scopes_update";
 import { action as uninstalled, loader as uninstalledGet } from "../app/routes/webhooks.app.uninstalled";
@@ -161,7 +162,7 @@ describe("retries and dead letters", () => {
   it("retries a failing delivery with back-off, dead-letters it after the last attempt, and replays it", async () => {
     let now = new Date();
     const clock: Clock = { now: () => now };
-    const worker = new InboxWorker({ db, clock, logger, handlers: topicHandlers });
+    const worker = new InboxWorker({ db, clock, logger, handlers: topicHandlers, capStore: databaseCapStore });
     const failing = vi.spyOn(topicHandlers, "app/scopes_update").mockRejectedValue(new Error("Admin API timed out"));
     const webhookId = `retry-${shop}`;
 
@@ -206,7 +207,7 @@ describe("retries and dead letters", () => {
   it("picks up a delivery whose worker crashed mid-processing once its lease expires", async () => {
     let now = new Date();
     const clock: Clock = { now: () => now };
-    const worker = new InboxWorker({ db, clock, logger, handlers: topicHandlers });
+    const worker = new InboxWorker({ db, clock, logger, handlers: topicHandlers, capStore: databaseCapStore });
     const row = await db.webhookDelivery.create({
       data: {
         shopDomain: shop, topic: "app/uninstalled", webhookId: `crash-${shop}`, apiVersion: "2026-10", payload: JSON.stringify(shopPayload(shop)),

@@ -1,5 +1,6 @@
 import pino from "pino";
 import { LOG_REDACT_PATHS, type Logger } from "../lib/logger.server";
+import { databaseCapStore } from "../services/ledger/cap.server";
 import { type BackfillProgress, backfillProgress, startBackfill, waitForBackfill } from "../services/sync/backfill.server";
 import { queueShopSync, type SyncDeps } from "../services/sync/deps.server";
 import { reconcile } from "../services/sync/reconcile.server";
@@ -14,8 +15,10 @@ export const SYNC_USAGE = `  backfill [--wait]             import products, cust
 export const cliLogger = (): Logger =>
   pino({ name: "roost", level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "warn"), redact: LOG_REDACT_PATHS }, pino.destination(2)) as unknown as Logger;
 
+// Orders a backfill or a repair from the CLI settles count the daily cap in the ledger, as they
+// always have from here (the server's own passes use its cap store: Redis with REDIS_URL).
 function deps(context: CommandContext): SyncDeps {
-  return { db: context.db, clock: context.clock, logger: cliLogger() };
+  return { db: context.db, clock: context.clock, logger: cliLogger(), capStore: databaseCapStore };
 }
 
 async function activeShop(context: CommandContext): Promise<{ domain: string; id: string }> {

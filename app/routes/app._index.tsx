@@ -20,6 +20,7 @@ import {
 import db from "../db.server";
 import { systemClock } from "../lib/clock";
 import { logger } from "../lib/logger.server";
+import { appDeps } from "../runtime.server";
 import { startBackfill } from "../services/sync/backfill.server";
 import { loadDashboard } from "../services/dashboard.server";
 import { authenticate } from "../shopify.server";
@@ -32,7 +33,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
 // "Run backfill": import the store again now (newer data is never overwritten by older).
 export const action = async ({ request }: ActionFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  const progress = await startBackfill({ db, clock: systemClock, logger: logger.child({ shop: session.shop }) }, session.shop);
+  const progress = await startBackfill({ db, clock: systemClock, logger: logger.child({ shop: session.shop }), capStore: appDeps().capStore }, session.shop);
   return { backfill: progress.status };
 };
 

@@ -4,6 +4,7 @@ import { appScopes } from "../../app/config.server";
 import db from "../../app/db.server";
 import { systemClock } from "../../app/lib/clock";
 import { logger } from "../../app/lib/logger.server";
+import { databaseCapStore } from "../../app/services/ledger/cap.server";
 import { startBackfill, waitForBackfill } from "../../app/services/sync/backfill.server";
 import { parseShopSettings } from "../../app/services/program/settings";
 import { markShopInstalled, updateShopSettings } from "../../app/services/shops/shops.server";
@@ -41,8 +42,9 @@ export async function seedDemoStore({ fake, shop, appUrl }: { fake: Fake; shop: 
     const summary = simulateTrading(fake, shop);
     // As on a real install: import the store with bulk operations (finishing by the
     // bulk_operations/finish webhook or by polling), idempotent with the webhooks above.
-    await startBackfill({ db, clock: systemClock, logger: logger.child({ component: "demo" }) }, shop);
-    await waitForBackfill({ db, clock: systemClock, logger: logger.child({ component: "demo" }) }, shop, { timeoutMs: 60_000 });
+    const sync = { db, clock: systemClock, logger: logger.child({ component: "demo" }), capStore: databaseCapStore };
+    await startBackfill(sync, shop);
+    await waitForBackfill(sync, shop, { timeoutMs: 60_000 });
     // Deliveries may still be arriving (the backfill's finish webhooks): wait until none is new.
     let settled = 0;
     while (settled !== deliveries.length) {

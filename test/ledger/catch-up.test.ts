@@ -6,7 +6,7 @@ import { CATCH_UP, type CatchUpOptions, catchUpQueue, catchUpStatus, INACTIVE_RE
 import { claimJobs, enqueue, LEASE_MS } from "../../app/services/jobs/queue.server";
 import { JobRunner } from "../../app/services/jobs/runner.server";
 import { buildDeps, queueDefinitions } from "../../app/runtime.server";
-import { settleShopifyOrder } from "../../app/services/ledger/settle.server";
+import { settleStoredOrder as settleShopifyOrder } from "../../app/services/signals/orders.server";
 import { memberSummary, verifyLedger } from "../../app/services/ledger/verify.server";
 import { updateProgramSettings } from "../../app/services/program/program.server";
 import { redactShop } from "../../app/services/privacy/privacy.server";

@@ -6,7 +6,6 @@ import { logger } from "../../app/lib/logger.server";
 import { loader } from "../../app/routes/app.members.$id";
 import { type CapStore, CapStoreUnavailableError, databaseCapStore } from "../../app/services/ledger/cap.server";
 import { releaseHeldAwards } from "../../app/services/ledger/release.server";
-import { useCapStore } from "../../app/services/ledger/runtime.server";
 import { memberSummary, verifyLedger } from "../../app/services/ledger/verify.server";
 import { programSchema } from "../../app/services/program/settings";
 import { updateShopSettings } from "../../app/services/shops/shops.server";
@@ -14,6 +13,7 @@ import { customerPayload, orderPayload } from "../fixtures/rest-payloads";
 import { deliver } from "../support/deliver";
 import { adminRequest, installTestShop, uniqueShop } from "../support/shopify";
 import { captureCli } from "../support/cli";
+import { useProcessCapStore } from "../support/cap-store";
 
 // A member's entries are read in the order they were written (`seq`), never by (createdAt, id):
 // an award's earn and capped entries share a millisecond, and a random id put capped first
@@ -156,7 +156,7 @@ describe("held awards first in line, on the database cap store", () => {
   const unavailable: CapStore = {
     reserve: () => Promise.reject(new CapStoreUnavailableError("Redis is down")),
   };
-  afterEach(() => useCapStore(databaseCapStore));
+  afterEach(() => useProcessCapStore(databaseCapStore));
 
   it("holds a new award behind the day's held awards and releases them in the order they were held", async () => {
     await program({ dailyCap: 100 });
@@ -164,11 +164,11 @@ describe("held awards first in line, on the database cap store", () => {
     const member = await enrol(401, email);
     const entries = async () => (await memberSummary(db, shopId, member.id))!.entries.map((entry) => [entry.kind, entry.points, entry.withheld]);
 
-    useCapStore(unavailable);
+    useProcessCapStore(unavailable);
     // Held in this order; processed in the other (the old release order went by processed_at).
     await deliver({ topic: "orders/paid", shop, payload: paid(4010, 401, email, "60.00", "2026-11-20T15:00:00-05:00") });
     await deliver({ topic: "orders/paid", shop, payload: paid(4011, 401, email, "50.00", "2026-11-20T11:00:00-05:00") });
-    useCapStore(databaseCapStore);
+    useProcessCapStore(databaseCapStore);
     await deliver({ topic: "orders/paid", shop, payload: paid(4012, 401, email, "30.00", "2026-11-20T09:00:00-05:00") });
     // Another day has nothing held: it earns at once.
     await deliver({ topic: "orders/paid", shop, payload: paid(4013, 401, email, "20.00", "2026-11-21T09:00:00-05:00") });

@@ -248,6 +248,7 @@ describe("backfill", () => {
         db,
         clock: syncDeps().clock,
         logger: syncDeps().logger,
+        capStore: syncDeps().capStore,
         shopDomain: shop.domain,
         topic: "bulk_operations/finish",
         webhookId: "late-finish",

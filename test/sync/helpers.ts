@@ -1,6 +1,7 @@
 import db from "../../app/db.server";
 import { systemClock } from "../../app/lib/clock";
 import { logger } from "../../app/lib/logger.server";
+import { databaseCapStore } from "../../app/services/ledger/cap.server";
 import { JobRunner } from "../../app/services/jobs/runner.server";
 import type { SyncDeps } from "../../app/services/sync/deps.server";
 import { DEFAULT_SYNC_INTERVAL_MS, installedShops, syncQueue } from "../../app/services/sync/scheduler.server";
@@ -14,7 +15,7 @@ export const DAY = 24 * 60 * 60 * 1000;
 
 /** Production wiring: `adminClientFor` with the shop's offline token, which the network guard routes to the fake. */
 export function syncDeps(extra: Partial<SyncDeps> = {}): SyncDeps {
-  return { db, clock: systemClock, logger, ...extra };
+  return { db, clock: systemClock, logger, capStore: databaseCapStore, ...extra };
 }
 
 const created: string[] = [];
@@ -57,6 +58,7 @@ export async function deliver(shopDomain: string, topic: string, payload: unknow
     db,
     clock: systemClock,
     logger,
+    capStore: databaseCapStore,
     shopDomain,
     topic,
     webhookId: `test-${Math.random().toString(36).slice(2)}`,

@@ -1,8 +1,9 @@
 import { isUniqueViolation } from "../../db.server";
-import { type AwardResult, awardOrder } from "../ledger/earn.server";
-import { type ClawbackResult, clawBackRefund } from "../ledger/clawback.server";
+import type { ClawbackResult } from "../ledger/clawback.server";
+import type { AwardResult } from "../ledger/earn.server";
 import { type LedgerDeps, type LedgerShop } from "../ledger/types";
 import { parseShopSettings } from "../program/settings";
+import { applyExternalOrder, applyExternalRefund } from "../signals/external.server";
 import type { ExternalOrderBody, ExternalRefundBody } from "./validators";
 
 /**
@@ -61,7 +62,7 @@ export async function recordExternalOrder(deps: LedgerDeps, shop: LedgerShop, or
   const buyer = { customerGid: order.buyer.customerId ?? null, externalId: order.buyer.externalId ?? null, email: order.buyer.email ?? null };
   let award: AwardResult;
   try {
-    award = await awardOrder(deps, externalChannelShop(shop), {
+    award = await applyExternalOrder(deps, externalChannelShop(shop), {
       key,
       orderGid: null,
       eligibleAmount: order.eligibleAmount,
@@ -121,7 +122,7 @@ export async function recordExternalRefund(deps: LedgerDeps, shop: LedgerShop, r
   const key = externalRefundKey(refund.channel, refund.id);
   let result: ClawbackResult;
   try {
-    result = await clawBackRefund(deps, shop, {
+    result = await applyExternalRefund(deps, shop, {
       awardKey: externalOrderKey(refund.channel, refund.orderId),
       key,
       refundGid: null,

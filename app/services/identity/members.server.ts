@@ -1,5 +1,6 @@
-import type { Database } from "../../db.server";
+import { type Database, type Db, isTransaction } from "../../db.server";
 import type { LedgerShop, Member } from "../ledger/types";
+import type { MirroredCustomer } from "../mirror/mirror.server";
 import { parseShopSettings, type Program } from "../program/settings";
 import { normaliseEmail } from "./email";
 
@@ -25,7 +26,7 @@ export function isEnrollable(program: Program, customer: CustomerIdentity): bool
  * A member for a Shopify customer Roost has seen, when the enrolment rule admits them. An
  * existing member keeps its record; its contact details follow the customer.
  */
-export async function enrolCustomer(db: Database, shop: LedgerShop, customer: CustomerIdentity): Promise<Member | null> {
+export async function enrolCustomer(db: Db, shop: LedgerShop, customer: CustomerIdentity): Promise<Member | null> {
   const existing = await db.member.findUnique({ where: { shopId_customerGid: { shopId: shop.id, customerGid: customer.gid } } });
   const email = normaliseEmail(customer.email);
   if (existing) {
@@ -44,17 +45,18 @@ export async function enrolCustomer(db: Database, shop: LedgerShop, customer: Cu
   // A member created through another channel with the same email becomes this customer's.
   const byEmail = email ? await db.member.findFirst({ where: { shopId: shop.id, email, customerGid: null } }) : null;
   if (byEmail) return db.member.update({ where: { id: byEmail.id }, data: { customerGid: customer.gid } });
+  const data = {
+    shopId: shop.id,
+    customerGid: customer.gid,
+    email,
+    firstName: customer.firstName ?? null,
+    lastName: customer.lastName ?? null,
+    tier: program.tiers[0].name,
+  };
   try {
-    return await db.member.create({
-      data: {
-        shopId: shop.id,
-        customerGid: customer.gid,
-        email,
-        firstName: customer.firstName ?? null,
-        lastName: customer.lastName ?? null,
-        tier: program.tiers[0].name,
-      },
-    });
+    // In a caller's transaction the insert gets a savepoint (Prisma's nested transaction): on
+    // PostgreSQL a failed statement would otherwise abort the whole transaction.
+    return await (isTransaction(db) ? (db as Database).$transaction((inner) => inner.member.create({ data })) : db.member.create({ data }));
   } catch {
     // Created concurrently by another delivery for the same customer.
     return db.member.findUnique({ where: { shopId_customerGid: { shopId: shop.id, customerGid: customer.gid } } });
@@ -68,7 +70,7 @@ export interface Buyer {
 }
 
 /** DESIGN, "Members": by customer GID, then external id, then normalised email. Never guessed. */
-export async function matchMember(db: Database, shopId: string, buyer: Buyer): Promise<Member | null> {
+export async function matchMember(db: Db, shopId: string, buyer: Buyer): Promise<Member | null> {
   if (buyer.customerGid) {
     const member = await db.member.findUnique({ where: { shopId_customerGid: { shopId, customerGid: buyer.customerGid } } });
     if (member) return member;
@@ -87,8 +89,12 @@ export async function matchMember(db: Database, shopId: string, buyer: Buyer): P
 }
 
 /** A member for a mirrored Shopify customer, when the enrolment rule admits them. */
-export async function enrolFromMirror(db: Database, shop: LedgerShop, customerGid: string) {
-  const customer = await db.customer.findUnique({ where: { shopId_gid: { shopId: shop.id, gid: customerGid } } });
+export async function enrolFromMirror(db: Db, shop: LedgerShop, customerGid: string): Promise<Member | null> {
+  return enrolMirrored(db, shop, await db.customer.findUnique({ where: { shopId_gid: { shopId: shop.id, gid: customerGid } } }));
+}
+
+/** The same for the customer row the mirror has just written or read (not read again): none, or a tombstone, enrols no one. */
+export async function enrolMirrored(db: Db, shop: LedgerShop, customer: MirroredCustomer | null): Promise<Member | null> {
   if (!customer || customer.deletedAt) return null;
   return enrolCustomer(db, shop, {
     gid: customer.gid,

@@ -3,11 +3,12 @@ import type { Clock } from "../../lib/clock";
 import { throttledLog } from "../../lib/log-throttle.server";
 import { parseJsonWithLimits } from "../../lib/json-limits";
 import type { Logger } from "../../lib/logger.server";
+import type { CapStore } from "../ledger/cap.server";
 import { releaseParkedIfKnown } from "../shops/shops.server";
 import { ShopNotKnownError, UnprocessableDeliveryError } from "../webhooks/errors";
 import { holdLease, newOwner } from "../jobs/queue.server";
 import type { InboxLane } from "../jobs/runner.server";
-import type { TopicHandler } from "../webhooks/topics.server";
+import type { TopicHandler } from "../webhooks/context.server";
 import {
   claimDelivery,
   completeDelivery,
@@ -24,6 +25,8 @@ export interface InboxWorkerOptions {
   clock: Clock;
   logger: Logger;
   handlers: Record<string, TopicHandler>;
+  /** The process's daily-cap store, handed to the topic handlers. */
+  capStore: CapStore;
   /** Identity on the deliveries it claims (the job runner's, so one process is one owner). */
   owner?: string;
 }
@@ -137,6 +140,7 @@ export class InboxWorker implements InboxLane {
       db: this.options.db,
       clock: this.options.clock,
       logger,
+      capStore: this.options.capStore,
       shopDomain: delivery.shopDomain,
       topic: delivery.topic,
       webhookId: delivery.webhookId,

@@ -1,3 +1,4 @@
+import { type Db, inTransaction } from "../../db.server";
 import { journey } from "../journeys/journeys.server";
 import { queueMetafieldWrite } from "../outbox/metafields.server";
 import { lockMember } from "./grant.server";
@@ -21,17 +22,17 @@ export type ClawbackResult =
   | { status: "no-award" };
 
 /** DESIGN, "Refunds claw back": proportional, cumulative, capped at what the award granted. */
-export async function clawBackRefund(deps: LedgerDeps, shop: LedgerShop, input: RefundInput): Promise<ClawbackResult> {
+export async function clawBackRefund(deps: LedgerDeps<Db>, shop: LedgerShop, input: RefundInput): Promise<ClawbackResult> {
   return settleClawback(deps, shop, input.awardKey, input);
 }
 
 /** A full cancellation claws back whatever the award still holds. */
-export async function clawBackCancellation(deps: LedgerDeps, shop: LedgerShop, awardKey: string, at: Date): Promise<ClawbackResult> {
+export async function clawBackCancellation(deps: LedgerDeps<Db>, shop: LedgerShop, awardKey: string, at: Date): Promise<ClawbackResult> {
   return settleClawback(deps, shop, awardKey, { key: `${awardKey}:cancelled`, refundGid: null, refundedEligible: 0, at, cancel: true });
 }
 
 async function settleClawback(
-  deps: LedgerDeps,
+  deps: LedgerDeps<Db>,
   shop: LedgerShop,
   awardKey: string,
   input: { key: string; refundGid?: string | null; refundedEligible: number; at: Date; cancel?: boolean },
@@ -42,7 +43,7 @@ async function settleClawback(
   const award = await db.ledgerEntry.findFirst({ where: { shopId: shop.id, awardKey, kind: { in: ["earn", "held"] } } });
   if (!award) return { status: "no-award" };
 
-  return db.$transaction(async (tx): Promise<ClawbackResult> => {
+  return inTransaction(db, async (tx): Promise<ClawbackResult> => {
     const member = await lockMember(tx, award.memberId);
     const entries = await tx.ledgerEntry.findMany({ where: { shopId: shop.id, awardKey } });
     const granted = entries.filter((entry) => entry.kind === "earn" || entry.kind === "released").reduce((sum, entry) => sum + entry.points, 0);

@@ -1,4 +1,4 @@
-import type { Database } from "../../db.server";
+import { type Database, type Db, inTransaction } from "../../db.server";
 import { safeAmount, currencyExponent } from "../../lib/money";
 import { shopDay } from "../../lib/shop-day";
 import { normaliseEmail } from "../identity/email";
@@ -53,7 +53,7 @@ export function ineligibility(program: Program, shop: LedgerShop, input: AwardIn
  * A paid order becomes points on its member, exactly once (DESIGN, "Earning", "Daily cap").
  * The multiplier is the member's tier before this order; the entry keeps the terms.
  */
-export async function awardOrder(deps: LedgerDeps, shop: LedgerShop, input: AwardInput): Promise<AwardResult> {
+export async function awardOrder(deps: LedgerDeps<Db>, shop: LedgerShop, input: AwardInput): Promise<AwardResult> {
   const { db, clock } = deps;
   const { program } = parseShopSettings(shop.settings);
   const reason = ineligibility(program, shop, input);
@@ -97,13 +97,15 @@ export async function awardOrder(deps: LedgerDeps, shop: LedgerShop, input: Awar
     return holdAward(deps, shop, member, input, points, terms, HELD_BEHIND_REASON);
   }
 
-  // Redis answers outside the transaction; the database store answers inside it.
+  // Redis answers outside the award's transaction (inside a caller's, when it opened one: the
+  // reservation is kept per award key, so a rolled-back attempt gets the same answer again); the
+  // database store answers inside it.
   let externallyGranted: number | null = null;
   if (program.dailyCap > 0 && deps.capStore && deps.capStore !== databaseCapStore) {
     try {
       externallyGranted = await deps.capStore.reserve(
         { shopId: shop.id, memberId: member.id, day, key: input.key, requested: points, cap: program.dailyCap },
-        db,
+        db as Database,
       );
     } catch (error) {
       if (!(error instanceof CapStoreUnavailableError)) throw error;
@@ -112,7 +114,7 @@ export async function awardOrder(deps: LedgerDeps, shop: LedgerShop, input: Awar
     }
   }
 
-  return db.$transaction(async (tx): Promise<AwardResult> => {
+  return inTransaction(db, async (tx): Promise<AwardResult> => {
     const locked = await lockMember(tx, member.id);
     let granted = points;
     if (program.dailyCap > 0) {
@@ -144,7 +146,7 @@ const HELD_BEHIND_REASON = "held behind earlier held awards of the day";
  * over the member's entries (an index on memberId), each held one's release found by its unique
  * key. No held entry, the usual case, means nothing more to look up.
  */
-async function hasUnreleasedHeld(db: Database, shopId: string, memberId: string, day: string): Promise<boolean> {
+async function hasUnreleasedHeld(db: Db, shopId: string, memberId: string, day: string): Promise<boolean> {
   const rows = await db.$queryRaw<unknown[]>`
     SELECT 1 FROM "LedgerEntry" AS "held"
     WHERE "held"."shopId" = ${shopId} AND "held"."memberId" = ${memberId} AND "held"."kind" = 'held' AND "held"."capDay" = ${day}
@@ -157,7 +159,7 @@ async function hasUnreleasedHeld(db: Database, shopId: string, memberId: string,
 }
 
 async function holdAward(
-  deps: LedgerDeps,
+  deps: LedgerDeps<Db>,
   shop: LedgerShop,
   member: Member,
   input: AwardInput,
@@ -165,7 +167,7 @@ async function holdAward(
   terms: Record<string, unknown> & { occurredAt: Date },
   reason: string,
 ): Promise<AwardResult> {
-  return deps.db.$transaction(async (tx): Promise<AwardResult> => {
+  return inTransaction(deps.db, async (tx): Promise<AwardResult> => {
     const locked = await lockMember(tx, member.id);
     await tx.ledgerEntry.create({
       data: {

@@ -3,6 +3,7 @@ import { journey } from "../journeys/journeys.server";
 import { queueMetafieldWrite } from "../outbox/metafields.server";
 import type { Program } from "../program/settings";
 import { tierByName, tierForPoints, trailingEarned } from "./tiers.server";
+import type { Db } from "../../db.server";
 import type { LedgerDeps, LedgerShop, Member, Tx } from "./types";
 
 /**
@@ -21,7 +22,7 @@ export async function lockMember(tx: Tx, memberId: string): Promise<Member> {
 /** After points are granted: balance, journey, tier promotion, metafield write-back. */
 export async function finishGrant(
   tx: Tx,
-  deps: LedgerDeps,
+  deps: LedgerDeps<Db>,
   shop: LedgerShop,
   program: Program,
   member: Member,

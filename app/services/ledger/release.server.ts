@@ -1,5 +1,5 @@
 import { safeAmount } from "../../lib/money";
-import type { Database } from "../../db.server";
+import { type Database, type Db, inTransaction } from "../../db.server";
 import { journey } from "../journeys/journeys.server";
 import { parseShopSettings } from "../program/settings";
 import { CapStoreUnavailableError, databaseCapStore } from "./cap.server";
@@ -19,7 +19,7 @@ import type { LedgerDeps, LedgerShop } from "./types";
  * member and day, so the order across members does not matter. An award that stays held (the
  * cap store still cannot answer) keeps the member's later ones of that day behind it.
  */
-export async function releaseHeldAwards(deps: LedgerDeps, shop: LedgerShop): Promise<{ released: number; stillHeld: number }> {
+export async function releaseHeldAwards(deps: LedgerDeps<Db>, shop: LedgerShop): Promise<{ released: number; stillHeld: number }> {
   const { db } = deps;
   const { program } = parseShopSettings(shop.settings);
   const [held, done] = await Promise.all([
@@ -45,7 +45,7 @@ export async function releaseHeldAwards(deps: LedgerDeps, shop: LedgerShop): Pro
       try {
         externallyGranted = await deps.capStore.reserve(
           { shopId: shop.id, memberId: entry.memberId, day: entry.capDay ?? "", key, requested: remaining, cap: program.dailyCap },
-          db,
+          db as Database,
         );
       } catch (error) {
         if (!(error instanceof CapStoreUnavailableError)) throw error;
@@ -54,7 +54,7 @@ export async function releaseHeldAwards(deps: LedgerDeps, shop: LedgerShop): Pro
         continue;
       }
     }
-    const didRelease = await db.$transaction(async (tx): Promise<boolean> => {
+    const didRelease = await inTransaction(db, async (tx): Promise<boolean> => {
       const member = await lockMember(tx, entry.memberId);
       const entries = await tx.ledgerEntry.findMany({ where: { shopId: shop.id, awardKey: key } });
       // Another process released it meanwhile (the member lock queued us behind it).

@@ -1,25 +1,31 @@
-import { orderChannel, parseShopSettings } from "../program/settings";
-import { type AwardResult, awardOrder } from "./earn.server";
-import { clawBackCancellation, clawBackRefund } from "./clawback.server";
-import { enrolFromMirror } from "../identity/members.server";
+import type { Db } from "../../db.server";
 import { journey } from "../journeys/journeys.server";
-import { type LedgerDeps, type LedgerShop } from "./types";
+import type { OrderRow, RefundRow } from "../mirror/mirror.server";
+import { orderChannel, parseShopSettings } from "../program/settings";
+import { clawBackCancellation, clawBackRefund } from "./clawback.server";
+import { type AwardResult, awardOrder } from "./earn.server";
+import type { LedgerDeps, LedgerShop, Member } from "./types";
 
 export const shopifyOrderKey = (gid: string) => `shopify-order:${gid}`;
 export const shopifyRefundKey = (gid: string) => `shopify-refund:${gid}`;
 
+export interface StoredOrder {
+  /** The order as the mirror holds it. */
+  order: OrderRow;
+  /** Its refunds; those whose eligible amount is known (applied) are clawed back, oldest first. */
+  refunds: readonly RefundRow[];
+  /** The member enrolled for the order's customer, when there is one (saves the look-up). */
+  member: Member | null;
+}
+
 /**
  * Brings the ledger in line with what the mirror holds for one Shopify order: the award (once,
  * when paid), every known refund's claw-back (each once, whichever arrived first), and the
- * cancellation. Safe to call after every delivery that touches the order.
+ * cancellation. Safe to call after every delivery that touches the order. Takes the rows the
+ * mirror has just written or read (app/services/signals), never reading them again.
  */
-export async function settleShopifyOrder(deps: LedgerDeps, shop: LedgerShop, orderGid: string): Promise<AwardResult | null> {
-  const { db } = deps;
-  const order = await db.order.findUnique({ where: { shopId_gid: { shopId: shop.id, gid: orderGid } } });
-  if (!order || order.deletedAt) return null;
-  // Enrolment looks the member up by this customer's GID, which is also the first thing
-  // matching would try: its answer is passed on.
-  const enrolled = order.customerGid ? await enrolFromMirror(db, shop, order.customerGid) : null;
+export async function settleShopifyOrder(deps: LedgerDeps<Db>, shop: LedgerShop, { order, refunds, member }: StoredOrder): Promise<AwardResult | null> {
+  if (order.deletedAt) return null;
   const key = shopifyOrderKey(order.gid);
   const { countShipping } = parseShopSettings(shop.settings);
   const award = await awardOrder(deps, shop, {
@@ -35,21 +41,23 @@ export async function settleShopifyOrder(deps: LedgerDeps, shop: LedgerShop, ord
     financialStatus: order.financialStatus,
     backfilled: order.backfilled,
     buyer: { customerGid: order.customerGid, email: order.email },
-    member: enrolled?.customerGid === order.customerGid ? enrolled : null,
+    // Enrolment looked the member up by this customer's GID, which is also the first thing
+    // matching would try: its answer is passed on.
+    member: member && member.customerGid === order.customerGid ? member : null,
   });
-  const refunds = await db.refund.findMany({ where: { shopId: shop.id, orderGid: order.gid, eligibleAmount: { not: null } }, orderBy: { processedAt: "asc" } });
   for (const refund of refunds) {
+    if (refund.eligibleAmount === null) continue;
     await clawBackRefund(deps, shop, {
       awardKey: key,
       key: shopifyRefundKey(refund.gid),
       refundGid: refund.gid,
-      refundedEligible: refund.eligibleAmount ?? 0,
+      refundedEligible: refund.eligibleAmount,
       at: refund.processedAt,
     });
   }
   if (order.cancelledAt) await clawBackCancellation(deps, shop, key, order.cancelledAt);
   if (order.fulfillmentStatus === "fulfilled" && award && "memberId" in award) {
-    await journey(db, shop.id, award.memberId, "order_fulfilled", `order_fulfilled:${key}`, order.shopifyUpdatedAt, { order: order.gid });
+    await journey(deps.db, shop.id, award.memberId, "order_fulfilled", `order_fulfilled:${key}`, order.shopifyUpdatedAt, { order: order.gid });
   }
   return award;
 }

@@ -1,4 +1,4 @@
-import type { Database } from "../../db.server";
+import { type Database, type Db, inTransaction, type Tx } from "../../db.server";
 import { parseShopSettings } from "../program/settings";
 import { orderEligible, lineEligible, refundEligible } from "./eligible";
 import type { CustomerRecord, InventoryLevelRecord, OrderRecord, ProductRecord, RefundRecord, UpsertOutcome, VariantRecord } from "./records";
@@ -10,7 +10,16 @@ export interface MirrorShop {
   settings: string;
 }
 
-type Tx = Parameters<Parameters<Database["$transaction"]>[0]>[0];
+export type OrderRow = Awaited<ReturnType<Database["order"]["findUniqueOrThrow"]>>;
+export type RefundRow = Awaited<ReturnType<Database["refund"]["findUniqueOrThrow"]>>;
+type CustomerRow = Awaited<ReturnType<Database["customer"]["findUniqueOrThrow"]>>;
+
+/** A customer as the mirror holds it, as far as enrolment reads it. */
+export type MirroredCustomer = Pick<CustomerRow, "gid" | "email" | "firstName" | "lastName" | "tags" | "deletedAt">;
+const MIRRORED_CUSTOMER = { gid: true, email: true, firstName: true, lastName: true, tags: true, deletedAt: true } as const;
+
+// Every function takes the root client or a transaction its caller opened (a whole delivery);
+// those that write more than one statement run in it, or in their own when given the root.
 
 /** Newer wins; the same timestamp again changes nothing; a tombstone is final. */
 function compare(existing: { shopifyUpdatedAt: Date; deletedAt: Date | null } | null, incoming: Date): UpsertOutcome | null {
@@ -23,9 +32,9 @@ function compare(existing: { shopifyUpdatedAt: Date; deletedAt: Date | null } | 
 
 // ------------------------------------------------------------------- catalogue
 
-export async function upsertProduct(db: Database, shop: MirrorShop, record: ProductRecord): Promise<UpsertOutcome> {
+export async function upsertProduct(db: Db, shop: MirrorShop, record: ProductRecord): Promise<UpsertOutcome> {
   const { lowStockThreshold } = parseShopSettings(shop.settings);
-  return db.$transaction(async (tx): Promise<UpsertOutcome> => {
+  return inTransaction(db, async (tx): Promise<UpsertOutcome> => {
     const existing = await tx.product.findUnique({ where: { shopId_gid: { shopId: shop.id, gid: record.gid } } });
     const skip = compare(existing, record.updatedAt);
     if (skip) return skip;
@@ -90,8 +99,8 @@ async function upsertVariants(
   }
 }
 
-export async function deleteProduct(db: Database, shop: MirrorShop, gid: string, at: Date): Promise<UpsertOutcome> {
-  return db.$transaction(async (tx) => {
+export async function deleteProduct(db: Db, shop: MirrorShop, gid: string, at: Date): Promise<UpsertOutcome> {
+  return inTransaction(db, async (tx) => {
     await tx.product.upsert({
       where: { shopId_gid: { shopId: shop.id, gid } },
       create: { shopId: shop.id, gid, title: "", shopifyUpdatedAt: at, deletedAt: at },
@@ -113,7 +122,7 @@ export async function deleteProduct(db: Database, shop: MirrorShop, gid: string,
  * Raw SQL for both databases: dates are bound as `Date`s and stored as Prisma stores its own
  * (comparable as such), booleans come from a comparison (0/1 on SQLite, boolean on PostgreSQL).
  */
-export async function applyInventoryLevel(db: Database, shop: MirrorShop, record: InventoryLevelRecord): Promise<UpsertOutcome> {
+export async function applyInventoryLevel(db: Db, shop: MirrorShop, record: InventoryLevelRecord): Promise<UpsertOutcome> {
   const { lowStockThreshold } = parseShopSettings(shop.settings);
   const id = crypto.randomUUID();
   const written = await db.$queryRaw<{ id: string }[]>`
@@ -139,7 +148,7 @@ export async function applyInventoryLevel(db: Database, shop: MirrorShop, record
   return outcome;
 }
 
-async function refreshAvailability(db: Database, shopId: string, inventoryItemGid: string, threshold: number) {
+async function refreshAvailability(db: Db, shopId: string, inventoryItemGid: string, threshold: number) {
   await db.$executeRaw`
     UPDATE "Variant"
     SET "available" = "levels"."total", "lowStock" = ("levels"."total" <= ${threshold}), "updatedAt" = ${new Date()}
@@ -161,11 +170,17 @@ export async function recomputeLowStock(db: Database, shop: MirrorShop): Promise
 
 // ------------------------------------------------------------------- customers
 
-export async function upsertCustomer(db: Database, shop: MirrorShop, record: CustomerRecord): Promise<UpsertOutcome> {
+export interface CustomerUpsertResult {
+  outcome: UpsertOutcome;
+  /** The customer as stored after the upsert (the stored one when it was skipped). */
+  customer: MirroredCustomer;
+}
+
+export async function upsertCustomer(db: Db, shop: MirrorShop, record: CustomerRecord): Promise<CustomerUpsertResult> {
   const where = { shopId_gid: { shopId: shop.id, gid: record.gid } };
   const existing = await db.customer.findUnique({ where });
   const skip = compare(existing, record.updatedAt);
-  if (skip) return skip;
+  if (skip && existing) return { outcome: skip, customer: existing };
   const data = {
     email: existing?.redactedAt ? null : record.email,
     firstName: existing?.redactedAt ? null : record.firstName,
@@ -175,11 +190,11 @@ export async function upsertCustomer(db: Database, shop: MirrorShop, record: Cus
     ...(record.ordersCount !== null ? { ordersCount: record.ordersCount } : {}),
     ...(record.totalSpent !== null ? { totalSpent: record.totalSpent } : {}),
   };
-  await db.customer.upsert({ where, create: { shopId: shop.id, gid: record.gid, ...data }, update: data });
-  return existing ? "updated" : "created";
+  const customer = await db.customer.upsert({ where, create: { shopId: shop.id, gid: record.gid, ...data }, update: data });
+  return { outcome: existing ? "updated" : "created", customer };
 }
 
-export async function deleteCustomer(db: Database, shop: MirrorShop, gid: string, at: Date): Promise<UpsertOutcome> {
+export async function deleteCustomer(db: Db, shop: MirrorShop, gid: string, at: Date): Promise<UpsertOutcome> {
   await db.customer.upsert({
     where: { shopId_gid: { shopId: shop.id, gid } },
     create: { shopId: shop.id, gid, shopifyUpdatedAt: at, deletedAt: at },
@@ -190,26 +205,26 @@ export async function deleteCustomer(db: Database, shop: MirrorShop, gid: string
 
 /** customer.tags_added / customer.tags_removed: tags are compared case-insensitively, as Shopify does. */
 export async function changeCustomerTags(
-  db: Database,
+  db: Db,
   shop: MirrorShop,
   change: { gid: string; add?: string[]; remove?: string[] },
-): Promise<UpsertOutcome> {
+): Promise<{ outcome: UpsertOutcome; customer: MirroredCustomer | null }> {
   const where = { shopId_gid: { shopId: shop.id, gid: change.gid } };
   const existing = await db.customer.findUnique({ where });
-  if (existing?.deletedAt) return "stale";
+  if (existing?.deletedAt) return { outcome: "stale", customer: existing };
   const tags: string[] = existing ? JSON.parse(existing.tags) : [];
   const lower = (tag: string) => tag.toLowerCase();
   const removed = new Set((change.remove ?? []).map(lower));
   const next = tags.filter((tag) => !removed.has(lower(tag)));
   for (const tag of change.add ?? []) if (!next.some((current) => lower(current) === lower(tag))) next.push(tag);
-  if (existing && JSON.stringify(next) === existing.tags) return "unchanged";
+  if (existing && JSON.stringify(next) === existing.tags) return { outcome: "unchanged", customer: existing };
   // A tag event can precede the customer's own webhook: keep a stub any real payload overrides.
-  await db.customer.upsert({
+  const customer = await db.customer.upsert({
     where,
     create: { shopId: shop.id, gid: change.gid, tags: JSON.stringify(next), shopifyUpdatedAt: new Date(0) },
     update: { tags: JSON.stringify(next) },
   });
-  return existing ? "updated" : "created";
+  return { outcome: existing ? "updated" : "created", customer };
 }
 
 /**
@@ -219,7 +234,7 @@ export async function changeCustomerTags(
  * overrides (`shopifyUpdatedAt` is the epoch).
  */
 export async function updatePurchasingSummary(
-  db: Database,
+  db: Db,
   shop: MirrorShop,
   summary: { gid: string; ordersCount: number; totalSpent: number },
 ): Promise<UpsertOutcome> {
@@ -240,8 +255,8 @@ export async function updatePurchasingSummary(
  * customers/merge: the deleted customer's orders now belong to the kept one, its tags join the
  * kept customer's, and it becomes a tombstone.
  */
-export async function mergeCustomers(db: Database, shop: MirrorShop, keptGid: string, deletedGid: string, at: Date): Promise<void> {
-  await db.$transaction(async (tx) => {
+export async function mergeCustomers(db: Db, shop: MirrorShop, keptGid: string, deletedGid: string, at: Date): Promise<void> {
+  await inTransaction(db, async (tx) => {
     const [kept, deleted] = await Promise.all([
       tx.customer.findUnique({ where: { shopId_gid: { shopId: shop.id, gid: keptGid } } }),
       tx.customer.findUnique({ where: { shopId_gid: { shopId: shop.id, gid: deletedGid } } }),
@@ -270,6 +285,15 @@ export interface OrderUpsertResult {
   outcome: UpsertOutcome;
   /** Refunds that were parked waiting for this order and are now applied. */
   appliedRefundGids: string[];
+  /** The order as stored after the upsert: the row written, or the stored one when the delivery was skipped (a tombstone included). */
+  order: OrderRow;
+  /**
+   * When the order was written: its applied refunds (eligible amount known, parked ones just
+   * applied included), oldest first, and its customer as the mirror holds it (null when the
+   * order has none). Not read when the delivery was skipped (undefined).
+   */
+  refunds?: RefundRow[];
+  customer?: MirroredCustomer | null;
 }
 
 export interface OrderUpsertOptions {
@@ -284,20 +308,23 @@ export interface OrderUpsertOptions {
 }
 
 export async function upsertOrder(
-  db: Database,
+  db: Db,
   shop: MirrorShop,
   record: OrderRecord,
   options: OrderUpsertOptions = {},
 ): Promise<OrderUpsertResult> {
   const { countShipping } = parseShopSettings(shop.settings);
   const amounts = orderEligible(record, { countShipping });
-  return db.$transaction(async (tx): Promise<OrderUpsertResult> => {
+  return inTransaction(db, async (tx): Promise<OrderUpsertResult> => {
     const where = { shopId_gid: { shopId: shop.id, gid: record.gid } };
     const existing = await tx.order.findUnique({ where });
     const skip = compare(existing, record.updatedAt);
-    if (skip) {
-      if (options.live && existing?.backfilled) await tx.order.updateMany({ where: { id: existing.id }, data: { backfilled: false } });
-      return { outcome: skip, appliedRefundGids: [] };
+    if (skip && existing) {
+      if (options.live && existing.backfilled) {
+        await tx.order.updateMany({ where: { id: existing.id }, data: { backfilled: false } });
+        return { outcome: skip, appliedRefundGids: [], order: { ...existing, backfilled: false } };
+      }
+      return { outcome: skip, appliedRefundGids: [], order: existing };
     }
     const data = {
       name: record.name,
@@ -328,47 +355,74 @@ export async function upsertOrder(
       data: record.lines.map((line) => ({ shopId: shop.id, orderId: order.id, ...line, eligible: lineEligible(line, record.taxesIncluded) })),
     });
     // The order's customer snapshot seeds the mirror; the customer's own webhook (newer) wins.
-    if (record.customer) await insertCustomerStub(tx, shop.id, record.customer);
-    const parked = await tx.refund.findMany({ where: { shopId: shop.id, orderGid: record.gid, eligibleAmount: null } });
-    for (const refund of parked) {
-      await tx.refund.update({
-        where: { id: refund.id },
-        data: { eligibleAmount: refundEligible(JSON.parse(refund.lines), record.taxesIncluded), appliedAt: new Date() },
-      });
+    const customer = record.customer ? await orderCustomer(tx, shop.id, record.customer) : null;
+    // Every refund of the order, read once: the parked ones are applied now, and the ledger
+    // gets the whole list (it settles each refund's claw-back).
+    const refunds: RefundRow[] = [];
+    const appliedRefundGids: string[] = [];
+    for (const refund of await tx.refund.findMany({ where: { shopId: shop.id, orderGid: record.gid }, orderBy: { processedAt: "asc" } })) {
+      if (refund.eligibleAmount !== null) {
+        refunds.push(refund);
+        continue;
+      }
+      refunds.push(
+        await tx.refund.update({
+          where: { id: refund.id },
+          data: { eligibleAmount: refundEligible(JSON.parse(refund.lines), record.taxesIncluded), appliedAt: new Date() },
+        }),
+      );
+      appliedRefundGids.push(refund.gid);
     }
-    return { outcome: existing ? "updated" : "created", appliedRefundGids: parked.map((refund) => refund.gid) };
+    return { outcome: existing ? "updated" : "created", appliedRefundGids, order, refunds, customer };
   });
 }
 
 /**
- * A customer row from an order's snapshot, unless one exists: one `INSERT … ON CONFLICT DO
- * NOTHING` (Prisma's upsert with an empty update took three statements: a lookup, then a
- * re-read of the row it did not change). `shopifyUpdatedAt` is the epoch, so any real
- * customer payload overrides it. Dates are bound as `Date`s, stored as Prisma stores its own.
+ * The order's customer as the mirror holds it, or a row from the order's snapshot when there is
+ * none: read first (the usual case, a known customer, is then one statement), then one
+ * `INSERT … ON CONFLICT DO NOTHING` (Prisma's upsert with an empty update took three
+ * statements). `shopifyUpdatedAt` is the epoch, so any real customer payload overrides the
+ * stub. Dates are bound as `Date`s, stored as Prisma stores its own.
  */
-async function insertCustomerStub(tx: Tx, shopId: string, customer: NonNullable<OrderRecord["customer"]>): Promise<void> {
+async function orderCustomer(tx: Tx, shopId: string, customer: NonNullable<OrderRecord["customer"]>): Promise<MirroredCustomer> {
+  const where = { shopId_gid: { shopId, gid: customer.gid } };
+  const stored = await tx.customer.findUnique({ where, select: MIRRORED_CUSTOMER });
+  if (stored) return stored;
   const now = new Date();
-  await tx.$executeRaw`
+  const inserted = await tx.$executeRaw`
     INSERT INTO "Customer"
       ("id", "shopId", "gid", "email", "firstName", "lastName", "tags", "ordersCount", "totalSpent", "shopifyUpdatedAt", "createdAt", "updatedAt")
     VALUES
       (${crypto.randomUUID()}, ${shopId}, ${customer.gid}, ${customer.email}, ${customer.firstName}, ${customer.lastName},
        '[]', 0, 0, ${new Date(0)}, ${now}, ${now})
     ON CONFLICT ("shopId", "gid") DO NOTHING`;
+  if (inserted === 1) return { gid: customer.gid, email: customer.email, firstName: customer.firstName, lastName: customer.lastName, tags: "[]", deletedAt: null };
+  // Created meanwhile by another delivery (PostgreSQL, another process): that row stands.
+  return tx.customer.findUniqueOrThrow({ where, select: MIRRORED_CUSTOMER });
 }
 
 export interface RefundResult {
   outcome: UpsertOutcome;
   /** false when the order is not known yet: the refund is parked until it arrives. */
   applied: boolean;
+  /**
+   * When this call recorded the refund against a known order: the order, and its applied
+   * refunds (this one included), oldest first, for the ledger.
+   */
+  order?: OrderRow;
+  refunds?: RefundRow[];
 }
 
-export async function recordRefund(db: Database, shop: MirrorShop, record: RefundRecord): Promise<RefundResult> {
-  return db.$transaction(async (tx): Promise<RefundResult> => {
+export async function recordRefund(db: Db, shop: MirrorShop, record: RefundRecord): Promise<RefundResult> {
+  return inTransaction(db, async (tx): Promise<RefundResult> => {
     const existing = await tx.refund.findUnique({ where: { shopId_gid: { shopId: shop.id, gid: record.gid } } });
     if (existing) return { outcome: "unchanged", applied: existing.eligibleAmount !== null };
     const order = await tx.order.findUnique({ where: { shopId_gid: { shopId: shop.id, gid: record.orderGid } } });
-    await tx.refund.create({
+    // Read before the write: the ledger gets the new refund from here, not by reading it back.
+    const others = order
+      ? await tx.refund.findMany({ where: { shopId: shop.id, orderGid: order.gid, eligibleAmount: { not: null } }, orderBy: { processedAt: "asc" } })
+      : [];
+    const refund = await tx.refund.create({
       data: {
         shopId: shop.id,
         gid: record.gid,
@@ -379,6 +433,9 @@ export async function recordRefund(db: Database, shop: MirrorShop, record: Refun
         appliedAt: order ? new Date() : null,
       },
     });
-    return { outcome: "created", applied: !!order };
+    if (!order) return { outcome: "created", applied: false };
+    const later = others.findIndex((other) => other.processedAt.getTime() > refund.processedAt.getTime());
+    const refunds = later === -1 ? [...others, refund] : [...others.slice(0, later), refund, ...others.slice(later)];
+    return { outcome: "created", applied: true, order, refunds };
   });
 }

@@ -10,7 +10,9 @@ import { parseShopSettings, type Program } from "./settings";
 import { shopDay } from "../../lib/shop-day";
 import type { AwardResult } from "../ledger/earn.server";
 import type { LedgerDeps, LedgerShop } from "../ledger/types";
-import { settleShopifyOrder, shopifyOrderKey } from "../ledger/settle.server";
+import { shopifyOrderKey } from "../ledger/settle.server";
+import type { SignalDeps, SignalShop } from "../signals/deps";
+import { settleStoredOrder } from "../signals/orders.server";
 
 // The program catch-up (DESIGN, "Eligible amount": the mirror keeps the components so the amount
 // can be recomputed when the setting changes; "Earning": orders before the start date earn only
@@ -110,11 +112,12 @@ export async function queueCatchUp(tx: Tx | Database, shopId: string, scope: Cat
 
 // ------------------------------------------------------------------- running
 
-export type SettleOrder = (deps: LedgerDeps, shop: LedgerShop, orderGid: string) => Promise<AwardResult | null>;
+/** The order signal's entry for a stored order (app/services/signals), or a test's stand-in. */
+export type SettleOrder = (deps: SignalDeps, shop: SignalShop, orderGid: string) => Promise<AwardResult | null>;
 
 export interface CatchUpOptions {
   batchSize?: number;
-  /** The one settle path (default settleShopifyOrder); tests pass one that fails on cue. */
+  /** The one settle path (default settleStoredOrder); tests pass one that fails on cue. */
   settle?: SettleOrder;
 }
 
@@ -182,7 +185,7 @@ async function runCatchUp(deps: LedgerDeps & Pick<JobContext, "signal">, queued:
     return { again: new Date(clock.now().getTime() + INACTIVE_RECHECK_MS) };
   };
   if (!(await db.shop.findUnique({ where: { id: job.shopId }, select: { installed: true } }))?.installed) return wait();
-  const settle = options.settle ?? settleShopifyOrder;
+  const settle = options.settle ?? settleStoredOrder;
   const batchSize = options.batchSize ?? DEFAULT_BATCH_SIZE;
 
   try {

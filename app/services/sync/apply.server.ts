@@ -1,7 +1,3 @@
-import type { LedgerDeps } from "../ledger/types";
-import { currentCapStore } from "../ledger/runtime.server";
-import { enrolFromMirror } from "../identity/members.server";
-import { settleShopifyOrder } from "../ledger/settle.server";
 import {
   convertNode,
   customerFromGraphql,
@@ -17,22 +13,25 @@ import {
   productFromGraphql,
   refundFromGraphql,
 } from "../mirror/graphql";
-import { applyInventoryLevel, recordRefund, upsertCustomer, upsertOrder, upsertProduct } from "../mirror/mirror.server";
 import type { UpsertOutcome } from "../mirror/records";
 import type { AdminClient } from "../shopify/admin-client.server";
 import type { Shop } from "../shops/shops.server";
+import { applyInventoryLevel as applyLevelSignal, applyProduct as applyProductSignal } from "../signals/catalogue.server";
+import { applyCustomer as applyCustomerSignal } from "../signals/customers.server";
+import type { SignalDeps } from "../signals/deps";
+import { applyOrder, applyRefund } from "../signals/orders.server";
 import { fetchRefunds, type SkipHandler } from "./admin-fetch.server";
 import type { SyncDeps } from "./deps.server";
 
-// Admin API objects → the mirror, shared by backfill and reconciliation. Everything goes
-// through the mirror's upserts, so a newer webhook always wins and replays change nothing.
-// Then the same ledger steps the webhook handlers take (topics.server.ts): a customer may
-// become a member, an order is settled (award once when paid, claw-backs per refund,
-// cancellation). Those are idempotent, so a batch applied twice after a crash settles once.
+// Admin API objects → the store signals (app/services/signals), shared by backfill and
+// reconciliation: the same path the webhook handlers take. The mirror's upserts make a newer
+// webhook win and replays change nothing; then a customer may become a member, an order is
+// settled (award once when paid, claw-backs per refund, cancellation). Those are idempotent,
+// so a batch applied twice after a crash settles once.
 
 export const isRepair = (outcome: UpsertOutcome): boolean => outcome === "created" || outcome === "updated";
 
-const ledgerDeps = (deps: SyncDeps): LedgerDeps => ({ db: deps.db, clock: deps.clock, logger: deps.logger, capStore: currentCapStore() });
+const signalDeps = (deps: SyncDeps): SignalDeps => ({ db: deps.db, clock: deps.clock, logger: deps.logger, capStore: deps.capStore });
 
 export async function applyProduct(
   deps: SyncDeps,
@@ -42,10 +41,12 @@ export async function applyProduct(
   levels: readonly { inventoryItemGid: string; level: GraphqlInventoryLevel }[],
 ): Promise<UpsertOutcome> {
   const record = convertNode(`Product ${product.id}`, () => productFromGraphql(product, variants, shop.currency));
-  const outcome = await upsertProduct(deps.db, shop, record);
-  // Levels carry their own timestamps: applied even when the product itself was unchanged.
-  for (const { inventoryItemGid, level } of levels) await applyInventoryLevel(deps.db, shop, inventoryLevelFromGraphql(inventoryItemGid, level));
-  return outcome;
+  return applyProductSignal(signalDeps(deps), shop, record, levels.map(({ inventoryItemGid, level }) => inventoryLevelFromGraphql(inventoryItemGid, level)));
+}
+
+/** One inventory level of the backfill's inventory file. */
+export async function applyInventoryLevel(deps: SyncDeps, shop: Shop, inventoryItemGid: string, level: GraphqlInventoryLevel): Promise<UpsertOutcome> {
+  return applyLevelSignal(signalDeps(deps), shop, inventoryLevelFromGraphql(inventoryItemGid, level));
 }
 
 /**
@@ -54,9 +55,8 @@ export async function applyProduct(
  * only what this upsert created or updated.
  */
 export async function applyCustomer(deps: SyncDeps, shop: Shop, customer: GraphqlCustomer, enrol: "always" | "changed"): Promise<UpsertOutcome> {
-  const outcome = await upsertCustomer(deps.db, shop, convertNode(`Customer ${customer.id}`, () => customerFromGraphql(customer)));
-  if (enrol === "always" || isRepair(outcome)) await enrolFromMirror(deps.db, shop, customer.id);
-  return outcome;
+  const record = convertNode(`Customer ${customer.id}`, () => customerFromGraphql(customer));
+  return (await applyCustomerSignal(signalDeps(deps), shop, record, { enrol })).outcome;
 }
 
 /**
@@ -87,8 +87,7 @@ export async function applyOrders(
       continue;
     }
     record.checkoutToken = tokens.get(order.id) ?? null;
-    outcomes.push((await upsertOrder(db, shop, record, { backfilled: options.backfilled })).outcome);
-    await settleShopifyOrder(ledgerDeps(deps), shop, order.id);
+    outcomes.push((await applyOrder(signalDeps(deps), shop, record, { backfilled: options.backfilled })).mirror.outcome);
   }
   return outcomes;
 }
@@ -125,10 +124,7 @@ export async function applyMissingRefunds(deps: SyncDeps, shop: Shop, admin: Adm
       skip(error);
       continue;
     }
-    const result = await recordRefund(db, shop, record);
-    if (result.outcome === "created") created += 1;
-    if (result.applied) await settleShopifyOrder(ledgerDeps(deps), shop, ref.orderGid);
-    else logger.info({ refund: refund.id, order: ref.orderGid }, "refund parked until its order arrives");
+    if ((await applyRefund(signalDeps(deps), shop, record)).outcome === "created") created += 1;
   }
   return created;
 }

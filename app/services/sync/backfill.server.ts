@@ -9,15 +9,12 @@ import {
   graphqlProduct,
   graphqlVariant,
   GraphqlShapeError,
-  inventoryLevelFromGraphql,
   parseNode,
 } from "../mirror/graphql";
-import { applyInventoryLevel } from "../mirror/mirror.server";
 import { type AdminClient, AdminTerminalError } from "../shopify/admin-client.server";
 import { requireActiveShop, type Shop } from "../shops/shops.server";
-import { UnprocessableDeliveryError } from "../webhooks/errors";
-import type { TopicHandler } from "../webhooks/topics.server";
-import { applyCustomer, applyMissingRefunds, applyOrders, applyProduct, type RefundRef } from "./apply.server";
+import { activeShop, parsePayload, type TopicHandler } from "../webhooks/context.server";
+import { applyCustomer, applyInventoryLevel, applyMissingRefunds, applyOrders, applyProduct, type RefundRef } from "./apply.server";
 import { adminFor, errorMessage, queueShopSync, type SyncDeps } from "./deps.server";
 import { BULK_CURRENT, BULK_CUSTOMERS, BULK_INVENTORY, BULK_POLL, BULK_PRODUCTS, BULK_RUN, bulkOrdersQuery } from "./queries";
 
@@ -527,7 +524,7 @@ class Importer {
         const level = parseNode(graphqlInventoryLevel, child, "InventoryLevel");
         const item = level.item?.id ?? variant.inventoryItem?.id;
         if (!item) throw new GraphqlShapeError(`inventory level ${String(child.id)} has no inventory item`);
-        await applyInventoryLevel(this.deps.db, this.shop, inventoryLevelFromGraphql(item, level));
+        await applyInventoryLevel(this.deps, this.shop, item, level);
       });
     }
   }
@@ -573,17 +570,16 @@ const finishPayload = z.object({
  * Polling does the same; whichever comes first wins and the other changes nothing.
  */
 export const bulkOperationsFinishHandler: TopicHandler = async (context) => {
-  const parsed = finishPayload.safeParse(context.payload);
-  if (!parsed.success) throw new UnprocessableDeliveryError(`${context.topic} payload is invalid: ${parsed.error.issues.map((issue) => `${issue.path.join(".")}: ${issue.message}`).join("; ")}`);
-  const payload = parsed.data;
-  const shop = await context.db.shop.findUnique({ where: { domain: context.shopDomain } });
-  if (!shop?.installed) return;
+  const payload = parsePayload(finishPayload, context);
+  // The same check as every store-signal topic: a known shop (else parked), not uninstalled.
+  const shop = await activeShop(context);
+  if (!shop) return;
   const run = await context.db.backfillRun.findFirst({ where: { shopId: shop.id, operationGid: payload.admin_graphql_api_id } });
   if (!run) {
     context.logger.info({ operation: payload.admin_graphql_api_id }, "bulk operation is not a backfill run; ignored");
     return;
   }
-  const deps: SyncDeps = { db: context.db, clock: context.clock, logger: context.logger };
+  const deps: SyncDeps = { db: context.db, clock: context.clock, logger: context.logger, capStore: context.capStore };
   if (run.status === "running") {
     const status = payload.status.toUpperCase();
     if (status === "COMPLETED") {

@@ -2,6 +2,7 @@ import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import type { Logger } from "../../lib/logger.server";
 import { enqueue } from "../jobs/queue.server";
+import type { CapStore } from "../ledger/cap.server";
 import type { Tx } from "../ledger/types";
 import type { AdminClient } from "../shopify/admin-client.server";
 import { adminClientFor, type AdminClientFactory } from "../shopify/admin.server";
@@ -11,6 +12,8 @@ export interface SyncDeps {
   db: Database;
   clock: Clock;
   logger: Logger;
+  /** The process's daily-cap store: orders a backfill or a repair settles count against it. */
+  capStore: CapStore;
   /** A fixed Admin API client (one shop), or … */
   admin?: AdminClient;
   /** … a factory per shop; defaults to `adminClientFor` (the shop's offline token). */

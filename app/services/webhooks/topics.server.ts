@@ -1,19 +1,4 @@
 import { z } from "zod";
-import type { Database } from "../../db.server";
-import type { Clock } from "../../lib/clock";
-import type { Logger } from "../../lib/logger.server";
-import {
-  applyInventoryLevel,
-  changeCustomerTags,
-  deleteCustomer,
-  deleteProduct,
-  mergeCustomers,
-  recordRefund,
-  upsertCustomer,
-  upsertOrder,
-  updatePurchasingSummary,
-  upsertProduct,
-} from "../mirror/mirror.server";
 import {
   customerFromRest,
   customerTagsFromRest,
@@ -33,43 +18,18 @@ import {
   restRefund,
   restShop,
 } from "../mirror/rest";
-import type { LedgerDeps } from "../ledger/types";
-import { currentCapStore } from "../ledger/runtime.server";
-import { enrolFromMirror } from "../identity/members.server";
-import { settleShopifyOrder } from "../ledger/settle.server";
-import { bulkOperationsFinishHandler } from "../sync/backfill.server";
 import { exportCustomerData, redactCustomer, redactShop } from "../privacy/privacy.server";
-import { cachedShop, forgetShop, markShopUninstalled, type Shop, updateShopDetails, updateShopScopes } from "../shops/shops.server";
-import { ShopNotKnownError, UnprocessableDeliveryError } from "./errors";
+import { forgetShop, markShopUninstalled, type Shop, updateShopDetails, updateShopScopes } from "../shops/shops.server";
+import { applyInventoryLevel, applyProduct, applyProductDeletion } from "../signals/catalogue.server";
+import { applyCustomer, applyCustomerDeletion, applyCustomerMerge, applyCustomerTags, applyPurchasingSummary } from "../signals/customers.server";
+import type { SignalDeps } from "../signals/deps";
+import { applyOrder, applyRefund } from "../signals/orders.server";
+import { bulkOperationsFinishHandler } from "../sync/backfill.server";
+import { activeShop, knownShop, parsePayload, refuseForeign, type TopicContext, type TopicHandler } from "./context.server";
+import { UnprocessableDeliveryError } from "./errors";
 import { orderStatusUrlMismatch, shopGid, shopIdMismatch } from "./shop-identity";
 
-export interface TopicContext {
-  db: Database;
-  clock: Clock;
-  logger: Logger;
-  shopDomain: string;
-  topic: string;
-  webhookId: string;
-  /** When Shopify says the event happened (X-Shopify-Triggered-At), else when it arrived. */
-  triggeredAt: Date;
-  /** When Roost stored the delivery (its own clock, unlike the header above). */
-  receivedAt: Date;
-  payload: unknown;
-}
-
-export type TopicHandler = (context: TopicContext) => Promise<void>;
-
-/** Validates a payload, turning a schema mismatch into a terminal, explained failure. */
-export function parsePayload<S extends z.ZodType>(schema: S, context: TopicContext): z.output<S> {
-  const result = schema.safeParse(context.payload);
-  if (!result.success) {
-    const issues = result.error.issues
-      .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
-      .join("; ");
-    throw new UnprocessableDeliveryError(`${context.topic} payload is invalid: ${issues}`);
-  }
-  return result.data;
-}
+export type { TopicContext, TopicHandler } from "./context.server";
 
 /** Runs a record conversion, reporting bad values (e.g. an unparseable amount) as unprocessable. */
 function convert<T>(context: TopicContext, build: () => T): T {
@@ -79,39 +39,6 @@ function convert<T>(context: TopicContext, build: () => T): T {
     if (error instanceof RangeError) throw new UnprocessableDeliveryError(`${context.topic} payload is invalid: ${error.message}`);
     throw error;
   }
-}
-
-/** A signed payload that names a shop other than the delivery's header: kept as failed, applied nowhere. */
-function refuseForeign(context: TopicContext, problem: string | null): void {
-  if (problem) throw new UnprocessableDeliveryError(`${context.topic} payload names another shop: ${problem}`);
-}
-
-/**
- * The delivery's shop, from the process's shop cache. The header's domain is unsigned, so the
- * row must already exist (only an install creates one: a domain without one is parked, see
- * ShopNotKnownError), and a `shop_id` in the signed payload must be the shop's once Roost has
- * learned it (docs/security.md). The compliance topics use this directly: they are honoured
- * whether or not the shop is installed.
- */
-async function knownShop(context: TopicContext): Promise<Shop> {
-  const shop = await cachedShop(context.db, context.shopDomain);
-  if (!shop) throw new ShopNotKnownError(context.shopDomain);
-  const payload = context.payload;
-  if (payload && typeof payload === "object" && "shop_id" in payload) refuseForeign(context, shopIdMismatch(shop, payload.shop_id));
-  return shop;
-}
-
-/**
- * The shop a store-signal delivery (orders, refunds, catalogue, customers) applies to, or null
- * once it has uninstalled Roost: then nothing is written for it (DESIGN, "Lifecycle"). The
- * delivery stays in the inbox as processed, so an operator can replay it after a reinstall.
- * Uninstalling drops the cached row, so the next delivery here sees the uninstall at once.
- */
-async function activeShop(context: TopicContext): Promise<Shop | null> {
-  const shop = await knownShop(context);
-  if (shop.installed) return shop;
-  context.logger.info("shop has uninstalled Roost: delivery kept, not applied");
-  return null;
 }
 
 /**
@@ -138,12 +65,17 @@ async function complianceShop(context: TopicContext, payload: { shop_id: string;
   return shop;
 }
 
-const ledgerDeps = (context: TopicContext): LedgerDeps => ({
-  db: context.db,
-  clock: context.clock,
-  logger: context.logger,
-  capStore: currentCapStore(),
-});
+const signalDeps = (context: TopicContext): SignalDeps => ({ db: context.db, clock: context.clock, logger: context.logger, capStore: context.capStore });
+
+/**
+ * Applies a delivery's signal in one transaction, when it writes in more than one: an order or
+ * a refund is the mirror's transaction and the ledger's in one (fewer statements, no state
+ * where the mirror holds the order and the ledger has not settled it). A signal of one or two
+ * autocommitted statements (a customer, an inventory level) runs without one.
+ */
+function inOneTransaction<T>(context: TopicContext, apply: (deps: SignalDeps) => Promise<T>): Promise<T> {
+  return context.db.$transaction((db) => apply({ ...signalDeps(context), db }));
+}
 
 const order: TopicHandler = async (context) => {
   const payload = parsePayload(restOrder, context);
@@ -152,33 +84,29 @@ const order: TopicHandler = async (context) => {
   if (!shop) return;
   refuseForeign(context, orderStatusUrlMismatch(shop, payload.order_status_url));
   const live = context.topic === "orders/create" || context.topic === "orders/paid";
-  const result = await upsertOrder(context.db, shop, record, { live });
-  const award = await settleShopifyOrder(ledgerDeps(context), shop, record.gid);
-  context.logger.debug({ order: record.gid, mirror: result.outcome, award }, "order mirrored");
+  const { mirror, award } = await inOneTransaction(context, (deps) => applyOrder(deps, shop, record, { live }));
+  context.logger.debug({ order: record.gid, mirror: mirror.outcome, award }, "order mirrored");
 };
 
 const product: TopicHandler = async (context) => {
   const shop = await activeShop(context);
   if (!shop) return;
   const record = convert(context, () => productFromRest(parsePayload(restProduct, context), shop.currency));
-  await upsertProduct(context.db, shop, record);
+  await inOneTransaction(context, (deps) => applyProduct(deps, shop, record));
 };
 
 const customer: TopicHandler = async (context) => {
   const shop = await activeShop(context);
   if (!shop) return;
   const record = convert(context, () => customerFromRest(parsePayload(restCustomer, context), shop.currency));
-  await upsertCustomer(context.db, shop, record);
-  await enrolFromMirror(context.db, shop, record.gid);
+  await applyCustomer(signalDeps(context), shop, record);
 };
 
 const customerTags = (direction: "add" | "remove"): TopicHandler => async (context) => {
   const change = customerTagsFromRest(parsePayload(restCustomerTags, context));
   const shop = await activeShop(context);
   if (!shop) return;
-  await changeCustomerTags(context.db, shop, { gid: change.gid, [direction]: change.tags });
-  // With tag-based enrolment, gaining the tag makes the customer a member.
-  await enrolFromMirror(context.db, shop, change.gid);
+  await applyCustomerTags(signalDeps(context), shop, { gid: change.gid, [direction]: change.tags });
 };
 
 const scopesUpdatePayload = z.object({ current: z.array(z.string()) });
@@ -206,8 +134,8 @@ function subject(customer: z.infer<typeof complianceCustomer>, orderIds: string[
 
 /**
  * Topic (as in X-Shopify-Topic) → the service call that applies it. Routes never call these
- * directly: every delivery goes through the inbox first. Compliance and backfill topics are
- * registered by their own modules (see registerTopicHandlers).
+ * directly: every delivery goes through the inbox first. Store signals go through
+ * app/services/signals, like every other source of them.
  */
 export const topicHandlers: Record<string, TopicHandler> = {
   "app/uninstalled": async (context) => {
@@ -250,10 +178,7 @@ export const topicHandlers: Record<string, TopicHandler> = {
   "refunds/create": async (context) => {
     const record = convert(context, () => refundFromRest(parsePayload(restRefund, context)));
     const shop = await activeShop(context);
-    if (!shop) return;
-    const result = await recordRefund(context.db, shop, record);
-    if (!result.applied) context.logger.info({ refund: record.gid, order: record.orderGid }, "refund parked until its order arrives");
-    else await settleShopifyOrder(ledgerDeps(context), shop, record.orderGid);
+    if (shop) await inOneTransaction(context, (deps) => applyRefund(deps, shop, record));
   },
 
   "products/create": product,
@@ -261,12 +186,12 @@ export const topicHandlers: Record<string, TopicHandler> = {
   "products/delete": async (context) => {
     const { id } = parsePayload(restDeletion("Product"), context);
     const shop = await activeShop(context);
-    if (shop) await deleteProduct(context.db, shop, `gid://shopify/Product/${id}`, context.triggeredAt);
+    if (shop) await inOneTransaction(context, (deps) => applyProductDeletion(deps, shop, `gid://shopify/Product/${id}`, context.triggeredAt));
   },
   "inventory_levels/update": async (context) => {
     const record = inventoryLevelFromRest(parsePayload(restInventoryLevel, context));
     const shop = await activeShop(context);
-    if (shop) await applyInventoryLevel(context.db, shop, record);
+    if (shop) await applyInventoryLevel(signalDeps(context), shop, record);
   },
 
   "customers/create": customer,
@@ -274,14 +199,14 @@ export const topicHandlers: Record<string, TopicHandler> = {
   "customers/delete": async (context) => {
     const { id } = parsePayload(restDeletion("Customer"), context);
     const shop = await activeShop(context);
-    if (shop) await deleteCustomer(context.db, shop, `gid://shopify/Customer/${id}`, context.triggeredAt);
+    if (shop) await applyCustomerDeletion(signalDeps(context), shop, `gid://shopify/Customer/${id}`, context.triggeredAt);
   },
   "customer.tags_added": customerTags("add"),
   "customer.tags_removed": customerTags("remove"),
   "customers/purchasing_summary": async (context) => {
     const summary = convert(context, () => purchasingSummaryFromRest(parsePayload(restPurchasingSummary, context)));
     const shop = await activeShop(context);
-    if (shop) await updatePurchasingSummary(context.db, shop, summary);
+    if (shop) await applyPurchasingSummary(signalDeps(context), shop, summary);
   },
   "customers/merge": async (context) => {
     const payload = parsePayload(restCustomerMerge, context);
@@ -290,7 +215,7 @@ export const topicHandlers: Record<string, TopicHandler> = {
     const kept = payload.admin_graphql_api_customer_kept_id;
     const deleted = payload.admin_graphql_api_customer_deleted_id;
     const shop = await activeShop(context);
-    if (shop) await mergeCustomers(context.db, shop, kept, deleted, context.triggeredAt);
+    if (shop) await inOneTransaction(context, (deps) => applyCustomerMerge(deps, shop, kept, deleted, context.triggeredAt));
   },
 
   "bulk_operations/finish": bulkOperationsFinishHandler,
@@ -321,8 +246,3 @@ export const topicHandlers: Record<string, TopicHandler> = {
     context.logger.info("shop redacted");
   },
 };
-
-/** Lets feature modules (backfill, privacy) add their topics without a dependency cycle. */
-export function registerTopicHandlers(handlers: Record<string, TopicHandler>): void {
-  Object.assign(topicHandlers, handlers);
-}

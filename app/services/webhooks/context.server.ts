@@ -1,0 +1,76 @@
+import type { z } from "zod";
+import type { Database } from "../../db.server";
+import type { Clock } from "../../lib/clock";
+import type { Logger } from "../../lib/logger.server";
+import type { CapStore } from "../ledger/cap.server";
+import { cachedShop, type Shop } from "../shops/shops.server";
+import { ShopNotKnownError, UnprocessableDeliveryError } from "./errors";
+import { shopIdMismatch } from "./shop-identity";
+
+// What a topic handler gets and the checks every handler shares, apart from the handler table
+// (topics.server.ts), so a feature's handler (backfill's bulk_operations/finish) uses the same
+// checks without importing the table that lists it.
+
+export interface TopicContext {
+  db: Database;
+  clock: Clock;
+  logger: Logger;
+  /** The process's daily-cap store (Redis when REDIS_URL is set), handed down by the inbox worker. */
+  capStore: CapStore;
+  shopDomain: string;
+  topic: string;
+  webhookId: string;
+  /** When Shopify says the event happened (X-Shopify-Triggered-At), else when it arrived. */
+  triggeredAt: Date;
+  /** When Roost stored the delivery (its own clock, unlike the header above). */
+  receivedAt: Date;
+  payload: unknown;
+}
+
+export type TopicHandler = (context: TopicContext) => Promise<void>;
+
+/** Validates a payload, turning a schema mismatch into a terminal, explained failure. */
+export function parsePayload<S extends z.ZodType>(schema: S, context: TopicContext): z.output<S> {
+  const result = schema.safeParse(context.payload);
+  if (!result.success) {
+    const issues = result.error.issues
+      .map((issue) => `${issue.path.join(".") || "(root)"}: ${issue.message}`)
+      .join("; ");
+    throw new UnprocessableDeliveryError(`${context.topic} payload is invalid: ${issues}`);
+  }
+  return result.data;
+}
+
+/** A signed payload that names a shop other than the delivery's header: kept as failed, applied nowhere. */
+export function refuseForeign(context: TopicContext, problem: string | null): void {
+  if (problem) throw new UnprocessableDeliveryError(`${context.topic} payload names another shop: ${problem}`);
+}
+
+/**
+ * The delivery's shop, from the process's shop cache. The header's domain is unsigned, so the
+ * row must already exist (only an install creates one: a domain without one is parked, see
+ * ShopNotKnownError), and a `shop_id` in the signed payload must be the shop's once Roost has
+ * learned it (docs/security.md). The compliance topics use this directly: they are honoured
+ * whether or not the shop is installed.
+ */
+export async function knownShop(context: TopicContext): Promise<Shop> {
+  const shop = await cachedShop(context.db, context.shopDomain);
+  if (!shop) throw new ShopNotKnownError(context.shopDomain);
+  const payload = context.payload;
+  if (payload && typeof payload === "object" && "shop_id" in payload) refuseForeign(context, shopIdMismatch(shop, payload.shop_id));
+  return shop;
+}
+
+/**
+ * The shop a store-signal delivery (orders, refunds, catalogue, customers, bulk operations)
+ * applies to, or null once it has uninstalled Roost: then nothing is written for it (DESIGN,
+ * "Lifecycle"). The delivery stays in the inbox as processed, so an operator can replay it
+ * after a reinstall. Uninstalling drops the cached row, so the next delivery here sees the
+ * uninstall at once.
+ */
+export async function activeShop(context: TopicContext): Promise<Shop | null> {
+  const shop = await knownShop(context);
+  if (shop.installed) return shop;
+  context.logger.info("shop has uninstalled Roost: delivery kept, not applied");
+  return null;
+}
