@@ -2,7 +2,7 @@ import type { Clock } from "../../lib/clock";
 import { journey } from "../journeys/journeys.server";
 import { queueMetafieldWrite } from "../outbox/metafields.server";
 import type { Program } from "../program/settings";
-import { tierByName, tierForPoints, trailingEarned } from "./tiers.server";
+import { tierByName, tierForPoints, trailingSince } from "./tiers.server";
 import type { Db } from "../../db.server";
 import type { LedgerDeps, LedgerShop, Member, Tx } from "./types";
 
@@ -28,13 +28,12 @@ export async function finishGrant(
   member: Member,
   grant: { balance: number; granted: number; key: string; orderGid: string | null; at: Date; clock: Clock; seq: number },
 ): Promise<number> {
-  const purchases = await tx.ledgerEntry.count({ where: { shopId: shop.id, memberId: member.id, kind: { in: ["earn", "held"] } } });
+  const { purchases, earned } = await purchasesAndEarned(tx, shop.id, member.id, deps.clock.now());
   await journey(tx, shop.id, member.id, purchases <= 1 ? "first_purchase" : "repeat_purchase", `purchase:${grant.key}`, grant.at, {
     order: grant.orderGid,
     orderCount: purchases,
   });
   await journey(tx, shop.id, member.id, "points_earned", `points_earned:${grant.key}`, grant.at, { points: grant.granted, balance: grant.balance, order: grant.orderGid });
-  const earned = await trailingEarned(tx, shop.id, member.id, deps.clock.now());
   const reached = tierForPoints(program.tiers, earned);
   const current = tierByName(program.tiers, member.tier);
   // Promotion happens on earn; demotion only in the daily sweep.
@@ -45,4 +44,19 @@ export async function finishGrant(
   await tx.member.update({ where: { id: member.id }, data: { balance: grant.balance, tier, ledgerSeq: grant.seq } });
   await queueMetafieldWrite(tx, shop.id, member.customerGid, grant.balance, tier, deps.clock.now());
   return grant.balance;
+}
+
+/**
+ * The member's purchases (awards, held or not, this one included) and `trailingEarned` (points
+ * earned net of claw-backs over the trailing 365 days): one pass over the member's entries
+ * instead of a count and an aggregate.
+ */
+async function purchasesAndEarned(tx: Tx, shopId: string, memberId: string, now: Date): Promise<{ purchases: number; earned: number }> {
+  const [row] = await tx.$queryRaw<{ purchases: number | bigint; earned: number | bigint | null }[]>`
+    SELECT
+      COUNT(CASE WHEN "kind" IN ('earn', 'held') THEN 1 END) AS "purchases",
+      SUM(CASE WHEN "kind" IN ('earn', 'released', 'clawback') AND "occurredAt" >= ${trailingSince(now)} THEN "points" ELSE 0 END) AS "earned"
+    FROM "LedgerEntry"
+    WHERE "shopId" = ${shopId} AND "memberId" = ${memberId}`;
+  return { purchases: Number(row.purchases), earned: Number(row.earned ?? 0) };
 }

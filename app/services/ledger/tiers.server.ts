@@ -17,9 +17,12 @@ export function tierForPoints(tiers: Tier[], points: number): Tier {
   return reached;
 }
 
+/** Where the trailing 365 days that set a member's tier begin. */
+export const trailingSince = (now: Date): Date => new Date(now.getTime() - 365 * 24 * 3600_000);
+
 /** Points earned net of claw-backs over the trailing 365 days (adjustments excluded). */
 export async function trailingEarned(db: Database | Tx, shopId: string, memberId: string, now: Date): Promise<number> {
-  const since = new Date(now.getTime() - 365 * 24 * 3600_000);
+  const since = trailingSince(now);
   const sum = await db.ledgerEntry.aggregate({
     where: { shopId, memberId, kind: { in: ["earn", "released", "clawback"] }, occurredAt: { gte: since } },
     _sum: { points: true },
