@@ -128,11 +128,8 @@ export async function createDatabase(url = databaseUrl(), options: DatabaseOptio
   // Deleted and overwritten content is zeroed, so what a redact or the inbox retention erases
   // does not linger in free pages and free space of the file (DESIGN, flow rule 7).
   await db.$queryRawUnsafe("PRAGMA secure_delete = ON");
-  sqliteDatabases.add(db);
   return db;
 }
-
-const sqliteDatabases = new WeakSet<Database>();
 
 /** The adapter factory with every statement reported to `onStatement` (DatabaseOptions). */
 function tracedAdapter<F extends SqlDriverAdapterFactory>(factory: F, onStatement: (sql: string) => void): F {
@@ -177,8 +174,10 @@ function tracedAdapter<F extends SqlDriverAdapterFactory>(factory: F, onStatemen
 }
 
 /** Whether a client talks to SQLite (one writer at a time) rather than PostgreSQL. */
-export function isSqlite(database: Database): boolean {
-  return sqliteDatabases.has(database);
+export function isSqlite(database: Db): boolean {
+  // From the client's own provider, not a registry of clients this module made: a dev server's
+  // reloaded modules (and the demo's) hold clients another instance of this module created.
+  return (database as { _activeProvider?: string })._activeProvider === "sqlite";
 }
 
 /**
@@ -188,7 +187,7 @@ export function isSqlite(database: Database): boolean {
  * and the rest goes at a later checkpoint. Nothing to do on PostgreSQL.
  */
 export async function checkpointErasure(database: Database): Promise<void> {
-  if (!sqliteDatabases.has(database)) return;
+  if (!isSqlite(database)) return;
   await database.$queryRawUnsafe("PRAGMA wal_checkpoint(TRUNCATE)");
 }
 

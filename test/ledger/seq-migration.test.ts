@@ -142,7 +142,9 @@ describe(`migrating a ledger to seq (${postgres ? "PostgreSQL" : "SQLite"})`, ()
       await before.close();
     }
 
-    expect(await migrateDatabase(url)).toEqual([HARDENING]);
+    expect(await migrateDatabase(url, { upTo: HARDENING })).toEqual([HARDENING]);
+    // The migrations after it (the job queue) leave the ledger as it is.
+    expect(await migrateDatabase(url)).not.toContain(HARDENING);
 
     const db: Database = await createDatabase(url);
     try {
