@@ -27,6 +27,13 @@ const KNOWN_CYCLE_EDGES: string[] = [];
  */
 const KNOWN_PROCESS_LOOKUPS: string[] = [];
 
+/**
+ * Modules whose writes make a store signal's effects: the mirror's upserts and the ledger's
+ * settling of a stored order. Only app/services/signals/ may call them (types may be read anywhere).
+ */
+const SIGNAL_WRITERS = ["app/services/mirror/mirror.server.ts", "app/services/ledger/settle.server.ts"];
+const SIGNALS = "app/services/signals/";
+
 const relative = (file: string) => path.relative(ROOT, file).split(path.sep).join("/");
 
 function sourceFiles(dir: string): string[] {
@@ -143,6 +150,29 @@ function withoutEdges(edges: Map<string, string[]>, removed: Set<string>): Map<s
   return new Map([...edges].map(([from, targets]) => [from, targets.filter((to) => !removed.has(edgeKey(from, to)))]));
 }
 
+/** The relative modules a file imports for their values (not `import type`, not `{ type X }`). */
+function valueImports(file: string, source: string): string[] {
+  const parsed = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, false);
+  const targets: string[] = [];
+  for (const statement of parsed.statements) {
+    let specifier: ts.Expression | undefined;
+    let typeOnly = false;
+    if (ts.isImportDeclaration(statement)) {
+      specifier = statement.moduleSpecifier;
+      const clause = statement.importClause;
+      const named = clause?.namedBindings;
+      typeOnly = !!clause && (clause.isTypeOnly || (!clause.name && !!named && ts.isNamedImports(named) && named.elements.length > 0 && named.elements.every((element) => element.isTypeOnly)));
+    } else if (ts.isExportDeclaration(statement) && statement.moduleSpecifier) {
+      specifier = statement.moduleSpecifier;
+      typeOnly = statement.isTypeOnly;
+    }
+    if (!specifier || !ts.isStringLiteral(specifier) || typeOnly) continue;
+    const target = resolveImport(path.join(ROOT, file), specifier.text);
+    if (target) targets.push(relative(target));
+  }
+  return targets;
+}
+
 const graph = importGraph();
 
 describe("app/ architecture", () => {
@@ -165,6 +195,16 @@ describe("app/ architecture", () => {
       return !(graph.edges.get(from) ?? []).includes(to) || !all.some((component) => component.includes(from) && component.includes(to));
     });
     expect(stale, "these cycles are gone: delete them from KNOWN_CYCLE_EDGES").toEqual([]);
+  });
+
+  it("only app/services/signals/ writes the mirror or settles the ledger", () => {
+    const callers = graph.files
+      .filter((file) => !file.startsWith(SIGNALS) && !SIGNAL_WRITERS.includes(file))
+      .flatMap((file) => valueImports(file, graph.text.get(file)!).filter((target) => SIGNAL_WRITERS.includes(target)).map((target) => `${file} imports ${target}`));
+    expect(callers).toEqual([]);
+    // The rule sees value imports: the seam itself imports both.
+    const seam = graph.files.filter((file) => file.startsWith(SIGNALS)).flatMap((file) => valueImports(file, graph.text.get(file)!));
+    expect(seam).toEqual(expect.arrayContaining(SIGNAL_WRITERS));
   });
 
   it("services never look up process state (app/runtime.server.ts, globalThis)", () => {

@@ -29,6 +29,7 @@ import { listProgramAudit, updateProgramSettings } from "../services/program/pro
 import { listDataRequests } from "../services/privacy/privacy.server";
 import { CHANNELS, parseShopSettings, type ShopSettings } from "../services/program/settings";
 import { findShop, updateShopSettings } from "../services/shops/shops.server";
+import { applyLowStockThreshold } from "../services/signals/catalogue.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -73,7 +74,12 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   if (!parsed.success) {
     return { saved: false as const, errors: { lowStockThreshold: parsed.error.issues[0]?.message ?? "Invalid value" } };
   }
+  const before = await findShop(db, session.shop);
   const settings = await updateShopSettings(db, session.shop, parsed.data);
+  const shop = before ?? (await findShop(db, session.shop));
+  if (shop && (!before || parseShopSettings(before.settings).lowStockThreshold !== settings.lowStockThreshold)) {
+    await applyLowStockThreshold(db, shop, settings.lowStockThreshold);
+  }
   return { saved: true as const, settings };
 };
 

@@ -20,6 +20,7 @@ export type SignalWritten =
   | { kind: "product"; outcome: UpsertOutcome; productGid: string }
   | { kind: "inventory-level"; outcome: UpsertOutcome; level: InventoryLevelRecord }
   | { kind: "product-deleted"; productGid: string; at: Date }
+  | { kind: "low-stock-threshold"; lowStockThreshold: number }
   | { kind: "external-order"; key: string; award: AwardResult }
   | { kind: "external-refund"; key: string; clawback: ClawbackResult };
 

@@ -4,10 +4,9 @@ import type { OrderRow, RefundRow } from "../mirror/mirror.server";
 import { orderChannel, parseShopSettings } from "../program/settings";
 import { clawBackCancellation, clawBackRefund } from "./clawback.server";
 import { type AwardResult, awardOrder } from "./earn.server";
+import { shopifyOrderKey, shopifyRefundKey } from "./keys";
 import type { LedgerDeps, LedgerShop, Member } from "./types";
 
-export const shopifyOrderKey = (gid: string) => `shopify-order:${gid}`;
-export const shopifyRefundKey = (gid: string) => `shopify-refund:${gid}`;
 
 export interface StoredOrder {
   /** The order as the mirror holds it. */

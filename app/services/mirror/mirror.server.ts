@@ -160,11 +160,10 @@ async function refreshAvailability(db: Db, shopId: string, inventoryItemGid: str
 }
 
 /** After the merchant changes the threshold, every variant's flag follows. */
-export async function recomputeLowStock(db: Database, shop: MirrorShop): Promise<void> {
-  const { lowStockThreshold } = parseShopSettings(shop.settings);
+export async function recomputeLowStock(db: Database, shopId: string, lowStockThreshold: number): Promise<void> {
   await db.$transaction([
-    db.variant.updateMany({ where: { shopId: shop.id, available: { lte: lowStockThreshold } }, data: { lowStock: true } }),
-    db.variant.updateMany({ where: { shopId: shop.id, available: { gt: lowStockThreshold } }, data: { lowStock: false } }),
+    db.variant.updateMany({ where: { shopId, available: { lte: lowStockThreshold } }, data: { lowStock: true } }),
+    db.variant.updateMany({ where: { shopId, available: { gt: lowStockThreshold } }, data: { lowStock: false } }),
   ]);
 }
 

@@ -1,6 +1,6 @@
 import { checkpointErasure, type Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
-import { shopifyOrderKey } from "../ledger/settle.server";
+import { shopifyOrderKey } from "../ledger/keys";
 import { normaliseEmail } from "../identity/email";
 import { metafieldJobKey, METAFIELDS_QUEUE } from "../outbox/metafields.server";
 import { type DeliveryRedaction, type DeliverySubject, redactDeliveries } from "./deliveries.server";

@@ -10,7 +10,7 @@ import { parseShopSettings, type Program } from "./settings";
 import { shopDay } from "../../lib/shop-day";
 import type { AwardResult } from "../ledger/earn.server";
 import type { LedgerDeps, LedgerShop } from "../ledger/types";
-import { shopifyOrderKey } from "../ledger/settle.server";
+import { shopifyOrderKey } from "../ledger/keys";
 import type { SignalDeps, SignalShop } from "../signals/deps";
 import { settleStoredOrder } from "../signals/orders.server";
 

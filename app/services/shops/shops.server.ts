@@ -5,7 +5,6 @@ import type { Clock } from "../../lib/clock";
 import { systemClock } from "../../lib/clock";
 import { revokeShopTokens } from "../api/tokens.server";
 import { releaseParkedDeliveries } from "../inbox/inbox.server";
-import { recomputeLowStock } from "../mirror/mirror.server";
 import { parseShopSettings, type ShopSettings, shopSettingsSchema } from "../program/settings";
 
 export type Shop = Awaited<ReturnType<Database["shop"]["findUniqueOrThrow"]>>;
@@ -150,16 +149,16 @@ export async function requireActiveShop(db: Database, domain: string): Promise<S
 }
 
 /**
- * Merges validated settings into the shop's; a changed low-stock threshold re-flags every variant.
+ * Merges validated settings into the shop's. A changed low-stock threshold is a signal of its own
+ * (applyLowStockThreshold re-flags every variant): the caller applies it.
  * Reads the row itself (never the cache): the merge must start from what is stored.
  */
 export async function updateShopSettings(db: Database, domain: string, patch: Partial<ShopSettings>): Promise<ShopSettings> {
   const shop = await ensureShop(db, domain);
   const current = parseShopSettings(shop.settings);
   const next = shopSettingsSchema.parse({ ...current, ...patch });
-  const updated = await db.shop.update({ where: { id: shop.id }, data: { settings: JSON.stringify(next) } });
+  await db.shop.update({ where: { id: shop.id }, data: { settings: JSON.stringify(next) } });
   forgetShop(domain);
-  if (next.lowStockThreshold !== current.lowStockThreshold) await recomputeLowStock(db, updated);
   return next;
 }
 

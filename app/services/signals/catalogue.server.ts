@@ -1,5 +1,6 @@
 import { afterSignal } from "../cohorts/hook.server";
-import { applyInventoryLevel as mirrorInventoryLevel, deleteProduct, upsertProduct } from "../mirror/mirror.server";
+import type { Database } from "../../db.server";
+import { applyInventoryLevel as mirrorInventoryLevel, deleteProduct, recomputeLowStock, upsertProduct } from "../mirror/mirror.server";
 import type { InventoryLevelRecord, ProductRecord, UpsertOutcome } from "../mirror/records";
 import type { SignalDeps, SignalShop } from "./deps";
 
@@ -29,4 +30,10 @@ export async function applyInventoryLevel(deps: SignalDeps, shop: SignalShop, le
 export async function applyProductDeletion(deps: SignalDeps, shop: SignalShop, productGid: string, at: Date): Promise<void> {
   await deleteProduct(deps.db, shop, productGid, at);
   await afterSignal(deps.db, shop, { kind: "product-deleted", productGid, at });
+}
+
+/** The merchant changed the shop's low-stock threshold: every variant's flag follows it. */
+export async function applyLowStockThreshold(db: Database, shop: { id: string }, lowStockThreshold: number): Promise<void> {
+  await recomputeLowStock(db, shop.id, lowStockThreshold);
+  await afterSignal(db, shop, { kind: "low-stock-threshold", lowStockThreshold });
 }
