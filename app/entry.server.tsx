@@ -3,8 +3,7 @@ import { createReadableStreamFromReadable, type EntryContext } from "@remix-run/
 import { RemixServer } from "@remix-run/react";
 import { isbot } from "isbot";
 import { renderToPipeableStream } from "react-dom/server";
-import { appDeps, appRuntime } from "./runtime.server";
-import { startLedgerRuntime } from "./services/ledger/jobs.server";
+import { appRuntime } from "./runtime.server";
 import { addDocumentResponseHeaders } from "./shopify.server";
 
 export const streamTimeout = 5000;
@@ -12,8 +11,6 @@ export const streamTimeout = 5000;
 // The server process runs the job runner: the webhook inbox, the inbox's retention pass and
 // every queue (tests drive it themselves).
 if (process.env.NODE_ENV !== "test") appRuntime().runner.start();
-// The process's cap store for the services that still look it up.
-if (process.env.NODE_ENV !== "test" && process.env.ROOST_SYNC_JOBS !== "off") startLedgerRuntime(appDeps());
 
 export default async function handleRequest(
   request: Request,

@@ -147,8 +147,8 @@ export function httpDeps(): HttpDeps {
     capStore,
     apiAuthFailures,
     webhookValidator,
-    // The inbox hand-over of a stored delivery: the job runner's kick replaces this line.
-    kick: (id) => inboxWorker().kick(id),
+    // A stored delivery goes to the runner's inbox lane at once (the runner's tick is the fallback).
+    kick: (id) => appRuntime().runner.kickDelivery(id),
   };
 }
 

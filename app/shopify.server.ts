@@ -1,14 +1,13 @@
 import "@shopify/shopify-app-remix/adapters/node";
 import {
-  ApiVersion,
   AppDistribution,
   LogSeverity,
   shopifyApp,
 } from "@shopify/shopify-app-remix/server";
 import { PrismaSessionStorage } from "@shopify/shopify-app-session-storage-prisma";
-import { appScopes } from "./config.server";
+import { apiVersion, appScopes } from "./config.server";
 import db from "./db.server";
-import { appDeps, appRuntime, inboxWorker } from "./runtime.server";
+import { appDeps, appRuntime } from "./runtime.server";
 import { learnShopIdentityOnInstall } from "./services/shopify/admin.server";
 import { markShopInstalled } from "./services/shops/shops.server";
 import { SYNC_QUEUE } from "./services/sync/deps.server";
@@ -17,7 +16,7 @@ import { startBackfillOnInstall } from "./services/sync/scheduler.server";
 const shopify = shopifyApp({
   apiKey: process.env.SHOPIFY_API_KEY,
   apiSecretKey: process.env.SHOPIFY_API_SECRET || "",
-  apiVersion: ApiVersion.October26,
+  apiVersion,
   scopes: appScopes,
   appUrl: process.env.SHOPIFY_APP_URL || "",
   authPathPrefix: "/auth",
@@ -36,7 +35,7 @@ const shopify = shopifyApp({
     afterAuth: async ({ session }) => {
       // Install or reinstall: the shop's records are reused, never recreated. Deliveries parked
       // while Roost had no installation record for the shop go to the inbox worker now.
-      await markShopInstalled(db, { domain: session.shop, scopes: session.scope ?? null }, undefined, { kick: (id) => inboxWorker().kick(id) });
+      await markShopInstalled(db, { domain: session.shop, scopes: session.scope ?? null }, undefined, { kick: (id) => appRuntime().runner.kickDelivery(id) });
       // Its Shopify id and primary domain, which signed payloads that name their shop must match.
       await learnShopIdentityOnInstall(db, session.shop);
       // Import the catalogue, customers and recent orders (skipped after a recent backfill): the
@@ -48,7 +47,6 @@ const shopify = shopifyApp({
 });
 
 export default shopify;
-export const apiVersion = ApiVersion.October26;
 export const addDocumentResponseHeaders = shopify.addDocumentResponseHeaders;
 export const authenticate = shopify.authenticate;
 export const unauthenticated = shopify.unauthenticated;

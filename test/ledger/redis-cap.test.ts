@@ -10,7 +10,6 @@ import { type LedgerDeps } from "../../app/services/ledger/types";
 import { releaseHeldAwards } from "../../app/services/ledger/release.server";
 import { createRedisCapStore, type RedisCapStore } from "../../app/services/ledger/redis-cap.server";
 import { RELEASE_QUEUE, releasePass } from "../../app/services/ledger/release-worker.server";
-import { useCapStore } from "../../app/services/ledger/runtime.server";
 import { memberSummary, verifyLedger } from "../../app/services/ledger/verify.server";
 import { METAFIELDS_QUEUE } from "../../app/services/outbox/metafields.server";
 import { programSchema } from "../../app/services/program/settings";
@@ -87,12 +86,10 @@ describe.skipIf(!redisAvailable)(`daily cap in Redis${redisSkipNote}`, () => {
     expect(await store.ready()).toBe(true);
     testDeps = buildDeps({}, { capStore: store });
     setAppDeps(testDeps);
-    useCapStore(store);
   });
 
   afterAll(async () => {
     setAppDeps(undefined);
-    useCapStore(databaseCapStore);
     await store?.close();
     await redis?.stop();
   });
