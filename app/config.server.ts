@@ -20,5 +20,8 @@ export const appScopes: string[] = parsed.access_scopes.scopes
 export const webhookSubscriptions = parsed.webhooks.subscriptions;
 export const webhookApiVersion = parsed.webhooks.api_version;
 
-/** The Admin API version Roost is written against (the webhook validator's; app/shopify.server.ts spells the same). */
+/**
+ * The Admin API version Roost is written against: the app's (app/shopify.server.ts), the Admin
+ * API client's and the webhook validator's; the toml's webhook version must equal it.
+ */
 export const apiVersion = ApiVersion.October26;

@@ -1,8 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { appScopes, webhookApiVersion, webhookSubscriptions } from "../app/config.server";
-import { apiVersion } from "../app/shopify.server";
+import { apiVersion, appScopes, webhookApiVersion, webhookSubscriptions } from "../app/config.server";
 
 describe("shopify.app.toml", () => {
   it("requests only the scopes shipped features use", () => {

@@ -1,10 +1,11 @@
+import { apiVersion } from "../../config.server";
 import type { Database } from "../../db.server";
 import { systemClock } from "../../lib/clock";
 import { logger } from "../../lib/logger.server";
 import { learnShopIdentity, requireActiveShop, ShopNotActiveError } from "../shops/shops.server";
 import { type AdminClient, createHttpAdminClient } from "./admin-client.server";
 
-export const ADMIN_API_VERSION = "2026-10";
+export const ADMIN_API_VERSION: string = apiVersion;
 
 /**
  * The Admin API client for an installed shop, with its offline token. A shop that has

@@ -47,26 +47,6 @@ export async function queueShopSync(db: Database | Tx, shopId: string, now: Date
   await enqueue(db, { queue: SYNC_QUEUE, key: shopId, shopId, payload: request }, now);
 }
 
-const locks = new Map<string, Promise<unknown>>();
-
-/**
- * Runs `task` after every earlier task with the same key in this process: reconcile.server.ts's
- * passes. (Backfill steps are serialised per shop by the shop's sync job.)
- */
-export function withLock<T>(key: string, task: () => Promise<T>): Promise<T> {
-  const previous = locks.get(key) ?? Promise.resolve();
-  const run = previous.then(task, task);
-  const settled = run.then(
-    () => undefined,
-    () => undefined,
-  );
-  locks.set(key, settled);
-  void settled.then(() => {
-    if (locks.get(key) === settled) locks.delete(key);
-  });
-  return run;
-}
-
 export function errorMessage(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

@@ -6,7 +6,7 @@ import type { AdminClient } from "../shopify/admin-client.server";
 import { requireActiveShop, type Shop } from "../shops/shops.server";
 import { fetchOrders, fetchProducts, pages } from "./admin-fetch.server";
 import { applyCustomer, applyMissingRefunds, applyOrders, applyProduct, isRepair, type RefundRef } from "./apply.server";
-import { adminFor, errorMessage, type SyncDeps, withLock } from "./deps.server";
+import { adminFor, errorMessage, type SyncDeps } from "./deps.server";
 import { CUSTOMERS_PAGE, ORDERS_PAGE, PRODUCTS_PAGE } from "./queries";
 
 /**
@@ -43,33 +43,36 @@ export async function nextReconcileSince(db: Database, shopId: string, now: Date
   return new Date(Math.floor(since.getTime() / 1000) * 1000);
 }
 
+/**
+ * One reconciliation pass. The server runs them from the shop's sync job (one at a time per
+ * shop, across processes); a pass the CLI starts meanwhile may overlap it, which is safe: every
+ * write is the mirror's newer-wins upsert through the signal seam.
+ */
 export async function reconcile(deps: SyncDeps, shopDomain: string, options: { since?: Date } = {}): Promise<ReconcileResult> {
   const shop = await requireActiveShop(deps.db, shopDomain);
-  return withLock(`reconcile:${shop.id}`, async () => {
-    const { db, clock } = deps;
-    const startedAt = clock.now();
-    const since = options.since ?? (await nextReconcileSince(db, shop.id, startedAt));
-    const run = await db.reconcileRun.create({ data: { shopId: shop.id, since, status: "running", startedAt } });
-    const logger = deps.logger.child({ shop: shop.domain, reconcileRun: run.id });
-    const repaired: Repaired = { orders: 0, customers: 0, products: 0, refunds: 0 };
-    try {
-      const admin = await adminFor(deps, shop.domain);
-      const query = `updated_at:>'${since.toISOString().replace(/\.\d{3}Z$/, "Z")}'`;
-      await reconcileCustomers(deps, shop, admin, query, repaired);
-      await reconcileProducts(deps, shop, admin, query, repaired);
-      await reconcileOrders({ ...deps, logger }, shop, admin, query, repaired);
-    } catch (error) {
-      await db.reconcileRun.update({
-        where: { id: run.id },
-        data: { status: "failed", error: errorMessage(error), repaired: JSON.stringify(repaired), finishedAt: clock.now() },
-      });
-      logger.warn({ err: error, repaired }, "reconciliation failed");
-      throw error;
-    }
-    await db.reconcileRun.update({ where: { id: run.id }, data: { status: "completed", repaired: JSON.stringify(repaired), finishedAt: clock.now() } });
-    if (Object.values(repaired).some((count) => count > 0)) logger.info({ since, repaired }, "reconciliation repaired the mirror");
-    return { shop: shop.domain, since, repaired };
-  });
+  const { db, clock } = deps;
+  const startedAt = clock.now();
+  const since = options.since ?? (await nextReconcileSince(db, shop.id, startedAt));
+  const run = await db.reconcileRun.create({ data: { shopId: shop.id, since, status: "running", startedAt } });
+  const logger = deps.logger.child({ shop: shop.domain, reconcileRun: run.id });
+  const repaired: Repaired = { orders: 0, customers: 0, products: 0, refunds: 0 };
+  try {
+    const admin = await adminFor(deps, shop.domain);
+    const query = `updated_at:>'${since.toISOString().replace(/\.\d{3}Z$/, "Z")}'`;
+    await reconcileCustomers(deps, shop, admin, query, repaired);
+    await reconcileProducts(deps, shop, admin, query, repaired);
+    await reconcileOrders({ ...deps, logger }, shop, admin, query, repaired);
+  } catch (error) {
+    await db.reconcileRun.update({
+      where: { id: run.id },
+      data: { status: "failed", error: errorMessage(error), repaired: JSON.stringify(repaired), finishedAt: clock.now() },
+    });
+    logger.warn({ err: error, repaired }, "reconciliation failed");
+    throw error;
+  }
+  await db.reconcileRun.update({ where: { id: run.id }, data: { status: "completed", repaired: JSON.stringify(repaired), finishedAt: clock.now() } });
+  if (Object.values(repaired).some((count) => count > 0)) logger.info({ since, repaired }, "reconciliation repaired the mirror");
+  return { shop: shop.domain, since, repaired };
 }
 
 async function reconcileCustomers(deps: SyncDeps, shop: Shop, admin: AdminClient, query: string, repaired: Repaired) {
