@@ -24,7 +24,7 @@ Object.assign(process.env, {
   DATABASE_URL: process.env.DATABASE_URL ?? "file:./prisma/dev.sqlite",
   SHOPIFY_APP_URL: `http://${host}:${port}`,
   ROOST_APP_BRIDGE_URL: "/__demo/app-bridge.js",
-  ROOST_INBOX_POLL_MS: process.env.ROOST_INBOX_POLL_MS ?? "1000",
+  ROOST_JOBS_POLL_MS: process.env.ROOST_JOBS_POLL_MS ?? "1000",
 });
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
