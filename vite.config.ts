@@ -42,6 +42,8 @@ export default defineConfig({
       "@shopify/shopify-app-remix/react",
       // Imported by route modules for their loaders and actions; Vite's scan finds them too,
       // and listing them here keeps it from finding them late.
+      "@remix-run/node",
+      "@shopify/shopify-api",
       "@shopify/shopify-app-remix/server",
       "@shopify/shopify-app-remix/adapters/node",
       "@shopify/shopify-app-session-storage-prisma",
