@@ -1,5 +1,6 @@
 import type { Db } from "../../db.server";
 import { journey } from "../journeys/journeys.server";
+import { eligibleFromParts } from "../mirror/eligible";
 import type { OrderRow, RefundRow } from "../mirror/mirror.server";
 import { orderChannel, parseShopSettings } from "../program/settings";
 import { clawBackCancellation, clawBackRefund } from "./clawback.server";
@@ -32,7 +33,7 @@ export async function settleShopifyOrder(deps: LedgerDeps<Db>, shop: LedgerShop,
     orderGid: order.gid,
     // From the mirrored components and the settings now: an order stored just before a
     // count-shipping change (before the catch-up reaches it) still earns on the new rule.
-    eligibleAmount: order.linesAmount + (countShipping ? order.shippingAmount : 0),
+    eligibleAmount: eligibleFromParts(order, countShipping),
     currency: order.currency,
     processedAt: order.processedAt,
     channel: orderChannel(order.sourceName),

@@ -10,13 +10,22 @@ export function lineEligible(line: Pick<OrderLineRecord, "unitPrice" | "quantity
   return safeAmount(line.unitPrice * line.quantity - line.discount - (taxesIncluded ? line.tax : 0), "a line's eligible amount");
 }
 
+/**
+ * The order's eligible amount from its two stored parts: its lines' eligible amount, plus
+ * shipping when the shop counts it. (The program catch-up's set-based recompute writes the same
+ * sum in SQL: "linesAmount" + "shippingAmount" × 0 or 1.)
+ */
+export function eligibleFromParts(parts: { linesAmount: number; shippingAmount: number }, countShipping: boolean): number {
+  return safeAmount(parts.linesAmount + (countShipping ? parts.shippingAmount : 0), "the order's eligible amount");
+}
+
 /** Σ over the order's lines; shipping and tax excluded unless the shop counts shipping. */
 export function orderEligible(
   order: { lines: readonly Pick<OrderLineRecord, "unitPrice" | "quantity" | "discount" | "tax" | "giftCard">[]; taxesIncluded: boolean; shippingAmount: number },
   options: { countShipping: boolean } = { countShipping: false },
 ): { linesAmount: number; eligibleAmount: number } {
   const linesAmount = safeAmount(order.lines.reduce((sum, line) => sum + lineEligible(line, order.taxesIncluded), 0), "the order's eligible amount");
-  return { linesAmount, eligibleAmount: safeAmount(linesAmount + (options.countShipping ? order.shippingAmount : 0), "the order's eligible amount") };
+  return { linesAmount, eligibleAmount: eligibleFromParts({ linesAmount, shippingAmount: order.shippingAmount }, options.countShipping) };
 }
 
 /** A refund's eligible amount: Σ over refunded lines of subtotal − tax when taxes are included. */

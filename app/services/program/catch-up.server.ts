@@ -272,6 +272,7 @@ async function recomputeBatch(db: Database, shop: LedgerShop, job: ProgramJob, b
   // A range over the (shopId, gid) index rather than an id list: a composed IN (…) fragment is
   // tied to one generated client (see members/search.server.ts). An order created inside the
   // range meanwhile is recomputed too, which is what it needs. Only rows that differ are written.
+  // The sum is eligibleFromParts (mirror/eligible.ts), in SQL.
   const recomputed = await db.$executeRaw`
     UPDATE "Order" SET "eligibleAmount" = "linesAmount" + "shippingAmount" * ${shipping}, "updatedAt" = ${clock.now()}
     WHERE "shopId" = ${shop.id} AND "gid" >= ${first} AND "gid" <= ${last}
