@@ -1,3 +1,4 @@
+import type { PixelEvent } from "@prisma/client";
 import type { Db } from "../../db.server";
 import type { ClawbackResult } from "../ledger/clawback.server";
 import type { AwardResult } from "../ledger/earn.server";
@@ -21,6 +22,8 @@ export type SignalWritten =
   | { kind: "inventory-level"; outcome: UpsertOutcome; level: InventoryLevelRecord }
   | { kind: "product-deleted"; productGid: string; at: Date }
   | { kind: "low-stock-threshold"; lowStockThreshold: number }
+  | { kind: "pixel-batch"; events: readonly PixelEvent[] }
+  | { kind: "checkout"; token: string; customerGid: string | null; linkedClientIds: readonly string[] }
   | { kind: "external-order"; key: string; award: AwardResult }
   | { kind: "external-refund"; key: string; clawback: ClawbackResult };
 
