@@ -5,6 +5,7 @@ import { type Clock, systemClock } from "./lib/clock";
 import { logger as rootLogger, type Logger } from "./lib/logger.server";
 import { type CapStore, databaseCapStore } from "./services/ledger/cap.server";
 import { inboxRetentionDays, inboxRetentionQueue } from "./services/inbox/inbox.server";
+import { eventsRetentionDays, eventsRetentionQueue } from "./services/events/retention.server";
 import { InboxWorker } from "./services/inbox/worker.server";
 import { releaseIntervalMs, releaseQueue } from "./services/ledger/release-worker.server";
 import { tierSweepQueue } from "./services/ledger/tiers.server";
@@ -70,6 +71,7 @@ declare global {
 export function queueDefinitions(deps: AppDeps, env: Record<string, string | undefined> = process.env): QueueDefinition[] {
   const queues: QueueDefinition[] = [];
   if (env.ROOST_INBOX_WORKER !== "off") queues.push(inboxRetentionQueue(inboxRetentionDays(env)));
+  queues.push(eventsRetentionQueue(eventsRetentionDays(env)));
   // The ledger's: metafield write-back (the outbox), releasing held awards, the daily tier sweep.
   if (env.ROOST_SYNC_JOBS !== "off") queues.push(metafieldsQueue(deps), releaseQueue(deps, releaseIntervalMs(env)), tierSweepQueue());
   // The program catch-up of stored orders; each installed shop's backfill steps and reconciliation.
@@ -139,7 +141,7 @@ export function httpEdge(): HttpEdge {
 /** What the webhook and API routes hand to app/http/: the process's dependencies, its HTTP edge, the inbox hand-over. */
 export function httpDeps(): HttpDeps {
   const { db, clock, logger, capStore } = appDeps();
-  const { apiAuthFailures, webhookValidator } = httpEdge();
+  const { apiAuthFailures, webhookValidator, ingestLimits } = httpEdge();
   return {
     db,
     clock,
@@ -147,6 +149,7 @@ export function httpDeps(): HttpDeps {
     capStore,
     apiAuthFailures,
     webhookValidator,
+    ingestLimits,
     // A stored delivery goes to the runner's inbox lane at once (the runner's tick is the fallback).
     kick: (id) => appRuntime().runner.kickDelivery(id),
   };

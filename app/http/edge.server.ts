@@ -1,5 +1,6 @@
 import type { Logger } from "../lib/logger.server";
 import { type ApiDeps, AUTH_FAILURE_LIMIT, AUTH_FAILURE_WINDOW_MS } from "./api.server";
+import { buildIngestLimits, type IngestDeps, type IngestLimits } from "./ingest.server";
 import { FailureLimiter } from "./rate-limit";
 import { createWebhookValidator, type WebhookDeps, type WebhookValidator } from "./webhooks.server";
 
@@ -12,10 +13,12 @@ export interface HttpEdge {
   apiAuthFailures: FailureLimiter;
   /** Shopify's webhook validation, built on the first delivery. */
   webhookValidator: () => WebhookValidator;
+  /** The web pixel's batches per shop and per client (in Redis when REDIS_URL is set). */
+  ingestLimits: IngestLimits;
 }
 
 /** What the webhook and API routes take: the process's dependencies and its HTTP edge. */
-export type HttpDeps = ApiDeps & WebhookDeps;
+export type HttpDeps = ApiDeps & WebhookDeps & IngestDeps;
 
 export function buildHttpEdge(options: { logger: Logger; env?: Record<string, string | undefined> }): HttpEdge {
   const env = options.env ?? process.env;
@@ -23,5 +26,6 @@ export function buildHttpEdge(options: { logger: Logger; env?: Record<string, st
   return {
     apiAuthFailures: new FailureLimiter({ limit: AUTH_FAILURE_LIMIT, windowMs: AUTH_FAILURE_WINDOW_MS }),
     webhookValidator: () => (validator ??= createWebhookValidator(env, options.logger)),
+    ingestLimits: buildIngestLimits({ env, logger: options.logger }),
   };
 }
