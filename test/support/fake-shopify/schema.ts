@@ -58,6 +58,7 @@ import type {
   VariantRecord,
 } from './store.js';
 import { metafieldDigest } from './store.js';
+import { createWebPixel, deleteWebPixel, findWebPixel, updateWebPixel } from './web-pixels.js';
 import { isoSeconds, zoneOffsetMinutes } from './time.js';
 
 export interface SearchExtension {
@@ -513,6 +514,7 @@ const resolvers: ResolverMap = {
     },
     locations: (_source, args, ctx) => paginate([...ctx.state.locations.values()], byId, pageArgs(args), { unbounded: ctx.bulk }),
     bulkOperation: (_source, args, ctx) => findKind(ctx, str(args, 'id') ?? '', 'BulkOperation'),
+    webPixel: (_source, args, ctx) => findWebPixel(ctx.state, args),
     currentBulkOperation: (_source, args, ctx) =>
       ctx.store.latestBulkOperation(ctx.state, args.type === 'MUTATION' ? 'MUTATION' : 'QUERY') ?? null,
   }),
@@ -783,6 +785,9 @@ const resolvers: ResolverMap = {
       }
       return { bulkOperation: ctx.store.createBulkQuery(ctx.state, query, args.groupObjects === true), userErrors: [] };
     },
+    webPixelCreate: (_source, args, ctx) => createWebPixel(ctx.store, ctx.state, args),
+    webPixelUpdate: (_source, args, ctx) => updateWebPixel(ctx.store, ctx.state, args),
+    webPixelDelete: (_source, args, ctx) => deleteWebPixel(ctx.state, args),
     bulkOperationCancel: (_source, args, ctx) => {
       const operation = findKind(ctx, str(args, 'id') ?? '', 'BulkOperation');
       if (!operation) {

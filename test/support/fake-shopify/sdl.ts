@@ -529,6 +529,7 @@ export const ADMIN_SDL = /* GraphQL */ `
     locations(${connectionArgs}): LocationConnection!
     bulkOperation(id: ID!): BulkOperation
     currentBulkOperation(type: BulkOperationType = QUERY): BulkOperation
+    webPixel(id: ID): WebPixel
   }
 
   input MetafieldsSetInput {
@@ -619,6 +620,55 @@ export const ADMIN_SDL = /* GraphQL */ `
     userErrors: [UserError!]!
   }
 
+  enum WebPixelRuntimeContext {
+    STRICT
+    LAX
+  }
+
+  input WebPixelInput {
+    settings: JSON
+    runtimeContext: WebPixelRuntimeContext
+  }
+
+  type WebPixel implements Node {
+    id: ID!
+    settings: JSON!
+  }
+
+  enum ErrorsWebPixelUserErrorCode {
+    BLANK
+    INVALID_CONFIGURATION_JSON
+    INVALID_RUNTIME_CONTEXT
+    INVALID_SETTINGS
+    INVALID_SETTINGS_DEFINITION
+    NO_EXTENSION
+    NOT_FOUND
+    TAKEN
+    UNEXPECTED_ERROR
+    UNABLE_TO_DELETE
+  }
+
+  type ErrorsWebPixelUserError {
+    code: ErrorsWebPixelUserErrorCode
+    field: [String!]
+    message: String!
+  }
+
+  type WebPixelCreatePayload {
+    webPixel: WebPixel
+    userErrors: [ErrorsWebPixelUserError!]!
+  }
+
+  type WebPixelUpdatePayload {
+    webPixel: WebPixel
+    userErrors: [ErrorsWebPixelUserError!]!
+  }
+
+  type WebPixelDeletePayload {
+    deletedWebPixelId: ID
+    userErrors: [ErrorsWebPixelUserError!]!
+  }
+
   type Mutation {
     tagsAdd(id: ID!, tags: [String!]!): TagsAddPayload
     tagsRemove(id: ID!, tags: [String!]!): TagsRemovePayload
@@ -626,5 +676,8 @@ export const ADMIN_SDL = /* GraphQL */ `
     metafieldsDelete(metafields: [MetafieldIdentifierInput!]!): MetafieldsDeletePayload
     bulkOperationRunQuery(query: String!, groupObjects: Boolean! = false): BulkOperationRunQueryPayload
     bulkOperationCancel(id: ID!): BulkOperationCancelPayload
+    webPixelCreate(webPixel: WebPixelInput!): WebPixelCreatePayload
+    webPixelUpdate(id: ID!, webPixel: WebPixelInput!): WebPixelUpdatePayload
+    webPixelDelete(id: ID!): WebPixelDeletePayload
   }
 `;

@@ -19,6 +19,8 @@ import type { Clock, TimeInput } from './time.js';
 import { isValidTimeZone, isoSeconds, systemClock, toEpochMs, truncateToSecond } from './time.js';
 import type { WebhookEvent, WebhookListener, WebhookPayloadExtras, WebhookTopic } from './webhooks.js';
 import { bulkOperationsFinishPayload, buildWebhookPayload, WEBHOOK_API_VERSION, webhookEvent } from './webhooks.js';
+import type { WebPixelRecord } from './web-pixels.js';
+import { DEFAULT_WEB_PIXEL_SETTINGS } from './web-pixels.js';
 
 export {
   orderFinancialStatus,
@@ -60,6 +62,8 @@ export interface FakeShopifyStoreOptions {
   firstId?: number;
   /** Default for every shop: store mutations emit the webhooks Shopify would send. Default false. */
   emitWebhooks?: boolean;
+  /** The app's web pixel extension settings keys (default Roost's); null: the app has none (NO_EXTENSION). */
+  webPixelSettings?: readonly string[] | null;
 }
 
 export interface RegisterShopOptions {
@@ -426,6 +430,8 @@ export interface ShopState {
   nextOrderNumber: number;
   /** Sales channel handle → numeric id (ChannelInformation / App ids). */
   channels: Map<string, number>;
+  /** The app's web pixel on this shop (one per app per shop). */
+  webPixel: WebPixelRecord | null;
 }
 
 // ---------------------------------------------------------------------------
@@ -942,6 +948,8 @@ export class FakeShopifyStore {
   autoCompleteBulkOperations: boolean;
   /** Default for shops registered without `emitWebhooks`: mutations emit Shopify's webhooks. */
   emitWebhooks: boolean;
+  /** The app's web pixel extension settings keys; null: the app has no web pixel extension. */
+  webPixelSettings: readonly string[] | null;
   /** Webhooks emitted, oldest first (the newest `webhookLogLimit` are kept). */
   readonly webhookLog: WebhookEvent[] = [];
   webhookLogLimit = 1000;
@@ -962,6 +970,7 @@ export class FakeShopifyStore {
     this.autoCompleteBulkOperations = options.autoCompleteBulkOperations ?? true;
     this.nextNumericId = options.firstId ?? 1_000_000_000_001;
     this.emitWebhooks = options.emitWebhooks ?? false;
+    this.webPixelSettings = options.webPixelSettings === undefined ? DEFAULT_WEB_PIXEL_SETTINGS : options.webPixelSettings;
   }
 
   // -------------------------------------------------------------------------
@@ -1028,6 +1037,7 @@ export class FakeShopifyStore {
       bulkFailures: [],
       nextOrderNumber: 1001,
       channels: new Map(),
+      webPixel: null,
     });
     return canonical;
   }
