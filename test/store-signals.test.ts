@@ -333,7 +333,7 @@ describe("shopify.app.toml", () => {
   it("subscribes to every topic Roost handles, compliance topics included", () => {
     const topics = webhookSubscriptions.flatMap((subscription) => [...(subscription.topics ?? []), ...(subscription.compliance_topics ?? [])]);
     expect(topics.sort()).toEqual([
-      "app/scopes_update", "app/uninstalled", "bulk_operations/finish", "customer.tags_added", "customer.tags_removed",
+      "app/scopes_update", "app/uninstalled", "bulk_operations/finish", "checkouts/create", "checkouts/update", "customer.tags_added", "customer.tags_removed",
       "customers/create", "customers/data_request", "customers/delete", "customers/merge", "customers/purchasing_summary", "customers/redact", "customers/update",
       "inventory_levels/update", "orders/cancelled", "orders/create", "orders/edited", "orders/fulfilled", "orders/paid",
       "orders/updated", "products/create", "products/delete", "products/update", "refunds/create", "shop/redact", "shop/update",

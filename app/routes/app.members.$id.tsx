@@ -53,7 +53,7 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
 type Detail = ReturnType<typeof useLoaderData<typeof loader>>;
 
 export default function MemberPage() {
-  const { member, orderNames, exponent, currency, timezone } = useLoaderData<typeof loader>();
+  const { member, browsing, orderNames, exponent, currency, timezone } = useLoaderData<typeof loader>();
   const title = member.redacted ? "Redacted member" : (member.name ?? member.email ?? "Member");
   const subtitle = [member.redacted ? null : member.name ? member.email : null, member.customerGid ? `Customer ${readableGid(member.customerGid)}` : null, member.externalId ? `External id ${member.externalId}` : null]
     .filter(Boolean)
@@ -144,8 +144,51 @@ export default function MemberPage() {
             </BlockStack>
           </Card>
         </Layout.Section>
+
+        <Layout.Section>
+          <BrowsingCard browsing={browsing} timezone={timezone} />
+        </Layout.Section>
       </Layout>
     </Page>
+  );
+}
+
+function BrowsingCard({ browsing, timezone }: { browsing: Detail["browsing"]; timezone: string }) {
+  const shown = browsing.events.length;
+  return (
+    <Card>
+      <BlockStack gap="300">
+        <Text as="h2" variant="headingMd">
+          Browsing
+        </Text>
+        {browsing.visitors === 0 ? (
+          <Text as="p" tone="subdued">
+            No storefront visits linked yet: a visitor is linked when they check out as this customer.
+          </Text>
+        ) : (
+          <>
+            <Text as="p" tone="subdued">
+              <span data-testid="browsing-count">
+                {shown < browsing.total
+                  ? `The latest ${shown} of ${browsing.total.toLocaleString("en-US")} storefront events`
+                  : `${browsing.total.toLocaleString("en-US")} storefront event${browsing.total === 1 ? "" : "s"}`}
+              </span>
+              {` from ${browsing.visitors} linked visitor${browsing.visitors === 1 ? "" : "s"}, newest first.`}
+            </Text>
+            <BlockStack gap="200" as="ul">
+              {browsing.events.map((event) => (
+                <li key={event.id} data-testid="browsing-event">
+                  <Text as="p">{event.sentence}</Text>
+                  <Text as="p" variant="bodySm" tone="subdued">
+                    {formatWhen(event.occurredAt, timezone)}
+                  </Text>
+                </li>
+              ))}
+            </BlockStack>
+          </>
+        )}
+      </BlockStack>
+    </Card>
   );
 }
 

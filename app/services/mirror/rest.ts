@@ -295,3 +295,30 @@ export const restCustomerMerge = z.object({
   admin_graphql_api_customer_deleted_id: gidOf("Customer"),
   status: z.string(),
 });
+
+/**
+ * checkouts/create, checkouts/update. Only what links a visitor is read: the token (the one the
+ * pixel's checkout events carry) and the customer, absent for a guest checkout.
+ */
+export const restCheckout = z.object({
+  id,
+  token: z.string().min(1).max(255),
+  cart_token: z.string().nullish(),
+  customer: z.object({ id, admin_graphql_api_id: gidOf("Customer").optional() }).nullish(),
+  created_at: timestamp,
+  updated_at: timestamp.nullish(),
+});
+
+export interface CheckoutRecord {
+  token: string;
+  customerGid: string | null;
+  updatedAt: Date;
+}
+
+export function checkoutFromRest(payload: z.infer<typeof restCheckout>): CheckoutRecord {
+  return {
+    token: payload.token,
+    customerGid: payload.customer ? (payload.customer.admin_graphql_api_id ?? gid("Customer")(payload.customer.id)) : null,
+    updatedAt: payload.updated_at ?? payload.created_at,
+  };
+}

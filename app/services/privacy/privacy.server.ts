@@ -88,6 +88,13 @@ export async function exportCustomerData(
         db.journeyEvent.findMany({ where: { shopId, memberId: { in: memberIds } }, orderBy: { occurredAt: "asc" } }),
       ])
     : [[], []];
+  // The storefront visitors linked to them, the checkouts that linked them, and those visitors' events.
+  const links = await db.visitorLink.findMany({ where: { shopId, customerGid: { in: resolved.customerGids } }, orderBy: { linkedAt: "asc" } });
+  const clientIds = links.map((link) => link.clientId);
+  const [checkouts, browsing] = await Promise.all([
+    db.checkoutToken.findMany({ where: { shopId, OR: [{ customerGid: { in: resolved.customerGids } }, { clientId: { in: clientIds } }] }, orderBy: { token: "asc" } }),
+    clientIds.length ? db.pixelEvent.findMany({ where: { shopId, clientId: { in: clientIds } }, orderBy: { occurredAt: "asc" } }) : [],
+  ]);
   const document = {
     generatedAt: clock.now().toISOString(),
     request: { id: subject.requestId, customerGid: subject.customerGid, email: normaliseEmail(subject.email) },
@@ -100,6 +107,9 @@ export async function exportCustomerData(
     members: members.map(({ shopId: _shop, ...member }) => member),
     ledger: ledger.map(({ shopId: _shop, ...entry }) => entry),
     timeline: timeline.map(({ shopId: _shop, data, ...event }) => ({ ...event, data: JSON.parse(data) })),
+    visitors: links.map(({ id: _id, shopId: _shop, ...link }) => link),
+    checkouts: checkouts.map(({ id: _id, shopId: _shop, ...checkout }) => checkout),
+    storefrontEvents: browsing.map(({ id: _id, shopId: _shop, ...event }) => event),
   };
   const row = await db.dataRequest.create({
     data: {
@@ -145,7 +155,7 @@ export interface CustomerRedaction {
 /**
  * customers/redact: erase the customer's personal data wherever Roost keeps it — the mirror's
  * customer and orders (email, checkout tokens), earlier exports, the member (email, names, ids),
- * the timeline, ledger and audit reasons, unmatched-order emails, the webhook inbox's stored
+ * the timeline, their storefront visitors (links, checkout tokens, the visitors' events), ledger and audit reasons, unmatched-order emails, the webhook inbox's stored
  * payloads — and the erased bytes on SQLite. Amounts stay, under the anonymous member, so
  * totals stay true. `webhookId` is the redact delivery itself, scrubbed last.
  */
@@ -161,6 +171,8 @@ export async function redactCustomer(
   const { customerGids: gids, emails, memberIds, orderGids, byEmail } = resolved;
   const now = clock.now();
   const audits = await auditsWithoutReasons(db, shopId, memberIds);
+  const visitors = gids.length ? await db.visitorLink.findMany({ where: { shopId, customerGid: { in: gids } }, select: { clientId: true } }) : [];
+  const clientIds = visitors.map((visitor) => visitor.clientId);
   const [customerRows, orderRows] = await db.$transaction([
     db.customer.updateMany({
       where: { shopId, gid: { in: gids } },
@@ -177,6 +189,10 @@ export async function redactCustomer(
       data: { email: null, firstName: null, lastName: null, customerGid: null, externalId: null, redactedAt: now },
     }),
     db.journeyEvent.deleteMany({ where: { shopId, memberId: { in: memberIds } } }),
+    // Their storefront visitors: the links, the checkouts (either side), what those visitors did.
+    db.visitorLink.deleteMany({ where: { shopId, OR: [{ customerGid: { in: gids } }, { clientId: { in: clientIds } }] } }),
+    db.checkoutToken.deleteMany({ where: { shopId, OR: [{ customerGid: { in: gids } }, { clientId: { in: clientIds } }] } }),
+    db.pixelEvent.deleteMany({ where: { shopId, clientId: { in: clientIds } } }),
     db.ledgerEntry.updateMany({ where: { shopId, memberId: { in: memberIds } }, data: { reason: null } }),
     ...audits.map((audit) => db.auditLog.update({ where: { id: audit.id }, data: { details: audit.details } })),
     db.job.deleteMany({ where: { queue: METAFIELDS_QUEUE, key: { in: gids.map((gid) => metafieldJobKey(shopId, gid)) } } }),
@@ -235,6 +251,10 @@ export async function redactShop(db: Database, shopDomain: string, keepWebhookId
     db.ledgerEntry.deleteMany({ where: { shopId } }),
     db.journeyEvent.deleteMany({ where: { shopId } }),
     db.member.deleteMany({ where: { shopId } }),
+    db.pixelEvent.deleteMany({ where: { shopId } }),
+    db.pixelEventRollup.deleteMany({ where: { shopId } }),
+    db.checkoutToken.deleteMany({ where: { shopId } }),
+    db.visitorLink.deleteMany({ where: { shopId } }),
     db.job.deleteMany({ where: { shopId, queue: METAFIELDS_QUEUE } }),
     db.unmatchedOrder.deleteMany({ where: { shopId } }),
     db.auditLog.deleteMany({ where: { shopId } }),

@@ -1,5 +1,6 @@
 import { afterSignal } from "../cohorts/hook.server";
 import { enrolFromMirror, enrolMirrored } from "../identity/members.server";
+import { noteSignedCheckout } from "../identity/visitors.server";
 import type { AwardResult } from "../ledger/earn.server";
 import { settleShopifyOrder } from "../ledger/settle.server";
 import { type MirroredCustomer, type OrderRow, type OrderUpsertOptions, type OrderUpsertResult, recordRefund, type RefundResult, type RefundRow, upsertOrder } from "../mirror/mirror.server";
@@ -19,6 +20,12 @@ export interface OrderSignal {
 /** An order (created, updated, paid, fulfilled, cancelled): mirrored, then settled in the ledger. */
 export async function applyOrder(deps: SignalDeps, shop: SignalShop, record: OrderRecord, options: OrderUpsertOptions = {}): Promise<OrderSignal> {
   const mirror = await upsertOrder(deps.db, shop, record, options);
+  // The order is signed (a webhook or the Admin API): its checkout token links the visitor who
+  // checked out to its customer, when the pixel reported that token.
+  if (record.checkoutToken && record.customer) {
+    const links = await noteSignedCheckout(deps.db, shop, { token: record.checkoutToken, customerGid: record.customer.gid, at: record.updatedAt });
+    if (links.linkedClientIds.length > 0) await afterSignal(deps.db, shop, { kind: "checkout", token: record.checkoutToken, ...links });
+  }
   const award = await settle(deps, shop, mirror.order, mirror.refunds, mirror.customer);
   return { mirror, award };
 }

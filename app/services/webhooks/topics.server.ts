@@ -1,5 +1,6 @@
 import { z } from "zod";
 import {
+  checkoutFromRest,
   customerFromRest,
   customerTagsFromRest,
   inventoryLevelFromRest,
@@ -7,6 +8,7 @@ import {
   productFromRest,
   purchasingSummaryFromRest,
   refundFromRest,
+  restCheckout,
   restCustomer,
   restCustomerMerge,
   restCustomerTags,
@@ -20,6 +22,7 @@ import {
 } from "../mirror/rest";
 import { exportCustomerData, redactCustomer, redactShop } from "../privacy/privacy.server";
 import { forgetShop, markShopUninstalled, type Shop, updateShopDetails, updateShopScopes } from "../shops/shops.server";
+import { applyCheckout } from "../signals/checkouts.server";
 import { applyInventoryLevel, applyProduct, applyProductDeletion } from "../signals/catalogue.server";
 import { applyCustomer, applyCustomerDeletion, applyCustomerMerge, applyCustomerTags, applyPurchasingSummary } from "../signals/customers.server";
 import type { SignalDeps } from "../signals/deps";
@@ -86,6 +89,16 @@ const order: TopicHandler = async (context) => {
   const live = context.topic === "orders/create" || context.topic === "orders/paid";
   const { mirror, award } = await inOneTransaction(context, (deps) => applyOrder(deps, shop, record, { live }));
   context.logger.debug({ order: record.gid, mirror: mirror.outcome, award }, "order mirrored");
+};
+
+// A checkout's token and customer link the visitor the pixel saw check out (a guest checkout
+// links nothing until an update names its customer).
+const checkout: TopicHandler = async (context) => {
+  const record = checkoutFromRest(parsePayload(restCheckout, context));
+  const shop = await activeShop(context);
+  if (!shop) return;
+  const links = await inOneTransaction(context, (deps) => applyCheckout(deps, shop, record));
+  if (links.linkedClientIds.length > 0) context.logger.debug({ visitors: links.linkedClientIds.length }, "checkout linked its visitor");
 };
 
 const product: TopicHandler = async (context) => {
@@ -175,6 +188,8 @@ export const topicHandlers: Record<string, TopicHandler> = {
   "orders/edited": async (context) => {
     parsePayload(z.object({ order_edit: z.object({ order_id: z.union([z.number(), z.string()]) }) }), context);
   },
+  "checkouts/create": checkout,
+  "checkouts/update": checkout,
   "refunds/create": async (context) => {
     const record = convert(context, () => refundFromRest(parsePayload(restRefund, context)));
     const shop = await activeShop(context);
