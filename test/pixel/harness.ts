@@ -1,7 +1,8 @@
 // Fakes of what Shopify hands a web pixel (analytics, browser.localStorage, init,
 // customerPrivacy) plus a recording fetch, to drive extensions/roost-pixel/src/pixel.ts.
 import { vi } from "vitest";
-import { createPixel, type AsyncStorage, type FetchResponse, type Pixel } from "../../extensions/roost-pixel/src/pixel";
+import { createPixel, type AsyncStorage, type FetchResponse, type Pixel, type PixelDeps } from "../../extensions/roost-pixel/src/pixel";
+import { PII } from "./events";
 
 export const ENDPOINT = "https://roost.example/ingest/events";
 export const ORG_ID = "org_7Hq2";
@@ -107,7 +108,16 @@ export function openPage(options: PageOptions = {}): Page & { storage: FakeStora
       },
     },
     browser: { localStorage: storage },
-    init: { customerPrivacy: { ...(options.consent ?? ANALYTICS_ONLY) } },
+    // What Shopify hands over for a logged-in customer: the pixel must never send any of it.
+    init: {
+      customerPrivacy: { ...(options.consent ?? ANALYTICS_ONLY) },
+      data: {
+        customer: { id: PII.customerId, email: PII.email, firstName: PII.firstName, lastName: PII.lastName, phone: PII.phone },
+        cart: null,
+        shop: { name: "Roost Test", myshopifyDomain: "roost-test.myshopify.com" },
+        purchasingCompany: null,
+      },
+    } as PixelDeps["init"],
     settings: options.settings ?? { orgId: ORG_ID, apiEndpoint: ENDPOINT, samplingRate: "", enableConsoleLogging: "", metaPixelId: "" },
     customerPrivacy: {
       subscribe(name, callback) {
