@@ -1,6 +1,7 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useFetcher, useLoaderData, useLocation, useNavigation } from "@remix-run/react";
 import {
+  Badge,
   Banner,
   BlockStack,
   Button,
@@ -29,14 +30,27 @@ import { listProgramAudit, updateProgramSettings } from "../services/program/pro
 import { listDataRequests } from "../services/privacy/privacy.server";
 import { CHANNELS, parseShopSettings, type ShopSettings } from "../services/program/settings";
 import { findShop, updateShopSettings } from "../services/shops/shops.server";
+import { connectPixel, disconnectPixel, pixelStatus, updatePixelSettings } from "../services/pixel/connection.server";
+import { parsePixelForm, relativeTime } from "../services/pixel/form";
+import { appDeps } from "../runtime.server";
 import { applyLowStockThreshold } from "../services/signals/catalogue.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const shop = await findShop(db, session.shop);
+  const deps = appDeps();
+  const pixel = await pixelStatus(deps, session.shop);
   return {
     domain: session.shop,
+    pixel: pixel && {
+      connected: pixel.connected,
+      orgId: pixel.orgId,
+      settings: pixel.settings,
+      lastEventAt: pixel.lastEventAt?.toISOString() ?? null,
+      lastEventAgo: pixel.lastEventAt ? relativeTime(pixel.lastEventAt, deps.clock.now()) : null,
+      eventsLast24h: pixel.eventsLast24h,
+    },
     orgId: shop?.orgId ?? null,
     timezone: shop?.timezone ?? "UTC",
     currency: shop?.currency ?? "USD",
@@ -48,6 +62,8 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   };
 };
 
+const noPixelErrors: Partial<Record<"samplingRate" | "metaPixelId", string>> = {};
+
 const settingsForm = z.object({
   lowStockThreshold: z.coerce.number({ message: "Enter a whole number" }).int("Enter a whole number").min(0, "Enter 0 or more").max(1_000_000, "Enter at most 1,000,000"),
 });
@@ -56,8 +72,22 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   const context = await authenticate.admin(request);
   const { session } = context;
   const form = await request.formData();
-  // Three forms post here: the loyalty program's (intent=program), the retry of a failed
-  // catch-up of stored orders (intent=catch-up-retry) and the low-stock threshold's.
+  // The forms that post here: the loyalty program's (intent=program), the retry of a failed
+  // catch-up of stored orders (intent=catch-up-retry), the web pixel's (intent=pixel-settings,
+  // pixel-connect, pixel-disconnect) and the low-stock threshold's.
+  const intent = form.get("intent");
+  if (intent === "pixel-settings" || intent === "pixel-connect" || intent === "pixel-disconnect") {
+    const appUrl = process.env.SHOPIFY_APP_URL || new URL(request.url).origin;
+    if (intent === "pixel-settings") {
+      const parsed = parsePixelForm(form);
+      if (!parsed.ok) return { form: "pixel" as const, intent, ok: false as const, errors: parsed.errors, message: "Some pixel settings need fixing before they can be saved." };
+      const outcome = await updatePixelSettings(appDeps(), session.shop, appUrl, parsed.value);
+      return { form: "pixel" as const, intent, ...outcome, errors: noPixelErrors, message: outcome.ok ? "Pixel settings saved." : outcome.message };
+    }
+    const outcome = intent === "pixel-connect" ? await connectPixel(appDeps(), session.shop, appUrl) : await disconnectPixel(appDeps(), session.shop);
+    const done = intent === "pixel-connect" ? "Roost's pixel is connected." : "Roost's pixel is disconnected: your storefront no longer sends it events.";
+    return { form: "pixel" as const, intent, ...outcome, errors: noPixelErrors, message: outcome.ok ? done : outcome.message };
+  }
   if (form.get("intent") === "program") {
     const program = parseProgramForm(form);
     if (!program.ok) return { form: "program" as const, saved: false as const, errors: program.errors };
@@ -84,7 +114,7 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 };
 
 export default function Settings() {
-  const { domain, orgId, timezone, currency, scopes, settings, dataRequests, programAudit, catchUp } = useLoaderData<typeof loader>();
+  const { domain, orgId, pixel, timezone, currency, scopes, settings, dataRequests, programAudit, catchUp } = useLoaderData<typeof loader>();
   const actionData = useActionData<typeof action>();
   const result = actionData && !("form" in actionData) ? actionData : undefined;
   const navigation = useNavigation();
@@ -138,11 +168,9 @@ export default function Settings() {
         </Layout.AnnotatedSection>
         <Layout.AnnotatedSection
           title="Web pixel"
-          description="The Roost pixel identifies your store by this public organisation id, never by a secret."
+          description="Roost's pixel sends what visitors do in your storefront (products viewed, carts, checkouts) to Roost, with their consent. It identifies your store by its public Organization ID, never by a secret."
         >
-          <Card>
-            <Text as="p">Organisation id: {orgId ?? "assigned when the store finishes installing"}</Text>
-          </Card>
+          {pixel ? <PixelCard pixel={pixel} timezone={timezone} /> : <Card><Text as="p">Organization ID: {orgId ?? "assigned when the store finishes installing"}</Text></Card>}
         </Layout.AnnotatedSection>
         <Layout.AnnotatedSection
           title="Customer data requests"
@@ -188,6 +216,91 @@ async function downloadExport(id: string) {
   const link = Object.assign(document.createElement("a"), { href: url, download: name });
   link.click();
   URL.revokeObjectURL(url);
+}
+
+type LoadedPixel = NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["pixel"]>;
+
+function PixelCard({ pixel, timezone }: { pixel: LoadedPixel; timezone: string }) {
+  const actionData = useActionData<typeof action>();
+  const result = actionData && "form" in actionData && actionData.form === "pixel" ? actionData : undefined;
+  const errors = result?.errors ?? noPixelErrors;
+  const navigation = useNavigation();
+  const busy = (intent: string) => navigation.state === "submitting" && navigation.formData?.get("intent") === intent;
+  const [samplingRate, setSamplingRate] = useState(pixel.settings.samplingRate);
+  const [metaPixelId, setMetaPixelId] = useState(pixel.settings.metaPixelId);
+  const [logging, setLogging] = useState(pixel.settings.enableConsoleLogging);
+  return (
+    <Card>
+      <BlockStack gap="400">
+        {result && <Banner tone={result.ok ? "success" : "critical"}>{result.message}</Banner>}
+        <BlockStack gap="100">
+          <InlineStack gap="200" blockAlign="center">
+            <Text as="h3" variant="headingSm">
+              Status
+            </Text>
+            <Badge tone={pixel.connected ? "success" : "attention"}>{pixel.connected ? "Connected" : "Disconnected"}</Badge>
+          </InlineStack>
+          <Text as="p" data-testid="pixel-org-id">
+            Organization ID: {pixel.orgId}
+          </Text>
+          <Text as="p" data-testid="pixel-last-event">
+            Last event received: {pixel.lastEventAt ? `${pixel.lastEventAgo} (${formatWhen(pixel.lastEventAt, timezone)})` : "none yet"}
+          </Text>
+          <Text as="p" data-testid="pixel-events-24h">
+            Events in the last 24 hours: {pixel.eventsLast24h.toLocaleString("en-US")}
+          </Text>
+        </BlockStack>
+        <Form method="post">
+          <input type="hidden" name="intent" value="pixel-settings" />
+          <FormLayout>
+            <TextField
+              label="Sampling rate"
+              name="samplingRate"
+              value={samplingRate}
+              onChange={setSamplingRate}
+              autoComplete="off"
+              inputMode="decimal"
+              helpText="Share of visitors whose browsing is sent, from 0 to 1 (1: everyone). Checkouts are always sent."
+              error={errors.samplingRate}
+            />
+            <TextField
+              label="Meta pixel ID"
+              name="metaPixelId"
+              value={metaPixelId}
+              onChange={setMetaPixelId}
+              autoComplete="off"
+              inputMode="numeric"
+              helpText="Optional. Forwards product views, add-to-carts and purchases to your Meta pixel, for visitors who allow marketing."
+              error={errors.metaPixelId}
+            />
+            <Checkbox
+              label="Log the pixel's activity in the browser console"
+              helpText="For troubleshooting in your own browser; leave off otherwise."
+              name="enableConsoleLogging"
+              value="true"
+              checked={logging}
+              onChange={setLogging}
+            />
+            <Button submit variant="primary" loading={busy("pixel-settings")}>
+              Save pixel settings
+            </Button>
+          </FormLayout>
+        </Form>
+        <Form method="post">
+          <input type="hidden" name="intent" value={pixel.connected ? "pixel-disconnect" : "pixel-connect"} />
+          {pixel.connected ? (
+            <Button submit tone="critical" loading={busy("pixel-disconnect")}>
+              Disconnect
+            </Button>
+          ) : (
+            <Button submit variant="primary" loading={busy("pixel-connect")}>
+              Connect
+            </Button>
+          )}
+        </Form>
+      </BlockStack>
+    </Card>
+  );
 }
 
 type LoadedSettings = ReturnType<typeof useLoaderData<typeof loader>>["settings"];

@@ -4,12 +4,19 @@ import { NavMenu } from "@shopify/app-bridge-react";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
 import { boundary } from "@shopify/shopify-app-remix/server";
 import { AppProvider } from "@shopify/shopify-app-remix/react";
+import { appDeps } from "../runtime.server";
+import { ensurePixelConnected } from "../services/pixel/connection.server";
 import { authenticate } from "../shopify.server";
 
 export const links = () => [{ rel: "stylesheet", href: polarisStyles }];
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
-  await authenticate.admin(request);
+  const { session } = await authenticate.admin(request);
+  // The first admin load after install connects Roost's web pixel (here rather than in afterAuth:
+  // a shop whose offline session already exists, a reinstall that kept it, or a failed first try
+  // still gets its pixel on the next load). Once connected, or after the merchant disconnected it,
+  // this is one read of the Shop row.
+  await ensurePixelConnected(appDeps(), session.shop, process.env.SHOPIFY_APP_URL || new URL(request.url).origin);
   return {
     apiKey: process.env.SHOPIFY_API_KEY || "",
     // Only `npm run demo` and the browser tests set this: Shopify's CDN is unreachable there,

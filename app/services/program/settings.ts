@@ -45,6 +45,29 @@ export const programSchema = z.object({
 });
 export type Program = z.infer<typeof programSchema>;
 
+/**
+ * What the merchant sets for Roost's web pixel, sent to Shopify as the pixel's settings (every
+ * value a string: the extension's settings are text fields, parsed and validated in the pixel).
+ */
+export const pixelSettingsSchema = z.object({
+  /** Share of visitors whose events are sent, "0" to "1"; checkout events are always sent. */
+  samplingRate: z
+    .string()
+    .trim()
+    .regex(/^(0(\.\d{1,4})?|1(\.0{1,4})?)$/, { message: "Enter a number between 0 and 1, such as 1 or 0.25" })
+    .default("1"),
+  enableConsoleLogging: z.boolean().default(false),
+  /** A Meta pixel id (digits) to forward ViewContent, AddToCart and Purchase to; "" for none. */
+  metaPixelId: z
+    .string()
+    .trim()
+    .regex(/^\d{0,20}$/, { message: "A Meta pixel ID is made of digits only, such as 1234567890" })
+    .default(""),
+  /** The merchant disconnected the pixel: Roost does not connect it again on its own. */
+  disconnected: z.boolean().default(false),
+});
+export type PixelSettings = z.infer<typeof pixelSettingsSchema>;
+
 /** A shop's settings, stored as JSON on the Shop row and always read through this schema. */
 export const shopSettingsSchema = z.object({
   /** A variant is low on stock when its available quantity is at or below this. */
@@ -52,6 +75,7 @@ export const shopSettingsSchema = z.object({
   /** Whether shipping counts toward an order's eligible amount. */
   countShipping: z.boolean().default(false),
   program: programSchema.default(programSchema.parse({})),
+  pixel: pixelSettingsSchema.default(pixelSettingsSchema.parse({})),
 });
 
 export type ShopSettings = z.infer<typeof shopSettingsSchema>;
