@@ -16,7 +16,7 @@ afterEach(() => {
 });
 
 describe("the embedded admin", () => {
-  it("loads the app shell from a document request carrying a session token, with no network", async () => {
+  it("loads the app shell from a document request carrying a session token, with no network but connecting the web pixel", async () => {
     const shop = uniqueShop();
     await installTestShop(shop);
     const requestsBefore = fakeShopify.store.requests.length;
@@ -24,7 +24,12 @@ describe("the embedded admin", () => {
     const data = await appLoader(args(await embeddedDocumentRequest("/app", shop)));
 
     expect(data).toMatchObject({ apiKey: "roost-test-api-key" });
-    expect(fakeShopify.store.requests.length).toBe(requestsBefore);
+    // Authentication needs no network; the first load after install creates Roost's pixel.
+    const requests = fakeShopify.store.requests.slice(requestsBefore);
+    expect(requests.map((request) => /mutation (\w+)/.exec(request.query ?? "")?.[1])).toEqual(["RoostWebPixelCreate"]);
+    const again = fakeShopify.store.requests.length;
+    await appLoader(args(await embeddedDocumentRequest("/app", shop)));
+    expect(fakeShopify.store.requests.length).toBe(again);
   });
 
   it("renders the Dashboard data for the shop in the session token", async () => {

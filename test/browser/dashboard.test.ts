@@ -58,9 +58,9 @@ describe.skipIf(!browserAvailable)("the embedded admin in Chromium (npm run demo
     await expect.poll(() => page.locator("h1").first().textContent(), { timeout: 20_000 }).toBe("Members");
   });
 
-  it("shows the Settings page with the pixel's organisation id", async () => {
+  it("shows the Settings page with the pixel's Organization ID", async () => {
     await navigateTo(page, "Settings");
-    expect(await page.getByText(/^Organisation id: [0-9a-f-]{36}$/).count()).toBe(1);
+    expect(await page.getByText(/^Organization ID: [0-9a-f-]{36}$/).count()).toBe(1);
     expect(pageErrors).toEqual([]);
   });
 });

@@ -58,6 +58,7 @@ describe("program settings", () => {
     expect(data.settings).toEqual({
       lowStockThreshold: 5,
       countShipping: false,
+      pixel: { samplingRate: "1", enableConsoleLogging: false, metaPixelId: "", disconnected: false },
       program: {
         enabled: true,
         startDate: "2026-01-01",
@@ -146,7 +147,7 @@ describe("program settings", () => {
       enrolment: { mode: "tag", tag: "vip" },
       retroactive: true,
     };
-    expect(await stored()).toEqual({ lowStockThreshold: 5, countShipping: true, program: after });
+    expect(await stored()).toEqual({ lowStockThreshold: 5, countShipping: true, program: after, pixel: { samplingRate: "1", enableConsoleLogging: false, metaPixelId: "", disconnected: false } });
 
     const rows = await auditRows();
     expect(rows).toHaveLength(1);
