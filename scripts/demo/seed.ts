@@ -5,6 +5,8 @@ import db from "../../app/db.server";
 import { systemClock } from "../../app/lib/clock";
 import { logger } from "../../app/lib/logger.server";
 import { databaseCapStore } from "../../app/services/ledger/cap.server";
+import type { PixelEventInput } from "../../app/services/events/schema";
+import { applyPixelBatch } from "../../app/services/signals/pixel.server";
 import { startBackfill, waitForBackfill } from "../../app/services/sync/backfill.server";
 import { parseShopSettings } from "../../app/services/program/settings";
 import { markShopInstalled, updateShopSettings } from "../../app/services/shops/shops.server";
@@ -39,7 +41,7 @@ export async function seedDemoStore({ fake, shop, appUrl }: { fake: Fake; shop: 
   });
   try {
     fake.store.updateScopes(shop, appScopes);
-    const summary = simulateTrading(fake, shop);
+    const { summary, storefront } = simulateTrading(fake, shop);
     // As on a real install: import the store with bulk operations (finishing by the
     // bulk_operations/finish webhook or by polling), idempotent with the webhooks above.
     const sync = { db, clock: systemClock, logger: logger.child({ component: "demo" }), capStore: databaseCapStore };
@@ -52,6 +54,7 @@ export async function seedDemoStore({ fake, shop, appUrl }: { fake: Fake; shop: 
       await Promise.all(deliveries);
     }
     const statuses = await Promise.all(deliveries);
+    await simulateStorefront(installed.id, storefront);
     return { ...summary, deliveries: statuses.length, rejected: statuses.filter((status) => status !== 200).length };
   } finally {
     stop();
@@ -68,8 +71,14 @@ export interface SimulationSummary {
   rejected: number;
 }
 
+/** What the storefront's visitors could look at, and the checkouts the store's customers placed. */
+interface Storefront {
+  variants: { productGid: string; variantGid: string; path: string; price: number }[];
+  checkouts: { token: string; visitor: string; bought: { productGid: string; variantGid: string; quantity: number }[] }[];
+}
+
 /** A small store's day: catalogue, shoppers, paid orders, a refund, stock running low. */
-function simulateTrading(fake: Fake, shop: string): Omit<SimulationSummary, "deliveries" | "rejected"> {
+function simulateTrading(fake: Fake, shop: string): { summary: Omit<SimulationSummary, "deliveries" | "rejected">; storefront: Storefront } {
   const store = fake.store;
   const beanie = store.addProduct(shop, {
     title: "Merino Beanie",
@@ -118,7 +127,91 @@ function simulateTrading(fake: Fake, shop: string): Omit<SimulationSummary, "del
   store.addRefund(shop, first.id, { lineItems: [{ lineItemId: first.lineItems[0].id, quantity: 1 }] });
   store.setInventory(shop, oat.id, "Warehouse", 2);
 
-  return { products: 3, variants: 5, customers: 3, orders: 3, refunds: 1 };
+  const item = (product: typeof beanie, variant: (typeof beanie.variants)[number]) => ({
+    productGid: product.id,
+    variantGid: variant.id,
+    path: `/products/${product.handle}`,
+    price: Math.round(Number(variant.price) * 100),
+  });
+  const storefront: Storefront = {
+    variants: [item(beanie, charcoal), item(beanie, oat), item(mittens, small), item(mittens, medium)],
+    // The tokens the orders above carry: their orders/create webhooks link each visitor to its customer.
+    checkouts: [
+      { token: "demo-checkout-1", visitor: "demo-visitor-ana", bought: [{ productGid: beanie.id, variantGid: charcoal.id, quantity: 2 }] },
+      { token: "demo-checkout-2", visitor: "demo-visitor-bo", bought: [{ productGid: mittens.id, variantGid: small.id, quantity: 1 }, { productGid: beanie.id, variantGid: oat.id, quantity: 1 }] },
+      { token: "demo-checkout-3", visitor: "demo-visitor-cleo", bought: [{ productGid: mittens.id, variantGid: medium.id, quantity: 3 }] },
+    ],
+  };
+  return { summary: { products: 3, variants: 5, customers: 3, orders: 3, refunds: 1 }, storefront };
+}
+
+const STOREFRONT_VISITORS = 300;
+
+/**
+ * The storefront's last hour, as the web pixel would have sent it: a few hundred anonymous
+ * visitors browsing (some leave a checkout unfinished, which links no one), and the three
+ * customers' visitors browsing, then checking out with the tokens their orders carry. Sent
+ * through the pixel's own seam, in batches as the pixel flushes them; the links come from the
+ * orders' signed webhooks, whichever arrives first. Deterministic, and sent once per database.
+ */
+async function simulateStorefront(shopId: string, storefront: Storefront): Promise<void> {
+  if ((await db.pixelEvent.count({ where: { shopId, clientId: { startsWith: "demo-visitor-" } } })) > 0) return;
+  const now = Date.now();
+  const events: PixelEventInput[] = [];
+  const event = (clientId: string, name: PixelEventInput["name"], minutesAgo: number, fields: Partial<PixelEventInput> = {}) =>
+    events.push({
+      eventId: `${clientId}-${events.length}`,
+      clientId,
+      name,
+      occurredAt: new Date(now - minutesAgo * 60_000),
+      pagePath: null,
+      productGid: null,
+      variantGid: null,
+      quantity: null,
+      price: null,
+      currency: null,
+      cartToken: null,
+      checkoutToken: null,
+      orderGid: null,
+      ...fields,
+    });
+  const line = (variant: Storefront["variants"][number], quantity?: number) => ({
+    pagePath: variant.path,
+    productGid: variant.productGid,
+    variantGid: variant.variantGid,
+    price: variant.price,
+    currency: "USD",
+    ...(quantity ? { quantity } : {}),
+  });
+  const variantOf = (gid: string) => storefront.variants.find((variant) => variant.variantGid === gid)!;
+
+  // A fixed sequence (a linear congruential generator): the same visitors on every start.
+  let seed = 20261205;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  const pick = <T>(values: readonly T[]) => values[Math.floor(random() * values.length)];
+  for (let index = 0; index < STOREFRONT_VISITORS; index += 1) {
+    const visitor = `demo-visitor-${String(index).padStart(3, "0")}`;
+    let minutes = 55 - random() * 40;
+    event(visitor, "page_viewed", minutes, { pagePath: "/" });
+    const variant = pick(storefront.variants);
+    event(visitor, "product_viewed", (minutes -= 1), line(variant));
+    if (random() < 0.35) event(visitor, "product_added_to_cart", (minutes -= 1), line(variant, 1 + Math.floor(random() * 2)));
+    if (random() < 0.1) event(visitor, "checkout_started", (minutes -= 2), { checkoutToken: `demo-unfinished-${index}` });
+  }
+  for (const [position, checkout] of storefront.checkouts.entries()) {
+    let minutes = 50 - position * 5;
+    event(checkout.visitor, "page_viewed", minutes, { pagePath: "/collections/winter" });
+    for (const bought of checkout.bought) {
+      event(checkout.visitor, "product_viewed", (minutes -= 1), line(variantOf(bought.variantGid)));
+      event(checkout.visitor, "product_added_to_cart", (minutes -= 1), line(variantOf(bought.variantGid), bought.quantity));
+    }
+    event(checkout.visitor, "checkout_started", (minutes -= 2), { checkoutToken: checkout.token });
+    event(checkout.visitor, "checkout_completed", (minutes -= 3), { checkoutToken: checkout.token, currency: "USD" });
+  }
+
+  const deps = { db, clock: systemClock };
+  const BATCH = 50;
+  for (let start = 0; start < events.length; start += BATCH) await applyPixelBatch(deps, { id: shopId }, events.slice(start, start + BATCH));
 }
 
 /** A delivery signed exactly as Shopify signs it, sent to the running app over loopback. */
