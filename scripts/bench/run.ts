@@ -1,19 +1,23 @@
 // `npm run bench`: webhook benchmark. Builds Roost if the build is stale, starts the production
 // server (fresh SQLite database, migrated, bench shop seeded) and a bare node:http + SQLite
 // baseline, and drives both from a separate load-generator process with signed deliveries of
-// real shape. Two scenarios, both by default:
+// real shape. Three scenarios, all by default:
 //   ingest       the store's topic mix at rising concurrency; waits for Roost's inbox to drain
 //                and checks that every acknowledged delivery was stored
 //   paid-orders  orders/paid for distinct, already enrolled members, timed from sending to the
 //                ledger entry; checks every order earned exactly once with the expected points
 //                and runs `roost ledger:verify` (scripts/bench/paid-orders.ts)
+//   pixel        the web pixel's POST /ingest/events, batches of 20 events from many visitors,
+//                beside a bare node:http + multi-row INSERT baseline; checks every acknowledged
+//                event was stored (scripts/bench/pixel.ts)
 // and prints tables and verdicts. See docs/performance.md. Options:
-//   --scenario all|ingest|paid-orders                   which scenarios run (default all)
+//   --scenario all|ingest|paid-orders|pixel             which scenarios run (default all)
 //   --stages 1,8,32,64   ingest concurrency per stage   --count 3000   deliveries per stage
 //   --max-seconds 10     time bound on sending, per stage (both scenarios)
 //   --warmup 200         untimed ingest deliveries first
 //   --paid-stages 1,16   paid-order concurrency per stage
 //   --paid-count 250     paid orders per stage, each for a member of its own
+//   --pixel-stages 8,32  pixel concurrency per stage   --pixel-count 3000   batches per stage
 //   --build / --no-build force / skip `npm run build`   --only roost|baseline
 //   --worker off         Roost with a do-nothing inbox worker (scripts/bench/no-worker.mjs):
 //                        ingestion alone, deliveries stay pending (ingest only)
@@ -69,6 +73,7 @@ import {
 import type { InitMessage, StageResult } from "./load";
 import { paidBaselineBroken, type PaidOrdersReport, paidOrdersFailed, reportPaidOrders, runPaidOrders } from "./paid-orders";
 import { BENCH_SHOP, EXCLUDED_TOPICS, PayloadFactory } from "./payloads";
+import { pixelFailed, type PixelReport, reportPixel, runPixel } from "./pixel";
 import { summariseProfile } from "./profile-summary";
 
 process.chdir(root);
@@ -82,6 +87,8 @@ const { values: options } = parseArgs({
     warmup: { type: "string", default: "200" },
     "paid-stages": { type: "string", default: "1,16" },
     "paid-count": { type: "string", default: "250" },
+    "pixel-stages": { type: "string", default: "8,32" },
+    "pixel-count": { type: "string", default: "3000" },
     build: { type: "boolean" },
     "no-build": { type: "boolean" },
     only: { type: "string" },
@@ -92,10 +99,13 @@ const { values: options } = parseArgs({
     json: { type: "string" },
   },
 });
-const SCENARIOS = ["all", "ingest", "paid-orders"];
+const SCENARIOS = ["all", "ingest", "paid-orders", "pixel"];
 if (!SCENARIOS.includes(options.scenario)) throw new Error(`--scenario ${SCENARIOS.join("|")}`);
-const RUN_INGEST = options.scenario !== "paid-orders";
-const RUN_PAID_ORDERS = options.scenario !== "ingest";
+const RUN_INGEST = options.scenario === "all" || options.scenario === "ingest";
+const RUN_PAID_ORDERS = options.scenario === "all" || options.scenario === "paid-orders";
+const RUN_PIXEL = options.scenario === "all" || options.scenario === "pixel";
+const PIXEL_STAGES = options["pixel-stages"].split(",").map(Number).filter((n) => n > 0);
+const PIXEL_COUNT = Number(options["pixel-count"]);
 const STAGES = options.stages.split(",").map(Number).filter((n) => n > 0);
 const COUNT = Number(options.count);
 const MAX_MS = Number(options["max-seconds"]) * 1000;
@@ -526,11 +536,13 @@ async function runIngest(routes: Record<string, string>, startTime: number, want
 
 async function main(): Promise<number> {
   if (RUN_INGEST && (!STAGES.length || !(COUNT > 0) || !(MAX_MS > 0))) throw new BrokenRun("bad --stages/--count/--max-seconds");
+  if (RUN_PIXEL && (!PIXEL_STAGES.length || !(PIXEL_COUNT > 0))) throw new BrokenRun("bad --pixel-stages/--pixel-count");
   if (RUN_PAID_ORDERS && (!PAID_STAGES.length || !(PAID_COUNT > 0) || !(MAX_MS > 0))) throw new BrokenRun("bad --paid-stages/--paid-count/--max-seconds");
   log(
     `bench: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), Node ${process.versions.node}, scenario ${options.scenario}` +
       (RUN_INGEST ? `; ingest stages c=${STAGES.join(",")}, ${COUNT} deliveries or ${MAX_MS / 1000} s each` : "") +
-      (RUN_PAID_ORDERS ? `; paid-order stages c=${PAID_STAGES.join(",")}, ${PAID_COUNT} orders or ${MAX_MS / 1000} s each` : ""),
+      (RUN_PAID_ORDERS ? `; paid-order stages c=${PAID_STAGES.join(",")}, ${PAID_COUNT} orders or ${MAX_MS / 1000} s each` : "") +
+      (RUN_PIXEL ? `; pixel stages c=${PIXEL_STAGES.join(",")}, ${PIXEL_COUNT} batches or ${MAX_MS / 1000} s each` : ""),
   );
   fs.mkdirSync(tmpDir, { recursive: true });
   const only = options.only;
@@ -580,11 +592,15 @@ async function main(): Promise<number> {
     });
   }
 
+  let pixel: PixelReport | undefined;
+  if (RUN_PIXEL) pixel = await runPixel({ tmpDir, stages: PIXEL_STAGES, count: PIXEL_COUNT, maxMs: MAX_MS, warmup: WARMUP, wantRoost, wantBaseline });
+
   if (ingest) {
     report(ingest.roost, ingest.baseline, ingest.mix);
     for (const trace of ingest.traces) console.log(`\n${trace}`);
   }
   if (paid) reportPaidOrders(paid);
+  if (pixel) reportPixel(pixel);
   if (options.json) {
     const json = {
       runId,
@@ -593,12 +609,13 @@ async function main(): Promise<number> {
       scenario: options.scenario,
       ...(ingest ? { stages: STAGES, count: COUNT, mix: ingest.mix, roost: ingest.roost, baseline: ingest.baseline } : {}),
       ...(paid ? { paidOrders: paid } : {}),
+      ...(pixel ? { pixel } : {}),
     };
     fs.writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);
   }
   log(`done in ${elapsedSeconds().toFixed(0)} s`);
   const lost = (ingest?.roost?.lost ?? 0) > 0;
-  if (lost || (paid && paidOrdersFailed(paid))) return 2;
+  if (lost || (paid && paidOrdersFailed(paid)) || (pixel && pixelFailed(pixel))) return 2;
   return paid && paidBaselineBroken(paid) ? 1 : 0;
 }
 
