@@ -208,7 +208,7 @@ export function createPixel(deps: PixelDeps): Pixel | null {
       log("Roost pixel:", included.length, "events", outcome);
       const ids = new Set(included.map((event) => event.id));
       inFlight = inFlight.filter((event) => !ids.has(event.id));
-      if (outcome === "later") parked = [...parked, ...included];
+      if (outcome === "later" && consent.analyticsProcessingAllowed) parked = [...parked, ...included];
       persist();
     }
     // Events of this batch that could not be sent at all (too large) leave with it.
