@@ -100,6 +100,7 @@ describe("privacy for storefront visitors", () => {
     const document = JSON.parse((await db.dataRequest.findFirstOrThrow({ where: { shopId } })).export);
     expect(document.visitors).toEqual([expect.objectContaining({ clientId: "visitor-ana", customerGid: ANA_GID, checkoutToken: "tok-ana" })]);
     expect(document.checkouts).toEqual([expect.objectContaining({ token: "tok-ana", clientId: "visitor-ana", customerGid: ANA_GID })]);
+    expect(JSON.stringify(document)).not.toContain("visitor-bo");
     expect(document.storefrontEvents.map((event: { name: string; clientId: string }) => [event.clientId, event.name])).toEqual([
       ["visitor-ana", "page_viewed"],
       ["visitor-ana", "product_viewed"],
@@ -107,6 +108,18 @@ describe("privacy for storefront visitors", () => {
       ["visitor-ana", "checkout_started"],
       ["visitor-ana", "checkout_completed"],
     ]);
+  });
+
+  it("exports a shared browser's unsigned checkouts with the customer it is linked to, and not another customer's signed one", async () => {
+    await notePixelCheckouts(db, { id: shopId }, [
+      { token: "tok-bo-first", clientId: "shared", at: new Date("2026-11-19T15:00:00Z") },
+      { token: "tok-unfinished", clientId: "shared", at: new Date("2026-11-20T14:00:00Z") },
+    ]);
+    await deliver({ topic: "orders/create", shop, payload: orderPayload({ id: 20, customerId: BO, checkoutToken: "tok-bo-first", processedAt: "2026-11-19T10:05:00-05:00", lines: [{ id: 1, price: "32.00", quantity: 1 }] }) });
+    await browseAndCheckOut("shared", ANA, "tok-ana", 21);
+    await deliver({ topic: "customers/data_request", shop, payload: { shop_id: 1, shop_domain: shop, customer: { id: ANA, email: "ana.lima@example.com" }, orders_requested: [], data_request: { id: 10 } } });
+    const document = JSON.parse((await db.dataRequest.findFirstOrThrow({ where: { shopId } })).export);
+    expect(document.checkouts.map((checkout: { token: string }) => checkout.token)).toEqual(["tok-ana", "tok-unfinished"]);
   });
 
   it("removes the customer's links, checkout tokens and their visitors' events for customers/redact, and no one else's", async () => {

@@ -92,7 +92,8 @@ export async function exportCustomerData(
   const links = await db.visitorLink.findMany({ where: { shopId, customerGid: { in: resolved.customerGids } }, orderBy: { linkedAt: "asc" } });
   const clientIds = links.map((link) => link.clientId);
   const [checkouts, browsing] = await Promise.all([
-    db.checkoutToken.findMany({ where: { shopId, OR: [{ customerGid: { in: resolved.customerGids } }, { clientId: { in: clientIds } }] }, orderBy: { token: "asc" } }),
+    // Their signed checkouts, and their visitors' unsigned ones (another customer's checkout on a shared browser is theirs).
+    db.checkoutToken.findMany({ where: { shopId, OR: [{ customerGid: { in: resolved.customerGids } }, { clientId: { in: clientIds }, customerGid: null }] }, orderBy: { token: "asc" } }),
     clientIds.length ? db.pixelEvent.findMany({ where: { shopId, clientId: { in: clientIds } }, orderBy: { occurredAt: "asc" } }) : [],
   ]);
   const document = {
