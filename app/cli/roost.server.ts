@@ -20,6 +20,7 @@ import { normaliseEmail } from "../services/identity/email";
 import { memberSummary, verifyLedger } from "../services/ledger/verify.server";
 import { findShop, listShops } from "../services/shops/shops.server";
 import { CliError, type CliIO, type Command, resolveShop, table } from "./command.server";
+import { PIXEL_USAGE, pixelCommands } from "./pixel-commands.server";
 import { cliLogger, SYNC_USAGE, syncCommands } from "./sync-commands.server";
 
 const USAGE = `usage: npm run roost -- <command> [--shop <domain>] [--json]
@@ -41,6 +42,7 @@ ${SYNC_USAGE}
                                change (recompute eligible amounts, retroactive awards) now,
                                retrying a failed one, with any other catch-up that is due;
                                exits 1 unless it finishes
+${PIXEL_USAGE}
 
 --shop may be left out when exactly one shop exists. --json prints one JSON document.`;
 
@@ -239,7 +241,7 @@ function catchUpOutcome(job: CatchUpView): "done" | "failed" | "retrying" | "wai
   return job.lastError ? "retrying" : "waiting";
 }
 
-const commands: Record<string, Command> = { ...inboxCommands, ...healthCommands, ...syncCommands, ...ledgerCommands };
+const commands: Record<string, Command> = { ...inboxCommands, ...healthCommands, ...syncCommands, ...ledgerCommands, ...pixelCommands };
 
 /** Runs one command; resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
@@ -256,6 +258,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         since: { type: "string" },
         email: { type: "string" },
         days: { type: "string" },
+        "client-id": { type: "string" },
         wait: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
