@@ -6,9 +6,11 @@
 // (rows = acknowledged unique events). docs/performance.md, "Pixel ingest".
 import { spawn } from "node:child_process";
 import path from "node:path";
+import fs from "node:fs";
 import { createClient } from "@libsql/client";
 import { BrokenRun, children, fmt, freePort, log, readCpuMs, roostEnv, root, runNode, type Server, startServer, stopProcess, table } from "./harness";
 import { BENCH_SHOP } from "./payloads";
+import { summariseProfile } from "./profile-summary";
 
 const BATCH = 20;
 const VARIANTS = 200;
@@ -128,7 +130,7 @@ async function seedVariants(databaseUrl: string): Promise<{ shopId: string; orgI
   }
 }
 
-export async function runPixel(options: { tmpDir: string; stages: number[]; count: number; maxMs: number; warmup: number; wantRoost: boolean; wantBaseline: boolean }): Promise<PixelReport> {
+export async function runPixel(options: { tmpDir: string; stages: number[]; count: number; maxMs: number; warmup: number; wantRoost: boolean; wantBaseline: boolean; profileDir?: string }): Promise<PixelReport> {
   const result: PixelReport = {};
   if (options.wantBaseline) {
     const databaseUrl = `file:${options.tmpDir}/pixel-baseline.sqlite`;
@@ -149,12 +151,20 @@ export async function runPixel(options: { tmpDir: string; stages: number[]; coun
     runNode(["scripts/db/migrate.mjs"], env, "migration");
     runNode(["--import", "tsx", "scripts/bench/seed.ts"], env, "seeding the bench shop");
     const { shopId, orgId } = await seedVariants(databaseUrl);
-    const server = await startServer(options.tmpDir, "pixel-roost", ["server.mjs"], env, port, databaseUrl);
+    const profile = options.profileDir ? [`--cpu-prof`, `--cpu-prof-dir=${options.profileDir}`] : [];
+    if (options.profileDir) fs.rmSync(options.profileDir, { recursive: true, force: true });
+    const server = await startServer(options.tmpDir, "pixel-roost", [...profile, "server.mjs"], env, port, databaseUrl);
     log(`pixel roost: NODE_ENV=production node server.mjs on ${server.origin} (pid ${server.pid})`);
     try {
       result.roost = await benchTarget(server, "roost", orgId, options, () => count(databaseUrl, `SELECT count(*) FROM "PixelEvent" WHERE "shopId" = ?`, [shopId]));
     } finally {
       await stopProcess(server.process);
+    }
+    const profileDir = options.profileDir;
+    if (profileDir && fs.existsSync(profileDir)) {
+      for (const file of fs.readdirSync(profileDir).filter((name) => name.endsWith(".cpuprofile"))) {
+        console.log(`\nCPU profile of the Roost server, pixel scenario (${path.join(profileDir, file)}):\n${summariseProfile(path.join(profileDir, file))}`);
+      }
     }
   }
   return result;

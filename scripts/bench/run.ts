@@ -593,7 +593,18 @@ async function main(): Promise<number> {
   }
 
   let pixel: PixelReport | undefined;
-  if (RUN_PIXEL) pixel = await runPixel({ tmpDir, stages: PIXEL_STAGES, count: PIXEL_COUNT, maxMs: MAX_MS, warmup: WARMUP, wantRoost, wantBaseline });
+  if (RUN_PIXEL) {
+    pixel = await runPixel({
+      tmpDir,
+      stages: PIXEL_STAGES,
+      count: PIXEL_COUNT,
+      maxMs: MAX_MS,
+      warmup: WARMUP,
+      wantRoost,
+      wantBaseline,
+      profileDir: options.profile ? path.join(os.tmpdir(), "roost-bench-profile-pixel") : undefined,
+    });
+  }
 
   if (ingest) {
     report(ingest.roost, ingest.baseline, ingest.mix);

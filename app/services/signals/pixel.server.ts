@@ -1,4 +1,4 @@
-import type { PixelEvent } from "@prisma/client";
+import { type PixelEvent, Prisma } from "@prisma/client";
 import { inTransaction } from "../../db.server";
 import { afterSignal } from "../cohorts/hook.server";
 import type { PixelEventInput } from "../events/schema";
@@ -28,11 +28,11 @@ export async function applyPixelBatch(deps: Pick<SignalDeps, "db" | "clock">, sh
     const variantGids = [...new Set([...unique.values()].flatMap((event) => (event.variantGid ? [event.variantGid] : [])))];
     const stock = new Map<string, { available: number; lowStock: boolean }>();
     if (variantGids.length > 0) {
-      const variants = await tx.variant.findMany({
-        where: { shopId: shop.id, gid: { in: variantGids }, deletedAt: null },
-        select: { gid: true, available: true, lowStock: true },
-      });
-      for (const variant of variants) stock.set(variant.gid, variant);
+      // Raw: one indexed lookup per batch, on the request path; Prisma's findMany cost twice the CPU.
+      const variants = await tx.$queryRaw<{ gid: string; available: number | bigint; lowStock: boolean | number | bigint }[]>`
+        SELECT "gid", "available", "lowStock" FROM "Variant"
+        WHERE "shopId" = ${shop.id} AND "gid" IN (${Prisma.join(variantGids)}) AND "deletedAt" IS NULL`;
+      for (const variant of variants) stock.set(variant.gid, { available: Number(variant.available), lowStock: Boolean(Number(variant.lowStock)) });
     }
     const stocked: StockedEvent[] = [...unique.values()].map((event) => {
       const known = event.variantGid ? stock.get(event.variantGid) : undefined;
