@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import fs from "node:fs";
 import { createClient } from "@libsql/client";
-import { BrokenRun, children, fmt, freePort, log, readCpuMs, roostEnv, root, runNode, type Server, startServer, stopProcess, table } from "./harness";
+import { BrokenRun, CLK_TCK, children, fmt, freePort, log, readCpuMs, readMachineCpu, roostEnv, root, runNode, type Server, startServer, stopProcess, table } from "./harness";
 import { BENCH_SHOP } from "./payloads";
 import { summariseProfile } from "./profile-summary";
 
@@ -36,6 +36,8 @@ export interface PixelStage extends LoadResult {
   batchesPerSecond: number;
   serverCpuMsPerBatch: number;
   serverCpuPercent: number;
+  /** Whatever else ran on the machine meanwhile, in % of one core (other people's tests, builds). */
+  otherCpuPercent: number;
 }
 
 export interface PixelTarget {
@@ -71,6 +73,7 @@ async function benchTarget(server: Server, name: "roost" | "baseline", orgId: st
   const plan = [...(options.warmup > 0 ? [{ label: "warmup", concurrency: 8, count: options.warmup }] : []), ...options.stages.map((concurrency) => ({ label: `c${concurrency}`, concurrency, count: options.count }))];
   for (const stage of plan) {
     const cpuStart = readCpuMs(server.pid);
+    const machineStart = readMachineCpu();
     const result = await runLoad({
       PIXEL_ORIGIN: server.origin,
       PIXEL_ORG_ID: orgId,
@@ -82,6 +85,8 @@ async function benchTarget(server: Server, name: "roost" | "baseline", orgId: st
       PIXEL_PREFIX: `${name}-${stage.label}`,
     });
     const serverCpuMs = readCpuMs(server.pid) - cpuStart;
+    const machineEnd = readMachineCpu();
+    const machineBusyMs = ((machineEnd.busy - machineStart.busy) / CLK_TCK) * 1000;
     ackedEvents += result.ackedEvents;
     if (result.ok === 0) throw new BrokenRun(`${name} pixel ${stage.label}: no batch was acknowledged (${JSON.stringify(result.statuses)})`);
     const report: PixelStage = {
@@ -91,6 +96,7 @@ async function benchTarget(server: Server, name: "roost" | "baseline", orgId: st
       batchesPerSecond: (result.ok * 1000) / result.elapsedMs,
       serverCpuMsPerBatch: serverCpuMs / Math.max(1, result.batches),
       serverCpuPercent: (100 * serverCpuMs) / result.elapsedMs,
+      otherCpuPercent: Math.max(0, (100 * (machineBusyMs - serverCpuMs - result.loadgenCpuMs)) / result.elapsedMs),
     };
     log(
       `${name.padEnd(8)} pixel ${stage.label.padEnd(6)} ${fmt(report.eventsPerSecond, 0)} events/s (${fmt(report.batchesPerSecond, 0)} batches/s)  p50 ${fmt(result.p50, 1)} ms  p99 ${fmt(result.p99, 1)} ms  ` +
@@ -193,16 +199,19 @@ export function reportPixel(report: PixelReport): void {
         fmt(stage.serverCpuMsPerBatch, 2),
         fmt(stage.serverCpuPercent, 0),
         fmt(stage.loadgenCpuMs / Math.max(1, stage.batches), 2),
+        fmt(stage.otherCpuPercent, 0),
         target!.name === "roost" && baseline ? `${fmt(stage.eventsPerSecond / baseline.eventsPerSecond, 2)}×` : "",
       ]);
     }
   }
   console.log("");
   console.log("PIXEL INGEST (POST /ingest/events, batches of 20 events)");
-  console.log(table(["server", "conc", "batches", "non-2xx", "events/s", "batches/s", "p50 ms", "p99 ms", "max ms", "server CPU ms/batch", "server CPU %", "loadgen CPU ms/batch", "Roost/baseline"], rows));
+  console.log(table(["server", "conc", "batches", "non-2xx", "events/s", "batches/s", "p50 ms", "p99 ms", "max ms", "server CPU ms/batch", "server CPU %", "loadgen CPU ms/batch", "other procs CPU %", "Roost/baseline"], rows));
   for (const target of [report.roost, report.baseline]) {
     if (target) console.log(`${target.name}: ${target.ackedEvents} events acknowledged, ${target.stored} stored, lost ${target.lost}`);
   }
+  const busy = [...(report.roost?.stages ?? []), ...(report.baseline?.stages ?? [])].filter((stage) => stage.otherCpuPercent > 15);
+  if (busy.length) console.log(`WARNING: other processes used ${busy.map((stage) => `${fmt(stage.otherCpuPercent, 0)}%`).join(", ")} of a core during ${busy.length} stage(s): figures are depressed by contention.`);
   const roost = report.roost;
   if (!roost?.stages.length) return;
   const peak = roost.stages.reduce((best, stage) => (stage.eventsPerSecond > best.eventsPerSecond ? stage : best));
