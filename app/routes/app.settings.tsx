@@ -240,14 +240,14 @@ function PixelCard({ pixel, timezone }: { pixel: LoadedPixel; timezone: string }
             </Text>
             <Badge tone={pixel.connected ? "success" : "attention"}>{pixel.connected ? "Connected" : "Disconnected"}</Badge>
           </InlineStack>
-          <Text as="p" data-testid="pixel-org-id">
-            Organization ID: {pixel.orgId}
+          <Text as="p">
+            <span data-testid="pixel-org-id">Organization ID: {pixel.orgId}</span>
           </Text>
-          <Text as="p" data-testid="pixel-last-event">
-            Last event received: {pixel.lastEventAt ? `${pixel.lastEventAgo} (${formatWhen(pixel.lastEventAt, timezone)})` : "none yet"}
+          <Text as="p">
+            <span data-testid="pixel-last-event">Last event received: {pixel.lastEventAt ? `${pixel.lastEventAgo} (${formatWhen(pixel.lastEventAt, timezone)})` : "none yet"}</span>
           </Text>
-          <Text as="p" data-testid="pixel-events-24h">
-            Events in the last 24 hours: {pixel.eventsLast24h.toLocaleString("en-US")}
+          <Text as="p">
+            <span data-testid="pixel-events-24h">Events in the last 24 hours: {pixel.eventsLast24h.toLocaleString("en-US")}</span>
           </Text>
         </BlockStack>
         <Form method="post">
