@@ -12,6 +12,7 @@ const MiB = 1024 * KiB;
  * @property {string} prefix  path prefix, matched on whole segments ("/api/v1" covers "/api/v1/orders")
  * @property {number} bytes   the largest body read; one byte more is answered 413
  * @property {boolean} [json] answer 413 with the external API's JSON error body
+ * @property {boolean} [cors] answer 413 with `Access-Control-Allow-Origin: *` (a cross-origin caller can read it)
  */
 
 /** The largest body each entry point reads, by path prefix; the first match wins. docs/webhooks.md. */
@@ -20,8 +21,9 @@ export const BODY_LIMITS = Object.freeze([
   // check, so a real delivery refused here would be lost: generous on purpose.
   Object.freeze({ prefix: "/webhooks", bytes: 25 * MiB }),
   Object.freeze({ prefix: "/api/v1", bytes: 64 * KiB, json: true }),
-  // The web pixel's batches (POST /ingest/events).
-  Object.freeze({ prefix: "/ingest", bytes: 64 * KiB }),
+  // The web pixel's batches (POST /ingest/events), sent cross-origin from the storefront: the
+  // 413 carries the CORS header too, or the pixel would see a network error instead.
+  Object.freeze({ prefix: "/ingest", bytes: 64 * KiB, cors: true }),
 ]);
 
 /** Everything else: the admin UI's form posts. */
@@ -219,7 +221,7 @@ function refuse(req, res, limit, size, logger) {
   }
   const message = `The body must be at most ${limit.bytes} bytes`;
   hangUpAfterAnswer(req);
-  res.status(413).set({ Connection: "close", "Cache-Control": "no-store" });
+  res.status(413).set({ Connection: "close", "Cache-Control": "no-store", ...(limit.cors ? { "Access-Control-Allow-Origin": "*" } : {}) });
   if (limit.json) res.json({ error: "body_too_large", message });
   else res.type("text/plain").send(message);
 }

@@ -94,6 +94,8 @@ describe("POST /ingest/events on the production server", () => {
       const refused = await streamBody(`${base}/ingest/events`, { bytes: 256 * MiB, chunked, headers: { "Content-Type": "text/plain" } });
       expect(refused.status, `chunked: ${chunked}`).toBe(413);
       expect(refused.headers.connection).toBe("close");
+      // Readable by the storefront pixel (a cross-origin caller), not a network error to it.
+      expect(refused.headers["access-control-allow-origin"]).toBe("*");
       expect(refused.sent).toBeLessThan(32 * MiB);
     }
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
