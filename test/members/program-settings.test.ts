@@ -58,7 +58,7 @@ describe("program settings", () => {
     expect(data.settings).toEqual({
       lowStockThreshold: 5,
       countShipping: false,
-      pixel: { samplingRate: "1", enableConsoleLogging: false, metaPixelId: "", disconnected: false },
+      pixel: { samplingRate: "1", enableConsoleLogging: false, metaPixelId: "", disconnected: false, installedAt: null },
       program: {
         enabled: true,
         startDate: "2026-01-01",
@@ -147,7 +147,7 @@ describe("program settings", () => {
       enrolment: { mode: "tag", tag: "vip" },
       retroactive: true,
     };
-    expect(await stored()).toEqual({ lowStockThreshold: 5, countShipping: true, program: after, pixel: { samplingRate: "1", enableConsoleLogging: false, metaPixelId: "", disconnected: false } });
+    expect(await stored()).toEqual({ lowStockThreshold: 5, countShipping: true, program: after, pixel: { samplingRate: "1", enableConsoleLogging: false, metaPixelId: "", disconnected: false, installedAt: null } });
 
     const rows = await auditRows();
     expect(rows).toHaveLength(1);

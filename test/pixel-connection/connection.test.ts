@@ -8,6 +8,7 @@ import { action, loader } from "../../app/routes/app.settings";
 import { connectPixel, disconnectPixel, ensurePixelConnected, type PixelDeps, pixelStatus } from "../../app/services/pixel/connection.server";
 import { parseShopSettings } from "../../app/services/program/settings";
 import { adminClientFor } from "../../app/services/shopify/admin.server";
+import { markShopUninstalled } from "../../app/services/shops/shops.server";
 import { DEFAULT_WEB_PIXEL_SETTINGS } from "../support/fake-shopify";
 import { APP_URL } from "../support/constants";
 import { adminRequest, fakeShopify, installTestShop, uniqueShop } from "../support/shopify";
@@ -103,7 +104,13 @@ describe("connecting Roost's web pixel", () => {
     expect(result).toMatchObject({ form: "pixel", ok: true, connected: true, message: "Pixel settings saved." });
     expect(pixelIn(shop)?.id).toBe(id);
     expect(settingsIn(shop)).toMatchObject({ samplingRate: "0.5", metaPixelId: "1234567890", enableConsoleLogging: "true" });
-    expect(parseShopSettings((await shopRow(shop)).settings).pixel).toEqual({ samplingRate: "0.5", metaPixelId: "1234567890", enableConsoleLogging: true, disconnected: false });
+    expect(parseShopSettings((await shopRow(shop)).settings).pixel).toEqual({
+      samplingRate: "0.5",
+      metaPixelId: "1234567890",
+      enableConsoleLogging: true,
+      disconnected: false,
+      installedAt: (await shopRow(shop)).installedAt.toISOString(),
+    });
   });
 
   it("creates the pixel again when Shopify no longer has it (NOT_FOUND on update)", async () => {
@@ -162,6 +169,26 @@ describe("connecting Roost's web pixel", () => {
     expect(settingsIn(shop).samplingRate).toBe("0.3");
     expect((await shopRow(shop)).webPixelGid).toBe(pixelIn(shop)?.id);
     expect(parseShopSettings((await shopRow(shop)).settings).pixel.disconnected).toBe(false);
+  });
+
+  it("creates the pixel again on the first admin load after a reinstall (Shopify removed it with the uninstall)", async () => {
+    const { shop } = await installed();
+    await appLoader(args(await adminRequest("/app", shop)));
+    const first = pixelIn(shop)!.id;
+    // Uninstalling removes the app's pixel at Shopify; the Shop row (and its old id) stays.
+    fakeShopify.graphql(shop, WebPixelDeleteMutation, { id: first });
+    await markShopUninstalled(db, shop);
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    await installTestShop(shop);
+
+    await appLoader(args(await adminRequest("/app", shop)));
+
+    const second = pixelIn(shop)!.id;
+    expect(second).not.toBe(first);
+    expect((await shopRow(shop)).webPixelGid).toBe(second);
+    const calls = pixelCalls(shop);
+    await appLoader(args(await adminRequest("/app", shop)));
+    expect(pixelCalls(shop)).toBe(calls);
   });
 
   it("treats a pixel Shopify already removed as disconnected", async () => {

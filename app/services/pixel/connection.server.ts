@@ -9,6 +9,7 @@ import { type PixelSettings, parseShopSettings } from "../program/settings";
 import { AdminTerminalError, AdminTransientError } from "../shopify/admin-client.server";
 import type { AdminClientFactory } from "../shopify/admin.server";
 import { findShop, forgetShop, updateShopSettings } from "../shops/shops.server";
+import type { EditablePixelSettings } from "./form";
 import { type PixelAction, pixelErrorMessage, pixelFailureMessage } from "./messages";
 
 /**
@@ -107,7 +108,17 @@ export async function connectPixel(deps: PixelDeps, domain: string, appUrl: stri
  */
 export async function ensurePixelConnected(deps: PixelDeps, domain: string, appUrl: string): Promise<PixelOutcome | null> {
   const shop = await findShop(deps.db, domain);
-  if (!shop || !shop.installed || shop.webPixelGid || parseShopSettings(shop.settings).pixel.disconnected) return null;
+  if (!shop || !shop.installed) return null;
+  const { pixel } = parseShopSettings(shop.settings);
+  const install = shop.installedAt.toISOString();
+  let gid = shop.webPixelGid;
+  if (pixel.installedAt !== install) {
+    // The first admin load of this install: a pixel id kept from an earlier install is gone at
+    // Shopify (an uninstall removes the app's pixel); if it is not, create answers TAKEN and adopts it.
+    if (gid) await setPixelGid(deps.db, shop.id, (gid = null));
+    await updateShopSettings(deps.db, domain, { pixel: { ...pixel, installedAt: install } });
+  }
+  if (gid || pixel.disconnected) return null;
   try {
     await createPixel(deps, domain, appUrl);
     return { ok: true, connected: true };
@@ -127,10 +138,10 @@ export async function updatePixelSettings(
   deps: PixelDeps,
   domain: string,
   appUrl: string,
-  pixel: Omit<PixelSettings, "disconnected">,
+  pixel: EditablePixelSettings,
 ): Promise<PixelOutcome> {
   const before = parseShopSettings((await shopOrThrow(deps.db, domain)).settings);
-  const saved = await updateShopSettings(deps.db, domain, { pixel: { ...pixel, disconnected: before.pixel.disconnected } });
+  const saved = await updateShopSettings(deps.db, domain, { pixel: { ...before.pixel, ...pixel } });
   const shop = await shopOrThrow(deps.db, domain);
   if (!shop.webPixelGid) {
     if (saved.pixel.disconnected) return { ok: true, connected: false };

@@ -1,7 +1,9 @@
 import { type PixelSettings, pixelSettingsSchema } from "../program/settings";
 
 /** The pixel settings a merchant edits on the Settings page, with field errors keyed by name. */
-export type PixelForm = { ok: true; value: Omit<PixelSettings, "disconnected"> } | { ok: false; errors: Partial<Record<"samplingRate" | "metaPixelId", string>> };
+export type EditablePixelSettings = Omit<PixelSettings, "disconnected" | "installedAt">;
+
+export type PixelForm = { ok: true; value: EditablePixelSettings } | { ok: false; errors: Partial<Record<"samplingRate" | "metaPixelId", string>> };
 
 export function parsePixelForm(form: FormData): PixelForm {
   const text = (name: string) => {
@@ -9,7 +11,7 @@ export function parsePixelForm(form: FormData): PixelForm {
     return typeof value === "string" ? value : "";
   };
   const logging = form.get("enableConsoleLogging");
-  const parsed = pixelSettingsSchema.omit({ disconnected: true }).safeParse({
+  const parsed = pixelSettingsSchema.omit({ disconnected: true, installedAt: true }).safeParse({
     samplingRate: text("samplingRate"),
     enableConsoleLogging: logging !== null && logging !== "false",
     metaPixelId: text("metaPixelId"),

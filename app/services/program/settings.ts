@@ -65,6 +65,11 @@ export const pixelSettingsSchema = z.object({
     .default(""),
   /** The merchant disconnected the pixel: Roost does not connect it again on its own. */
   disconnected: z.boolean().default(false),
+  /**
+   * The install (Shop.installedAt, ISO) the pixel's id belongs to: Shopify removes an app's pixel
+   * when it is uninstalled, so an id from an earlier install is stale.
+   */
+  installedAt: z.string().nullable().default(null),
 });
 export type PixelSettings = z.infer<typeof pixelSettingsSchema>;
 
