@@ -1,9 +1,11 @@
+import fs from "node:fs";
+import { parse } from "smol-toml";
 import { describe, expect, it } from "vitest";
 import { WebPixelCreateMutation } from "../../app/graphql/WebPixelCreateMutation";
 import { WebPixelDeleteMutation } from "../../app/graphql/WebPixelDeleteMutation";
 import { WebPixelQuery } from "../../app/graphql/WebPixelQuery";
 import { WebPixelUpdateMutation } from "../../app/graphql/WebPixelUpdateMutation";
-import { createFakeShopify, DEFAULT_WEB_PIXEL_SETTINGS } from "../support/fake-shopify";
+import { createFakeShopify, DEFAULT_WEB_PIXEL_REQUIRED, DEFAULT_WEB_PIXEL_SETTINGS } from "../support/fake-shopify";
 
 const SHOP = "pixel-fake.myshopify.com";
 const ALL = { orgId: "org-1", apiEndpoint: "https://roost.example/ingest/events", samplingRate: "1", enableConsoleLogging: "false", metaPixelId: "" };
@@ -22,6 +24,15 @@ function create(shopify: ReturnType<typeof fake>, settings: unknown) {
 }
 
 describe("the fake Admin API's web pixels", () => {
+  it("validates against the settings definition of Roost's extension (extensions/roost-pixel/shopify.extension.toml)", () => {
+    type Field = { type: string; validations?: { name: string; value: string }[] };
+    const toml = parse(fs.readFileSync("extensions/roost-pixel/shopify.extension.toml", "utf8")) as { settings: { fields: Record<string, Field> } };
+    const fields = Object.entries(toml.settings.fields);
+    expect(fields.map(([key]) => key)).toEqual(DEFAULT_WEB_PIXEL_SETTINGS);
+    expect(fields.every(([, field]) => field.type === "single_line_text_field")).toBe(true);
+    expect(fields.filter(([, field]) => field.validations?.some((rule) => rule.name === "min" && rule.value === "1")).map(([key]) => key)).toEqual(DEFAULT_WEB_PIXEL_REQUIRED);
+  });
+
   it("creates the app's pixel when the settings carry exactly the extension's keys, as strings, at a mutation's cost", () => {
     const shopify = fake();
     const { payload, cost } = create(shopify, JSON.stringify(ALL));
@@ -41,6 +52,7 @@ describe("the fake Admin API's web pixels", () => {
       [JSON.stringify(missing), "INVALID_SETTINGS", /missing 'metaPixelId'/],
       [JSON.stringify({ ...ALL, accountId: "1" }), "INVALID_SETTINGS", /'accountId', not defined/],
       [JSON.stringify({ ...ALL, samplingRate: 1 }), "INVALID_SETTINGS", /'samplingRate' must be a string/],
+      [JSON.stringify({ ...ALL, orgId: "" }), "INVALID_SETTINGS", /'orgId' is too short/],
       ["", "BLANK", /can't be blank/],
       ["{orgId:", "INVALID_CONFIGURATION_JSON", /not valid JSON/],
       [JSON.stringify(["orgId"]), "INVALID_CONFIGURATION_JSON", /JSON object/],

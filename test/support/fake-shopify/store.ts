@@ -20,7 +20,7 @@ import { isValidTimeZone, isoSeconds, systemClock, toEpochMs, truncateToSecond }
 import type { WebhookEvent, WebhookListener, WebhookPayloadExtras, WebhookTopic } from './webhooks.js';
 import { bulkOperationsFinishPayload, buildWebhookPayload, WEBHOOK_API_VERSION, webhookEvent } from './webhooks.js';
 import type { WebPixelRecord } from './web-pixels.js';
-import { DEFAULT_WEB_PIXEL_SETTINGS } from './web-pixels.js';
+import { DEFAULT_WEB_PIXEL_REQUIRED, DEFAULT_WEB_PIXEL_SETTINGS } from './web-pixels.js';
 
 export {
   orderFinancialStatus,
@@ -950,6 +950,8 @@ export class FakeShopifyStore {
   emitWebhooks: boolean;
   /** The app's web pixel extension settings keys; null: the app has no web pixel extension. */
   webPixelSettings: readonly string[] | null;
+  /** Settings keys of the extension whose value may not be empty. */
+  webPixelRequired: readonly string[] = DEFAULT_WEB_PIXEL_REQUIRED;
   /** Webhooks emitted, oldest first (the newest `webhookLogLimit` are kept). */
   readonly webhookLog: WebhookEvent[] = [];
   webhookLogLimit = 1000;

@@ -12,6 +12,9 @@ import { toGid } from './gid.js';
 /** Roost's extension (extensions/roost-pixel/shopify.extension.toml): its settings keys. */
 export const DEFAULT_WEB_PIXEL_SETTINGS: readonly string[] = ['orgId', 'apiEndpoint', 'samplingRate', 'enableConsoleLogging', 'metaPixelId'];
 
+/** Keys whose definition carries `validations = [{ name = "min", value = "1" }]`: an empty value is refused. */
+export const DEFAULT_WEB_PIXEL_REQUIRED: readonly string[] = ['orgId'];
+
 export interface WebPixelRecord {
   kind: 'WebPixel';
   id: string;
@@ -41,6 +44,8 @@ export interface WebPixelUserErrorData {
 export interface WebPixelHost {
   /** The app's web pixel extension settings keys; null: the app has no web pixel extension. */
   webPixelSettings: readonly string[] | null;
+  /** Settings keys whose value may not be empty (a `min` length validation of 1). */
+  webPixelRequired: readonly string[];
   allocateId(): number;
 }
 
@@ -88,6 +93,10 @@ function validSettings(host: WebPixelHost, input: Record<string, unknown>): { se
   const notText = Object.keys(settings).filter((key) => typeof settings[key] !== 'string');
   if (notText.length > 0) {
     return error('INVALID_SETTINGS', `Settings ${notText.map((key) => `'${key}'`).join(', ')} must be a string (single_line_text_field).`);
+  }
+  const empty = host.webPixelRequired.filter((key) => settings[key] === '');
+  if (empty.length > 0) {
+    return error('INVALID_SETTINGS', `Settings ${empty.map((key) => `'${key}'`).join(', ')} is too short (minimum is 1 character).`);
   }
   const canonical = Object.fromEntries(host.webPixelSettings.map((key) => [key, settings[key]]));
   return { settings: JSON.stringify(canonical), runtimeContext };
