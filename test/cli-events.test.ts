@@ -74,6 +74,21 @@ describe("npm run roost events:counts", () => {
       ],
       totals: { checkout_completed: 1, page_viewed: 2, product_added_to_cart: 1 },
     });
+
+    const text = await run(["events:counts", "--shop", shop]);
+    expect(text.stdout()).toBe(
+      [
+        `${shop}: storefront events since 2026-12-04T12:00:00.000Z`,
+        "",
+        "HOUR                      EVENT                  COUNT",
+        "2026-12-05T10:00:00.000Z  page_viewed            2",
+        "2026-12-05T10:00:00.000Z  product_added_to_cart  1",
+        "2026-12-05T11:00:00.000Z  checkout_completed     1",
+        "",
+        "totals: checkout_completed 1, page_viewed 2, product_added_to_cart 1",
+        "",
+      ].join("\n"),
+    );
   });
 
   it("widens with --days and refuses a bad --days on stderr", async () => {
