@@ -208,6 +208,18 @@ describe("connecting Roost's web pixel", () => {
     expect(!outcome.ok && outcome.message).toMatch(/^Roost is not allowed to manage pixels in your store, so it could not connect its pixel\. Open Roost from your Shopify admin/);
   });
 
+  it("never fails the admin load: without an offline session the first load reports it and connects nothing", async () => {
+    const { shop } = await installed();
+    await db.session.deleteMany({ where: { shop } });
+
+    const outcome = await ensurePixelConnected(deps, shop, APP_URL);
+
+    expect(outcome).toMatchObject({ ok: false, connected: false, code: null });
+    expect(outcome && !outcome.ok && outcome.message).toMatch(/^Roost is not allowed to manage pixels in your store/);
+    expect(pixelIn(shop)).toBeNull();
+    expect((await shopRow(shop)).webPixelGid).toBeNull();
+  });
+
   it("shows the status, the Organization ID, the last event and the events of the last 24 hours", async () => {
     const { shop, shopId, orgId } = await installed();
     await ensurePixelConnected(deps, shop, APP_URL);

@@ -8,7 +8,7 @@ import type { Logger } from "../../lib/logger.server";
 import { type PixelSettings, parseShopSettings } from "../program/settings";
 import { AdminTerminalError, AdminTransientError } from "../shopify/admin-client.server";
 import type { AdminClientFactory } from "../shopify/admin.server";
-import { findShop, forgetShop, updateShopSettings } from "../shops/shops.server";
+import { findShop, forgetShop, ShopNotActiveError, updateShopSettings } from "../shops/shops.server";
 import type { EditablePixelSettings } from "./form";
 import { type PixelAction, pixelErrorMessage, pixelFailureMessage } from "./messages";
 
@@ -58,6 +58,8 @@ function failure(action: PixelAction, error: unknown, connected: boolean): Pixel
   if (error instanceof PixelUserError) return { ok: false, connected, code: error.error.code ?? null, message: pixelErrorMessage(action, error.error) };
   if (error instanceof AdminTerminalError) return { ok: false, connected, code: null, message: pixelFailureMessage(action, error.status, false) };
   if (error instanceof AdminTransientError) return { ok: false, connected, code: null, message: pixelFailureMessage(action, undefined, true) };
+  // No offline session (yet): the same as Shopify refusing the token.
+  if (error instanceof ShopNotActiveError) return { ok: false, connected, code: null, message: pixelFailureMessage(action, 401, false) };
   throw error;
 }
 
@@ -123,9 +125,12 @@ export async function ensurePixelConnected(deps: PixelDeps, domain: string, appU
     await createPixel(deps, domain, appUrl);
     return { ok: true, connected: true };
   } catch (error) {
-    const outcome = failure("connect", error, false);
     deps.logger.warn({ shop: domain, err: error }, "could not connect the web pixel; the next admin load tries again");
-    return outcome;
+    try {
+      return failure("connect", error, false);
+    } catch {
+      return { ok: false, connected: false, code: null, message: pixelFailureMessage("connect", undefined, false) };
+    }
   }
 }
 
