@@ -137,7 +137,7 @@ describe.skipIf(!browserAvailable)("Members in Chromium (npm run demo)", { timeo
       .toBe(1);
     expect(await page.getByText("staff user 12345 via admin").count()).toBe(1);
     // The other sections are still there.
-    expect(await page.getByText(/^Organisation id: [0-9a-f-]{36}$/).count()).toBe(1);
+    expect(await page.getByText(/^Organization ID: [0-9a-f-]{36}$/).count()).toBe(1);
     expect(await page.getByLabel("Low-stock threshold").inputValue()).toBe("5");
     expect(pageErrors).toEqual([]);
   });
