@@ -99,7 +99,8 @@ describe(`migrating queued metafield writes to the outbox (${postgres ? "Postgre
       sync("cid", "3", 40, "Bronze", "done", 1, null),
     ]);
 
-    expect(await migrateDatabase(url)).toEqual([MIGRATION]);
+    expect(await migrateDatabase(url, { upTo: MIGRATION })).toEqual([MIGRATION]);
+    await migrateDatabase(url);
 
     const db: Database = await createDatabase(url);
     try {
