@@ -20,7 +20,7 @@ import { installTestShop, uniqueShop } from "../support/shopify";
 // Counted the same way before the seam: 25 statements in 2 transactions per award, the order,
 // its customer and its refunds read again after the mirror wrote them. With it: 19, in 1
 // transaction; 20 since the order's checkout token is recorded for identity (the signed side
-// of a visitor link, issue 10) when the mirror first stores the order. (`npm run bench --
+// of a visitor link, issue 10). (`npm run bench --
 // --scenario paid-orders --trace-sql` also counts the route's INSERT of the delivery, a Shop
 // read per second and the metafield writer's jobs.)
 const STATEMENTS_PER_AWARD = 20;

@@ -21,9 +21,10 @@ export interface OrderSignal {
 export async function applyOrder(deps: SignalDeps, shop: SignalShop, record: OrderRecord, options: OrderUpsertOptions = {}): Promise<OrderSignal> {
   const mirror = await upsertOrder(deps.db, shop, record, options);
   // The order is signed (a webhook or the Admin API): its checkout token links the visitor who
-  // checked out to its customer, when the pixel reported that token. Once, when the mirror first
-  // stores the order: its later deliveries (paid, updated, fulfilled) carry the same token.
-  if (mirror.outcome === "created" && record.checkoutToken && record.customer) {
+  // checked out to its customer, when the pixel reported that token. On every signed delivery
+  // that carries it, not only the one that first stored the order: that one may have come from
+  // a source without the token (the Admin API's bulk import).
+  if (record.checkoutToken && record.customer) {
     const links = await noteSignedCheckout(deps.db, shop, { token: record.checkoutToken, customerGid: record.customer.gid, at: record.updatedAt });
     if (links.linkedClientIds.length > 0) await afterSignal(deps.db, shop, { kind: "checkout", token: record.checkoutToken, ...links });
   }
