@@ -19,7 +19,7 @@ export interface CommandContext {
   db: Database;
   clock: Clock;
   args: string[];
-  flags: { shop?: string; json: boolean; status?: string; limit?: string; wait?: boolean; since?: string; email?: string; days?: string; "client-id"?: string };
+  flags: { shop?: string; json: boolean; status?: string; limit?: string; wait?: boolean; since?: string; email?: string; days?: string; "client-id"?: string; queue?: string };
   io: CliIO;
 }
 

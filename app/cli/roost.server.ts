@@ -20,6 +20,7 @@ import { normaliseEmail } from "../services/identity/email";
 import { memberSummary, verifyLedger } from "../services/ledger/verify.server";
 import { findShop, listShops } from "../services/shops/shops.server";
 import { CliError, type CliIO, type Command, resolveShop, table } from "./command.server";
+import { JOBS_USAGE, jobsCommands } from "./jobs-commands.server";
 import { PIXEL_USAGE, pixelCommands } from "./pixel-commands.server";
 import { cliLogger, SYNC_USAGE, syncCommands } from "./sync-commands.server";
 
@@ -43,6 +44,7 @@ ${SYNC_USAGE}
                                retrying a failed one, with any other catch-up that is due;
                                exits 1 unless it finishes
 ${PIXEL_USAGE}
+${JOBS_USAGE}
 
 --shop may be left out when exactly one shop exists. --json prints one JSON document.`;
 
@@ -241,7 +243,7 @@ function catchUpOutcome(job: CatchUpView): "done" | "failed" | "retrying" | "wai
   return job.lastError ? "retrying" : "waiting";
 }
 
-const commands: Record<string, Command> = { ...inboxCommands, ...healthCommands, ...syncCommands, ...ledgerCommands, ...pixelCommands };
+const commands: Record<string, Command> = { ...inboxCommands, ...healthCommands, ...syncCommands, ...ledgerCommands, ...pixelCommands, ...jobsCommands };
 
 /** Runs one command; resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
@@ -259,6 +261,7 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         email: { type: "string" },
         days: { type: "string" },
         "client-id": { type: "string" },
+        queue: { type: "string" },
         wait: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
