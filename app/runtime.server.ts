@@ -11,6 +11,7 @@ import { releaseIntervalMs, releaseQueue } from "./services/ledger/release-worke
 import { tierSweepQueue } from "./services/ledger/tiers.server";
 import { metafieldsQueue } from "./services/outbox/metafields.server";
 import { catchUpQueue } from "./services/program/catch-up.server";
+import { cohortSweepIntervalMs, cohortSweepQueue, cohortsQueue } from "./services/cohorts/queue.server";
 import { syncIntervalMs, syncQueue } from "./services/sync/scheduler.server";
 import { newOwner } from "./services/jobs/queue.server";
 import { DEFAULT_POLL_MS, JobRunner, type QueueDefinition } from "./services/jobs/runner.server";
@@ -76,6 +77,8 @@ export function queueDefinitions(deps: AppDeps, env: Record<string, string | und
   if (env.ROOST_SYNC_JOBS !== "off") queues.push(metafieldsQueue(deps), releaseQueue(deps, releaseIntervalMs(env)), tierSweepQueue());
   // The program catch-up of stored orders; each installed shop's backfill steps and reconciliation.
   if (env.ROOST_SYNC_JOBS !== "off") queues.push(catchUpQueue(deps), syncQueue(deps, { intervalMs: syncIntervalMs(env) }));
+  // Cohorts: the shoppers signals touched, and the sweep for conditions that change with time.
+  queues.push(cohortsQueue(), cohortSweepQueue(cohortSweepIntervalMs(env)));
   return queues;
 }
 

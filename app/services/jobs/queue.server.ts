@@ -1,4 +1,5 @@
 import { randomUUID } from "node:crypto";
+import { Prisma } from "@prisma/client";
 import { type Database, isSqlite } from "../../db.server";
 import type { Tx } from "../ledger/types";
 
@@ -90,6 +91,27 @@ export async function enqueue(db: Database | Tx, job: NewJob, now: Date): Promis
   await db.$executeRaw`
     INSERT INTO "Job" ("id", "shopId", "queue", "key", "payload", "status", "maxAttempts", "runAt", "createdAt", "updatedAt")
     VALUES (${randomUUID()}, ${job.shopId ?? null}, ${job.queue}, ${job.key}, ${payload}, 'pending', ${job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS}, ${runAt}, ${now}, ${now})
+    ON CONFLICT ("queue", "key") DO UPDATE SET
+      "payload" = excluded."payload", "version" = "Job"."version" + 1, "status" = 'pending', "attempts" = 0,
+      "maxAttempts" = excluded."maxAttempts", "runAt" = excluded."runAt", "lastError" = NULL, "finishedAt" = NULL,
+      "updatedAt" = excluded."updatedAt"`;
+}
+
+/**
+ * Queues several jobs in one statement, as `enqueue` does each (latest payload wins, due at its
+ * time): a pixel batch queues its visitors' cohort evaluation so, on the ingest's path.
+ */
+export async function enqueueMany(db: Database | Tx, jobs: readonly NewJob[], now: Date): Promise<void> {
+  // One row per key (PostgreSQL refuses to update a row twice in one statement): the last wins.
+  const unique = [...new Map(jobs.map((job) => [`${job.queue}\u0000${job.key}`, job])).values()];
+  if (unique.length === 0) return;
+  const rows = unique.map(
+    (job) =>
+      Prisma.sql`(${randomUUID()}, ${job.shopId ?? null}, ${job.queue}, ${job.key}, ${JSON.stringify(job.payload ?? {})}, 'pending', ${job.maxAttempts ?? DEFAULT_MAX_ATTEMPTS}, ${job.runAt ?? now}, ${now}, ${now})`,
+  );
+  await db.$executeRaw`
+    INSERT INTO "Job" ("id", "shopId", "queue", "key", "payload", "status", "maxAttempts", "runAt", "createdAt", "updatedAt")
+    VALUES ${Prisma.join(rows)}
     ON CONFLICT ("queue", "key") DO UPDATE SET
       "payload" = excluded."payload", "version" = "Job"."version" + 1, "status" = 'pending', "attempts" = 0,
       "maxAttempts" = excluded."maxAttempts", "runAt" = excluded."runAt", "lastError" = NULL, "finishedAt" = NULL,

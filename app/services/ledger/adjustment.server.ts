@@ -3,6 +3,7 @@ import { recordAudit } from "../audit.server";
 import { queueMetafieldWrite } from "../outbox/metafields.server";
 import { lockMember } from "./grant.server";
 import type { LedgerDeps, LedgerEntry, LedgerShop } from "./types";
+import { queueCohortEvaluation } from "../cohorts/queue.server";
 
 /** A manual adjustment by the merchant: a reason is required, and it is audited. */
 export async function adjustPoints(
@@ -35,6 +36,7 @@ export async function adjustPoints(
     await tx.member.update({ where: { id: member.id }, data: { balance } });
     await recordAudit(tx, { shopId: shop.id, actor: input.actor, action: "points.adjusted", details: { memberId: member.id, points: input.points, reason: input.reason.trim(), balance } });
     await queueMetafieldWrite(tx, shop.id, member.customerGid, balance, member.tier, now);
+    await queueCohortEvaluation(tx, shop, { memberIds: [member.id] }, now);
     return entry;
   });
 }

@@ -6,6 +6,7 @@ import { CapStoreUnavailableError, databaseCapStore } from "./cap.server";
 import { finishGrant, lockMember } from "./grant.server";
 import { heldReductions } from "./held";
 import type { LedgerDeps, LedgerShop } from "./types";
+import { queueCohortEvaluation } from "../cohorts/queue.server";
 
 
 /**
@@ -101,6 +102,7 @@ export async function releaseHeldAwards(deps: LedgerDeps<Db>, shop: LedgerShop):
       });
       // A fully refunded or cancelled order releases nothing and is no purchase to celebrate.
       if (due > 0) await finishGrant(tx, deps, shop, program, member, { balance, granted, key, orderGid: entry.orderGid, at: entry.occurredAt, clock: deps.clock, seq });
+      await queueCohortEvaluation(tx, shop, { memberIds: [member.id] }, deps.clock.now());
       return true;
     });
     if (didRelease) released += 1;

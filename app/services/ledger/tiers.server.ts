@@ -6,6 +6,7 @@ import { journey } from "../journeys/journeys.server";
 import { queueMetafieldWrite } from "../outbox/metafields.server";
 import { parseShopSettings, type Tier } from "../program/settings";
 import type { LedgerDeps, LedgerShop, Tx } from "./types";
+import { queueCohortEvaluation } from "../cohorts/queue.server";
 
 export function tierByName(tiers: Tier[], name: string): Tier {
   return tiers.find((tier) => tier.name === name) ?? tiers[0];
@@ -44,6 +45,7 @@ export async function sweepTiers(deps: LedgerDeps, shop: LedgerShop): Promise<nu
       await tx.member.update({ where: { id: member.id }, data: { tier: reached.name } });
       await journey(tx, shop.id, member.id, "tier_changed", `tier_changed:sweep:${shopDay(now, shop.timezone)}:${member.id}`, now, { from: member.tier, to: reached.name, earned365: earned });
       await queueMetafieldWrite(tx, shop.id, member.customerGid, member.balance, reached.name, now);
+      await queueCohortEvaluation(tx, shop, { memberIds: [member.id] }, now);
     });
     changed += 1;
   }

@@ -4,6 +4,8 @@ import { shopifyOrderKey } from "../ledger/keys";
 import { normaliseEmail } from "../identity/email";
 import { metafieldJobKey, METAFIELDS_QUEUE } from "../outbox/metafields.server";
 import { type DeliveryRedaction, type DeliverySubject, redactDeliveries } from "./deliveries.server";
+import { TAGS_QUEUE } from "../cohorts/outbox";
+import { COHORTS_QUEUE } from "../cohorts/queue.server";
 
 /** A customer named in a compliance webhook: by GID, or by email when it has no id. */
 export interface CustomerSubject {
@@ -174,6 +176,8 @@ export async function redactCustomer(
   const audits = await auditsWithoutReasons(db, shopId, memberIds);
   const visitors = gids.length ? await db.visitorLink.findMany({ where: { shopId, customerGid: { in: gids } }, select: { clientId: true } }) : [];
   const clientIds = visitors.map((visitor) => visitor.clientId);
+  const cohortSubjects = { shopId, OR: [{ memberId: { in: memberIds } }, { clientId: { in: clientIds } }] };
+  const transitions = await db.cohortTransition.findMany({ where: cohortSubjects, select: { id: true } });
   const [customerRows, orderRows] = await db.$transaction([
     db.customer.updateMany({
       where: { shopId, gid: { in: gids } },
@@ -194,6 +198,11 @@ export async function redactCustomer(
     db.visitorLink.deleteMany({ where: { shopId, OR: [{ customerGid: { in: gids } }, { clientId: { in: clientIds } }] } }),
     db.checkoutToken.deleteMany({ where: { shopId, OR: [{ customerGid: { in: gids } }, { clientId: { in: clientIds } }] } }),
     db.pixelEvent.deleteMany({ where: { shopId, clientId: { in: clientIds } } }),
+    // Their cohorts: memberships, transitions (the facts that put them there), queued work.
+    db.cohortMembership.deleteMany({ where: cohortSubjects }),
+    db.cohortTransition.deleteMany({ where: cohortSubjects }),
+    db.job.deleteMany({ where: { queue: TAGS_QUEUE, key: { in: transitions.map((transition) => transition.id) } } }),
+    db.job.deleteMany({ where: { queue: COHORTS_QUEUE, key: { in: [...memberIds.map((id) => `${shopId}:m:${id}`), ...clientIds.map((id) => `${shopId}:v:${id}`)] } } }),
     db.ledgerEntry.updateMany({ where: { shopId, memberId: { in: memberIds } }, data: { reason: null } }),
     ...audits.map((audit) => db.auditLog.update({ where: { id: audit.id }, data: { details: audit.details } })),
     db.job.deleteMany({ where: { queue: METAFIELDS_QUEUE, key: { in: gids.map((gid) => metafieldJobKey(shopId, gid)) } } }),
@@ -256,7 +265,10 @@ export async function redactShop(db: Database, shopDomain: string, keepWebhookId
     db.pixelEventRollup.deleteMany({ where: { shopId } }),
     db.checkoutToken.deleteMany({ where: { shopId } }),
     db.visitorLink.deleteMany({ where: { shopId } }),
-    db.job.deleteMany({ where: { shopId, queue: METAFIELDS_QUEUE } }),
+    db.cohortMembership.deleteMany({ where: { shopId } }),
+    db.cohortTransition.deleteMany({ where: { shopId } }),
+    db.cohortRule.deleteMany({ where: { shopId } }),
+    db.job.deleteMany({ where: { shopId, queue: { in: [METAFIELDS_QUEUE, TAGS_QUEUE, COHORTS_QUEUE] } } }),
     db.unmatchedOrder.deleteMany({ where: { shopId } }),
     db.auditLog.deleteMany({ where: { shopId } }),
     db.programJob.deleteMany({ where: { shopId } }),

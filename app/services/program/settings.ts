@@ -79,6 +79,16 @@ export const shopSettingsSchema = z.object({
   lowStockThreshold: z.number().int().min(0).max(1_000_000).default(5),
   /** Whether shipping counts toward an order's eligible amount. */
   countShipping: z.boolean().default(false),
+  /**
+   * Cohort members carry the customer tag `<prefix><rule key>`. Letters, digits and - _ : . only
+   * (Shopify tags are comma-separated, and other apps match them as plain text).
+   */
+  cohortTagPrefix: z
+    .string()
+    .trim()
+    .max(40)
+    .regex(/^[A-Za-z0-9_.:-]*$/, "Use letters, digits and - _ : . only")
+    .default("roost-"),
   program: programSchema.default(programSchema.parse({})),
   pixel: pixelSettingsSchema.default(pixelSettingsSchema.parse({})),
 });

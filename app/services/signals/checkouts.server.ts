@@ -8,6 +8,6 @@ import type { SignalDeps, SignalShop } from "./deps";
 
 export async function applyCheckout(deps: SignalDeps, shop: SignalShop, record: CheckoutRecord): Promise<CheckoutLinks> {
   const links = await noteSignedCheckout(deps.db, shop, { token: record.token, customerGid: record.customerGid, at: record.updatedAt });
-  await afterSignal(deps.db, shop, { kind: "checkout", token: record.token, customerGid: links.customerGid, linkedClientIds: links.linkedClientIds });
+  await afterSignal(deps, shop, { kind: "checkout", token: record.token, customerGid: links.customerGid, linkedClientIds: links.linkedClientIds });
   return links;
 }

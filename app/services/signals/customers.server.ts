@@ -23,7 +23,7 @@ export async function applyCustomer(deps: SignalDeps, shop: SignalShop, record: 
   const { outcome, customer } = await upsertCustomer(deps.db, shop, record);
   const enrol = options.enrol === "always" || outcome === "created" || outcome === "updated";
   const member = enrol ? await enrolMirrored(deps.db, shop, customer) : null;
-  await afterSignal(deps.db, shop, { kind: "customer", outcome, customer, member });
+  await afterSignal(deps, shop, { kind: "customer", outcome, customer, member });
   return { outcome, member };
 }
 
@@ -31,25 +31,25 @@ export async function applyCustomer(deps: SignalDeps, shop: SignalShop, record: 
 export async function applyCustomerTags(deps: SignalDeps, shop: SignalShop, change: { gid: string; add?: string[]; remove?: string[] }): Promise<CustomerSignal> {
   const { outcome, customer } = await changeCustomerTags(deps.db, shop, change);
   const member = await enrolMirrored(deps.db, shop, customer);
-  await afterSignal(deps.db, shop, { kind: "customer", outcome, customer, member });
+  await afterSignal(deps, shop, { kind: "customer", outcome, customer, member });
   return { outcome, member };
 }
 
 /** customers/delete: the customer becomes a tombstone (their member and ledger stay). */
 export async function applyCustomerDeletion(deps: SignalDeps, shop: SignalShop, customerGid: string, at: Date): Promise<void> {
   await deleteCustomer(deps.db, shop, customerGid, at);
-  await afterSignal(deps.db, shop, { kind: "customer-deleted", customerGid, at });
+  await afterSignal(deps, shop, { kind: "customer-deleted", customerGid, at });
 }
 
 /** customers/merge: the deleted customer's orders and tags move to the kept one. */
 export async function applyCustomerMerge(deps: SignalDeps, shop: SignalShop, keptGid: string, deletedGid: string, at: Date): Promise<void> {
   await mergeCustomers(deps.db, shop, keptGid, deletedGid, at);
-  await afterSignal(deps.db, shop, { kind: "customers-merged", keptGid, deletedGid, at });
+  await afterSignal(deps, shop, { kind: "customers-merged", keptGid, deletedGid, at });
 }
 
 /** customers/purchasing_summary: order count and total spent. */
 export async function applyPurchasingSummary(deps: SignalDeps, shop: SignalShop, summary: { gid: string; ordersCount: number; totalSpent: number }): Promise<UpsertOutcome> {
   const outcome = await updatePurchasingSummary(deps.db, shop, summary);
-  await afterSignal(deps.db, shop, { kind: "purchasing-summary", outcome, customerGid: summary.gid, ordersCount: summary.ordersCount, totalSpent: summary.totalSpent });
+  await afterSignal(deps, shop, { kind: "purchasing-summary", outcome, customerGid: summary.gid, ordersCount: summary.ordersCount, totalSpent: summary.totalSpent });
   return outcome;
 }

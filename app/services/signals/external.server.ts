@@ -9,13 +9,13 @@ import type { SignalDeps, SignalShop } from "./deps";
 /** An external order's award (once per key). */
 export async function applyExternalOrder(deps: SignalDeps, shop: SignalShop, input: AwardInput): Promise<AwardResult> {
   const award = await awardOrder(deps, shop, input);
-  await afterSignal(deps.db, shop, { kind: "external-order", key: input.key, award });
+  await afterSignal(deps, shop, { kind: "external-order", key: input.key, award });
   return award;
 }
 
 /** An external refund's claw-back against its order's award (once per key). */
 export async function applyExternalRefund(deps: SignalDeps, shop: SignalShop, input: RefundInput): Promise<ClawbackResult> {
   const clawback = await clawBackRefund(deps, shop, input);
-  await afterSignal(deps.db, shop, { kind: "external-refund", key: input.key, clawback });
+  await afterSignal(deps, shop, { kind: "external-refund", key: input.key, clawback });
   return clawback;
 }

@@ -26,7 +26,7 @@ export async function applyOrder(deps: SignalDeps, shop: SignalShop, record: Ord
   // a source without the token (the Admin API's bulk import).
   if (record.checkoutToken && record.customer) {
     const links = await noteSignedCheckout(deps.db, shop, { token: record.checkoutToken, customerGid: record.customer.gid, at: record.updatedAt });
-    if (links.linkedClientIds.length > 0) await afterSignal(deps.db, shop, { kind: "checkout", token: record.checkoutToken, ...links });
+    if (links.linkedClientIds.length > 0) await afterSignal(deps, shop, { kind: "checkout", token: record.checkoutToken, ...links });
   }
   const award = await settle(deps, shop, mirror.order, mirror.refunds, mirror.customer);
   return { mirror, award };
@@ -66,6 +66,6 @@ async function settle(deps: SignalDeps, shop: SignalShop, order: OrderRow, refun
   if (order.customerGid) member = customer === undefined ? await enrolFromMirror(db, shop, order.customerGid) : await enrolMirrored(db, shop, customer);
   const applied = refunds ?? (await db.refund.findMany({ where: { shopId: shop.id, orderGid: order.gid, eligibleAmount: { not: null } }, orderBy: { processedAt: "asc" } }));
   const award = await settleShopifyOrder(deps, shop, { order, refunds: applied, member });
-  await afterSignal(db, shop, { kind: "order", order, refunds: applied, member, award });
+  await afterSignal(deps, shop, { kind: "order", order, refunds: applied, member, award });
   return award;
 }

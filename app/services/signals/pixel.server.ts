@@ -43,7 +43,7 @@ export async function applyPixelBatch(deps: Pick<SignalDeps, "db" | "clock">, sh
     await addToRollups(tx, shop.id, stored);
     const checkouts = stored.flatMap((event) => (event.checkoutToken ? [{ token: event.checkoutToken, clientId: event.clientId, at: event.occurredAt }] : []));
     if (checkouts.length > 0) await notePixelCheckouts(tx, shop, checkouts);
-    if (stored.length > 0) await afterSignal(tx, shop, { kind: "pixel-batch", events: stored });
+    if (stored.length > 0) await afterSignal({ db: tx, clock: deps.clock }, shop, { kind: "pixel-batch", events: stored });
     return { stored, duplicates: events.length - stored.length };
   });
 }

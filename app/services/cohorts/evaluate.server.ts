@@ -1,0 +1,370 @@
+import { randomUUID } from "node:crypto";
+import type { CohortRule } from "@prisma/client";
+import { Prisma } from "@prisma/client";
+import { type Database, type Db, inTransaction, isSqlite } from "../../db.server";
+import type { Clock } from "../../lib/clock";
+import { parseShopSettings } from "../program/settings";
+import { TAGS_QUEUE } from "./outbox";
+import { storedParams } from "./rules-store";
+import type { RuleParams } from "./templates";
+
+// Cohort evaluation, set-based: each template is one SQL query that gives the shoppers matching
+// it now, one row each with the stored facts that put them there (the event, the stock then, the
+// order, a count or an amount). Against the memberships held, that gives the entries and exits,
+// which are written as transitions; the memberships, the members' journey events and the tag
+// operations (the outbox) follow from the transitions in the same transaction. A whole shop is
+// evaluated rule by rule (the periodic sweep); a signal's members and visitors all rules at once.
+//
+// A shopper is a member (`m:<memberId>`) or a visitor not linked to one (`v:<clientId>`): a
+// visitor's events belong to the member once a signed checkout links its clientId
+// (identity/visitors.server.ts), so its memberships move — the visitor leaves ("linked") and the
+// member enters with the same facts.
+
+export interface CohortDeps {
+  db: Database;
+  clock: Clock;
+}
+
+/** The shop as evaluation reads it: its settings hold the tag prefix. */
+export interface CohortShop {
+  id: string;
+  settings: string;
+}
+
+/** Members and visitors a signal touched; evaluation looks at them and at whoever they are linked to. */
+export interface CohortScope {
+  memberIds?: readonly string[];
+  clientIds?: readonly string[];
+}
+
+export interface RuleOutcome {
+  ruleId: string;
+  key: string;
+  entered: number;
+  exited: number;
+}
+
+export interface EvaluationSummary {
+  entered: number;
+  exited: number;
+  rules: RuleOutcome[];
+}
+
+/** Paid orders count as purchases; cancelled, deleted and test orders do not. */
+const PURCHASE = (alias: string) =>
+  Prisma.raw(`${alias}."cancelledAt" IS NULL AND ${alias}."deletedAt" IS NULL AND ${alias}."test" = false AND ${alias}."financialStatus" IN ('paid', 'partially_paid', 'partially_refunded')`);
+
+/** A subject's key from a (possibly) linked member and a clientId. */
+const SUBJECT = Prisma.raw(`CASE WHEN m."id" IS NULL THEN 'v:' || e."clientId" ELSE 'm:' || m."id" END`);
+/** An event's shopper: the member its clientId is linked to, if any. */
+const EVENT_SHOPPER = Prisma.raw(`
+  LEFT JOIN "VisitorLink" l ON l."shopId" = e."shopId" AND l."clientId" = e."clientId"
+  LEFT JOIN "Member" m ON m."shopId" = l."shopId" AND m."customerGid" = l."customerGid" AND m."redactedAt" IS NULL`);
+const ORDER_MEMBER = Prisma.raw(`JOIN "Member" m ON m."shopId" = o."shopId" AND m."customerGid" = o."customerGid" AND m."redactedAt" IS NULL`);
+
+const NULL_TEXT = Prisma.raw("CAST(NULL AS TEXT)");
+const NULL_INT = Prisma.raw("CAST(NULL AS INTEGER)");
+const NULL_TIME = (db: Db) => Prisma.raw(isSqlite(db) ? "CAST(NULL AS TEXT)" : "CAST(NULL AS TIMESTAMP(3))");
+
+/** `later` falls in the `hours` after `earlier` (hours: a validated integer). */
+function withinHoursAfter(db: Db, later: string, earlier: string, hours: number): Prisma.Sql {
+  const h = Math.trunc(hours);
+  return isSqlite(db)
+    ? Prisma.raw(`${later} > ${earlier} AND julianday(${later}) <= julianday(${earlier}) + ${h} / 24.0`)
+    : Prisma.raw(`${later} > ${earlier} AND ${later} <= ${earlier} + INTERVAL '${h} hours'`);
+}
+
+/** A time as a parameter where PostgreSQL cannot infer its type (a SELECT list, a UNION). */
+const time = (db: Db, at: Date) => (isSqlite(db) ? Prisma.sql`${at}` : Prisma.sql`CAST(${at} AS TIMESTAMP(3))`);
+
+/** A fresh id per row, in SQL. */
+const uuid = (db: Db) => Prisma.raw(isSqlite(db) ? "lower(hex(randomblob(16)))" : "gen_random_uuid()::text");
+
+const inList = (column: string, values: readonly string[]) => Prisma.sql`${Prisma.raw(column)} IN (${Prisma.join(values)})`;
+
+/** The scope resolved both ways: members and their linked visitors, visitors and their members. */
+interface ResolvedScope {
+  memberIds: string[];
+  clientIds: string[];
+  subjectKeys: string[];
+}
+
+const hoursAgo = (now: Date, hours: number) => new Date(now.getTime() - hours * 3_600_000);
+const daysAgo = (now: Date, days: number) => hoursAgo(now, days * 24);
+
+/**
+ * The shoppers a rule matches now, one row each: subjectKey, memberId, clientId (visitors only),
+ * and the facts — eventId, eventAt, variantGid, stock, orderGid, value.
+ */
+export function matchQuery(db: Db, shopId: string, params: RuleParams, now: Date, scope: ResolvedScope | null): Prisma.Sql {
+  const eventScope = scope ? Prisma.sql`AND ${scope.clientIds.length ? inList(`e."clientId"`, scope.clientIds) : Prisma.raw("1 = 0")}` : Prisma.empty;
+  const memberScope = scope ? Prisma.sql`AND ${scope.memberIds.length ? inList(`m."id"`, scope.memberIds) : Prisma.raw("1 = 0")}` : Prisma.empty;
+  switch (params.template) {
+    case "cart-abandoned-low-stock": {
+      // The latest low-stock add whose window has passed with no checkout completed in it and no
+      // purchase of the variant since.
+      const windowClosed = hoursAgo(now, params.hours);
+      return Prisma.sql`
+        SELECT x."subjectKey", x."memberId", x."clientId", x."eventId", x."eventAt", x."variantGid", x."stock", ${NULL_TEXT} AS "orderGid", ${NULL_INT} AS "value" FROM (
+          SELECT ${SUBJECT} AS "subjectKey", m."id" AS "memberId", CASE WHEN m."id" IS NULL THEN e."clientId" END AS "clientId",
+            e."eventId", e."occurredAt" AS "eventAt", e."variantGid", e."stockAtIngest" AS "stock",
+            ROW_NUMBER() OVER (PARTITION BY ${SUBJECT} ORDER BY e."occurredAt" DESC, e."id") AS "rank"
+          FROM "PixelEvent" e ${EVENT_SHOPPER}
+          WHERE e."shopId" = ${shopId} AND e."name" = 'product_added_to_cart' AND e."lowStockAtIngest" = true AND e."variantGid" IS NOT NULL
+            AND e."occurredAt" > ${daysAgo(now, params.lookbackDays)} AND e."occurredAt" <= ${windowClosed} ${eventScope}
+            AND NOT EXISTS (SELECT 1 FROM "PixelEvent" c WHERE c."shopId" = e."shopId" AND c."clientId" = e."clientId" AND c."name" = 'checkout_completed'
+              AND ${withinHoursAfter(db, `c."occurredAt"`, `e."occurredAt"`, params.hours)})
+            AND NOT EXISTS (SELECT 1 FROM "Order" o WHERE o."shopId" = e."shopId" AND o."customerGid" = l."customerGid" AND ${PURCHASE("o")}
+              AND ${withinHoursAfter(db, `o."processedAt"`, `e."occurredAt"`, params.hours)})
+            AND NOT EXISTS (SELECT 1 FROM "Order" o JOIN "OrderLine" ol ON ol."orderId" = o."id"
+              WHERE o."shopId" = e."shopId" AND o."customerGid" = l."customerGid" AND ${PURCHASE("o")} AND o."processedAt" > e."occurredAt" AND ol."variantGid" = e."variantGid")
+            AND NOT EXISTS (SELECT 1 FROM "PixelEvent" c JOIN "Order" o ON o."shopId" = c."shopId" AND o."gid" = c."orderGid" JOIN "OrderLine" ol ON ol."orderId" = o."id"
+              WHERE c."shopId" = e."shopId" AND c."clientId" = e."clientId" AND c."name" = 'checkout_completed' AND c."occurredAt" > e."occurredAt" AND ol."variantGid" = e."variantGid")
+        ) x WHERE x."rank" = 1`;
+    }
+    case "vip-scarcity-shopper": {
+      // The latest low-stock view followed, within the hours, by a purchase of that variant: the
+      // member's order, or the order a checkout the visitor completed became.
+      const since = daysAgo(now, params.days);
+      return Prisma.sql`
+        SELECT x."subjectKey", x."memberId", x."clientId", x."eventId", x."eventAt", x."variantGid", x."stock", x."orderGid", ${NULL_INT} AS "value" FROM (
+          SELECT y.*, ROW_NUMBER() OVER (PARTITION BY y."subjectKey" ORDER BY y."eventAt" DESC, y."eventId") AS "rank" FROM (
+            SELECT ${SUBJECT} AS "subjectKey", m."id" AS "memberId", CASE WHEN m."id" IS NULL THEN e."clientId" END AS "clientId",
+              e."eventId", e."occurredAt" AS "eventAt", e."variantGid", e."stockAtIngest" AS "stock",
+              COALESCE(
+                (SELECT o."gid" FROM "Order" o JOIN "OrderLine" ol ON ol."orderId" = o."id"
+                  WHERE o."shopId" = e."shopId" AND o."customerGid" = l."customerGid" AND ${PURCHASE("o")} AND ol."variantGid" = e."variantGid"
+                    AND o."processedAt" > ${since} AND ${withinHoursAfter(db, `o."processedAt"`, `e."occurredAt"`, params.hours)}
+                  ORDER BY o."processedAt" LIMIT 1),
+                (SELECT o."gid" FROM "PixelEvent" c JOIN "Order" o ON o."shopId" = c."shopId" AND o."gid" = c."orderGid" JOIN "OrderLine" ol ON ol."orderId" = o."id"
+                  WHERE c."shopId" = e."shopId" AND c."clientId" = e."clientId" AND c."name" = 'checkout_completed' AND ol."variantGid" = e."variantGid"
+                    AND c."occurredAt" > ${since} AND ${withinHoursAfter(db, `c."occurredAt"`, `e."occurredAt"`, params.hours)}
+                  ORDER BY c."occurredAt" LIMIT 1)) AS "orderGid"
+            FROM "PixelEvent" e ${EVENT_SHOPPER}
+            WHERE e."shopId" = ${shopId} AND e."name" = 'product_viewed' AND e."lowStockAtIngest" = true AND e."variantGid" IS NOT NULL
+              AND e."occurredAt" > ${hoursAgo(since, params.hours)} ${eventScope}
+          ) y WHERE y."orderGid" IS NOT NULL
+        ) x WHERE x."rank" = 1`;
+    }
+    case "first-purchase":
+      return orderAggregate(db, shopId, memberScope, Prisma.sql`COUNT(*) = 1 AND MIN(o."processedAt") > ${daysAgo(now, params.days)}`, Prisma.raw(`MIN(o."processedAt")`), Prisma.raw("COUNT(*)"), true);
+    case "repeat-purchaser":
+      return orderAggregate(db, shopId, memberScope, Prisma.sql`COUNT(*) >= ${params.minOrders}`, Prisma.raw(`MAX(o."processedAt")`), Prisma.raw("COUNT(*)"), false);
+    case "lapsed":
+      return orderAggregate(db, shopId, memberScope, Prisma.sql`MAX(o."processedAt") <= ${daysAgo(now, params.days)}`, Prisma.raw(`MAX(o."processedAt")`), Prisma.raw("COUNT(*)"), false);
+    case "high-value": {
+      // The eligible amount net of the refunds applied to it, over the window.
+      const net = Prisma.raw(`SUM(o."eligibleAmount" - COALESCE((SELECT SUM(r."eligibleAmount") FROM "Refund" r WHERE r."shopId" = o."shopId" AND r."orderGid" = o."gid" AND r."eligibleAmount" IS NOT NULL), 0))`);
+      return orderAggregate(db, shopId, Prisma.sql`${memberScope} AND o."processedAt" > ${daysAgo(now, params.days)}`, Prisma.sql`${net} >= ${params.minSpend}`, Prisma.raw(`MAX(o."processedAt")`), net, false);
+    }
+    case "tier":
+      return memberQuery(db, shopId, memberScope, Prisma.sql`m."tier" = ${params.tier}`);
+    case "points-balance":
+      return memberQuery(db, shopId, memberScope, Prisma.sql`m."balance" >= ${params.minPoints}`);
+  }
+}
+
+function orderAggregate(db: Db, shopId: string, scope: Prisma.Sql, having: Prisma.Sql, at: Prisma.Sql, value: Prisma.Sql, withOrder: boolean): Prisma.Sql {
+  return Prisma.sql`
+    SELECT 'm:' || m."id" AS "subjectKey", m."id" AS "memberId", ${NULL_TEXT} AS "clientId", ${NULL_TEXT} AS "eventId", ${at} AS "eventAt",
+      ${NULL_TEXT} AS "variantGid", ${NULL_INT} AS "stock", ${withOrder ? Prisma.raw(`MIN(o."gid")`) : NULL_TEXT} AS "orderGid", ${value} AS "value"
+    FROM "Order" o ${ORDER_MEMBER}
+    WHERE o."shopId" = ${shopId} AND ${PURCHASE("o")} ${scope}
+    GROUP BY m."id" HAVING ${having}`;
+}
+
+function memberQuery(db: Db, shopId: string, scope: Prisma.Sql, where: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    SELECT 'm:' || m."id" AS "subjectKey", m."id" AS "memberId", ${NULL_TEXT} AS "clientId", ${NULL_TEXT} AS "eventId", ${NULL_TIME(db)} AS "eventAt",
+      ${NULL_TEXT} AS "variantGid", ${NULL_INT} AS "stock", ${NULL_TEXT} AS "orderGid", m."balance" AS "value"
+    FROM "Member" m
+    WHERE m."shopId" = ${shopId} AND m."redactedAt" IS NULL AND ${where} ${scope}`;
+}
+
+// ------------------------------------------------------------------- evaluating
+
+/**
+ * Evaluates a shop's enabled rules (or the ones given) and writes what changed. With a scope
+ * (the members and visitors a signal touched) all rules run in one transaction, the caller's
+ * when it passes one; without, the whole shop is swept one rule per transaction, so a large
+ * shop never holds the write lock for all rules at once.
+ */
+export async function evaluateCohorts(
+  deps: { db: Db; clock: Clock },
+  shop: CohortShop,
+  options: { scope?: CohortScope; rules?: readonly CohortRule[]; now?: Date } = {},
+): Promise<EvaluationSummary> {
+  const now = options.now ?? deps.clock.now();
+  const rules = options.rules ?? (await deps.db.cohortRule.findMany({ where: { shopId: shop.id, enabled: true }, orderBy: { createdAt: "asc" } }));
+  const summary: EvaluationSummary = { entered: 0, exited: 0, rules: [] };
+  if (rules.length === 0) return summary;
+  const prefix = parseShopSettings(shop.settings).cohortTagPrefix;
+  const add = (outcomes: RuleOutcome[]) => {
+    for (const outcome of outcomes) {
+      summary.rules.push(outcome);
+      summary.entered += outcome.entered;
+      summary.exited += outcome.exited;
+    }
+  };
+  if (options.scope) {
+    const scope = options.scope;
+    await inTransaction(deps.db, async (tx) => {
+      const resolved = await resolveScope(tx, shop.id, scope);
+      if (resolved.subjectKeys.length === 0) return;
+      add(await evaluateRules(tx, shop.id, prefix, rules, now, resolved));
+    });
+    return summary;
+  }
+  for (const rule of rules) add(await inTransaction(deps.db, (tx) => evaluateRules(tx, shop.id, prefix, [rule], now, null)));
+  return summary;
+}
+
+/** Members of the given clientIds' links and visitors of the given members' links, both ways. */
+async function resolveScope(db: Db, shopId: string, scope: CohortScope): Promise<ResolvedScope> {
+  const memberIds = new Set(scope.memberIds ?? []);
+  const clientIds = new Set(scope.clientIds ?? []);
+  if (clientIds.size > 0) {
+    const linked = await db.$queryRaw<{ id: string }[]>`
+      SELECT m."id" FROM "VisitorLink" l JOIN "Member" m ON m."shopId" = l."shopId" AND m."customerGid" = l."customerGid"
+      WHERE l."shopId" = ${shopId} AND ${inList(`l."clientId"`, [...clientIds])}`;
+    for (const row of linked) memberIds.add(row.id);
+  }
+  if (memberIds.size > 0) {
+    const visitors = await db.$queryRaw<{ clientId: string }[]>`
+      SELECT l."clientId" FROM "Member" m JOIN "VisitorLink" l ON l."shopId" = m."shopId" AND l."customerGid" = m."customerGid"
+      WHERE m."shopId" = ${shopId} AND ${inList(`m."id"`, [...memberIds])}`;
+    for (const row of visitors) clientIds.add(row.clientId);
+  }
+  const subjectKeys = [...[...memberIds].map((id) => `m:${id}`), ...[...clientIds].map((id) => `v:${id}`)];
+  return { memberIds: [...memberIds], clientIds: [...clientIds], subjectKeys };
+}
+
+async function evaluateRules(tx: Db, shopId: string, prefix: string, rules: readonly CohortRule[], now: Date, scope: ResolvedScope | null): Promise<RuleOutcome[]> {
+  const evaluationId = randomUUID();
+  const outcomes: RuleOutcome[] = [];
+  for (const rule of rules) {
+    const params = storedParams(rule);
+    if (!params) continue;
+    const match = matchQuery(tx, shopId, params, now, scope);
+    const entered = await tx.$executeRaw`
+      INSERT INTO "CohortTransition" ("id", "shopId", "ruleId", "ruleKey", "evaluationId", "subjectKey", "memberId", "clientId", "customerGid", "direction", "cause",
+        "eventId", "eventAt", "variantGid", "stock", "orderGid", "value", "occurredAt")
+      SELECT ${uuid(tx)}, ${shopId}, ${rule.id}, ${rule.key}, ${evaluationId}, x."subjectKey", x."memberId", x."clientId", mm."customerGid", 'in', 'matched',
+        x."eventId", x."eventAt", x."variantGid", x."stock", x."orderGid", x."value", ${time(tx, now)}
+      FROM (${match}) x LEFT JOIN "Member" mm ON mm."id" = x."memberId"
+      WHERE NOT EXISTS (SELECT 1 FROM "CohortMembership" c WHERE c."ruleId" = ${rule.id} AND c."subjectKey" = x."subjectKey")`;
+    const subjectScope = scope ? Prisma.sql`AND ${inList(`c."subjectKey"`, scope.subjectKeys)}` : Prisma.empty;
+    const exited = await tx.$executeRaw`
+      INSERT INTO "CohortTransition" ("id", "shopId", "ruleId", "ruleKey", "evaluationId", "subjectKey", "memberId", "clientId", "customerGid", "direction", "cause",
+        "eventId", "eventAt", "variantGid", "stock", "orderGid", "value", "occurredAt")
+      SELECT ${uuid(tx)}, ${shopId}, ${rule.id}, ${rule.key}, ${evaluationId}, c."subjectKey", c."memberId", c."clientId", mm."customerGid", 'out',
+        CASE WHEN c."clientId" IS NOT NULL AND EXISTS (
+          SELECT 1 FROM "VisitorLink" l JOIN "Member" m ON m."shopId" = l."shopId" AND m."customerGid" = l."customerGid" AND m."redactedAt" IS NULL
+          WHERE l."shopId" = c."shopId" AND l."clientId" = c."clientId") THEN 'linked' ELSE 'no-longer-matches' END,
+        c."eventId", c."eventAt", c."variantGid", c."stock", c."orderGid", c."value", ${time(tx, now)}
+      FROM "CohortMembership" c LEFT JOIN "Member" mm ON mm."id" = c."memberId"
+      WHERE c."ruleId" = ${rule.id} ${subjectScope} AND c."subjectKey" NOT IN (SELECT x."subjectKey" FROM (${match}) x)`;
+    outcomes.push({ ruleId: rule.id, key: rule.key, entered, exited });
+  }
+  if (outcomes.some((outcome) => outcome.entered + outcome.exited > 0)) await applyTransitions(tx, shopId, prefix, evaluationId, now);
+  await tx.$executeRaw`
+    UPDATE "CohortRule" SET "size" = (SELECT COUNT(*) FROM "CohortMembership" c WHERE c."ruleId" = "CohortRule"."id"), "lastEvaluatedAt" = ${now}
+    WHERE "shopId" = ${shopId} AND ${inList(`"id"`, rules.map((rule) => rule.id))}`;
+  return outcomes;
+}
+
+/**
+ * What follows from an evaluation's transitions, in its transaction: the memberships, the
+ * members' journey events (cohort_entered / cohort_exited, and cart_abandoned for an entry into a
+ * cart-abandonment cohort) and one tag operation per transition of a Shopify customer, queued
+ * for the tag writer (the outbox).
+ */
+export async function applyTransitions(tx: Db, shopId: string, prefix: string, evaluationId: string, now: Date): Promise<void> {
+  await tx.$executeRaw`
+    DELETE FROM "CohortMembership" WHERE "id" IN (
+      SELECT c."id" FROM "CohortMembership" c JOIN "CohortTransition" t ON t."ruleId" = c."ruleId" AND t."subjectKey" = c."subjectKey"
+      WHERE t."evaluationId" = ${evaluationId} AND t."direction" = 'out')`;
+  await tx.$executeRaw`
+    INSERT INTO "CohortMembership" ("id", "shopId", "ruleId", "subjectKey", "memberId", "clientId", "transitionId", "enteredAt", "eventId", "eventAt", "variantGid", "stock", "orderGid", "value")
+    SELECT ${uuid(tx)}, t."shopId", t."ruleId", t."subjectKey", t."memberId", t."clientId", t."id", t."occurredAt", t."eventId", t."eventAt", t."variantGid", t."stock", t."orderGid", t."value"
+    FROM "CohortTransition" t WHERE t."evaluationId" = ${evaluationId} AND t."direction" = 'in'`;
+  // Rule keys are [a-z0-9-], prefixes [A-Za-z0-9_.:-], ids uuids and GIDs: nothing to escape in the JSON.
+  await tx.$executeRaw`
+    INSERT INTO "JourneyEvent" ("id", "shopId", "memberId", "type", "data", "dedupeKey", "occurredAt", "createdAt")
+    SELECT ${uuid(tx)}, t."shopId", t."memberId", CASE WHEN t."direction" = 'in' THEN 'cohort_entered' ELSE 'cohort_exited' END,
+      '{"cohort":"' || t."ruleKey" || '","tag":"' || ${prefix} || t."ruleKey" || '","cause":"' || t."cause" || '","transition":"' || t."id" || '"}',
+      'cohort:' || t."id", t."occurredAt", ${time(tx, now)}
+    FROM "CohortTransition" t WHERE t."evaluationId" = ${evaluationId} AND t."memberId" IS NOT NULL
+    UNION ALL
+    SELECT ${uuid(tx)}, t."shopId", t."memberId", 'cart_abandoned',
+      '{"cohort":"' || t."ruleKey" || '","variant":"' || t."variantGid" || '","stock":' || COALESCE(CAST(t."stock" AS TEXT), 'null') || ',"addedAt":"' || ${isoText(tx, `t."eventAt"`)} || '","transition":"' || t."id" || '"}',
+      'cart_abandoned:' || t."id", t."occurredAt", ${time(tx, now)}
+    FROM "CohortTransition" t JOIN "CohortRule" r ON r."id" = t."ruleId"
+    WHERE t."evaluationId" = ${evaluationId} AND t."memberId" IS NOT NULL AND t."direction" = 'in' AND r."template" = 'cart-abandoned-low-stock' AND t."variantGid" IS NOT NULL`;
+  await tx.$executeRaw`
+    INSERT INTO "Job" ("id", "shopId", "queue", "key", "payload", "status", "maxAttempts", "runAt", "createdAt", "updatedAt")
+    SELECT ${uuid(tx)}, t."shopId", ${TAGS_QUEUE}, t."id",
+      '{"transitionId":"' || t."id" || '","customerGid":"' || t."customerGid" || '","tag":"' || ${prefix} || t."ruleKey" || '","op":"' || CASE WHEN t."direction" = 'in' THEN 'add' ELSE 'remove' END || '"}',
+      'pending', 8, ${time(tx, now)}, ${time(tx, now)}, ${time(tx, now)}
+    FROM "CohortTransition" t WHERE t."evaluationId" = ${evaluationId} AND t."customerGid" IS NOT NULL
+    ON CONFLICT ("queue", "key") DO NOTHING`;
+}
+
+/** A timestamp column as ISO-8601 text (SQLite stores it so; PostgreSQL formats it). */
+function isoText(db: Db, column: string): Prisma.Sql {
+  return Prisma.raw(isSqlite(db) ? column : `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+}
+
+/**
+ * Everyone leaves a rule at once (it was disabled or is being deleted), with that cause:
+ * transitions, journey events and tag removals as for any exit.
+ */
+export async function exitEveryone(tx: Db, shop: CohortShop, rule: CohortRule, cause: "rule-disabled" | "rule-deleted", now: Date): Promise<number> {
+  const evaluationId = randomUUID();
+  const exited = await tx.$executeRaw`
+    INSERT INTO "CohortTransition" ("id", "shopId", "ruleId", "ruleKey", "evaluationId", "subjectKey", "memberId", "clientId", "customerGid", "direction", "cause",
+      "eventId", "eventAt", "variantGid", "stock", "orderGid", "value", "occurredAt")
+    SELECT ${uuid(tx)}, ${shop.id}, ${rule.id}, ${rule.key}, ${evaluationId}, c."subjectKey", c."memberId", c."clientId", mm."customerGid", 'out', ${cause},
+      c."eventId", c."eventAt", c."variantGid", c."stock", c."orderGid", c."value", ${time(tx, now)}
+    FROM "CohortMembership" c LEFT JOIN "Member" mm ON mm."id" = c."memberId" WHERE c."ruleId" = ${rule.id}`;
+  if (exited > 0) await applyTransitions(tx, shop.id, parseShopSettings(shop.settings).cohortTagPrefix, evaluationId, now);
+  await tx.cohortRule.updateMany({ where: { id: rule.id }, data: { size: 0 } });
+  return exited;
+}
+
+/** One shopper a rule matches, with the facts that put them there. */
+export interface MatchRow {
+  subjectKey: string;
+  memberId: string | null;
+  clientId: string | null;
+  eventId: string | null;
+  eventAt: Date | null;
+  variantGid: string | null;
+  stock: number | null;
+  orderGid: string | null;
+  value: number | null;
+}
+
+export interface Preview {
+  members: number;
+  visitors: number;
+  sample: MatchRow[];
+}
+
+/**
+ * Who a rule would match now, without writing anything: the counts of members and of anonymous
+ * visitors, and a sample of ten (the most recent facts first). The admin shows it before a rule
+ * is enabled.
+ */
+export async function previewMatches(db: Db, shopId: string, params: RuleParams, now: Date, sampleSize = 10): Promise<Preview> {
+  const match = matchQuery(db, shopId, params, now, null);
+  const [counts] = await db.$queryRaw<{ members: number | bigint | null; visitors: number | bigint | null }[]>`
+    SELECT COUNT(x."memberId") AS "members", COUNT(*) - COUNT(x."memberId") AS "visitors" FROM (${match}) x`;
+  const rows = await db.$queryRaw<MatchRow[]>`
+    SELECT x.* FROM (${match}) x ORDER BY CASE WHEN x."eventAt" IS NULL THEN 1 ELSE 0 END, x."eventAt" DESC, x."subjectKey" LIMIT ${sampleSize}`;
+  return {
+    members: Number(counts?.members ?? 0),
+    visitors: Number(counts?.visitors ?? 0),
+    sample: rows.map((row) => ({ ...row, eventAt: row.eventAt ? new Date(row.eventAt) : null, stock: row.stock == null ? null : Number(row.stock), value: row.value == null ? null : Number(row.value) })),
+  };
+}
