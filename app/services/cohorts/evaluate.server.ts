@@ -310,9 +310,9 @@ export async function applyTransitions(tx: Db, shopId: string, prefix: string, e
     ON CONFLICT ("queue", "key") DO NOTHING`;
 }
 
-/** A timestamp column as ISO-8601 text (SQLite stores it so; PostgreSQL formats it). */
+/** A timestamp column as ISO-8601 text in UTC, as JavaScript writes it (2026-11-21T10:00:00.000Z). */
 function isoText(db: Db, column: string): Prisma.Sql {
-  return Prisma.raw(isSqlite(db) ? column : `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
+  return Prisma.raw(isSqlite(db) ? `strftime('%Y-%m-%dT%H:%M:%fZ', ${column})` : `to_char(${column}, 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`);
 }
 
 /**

@@ -3,6 +3,7 @@ import type { Database, Tx } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { recordAudit } from "../audit.server";
 import { parseShopSettings } from "../program/settings";
+import { forgetShop } from "../shops/shops.server";
 import { type CohortShop, evaluateCohorts, exitEveryone } from "./evaluate.server";
 import { paramsJson, storedParams } from "./rules-store";
 import { defaultRuleKey, type FieldErrors, isTemplateKey, type ParamContext, parseRuleParams, type RuleParams, ruleKeyError, TEMPLATE_KEYS } from "./templates";
@@ -18,6 +19,7 @@ export interface RuleDeps {
 
 /** The shop as rules read it: settings (tag prefix, tiers) and currency. */
 export interface RuleShop extends CohortShop {
+  domain: string;
   currency: string;
 }
 
@@ -96,6 +98,8 @@ export async function setRuleEnabled(deps: RuleDeps, shop: RuleShop, ruleId: str
     await recordAudit(tx, { shopId: shop.id, actor, action: enabled ? "cohort.enabled" : "cohort.disabled", details: { key: rule.key }, at: now });
     return updated;
   });
+  // This process's signals read the new count at once (other processes' cached rows within a second).
+  forgetShop(shop.domain);
   if (enabled) await evaluateCohorts(deps, shop, { rules: [saved], now });
   return { ok: true, rule: (await getRule(deps.db, shop.id, rule.id)) ?? saved };
 }
@@ -112,6 +116,7 @@ export async function deleteRule(deps: RuleDeps, shop: RuleShop, ruleId: string,
     await countEnabledRules(tx, shop.id);
     await recordAudit(tx, { shopId: shop.id, actor, action: "cohort.deleted", details: { key: rule.key, template: rule.template }, at: now });
   });
+  forgetShop(shop.domain);
   return true;
 }
 
