@@ -70,7 +70,8 @@ const NULL_TIME = (db: Db) => Prisma.raw(isSqlite(db) ? "CAST(NULL AS TEXT)" : "
 function withinHoursAfter(db: Db, later: string, earlier: string, hours: number): Prisma.Sql {
   const h = Math.trunc(hours);
   return isSqlite(db)
-    ? Prisma.raw(`${later} > ${earlier} AND julianday(${later}) <= julianday(${earlier}) + ${h} / 24.0`)
+    ? // julianday is a double (about 50 µs resolution now): compare whole milliseconds.
+      Prisma.raw(`${later} > ${earlier} AND round((julianday(${later}) - julianday(${earlier})) * 86400000) <= ${h * 3_600_000}`)
     : Prisma.raw(`${later} > ${earlier} AND ${later} <= ${earlier} + INTERVAL '${h} hours'`);
 }
 
