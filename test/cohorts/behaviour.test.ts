@@ -6,7 +6,7 @@ import { COHORTS_QUEUE, sweepCohorts } from "../../app/services/cohorts/queue.se
 import { setRuleEnabled, deleteRule } from "../../app/services/cohorts/rules.server";
 import { adjustPoints } from "../../app/services/ledger/adjustment.server";
 import { notePixelCheckouts } from "../../app/services/identity/visitors.server";
-import { redactCustomer } from "../../app/services/privacy/privacy.server";
+import { exportCustomerData, redactCustomer } from "../../app/services/privacy/privacy.server";
 import { customerPayload, orderPayload } from "../fixtures/rest-payloads";
 import { deliver } from "../support/deliver";
 import { ANA, ANA_GID, CHARCOAL, CHARCOAL_GID, checkoutPayload, pixelEvent, shopWithCatalogue } from "../identity/helpers";
@@ -178,11 +178,14 @@ describe("transitions", () => {
     expect(await db.cohortTransition.count({ where: { shopId: other.shopId } })).toBe(0);
   });
 
-  it("redact erases the member's memberships and transitions, and the tag operations still queued", async () => {
+  it("data_request exports the member's cohorts; redact erases the member's memberships and transitions, and the tag operations still queued", async () => {
     await linkToAna("visitor-8", "tok-8");
     await pixelEvent(shopId, "visitor-8", { name: "product_added_to_cart", at: ADDED, variantGid: CHARCOAL_GID, stock: 1 });
     await enabledRule(shopId, "cart-abandoned-low-stock", { hours: "1" }, hoursAfter(ADDED, 2));
     expect(await db.cohortTransition.count({ where: { shopId } })).toBe(1);
+    const exported = await exportCustomerData(db, shopId, { customerGid: ANA_GID, email: null, orderGids: [], requestId: "req-1" }, clockAt(hoursAfter(ADDED, 3)));
+    expect(exported.export.cohorts).toMatchObject([{ cohort: "cart-abandoned-low-stock", memberId: anaMemberId, variantGid: CHARCOAL_GID, stock: 1 }]);
+    expect(exported.export.cohortTransitions).toMatchObject([{ cohort: "cart-abandoned-low-stock", direction: "in", cause: "matched" }]);
     await redactCustomer(db, { id: shopId, domain: shop }, { customerGid: ANA_GID, email: null, orderGids: [] }, clockAt(hoursAfter(ADDED, 3)));
     expect(await db.cohortMembership.count({ where: { shopId } })).toBe(0);
     expect(await db.cohortTransition.count({ where: { shopId } })).toBe(0);

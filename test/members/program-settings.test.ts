@@ -58,6 +58,7 @@ describe("program settings", () => {
     expect(data.settings).toEqual({
       lowStockThreshold: 5,
       countShipping: false,
+      cohortTagPrefix: "roost-",
       pixel: { samplingRate: "1", enableConsoleLogging: false, metaPixelId: "", disconnected: false, installedAt: null },
       program: {
         enabled: true,
@@ -147,7 +148,7 @@ describe("program settings", () => {
       enrolment: { mode: "tag", tag: "vip" },
       retroactive: true,
     };
-    expect(await stored()).toEqual({ lowStockThreshold: 5, countShipping: true, program: after, pixel: { samplingRate: "1", enableConsoleLogging: false, metaPixelId: "", disconnected: false, installedAt: null } });
+    expect(await stored()).toEqual({ lowStockThreshold: 5, countShipping: true, cohortTagPrefix: "roost-", program: after, pixel: { samplingRate: "1", enableConsoleLogging: false, metaPixelId: "", disconnected: false, installedAt: null } });
 
     const rows = await auditRows();
     expect(rows).toHaveLength(1);

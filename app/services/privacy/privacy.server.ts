@@ -98,6 +98,13 @@ export async function exportCustomerData(
     db.checkoutToken.findMany({ where: { shopId, OR: [{ customerGid: { in: resolved.customerGids } }, { clientId: { in: clientIds }, customerGid: null }] }, orderBy: { token: "asc" } }),
     clientIds.length ? db.pixelEvent.findMany({ where: { shopId, clientId: { in: clientIds } }, orderBy: { occurredAt: "asc" } }) : [],
   ]);
+  // Their cohorts now and every entry and exit, with the facts behind each.
+  const cohortSubjects = { shopId, OR: [{ memberId: { in: memberIds } }, { clientId: { in: clientIds } }] };
+  const [cohorts, cohortHistory] = await Promise.all([
+    db.cohortMembership.findMany({ where: cohortSubjects, orderBy: { enteredAt: "asc" } }),
+    db.cohortTransition.findMany({ where: cohortSubjects, orderBy: { occurredAt: "asc" } }),
+  ]);
+  const ruleKeys = new Map((await db.cohortRule.findMany({ where: { shopId, id: { in: cohorts.map((row) => row.ruleId) } }, select: { id: true, key: true } })).map((rule) => [rule.id, rule.key]));
   const document = {
     generatedAt: clock.now().toISOString(),
     request: { id: subject.requestId, customerGid: subject.customerGid, email: normaliseEmail(subject.email) },
@@ -113,6 +120,8 @@ export async function exportCustomerData(
     visitors: links.map(({ id: _id, shopId: _shop, ...link }) => link),
     checkouts: checkouts.map(({ id: _id, shopId: _shop, ...checkout }) => checkout),
     storefrontEvents: browsing.map(({ id: _id, shopId: _shop, ...event }) => event),
+    cohorts: cohorts.map(({ id: _id, shopId: _shop, ruleId, ...membership }) => ({ cohort: ruleKeys.get(ruleId) ?? null, ...membership })),
+    cohortTransitions: cohortHistory.map(({ shopId: _shop, ruleId: _rule, evaluationId: _evaluation, ruleKey, ...transition }) => ({ cohort: ruleKey, ...transition })),
   };
   const row = await db.dataRequest.create({
     data: {
