@@ -81,6 +81,13 @@ const time = (db: Db, at: Date) => (isSqlite(db) ? Prisma.sql`${at}` : Prisma.sq
 /** A fresh id per row, in SQL. */
 const uuid = (db: Db) => Prisma.raw(isSqlite(db) ? "lower(hex(randomblob(16)))" : "gen_random_uuid()::text");
 
+/**
+ * A column SQLite's planner must not pick an index for (its unary plus), where it would otherwise
+ * take the wrong one of two equally good-looking indexes: without statistics it cannot tell that
+ * one visitor's events are a handful and one event name's are millions.
+ */
+const unindexed = (db: Db, column: string) => (isSqlite(db) ? `+${column}` : column);
+
 const inList = (column: string, values: readonly string[]) => Prisma.sql`${Prisma.raw(column)} IN (${Prisma.join(values)})`;
 
 /** The scope resolved both ways: members and their linked visitors, visitors and their members. */
@@ -98,6 +105,10 @@ const daysAgo = (now: Date, days: number) => hoursAgo(now, days * 24);
  * and the facts — eventId, eventAt, variantGid, stock, orderGid, value.
  */
 export function matchQuery(db: Db, shopId: string, params: RuleParams, now: Date, scope: ResolvedScope | null): Prisma.Sql {
+  // Scoped, the events are the visitors' own (by clientId), not every event of that name.
+  const eventName = Prisma.raw(scope ? unindexed(db, `e."name"`) : `e."name"`);
+  const cName = Prisma.raw(unindexed(db, `c."name"`));
+  const orderAt = unindexed(db, `o."processedAt"`);
   const eventScope = scope ? Prisma.sql`AND ${scope.clientIds.length ? inList(`e."clientId"`, scope.clientIds) : Prisma.raw("1 = 0")}` : Prisma.empty;
   const memberScope = scope ? Prisma.sql`AND ${scope.memberIds.length ? inList(`m."id"`, scope.memberIds) : Prisma.raw("1 = 0")}` : Prisma.empty;
   switch (params.template) {
@@ -111,16 +122,16 @@ export function matchQuery(db: Db, shopId: string, params: RuleParams, now: Date
             e."eventId", e."occurredAt" AS "eventAt", e."variantGid", e."stockAtIngest" AS "stock",
             ROW_NUMBER() OVER (PARTITION BY ${SUBJECT} ORDER BY e."occurredAt" DESC, e."id") AS "rank"
           FROM "PixelEvent" e ${EVENT_SHOPPER}
-          WHERE e."shopId" = ${shopId} AND e."name" = 'product_added_to_cart' AND e."lowStockAtIngest" = true AND e."variantGid" IS NOT NULL
+          WHERE e."shopId" = ${shopId} AND ${eventName} = 'product_added_to_cart' AND e."lowStockAtIngest" = true AND e."variantGid" IS NOT NULL
             AND e."occurredAt" > ${daysAgo(now, params.lookbackDays)} AND e."occurredAt" <= ${windowClosed} ${eventScope}
-            AND NOT EXISTS (SELECT 1 FROM "PixelEvent" c WHERE c."shopId" = e."shopId" AND c."clientId" = e."clientId" AND c."name" = 'checkout_completed'
+            AND NOT EXISTS (SELECT 1 FROM "PixelEvent" c WHERE c."shopId" = e."shopId" AND c."clientId" = e."clientId" AND ${cName} = 'checkout_completed'
               AND ${withinHoursAfter(db, `c."occurredAt"`, `e."occurredAt"`, params.hours)})
             AND NOT EXISTS (SELECT 1 FROM "Order" o WHERE o."shopId" = e."shopId" AND o."customerGid" = l."customerGid" AND ${PURCHASE("o")}
-              AND ${withinHoursAfter(db, `o."processedAt"`, `e."occurredAt"`, params.hours)})
+              AND ${withinHoursAfter(db, orderAt, `e."occurredAt"`, params.hours)})
             AND NOT EXISTS (SELECT 1 FROM "Order" o JOIN "OrderLine" ol ON ol."orderId" = o."id"
-              WHERE o."shopId" = e."shopId" AND o."customerGid" = l."customerGid" AND ${PURCHASE("o")} AND o."processedAt" > e."occurredAt" AND ol."variantGid" = e."variantGid")
+              WHERE o."shopId" = e."shopId" AND o."customerGid" = l."customerGid" AND ${PURCHASE("o")} AND ${Prisma.raw(orderAt)} > e."occurredAt" AND ol."variantGid" = e."variantGid")
             AND NOT EXISTS (SELECT 1 FROM "PixelEvent" c JOIN "Order" o ON o."shopId" = c."shopId" AND o."gid" = c."orderGid" JOIN "OrderLine" ol ON ol."orderId" = o."id"
-              WHERE c."shopId" = e."shopId" AND c."clientId" = e."clientId" AND c."name" = 'checkout_completed' AND c."occurredAt" > e."occurredAt" AND ol."variantGid" = e."variantGid")
+              WHERE c."shopId" = e."shopId" AND c."clientId" = e."clientId" AND ${cName} = 'checkout_completed' AND c."occurredAt" > e."occurredAt" AND ol."variantGid" = e."variantGid")
         ) x WHERE x."rank" = 1`;
     }
     case "vip-scarcity-shopper": {
@@ -135,14 +146,14 @@ export function matchQuery(db: Db, shopId: string, params: RuleParams, now: Date
               COALESCE(
                 (SELECT o."gid" FROM "Order" o JOIN "OrderLine" ol ON ol."orderId" = o."id"
                   WHERE o."shopId" = e."shopId" AND o."customerGid" = l."customerGid" AND ${PURCHASE("o")} AND ol."variantGid" = e."variantGid"
-                    AND o."processedAt" > ${since} AND ${withinHoursAfter(db, `o."processedAt"`, `e."occurredAt"`, params.hours)}
-                  ORDER BY o."processedAt" LIMIT 1),
+                    AND ${Prisma.raw(orderAt)} > ${since} AND ${withinHoursAfter(db, orderAt, `e."occurredAt"`, params.hours)}
+                  ORDER BY ${Prisma.raw(orderAt)} LIMIT 1),
                 (SELECT o."gid" FROM "PixelEvent" c JOIN "Order" o ON o."shopId" = c."shopId" AND o."gid" = c."orderGid" JOIN "OrderLine" ol ON ol."orderId" = o."id"
-                  WHERE c."shopId" = e."shopId" AND c."clientId" = e."clientId" AND c."name" = 'checkout_completed' AND ol."variantGid" = e."variantGid"
+                  WHERE c."shopId" = e."shopId" AND c."clientId" = e."clientId" AND ${cName} = 'checkout_completed' AND ol."variantGid" = e."variantGid"
                     AND c."occurredAt" > ${since} AND ${withinHoursAfter(db, `c."occurredAt"`, `e."occurredAt"`, params.hours)}
                   ORDER BY c."occurredAt" LIMIT 1)) AS "orderGid"
             FROM "PixelEvent" e ${EVENT_SHOPPER}
-            WHERE e."shopId" = ${shopId} AND e."name" = 'product_viewed' AND e."lowStockAtIngest" = true AND e."variantGid" IS NOT NULL
+            WHERE e."shopId" = ${shopId} AND ${eventName} = 'product_viewed' AND e."lowStockAtIngest" = true AND e."variantGid" IS NOT NULL
               AND e."occurredAt" > ${hoursAgo(since, params.hours)} ${eventScope}
           ) y WHERE y."orderGid" IS NOT NULL
         ) x WHERE x."rank" = 1`;
