@@ -2,7 +2,10 @@ import { beforeEach, describe, expect, it } from "vitest";
 import db from "../../app/db.server";
 import { logger } from "../../app/lib/logger.server";
 import { applyPixelBatch } from "../../app/services/signals/pixel.server";
-import { COHORTS_QUEUE, sweepCohorts } from "../../app/services/cohorts/queue.server";
+import { COHORT_SWEEP_QUEUE, COHORTS_QUEUE, cohortsQueue, sweepCohorts } from "../../app/services/cohorts/queue.server";
+import { JobRunner } from "../../app/services/jobs/runner.server";
+import { appDeps, queueDefinitions } from "../../app/runtime.server";
+import { systemClock } from "../../app/lib/clock";
 import { setRuleEnabled, deleteRule } from "../../app/services/cohorts/rules.server";
 import { adjustPoints } from "../../app/services/ledger/adjustment.server";
 import { notePixelCheckouts } from "../../app/services/identity/visitors.server";
@@ -136,6 +139,22 @@ describe("vip-scarcity-shopper", () => {
     await deliver({ topic: "orders/paid", shop: other.shop, payload: orderPayload({ id: 602, customerId: ANA, processedAt: "2026-11-23T15:30:00Z", lines: [{ id: 6020, price: "32.00", quantity: 1, variantId: CHARCOAL }] }) });
     await runQueuedEvaluations(other.shopId, "2026-11-23T16:00:00.000Z");
     expect(await transitionsOf(other.shopId, late.id)).toEqual([]);
+  });
+});
+
+describe("the job runner", () => {
+  it("works the cohorts queue the signals fill, and the runtime runs the cohorts and sweep queues", async () => {
+    const now = new Date().toISOString();
+    const rule = await enabledRule(shopId, "points-balance", { minPoints: "100" }, now);
+    const shopRow = await db.shop.findUniqueOrThrow({ where: { id: shopId } });
+    await adjustPoints({ db, clock: systemClock, logger }, shopRow, { memberId: anaMemberId, points: 120, reason: "welcome", actor: "test" });
+    const runner = new JobRunner({ db, clock: systemClock, logger, queues: [cohortsQueue()] });
+    expect(await runner.drain(COHORTS_QUEUE)).toBe(1);
+    expect(await db.cohortMembership.findMany({ where: { ruleId: rule.id } })).toMatchObject([{ memberId: anaMemberId, value: 120 }]);
+    expect(await db.job.findMany({ where: { shopId, queue: COHORTS_QUEUE } })).toMatchObject([{ status: "done" }]);
+
+    const queues = queueDefinitions(appDeps(), {}).map((definition) => definition.queue);
+    expect(queues).toEqual(expect.arrayContaining([COHORTS_QUEUE, COHORT_SWEEP_QUEUE]));
   });
 });
 
