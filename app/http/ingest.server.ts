@@ -80,7 +80,7 @@ export async function handleIngest(deps: IngestDeps, { request, context }: { req
   }
   const { orgId, events } = envelope.data;
 
-  const shop = await deps.db.shop.findUnique({ where: { orgId }, select: { id: true, domain: true, installed: true } });
+  const shop = await deps.db.shop.findUnique({ where: { orgId }, select: { id: true, domain: true, installed: true, cohortRulesEnabled: true } });
   if (!shop || !shop.installed) return refuse(404, "unknown_org", "No shop has this orgId");
   const shopWait = await deps.ingestLimits.perShop.take(shop.id);
   if (shopWait > 0) return tooMany(shopWait, "this shop");

@@ -107,10 +107,14 @@ describe("cart-abandoned-low-stock", () => {
   it("a pixel batch queues its visitors' evaluation for after the batch settles, never evaluating on the ingest's path", async () => {
     const rule = await enabledRule(shopId, "cart-abandoned-low-stock", { hours: "1" }, ADDED);
     const now = hoursAfter(ADDED, 2);
-    await applyPixelBatch({ db, clock: clockAt(now) }, { id: shopId, cohortRulesEnabled: 1 } as { id: string }, [
+    await applyPixelBatch({ db, clock: clockAt(now) }, { id: shopId, cohortRulesEnabled: 1 }, [
       { eventId: "evt-add-4", clientId: "visitor-4", name: "product_added_to_cart", occurredAt: new Date(ADDED), pagePath: "/products/beanie", productGid: null, variantGid: CHARCOAL_GID, quantity: 1, price: 3200, currency: "USD", cartToken: null, checkoutToken: null, orderGid: null },
     ]);
     expect(await transitionsOf(shopId, rule.id)).toEqual([]);
+    // A shop without an enabled rule queues nothing at all.
+    await applyPixelBatch({ db, clock: clockAt(now) }, { id: shopId, cohortRulesEnabled: 0 }, [
+      { eventId: "evt-view-0", clientId: "visitor-0", name: "page_viewed", occurredAt: new Date(ADDED), pagePath: "/", productGid: null, variantGid: null, quantity: null, price: null, currency: null, cartToken: null, checkoutToken: null, orderGid: null },
+    ]);
     const [job] = await db.job.findMany({ where: { shopId, queue: COHORTS_QUEUE } });
     expect(job).toMatchObject({ key: `${shopId}:v:visitor-4`, status: "pending" });
     expect(job.runAt.getTime() - new Date(now).getTime()).toBe(5_000);

@@ -1,6 +1,7 @@
 import { type PixelEvent, Prisma } from "@prisma/client";
 import { inTransaction } from "../../db.server";
 import { afterSignal } from "../cohorts/hook.server";
+import type { CohortSignalShop } from "../cohorts/queue.server";
 import type { PixelEventInput } from "../events/schema";
 import { addToRollups, insertPixelEvents, type StockedEvent } from "../events/store.server";
 import { notePixelCheckouts } from "../identity/visitors.server";
@@ -18,7 +19,7 @@ export interface PixelBatchResult {
  * the events newly stored, the checkout tokens the pixel reported go to identity, and the cohort
  * hook gets the new rows. The pixel is unsigned, so nothing here touches the ledger.
  */
-export async function applyPixelBatch(deps: Pick<SignalDeps, "db" | "clock">, shop: { id: string }, events: readonly PixelEventInput[]): Promise<PixelBatchResult> {
+export async function applyPixelBatch(deps: Pick<SignalDeps, "db" | "clock">, shop: CohortSignalShop, events: readonly PixelEventInput[]): Promise<PixelBatchResult> {
   // A batch that repeats an event id keeps its first.
   const unique = new Map<string, PixelEventInput>();
   for (const event of events) if (!unique.has(event.eventId)) unique.set(event.eventId, event);
