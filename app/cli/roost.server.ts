@@ -19,6 +19,7 @@ import { createRedisCapStore } from "../services/ledger/redis-cap.server";
 import { normaliseEmail } from "../services/identity/email";
 import { memberSummary, verifyLedger } from "../services/ledger/verify.server";
 import { findShop, listShops } from "../services/shops/shops.server";
+import { COHORTS_USAGE, cohortCommands } from "./cohort-commands.server";
 import { CliError, type CliIO, type Command, resolveShop, table } from "./command.server";
 import { JOBS_USAGE, jobsCommands } from "./jobs-commands.server";
 import { PIXEL_USAGE, pixelCommands } from "./pixel-commands.server";
@@ -45,6 +46,7 @@ ${SYNC_USAGE}
                                exits 1 unless it finishes
 ${PIXEL_USAGE}
 ${JOBS_USAGE}
+${COHORTS_USAGE}
 
 --shop may be left out when exactly one shop exists. --json prints one JSON document.`;
 
@@ -243,7 +245,7 @@ function catchUpOutcome(job: CatchUpView): "done" | "failed" | "retrying" | "wai
   return job.lastError ? "retrying" : "waiting";
 }
 
-const commands: Record<string, Command> = { ...inboxCommands, ...healthCommands, ...syncCommands, ...ledgerCommands, ...pixelCommands, ...jobsCommands };
+const commands: Record<string, Command> = { ...inboxCommands, ...healthCommands, ...syncCommands, ...ledgerCommands, ...pixelCommands, ...jobsCommands, ...cohortCommands };
 
 /** Runs one command; resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
@@ -262,6 +264,10 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         days: { type: "string" },
         "client-id": { type: "string" },
         queue: { type: "string" },
+        key: { type: "string" },
+        set: { type: "string", multiple: true },
+        enable: { type: "boolean", default: false },
+        now: { type: "string" },
         wait: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
