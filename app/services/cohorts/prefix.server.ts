@@ -1,0 +1,29 @@
+import type { Database } from "../../db.server";
+import type { Clock } from "../../lib/clock";
+import { recordAudit } from "../audit.server";
+import { parseShopSettings, shopSettingsSchema } from "../program/settings";
+import { ensureShop, updateShopSettings } from "../shops/shops.server";
+
+export const TAG_PREFIX_UPDATED = "cohorts.tagPrefix.updated";
+
+export type PrefixResult = { ok: true; prefix: string; changed: boolean } | { ok: false; errors: { cohortTagPrefix: string } };
+
+/**
+ * Saves the shop's cohort tag prefix, validated by the settings schema, and audits the change in
+ * the same transaction (before and after, with the actor), as the program settings are. Tags
+ * already written keep the prefix they were written with; entries and exits from now on use the
+ * new one.
+ */
+export async function updateCohortTagPrefix(db: Database, domain: string, input: unknown, actor: string, clock: Clock): Promise<PrefixResult> {
+  const parsed = shopSettingsSchema.shape.cohortTagPrefix.safeParse(typeof input === "string" ? input : "");
+  if (!parsed.success) return { ok: false, errors: { cohortTagPrefix: parsed.error.issues[0]?.message ?? "Enter a valid prefix" } };
+  const shop = await ensureShop(db, domain);
+  return db.$transaction(async (tx) => {
+    const fresh = await tx.shop.findUniqueOrThrow({ where: { id: shop.id }, select: { settings: true } });
+    const before = parseShopSettings(fresh.settings).cohortTagPrefix;
+    if (before === parsed.data) return { ok: true as const, prefix: before, changed: false };
+    const settings = await updateShopSettings(tx as unknown as Database, domain, { cohortTagPrefix: parsed.data });
+    await recordAudit(tx, { shopId: shop.id, actor, action: TAG_PREFIX_UPDATED, details: { changes: { cohortTagPrefix: { before, after: settings.cohortTagPrefix } } }, at: clock.now() });
+    return { ok: true as const, prefix: settings.cohortTagPrefix, changed: true };
+  });
+}
