@@ -92,7 +92,7 @@ describe('installFakeShopifyNetwork', () => {
   });
 
   it('restores the previous global dispatcher on uninstall', async () => {
-    expect(getGlobalDispatcher()).toBe(network.agent);
+    expect(getGlobalDispatcher()).toBe(network.dispatcher);
     await network.uninstall();
     expect(getGlobalDispatcher()).toBe(previousDispatcher);
     network = installFakeShopifyNetwork(h.fake);

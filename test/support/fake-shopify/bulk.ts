@@ -302,6 +302,7 @@ export function runBulkQuery(schema: GraphQLSchema, store: FakeShopifyStore, sta
     meter: null,
     searchWarnings: [],
     bulkOperationUrl: () => null,
+    stagedUploadUrl: () => null,
   };
   const result = executeSync({ schema, document, contextValue: context });
   if (result.errors && result.errors.length > 0) {

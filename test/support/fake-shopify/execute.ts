@@ -8,7 +8,7 @@ import { executeSync, getOperationAST, getVariableValues, GraphQLError, Kind, pa
 
 import { CostMeter, requestedQueryCost } from './cost.js';
 import type { FakeShopifyContext, SearchExtension } from './schema.js';
-import type { BulkOperationRecord, FakeShopifyStore, ShopState, ThrottleStatus } from './store.js';
+import type { BulkOperationRecord, FakeShopifyStore, ShopState, StagedUploadRecord, ThrottleStatus } from './store.js';
 
 export const RATE_LIMITS_DOCUMENTATION = 'https://shopify.dev/api/usage/rate-limits';
 
@@ -43,6 +43,7 @@ export interface ExecuteOptions {
   state: ShopState;
   requestId: string;
   bulkOperationUrl: (operation: BulkOperationRecord) => string | null;
+  stagedUploadUrl: (upload: StagedUploadRecord) => string | null;
 }
 
 type Extensions = Record<string, unknown>;
@@ -202,6 +203,7 @@ export function executeAdminGraphQL(request: GraphQLRequestBody, options: Execut
     meter,
     searchWarnings: [],
     bulkOperationUrl: options.bulkOperationUrl,
+    stagedUploadUrl: options.stagedUploadUrl,
   };
   const result = executeSync({
     schema,

@@ -3,6 +3,7 @@ export type { CreateFakeShopifyOptions, FakeRequest, FakeResponse, GraphQLCallOp
 export { installFakeShopifyNetwork } from './network.js';
 export type { FakeShopifyDispatcher, FakeShopifyNetwork, InstallNetworkOptions } from './network.js';
 export { DEFAULT_THROTTLE, FakeShopifyStore, MAX_METAFIELDS_PER_SET, MAX_TAG_LENGTH, MAX_TAGS } from './store.js';
+export type { BulkMutationErrorCode, BulkMutationUserErrorData } from './bulk-mutation.js';
 export type {
   AddCustomerInput,
   AddLineItemInput,
@@ -36,6 +37,7 @@ export type {
   ProductSnapshot,
   RecordedRequest,
   RegisterShopOptions,
+  StagedUploadRecord,
   ThrottleConfig,
   ThrottleStatus,
   VariantSnapshot,

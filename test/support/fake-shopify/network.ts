@@ -3,6 +3,7 @@
  * `fetch`, which honours undici's global dispatcher) into the fake, allows loopback traffic, and
  * makes any other outbound request fail with a MockNotMatchedError.
  */
+import type { Dispatcher } from 'undici';
 import { getGlobalDispatcher, MockAgent, setGlobalDispatcher } from 'undici';
 
 import type { FakeRequest, FakeResponse } from './server.js';
@@ -17,7 +18,10 @@ export interface InstallNetworkOptions {
 }
 
 export interface FakeShopifyNetwork {
+  /** The MockAgent routing requests (add interceptors here). */
   agent: MockAgent;
+  /** What is installed as the global dispatcher: the agent behind a request-body buffer. */
+  dispatcher: Dispatcher;
   uninstall(): Promise<void>;
 }
 
@@ -69,8 +73,65 @@ function toBodyText(body: unknown): string | null {
   if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
   if (body instanceof ArrayBuffer) return Buffer.from(body).toString('utf8');
   if (body instanceof URLSearchParams) return body.toString();
-  // MockAgent replies synchronously, so streamed request bodies cannot be read here.
-  throw new Error('Fake Shopify network: streamed request bodies are not supported; send a string or buffer body');
+  // Streams and form data are buffered by bufferRequestBodies before they get here.
+  throw new Error('Fake Shopify network: unbuffered request body; send a string, buffer or FormData body');
+}
+
+function isPlainBody(body: unknown): boolean {
+  return body === null || body === undefined || typeof body === 'string' || body instanceof Uint8Array || body instanceof ArrayBuffer;
+}
+
+/**
+ * Reads a body undici cannot pass on as is: Node's built-in fetch hands its own FormData, Blob or
+ * URLSearchParams to the dispatcher, which the npm undici behind this guard does not recognise
+ * (multipart uploads to staged targets failed), and MockAgent replies before a stream is read.
+ */
+async function bufferBody(body: unknown): Promise<{ bytes: Buffer; contentType: string | null }> {
+  if (body instanceof FormData || body instanceof Blob || body instanceof URLSearchParams) {
+    const response = new Response(body);
+    return { bytes: Buffer.from(await response.arrayBuffer()), contentType: body instanceof FormData ? response.headers.get('content-type') : null };
+  }
+  if (typeof body === 'object' && body !== null && Symbol.asyncIterator in body) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of body as AsyncIterable<unknown>) {
+      chunks.push(typeof chunk === 'string' ? Buffer.from(chunk) : Buffer.from(chunk as Uint8Array));
+    }
+    return { bytes: Buffer.concat(chunks), contentType: null };
+  }
+  throw new Error(`Fake Shopify network: unsupported request body ${Object.prototype.toString.call(body)}`);
+}
+
+interface DispatchOptions {
+  body?: unknown;
+  headers?: unknown;
+}
+
+interface FailableHandler {
+  onResponseError?: (controller: unknown, error: Error) => void;
+  onError?: (error: Error) => void;
+}
+
+/** An undici interceptor that buffers request bodies before the guard (or the real network) sees them. */
+function bufferRequestBodies(dispatch: (options: DispatchOptions, handler: FailableHandler) => boolean) {
+  return (options: DispatchOptions, handler: FailableHandler): boolean => {
+    if (isPlainBody(options.body)) {
+      return dispatch(options, handler);
+    }
+    bufferBody(options.body).then(
+      ({ bytes, contentType }) => {
+        const headers = toHeaders(options.headers as RawHeaders);
+        if (contentType !== null) headers.set('content-type', contentType);
+        headers.delete('content-length');
+        dispatch({ ...options, body: bytes, headers: Object.fromEntries(headers) }, handler);
+      },
+      (error: unknown) => {
+        const failure = error instanceof Error ? error : new Error(String(error));
+        if (handler.onResponseError) handler.onResponseError(null, failure);
+        else handler.onError?.(failure);
+      },
+    );
+    return true;
+  };
 }
 
 /**
@@ -100,9 +161,11 @@ export function installFakeShopifyNetwork(fake: FakeShopifyDispatcher, options: 
       return { statusCode: response.status, data, responseOptions: { headers: response.headers } };
     })
     .persist();
-  setGlobalDispatcher(agent);
+  const dispatcher = agent.compose(bufferRequestBodies as unknown as Dispatcher.DispatcherComposeInterceptor);
+  setGlobalDispatcher(dispatcher);
   return {
     agent,
+    dispatcher,
     async uninstall() {
       setGlobalDispatcher(previous);
       await agent.close();

@@ -2,6 +2,9 @@ import type { GraphQLFieldResolver, GraphQLResolveInfo, GraphQLSchema, ValueNode
 import { buildSchema, GraphQLError, isInterfaceType, isObjectType, isScalarType, Kind, responsePathAsArray, valueFromASTUntyped } from 'graphql';
 
 import { bulkQueryUserErrors, runBulkQuery } from './bulk.js';
+import type { BulkMutationErrorCode } from './bulk-mutation.js';
+import { bulkMutationUserErrors, parseVariablesFile, runBulkMutation } from './bulk-mutation.js';
+import { stagedUploadsCreate } from './staged-uploads.js';
 import type { MeteredContext } from './cost.js';
 import { instrumentActualCost } from './cost.js';
 import { parseGid, toGid } from './gid.js';
@@ -54,6 +57,7 @@ import type {
   ShippingLineRecord,
   ShopRecord,
   ShopState,
+  StagedUploadRecord,
   TaxLineRecord,
   VariantRecord,
 } from './store.js';
@@ -74,6 +78,8 @@ export interface FakeShopifyContext extends MeteredContext {
   bulk: boolean;
   searchWarnings: SearchExtension[];
   bulkOperationUrl: (operation: BulkOperationRecord) => string | null;
+  /** Where the file for a staged upload target is posted; null where no upload can happen (inside bulk runs). */
+  stagedUploadUrl: (upload: StagedUploadRecord) => string | null;
 }
 
 type Args = Record<string, unknown>;
@@ -785,6 +791,41 @@ const resolvers: ResolverMap = {
       }
       return { bulkOperation: ctx.store.createBulkQuery(ctx.state, query, args.groupObjects === true), userErrors: [] };
     },
+    bulkOperationRunMutation: (_source, args, ctx, info) => {
+      const refuse = (code: BulkMutationErrorCode, field: string[] | null, message: string) => ({ bulkOperation: null, userErrors: [{ code, field, message }] });
+      const running = ctx.store.runningBulkOperations(ctx.state, 'MUTATION');
+      const limit = ctx.store.maxConcurrentBulkMutations;
+      if (running.length >= limit) {
+        // Before API 2026-01 one bulk mutation ran at a time; from 2026-01 up to five do.
+        return limit === 1
+          ? refuse('OPERATION_IN_PROGRESS', null, `A bulk mutation operation for this app and shop is already in progress: ${running[0]?.id ?? ''}.`)
+          : refuse('LIMIT_REACHED', null, `Bulk operations limit reached. This app already runs ${running.length} bulk mutation operations on this shop; please try again later.`);
+      }
+      const mutation = str(args, 'mutation') ?? '';
+      const problems = bulkMutationUserErrors(info.schema, mutation);
+      if (problems.length > 0) {
+        return { bulkOperation: null, userErrors: problems };
+      }
+      const path = str(args, 'stagedUploadPath') ?? '';
+      const file = ctx.store.stagedUpload(ctx.state, path);
+      if (!file || file.content === null) {
+        return refuse(
+          'NO_SUCH_FILE',
+          ['stagedUploadPath'],
+          `The JSONL file could not be found. Try uploading the file again, and check that you've entered the URL correctly for the stagedUploadPath mutation argument.`,
+        );
+      }
+      const parsed = parseVariablesFile(file.content);
+      if ('error' in parsed) {
+        return refuse('INVALID_STAGED_UPLOAD_FILE', ['stagedUploadPath'], parsed.error);
+      }
+      const clientIdentifier = str(args, 'clientIdentifier');
+      return {
+        bulkOperation: ctx.store.createBulkMutation(ctx.state, mutation, path, args.groupObjects !== false, clientIdentifier),
+        userErrors: [],
+      };
+    },
+    stagedUploadsCreate: (_source, args, ctx) => stagedUploadsCreate(ctx, args),
     webPixelCreate: (_source, args, ctx) => createWebPixel(ctx.store, ctx.state, args),
     webPixelUpdate: (_source, args, ctx) => updateWebPixel(ctx.store, ctx.state, args),
     webPixelDelete: (_source, args, ctx) => deleteWebPixel(ctx.state, args),
@@ -872,6 +913,8 @@ export function createAdminSchema(store: FakeShopifyStore): GraphQLSchema {
   configureScalars(schema);
   attachResolvers(schema);
   instrumentActualCost<FakeShopifyContext>(schema);
-  store.setBulkQueryExecutor((state, operation) => runBulkQuery(schema, store, state, operation));
+  store.setBulkQueryExecutor((state, operation) =>
+    operation.type === 'MUTATION' ? runBulkMutation(schema, store, state, operation) : runBulkQuery(schema, store, state, operation),
+  );
   return schema;
 }

@@ -615,6 +615,68 @@ export const ADMIN_SDL = /* GraphQL */ `
     userErrors: [BulkOperationUserError!]!
   }
 
+  enum BulkMutationErrorCode {
+    INTERNAL_FILE_SERVER_ERROR
+    INVALID_MUTATION
+    INVALID_STAGED_UPLOAD_FILE
+    LIMIT_REACHED
+    NO_SUCH_FILE
+    OPERATION_IN_PROGRESS
+  }
+
+  type BulkMutationUserError {
+    code: BulkMutationErrorCode
+    field: [String!]
+    message: String!
+  }
+
+  type BulkOperationRunMutationPayload {
+    bulkOperation: BulkOperation
+    userErrors: [BulkMutationUserError!]!
+  }
+
+  enum StagedUploadTargetGenerateUploadResource {
+    BULK_MUTATION_VARIABLES
+    COLLECTION_IMAGE
+    FILE
+    IMAGE
+    MODEL_3D
+    PRODUCT_IMAGE
+    RETURN_LABEL
+    SHOP_IMAGE
+    URL_REDIRECT_IMPORT
+    VIDEO
+  }
+
+  enum StagedUploadHttpMethodType {
+    POST
+    PUT
+  }
+
+  input StagedUploadInput {
+    resource: StagedUploadTargetGenerateUploadResource!
+    filename: String!
+    mimeType: String!
+    httpMethod: StagedUploadHttpMethodType = PUT
+    fileSize: UnsignedInt64
+  }
+
+  type StagedUploadParameter {
+    name: String!
+    value: String!
+  }
+
+  type StagedMediaUploadTarget {
+    url: URL
+    resourceUrl: URL
+    parameters: [StagedUploadParameter!]!
+  }
+
+  type StagedUploadsCreatePayload {
+    stagedTargets: [StagedMediaUploadTarget!]
+    userErrors: [UserError!]!
+  }
+
   type BulkOperationCancelPayload {
     bulkOperation: BulkOperation
     userErrors: [UserError!]!
@@ -675,7 +737,9 @@ export const ADMIN_SDL = /* GraphQL */ `
     metafieldsSet(metafields: [MetafieldsSetInput!]!): MetafieldsSetPayload
     metafieldsDelete(metafields: [MetafieldIdentifierInput!]!): MetafieldsDeletePayload
     bulkOperationRunQuery(query: String!, groupObjects: Boolean! = false): BulkOperationRunQueryPayload
+    bulkOperationRunMutation(mutation: String!, stagedUploadPath: String!, groupObjects: Boolean = true, clientIdentifier: String): BulkOperationRunMutationPayload
     bulkOperationCancel(id: ID!): BulkOperationCancelPayload
+    stagedUploadsCreate(input: [StagedUploadInput!]!): StagedUploadsCreatePayload
     webPixelCreate(webPixel: WebPixelInput!): WebPixelCreatePayload
     webPixelUpdate(id: ID!, webPixel: WebPixelInput!): WebPixelUpdatePayload
     webPixelDelete(id: ID!): WebPixelDeletePayload

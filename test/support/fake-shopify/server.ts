@@ -6,8 +6,8 @@
  *   2. the `X-Forwarded-Host` header, when it is a `*.myshopify.com` host
  *   3. the request URL's host (`https://<shop>.myshopify.com/...`, as seen by `handle()` and
  *      the network guard), then the `Host` header, when it is a `*.myshopify.com` host
- * Bulk downloads (`GET /bulk/<id>.jsonl?sig=...`) need no shop and no token, like Shopify's
- * signed storage URLs.
+ * Bulk downloads (`GET /bulk/<id>.jsonl?sig=...`) and staged uploads (`POST /staged-uploads`,
+ * `PUT /staged-uploads/<key>?sig=...`) need no shop and no token, like Shopify's signed storage URLs.
  */
 import { randomUUID } from 'node:crypto';
 import { once } from 'node:events';
@@ -20,7 +20,8 @@ import type { GraphQLSchema } from 'graphql';
 import type { AdminGraphQLResponse, GraphQLRequestBody } from './execute.js';
 import { executeAdminGraphQL } from './execute.js';
 import { createAdminSchema } from './schema.js';
-import type { BulkOperationRecord, FakeShopifyStoreOptions, PendingFailure, RecordedRequest } from './store.js';
+import { receiveUpload, STAGED_UPLOAD_PATH } from './staged-uploads.js';
+import type { BulkOperationRecord, FakeShopifyStoreOptions, PendingFailure, RecordedRequest, StagedUploadRecord } from './store.js';
 import { FakeShopifyStore } from './store.js';
 import { isoSeconds } from './time.js';
 
@@ -151,6 +152,11 @@ export class FakeShopify {
     return `${base}/bulk/${operation.numericId}.jsonl?sig=${operation.signature}`;
   }
 
+  /** Where a staged upload's file is posted (multipart form) or put. */
+  stagedUploadUrl(upload: StagedUploadRecord): string {
+    return `${this.listeningUrl ?? `https://${upload.shop}`}${STAGED_UPLOAD_PATH}`;
+  }
+
   /** Fetch-style entry point; the response body of bulk downloads is streamed. */
   async handle(request: Request): Promise<Response> {
     const body = request.method === 'GET' || request.method === 'HEAD' ? null : await request.text();
@@ -223,6 +229,11 @@ export class FakeShopify {
       return finish({ status: 200, headers: { 'content-type': 'application/jsonl' }, body: { lines } });
     }
 
+    if (path === STAGED_UPLOAD_PATH || path.startsWith(`${STAGED_UPLOAD_PATH}/`)) {
+      entry.kind = 'staged-upload';
+      return finish(receiveUpload(this.store, request.method, url, path, request.headers, request.body));
+    }
+
     shopDomain ??=
       myshopifyHost(request.headers.get('x-forwarded-host')) ?? myshopifyHost(url.host) ?? myshopifyHost(request.headers.get('host'));
     entry.shop = shopDomain;
@@ -261,6 +272,7 @@ export class FakeShopify {
       state,
       requestId,
       bulkOperationUrl: (operation) => this.bulkOperationUrl(operation),
+      stagedUploadUrl: (upload) => this.stagedUploadUrl(upload),
     });
     entry.requestedQueryCost = outcome.requestedQueryCost;
     entry.actualQueryCost = outcome.actualQueryCost;

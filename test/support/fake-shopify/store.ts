@@ -64,6 +64,8 @@ export interface FakeShopifyStoreOptions {
   emitWebhooks?: boolean;
   /** The app's web pixel extension settings keys (default Roost's); null: the app has none (NO_EXTENSION). */
   webPixelSettings?: readonly string[] | null;
+  /** Bulk mutations one app may run at once per shop: 5 from API 2026-01 (1 before). Default 5. */
+  maxConcurrentBulkMutations?: number;
 }
 
 export interface RegisterShopOptions {
@@ -360,8 +362,12 @@ export interface BulkOperationRecord extends BaseRecord {
   type: BulkOperationType;
   status: BulkOperationStatus;
   errorCode: BulkOperationErrorCode | null;
+  /** The bulk query, or the mutation a bulk mutation runs once per JSONL line. */
   query: string;
   groupObjects: boolean;
+  /** MUTATION only: the `key` of the staged JSONL file holding each line's variables. */
+  stagedUploadPath: string | null;
+  clientIdentifier: string | null;
   createdAt: number;
   completedAt: number | null;
   objectCount: number;
@@ -387,6 +393,21 @@ export type NodeRecord =
   | RefundRecord
   | ShopRecord
   | VariantRecord;
+
+/** A file posted to a staged upload target (`stagedUploadsCreate`); `key` is Shopify's stagedUploadPath. */
+export interface StagedUploadRecord {
+  key: string;
+  shop: string;
+  resource: string;
+  filename: string;
+  mimeType: string;
+  httpMethod: 'POST' | 'PUT';
+  /** Signs the target's parameters, as a storage bucket's POST policy would. */
+  signature: string;
+  createdAt: number;
+  /** Null until the file has been posted to the target. */
+  content: string | null;
+}
 
 export type MetafieldOwnerRecord = CustomerRecord | OrderRecord | ProductRecord | ShopRecord | VariantRecord;
 
@@ -424,6 +445,8 @@ export interface ShopState {
   metafields: Map<string, Map<string, MetafieldRecord>>;
   metafieldsById: Map<number, MetafieldRecord>;
   bulkOperations: Map<number, BulkOperationRecord>;
+  /** Staged upload key → target, issued by `stagedUploadsCreate`. */
+  stagedUploads: Map<string, StagedUploadRecord>;
   bucket: { available: number; updatedAt: number };
   failures: PendingFailure[];
   bulkFailures: BulkOperationErrorCode[];
@@ -749,6 +772,7 @@ export interface BulkOperationSnapshot {
   errorCode: BulkOperationErrorCode | null;
   type: BulkOperationType;
   query: string;
+  clientIdentifier: string | null;
   createdAt: string;
   completedAt: string | null;
   objectCount: number;
@@ -779,7 +803,7 @@ export interface BulkQueryResult {
   rootObjectCount: number;
 }
 
-/** Runs a bulk query against a shop; installed by the schema layer. Throwing fails the operation. */
+/** Runs a bulk query or mutation against a shop; installed by the schema layer. Throwing fails the operation. */
 export type BulkQueryExecutor = (state: ShopState, operation: BulkOperationRecord) => BulkQueryResult;
 
 export interface RecordedRequest {
@@ -789,7 +813,7 @@ export interface RecordedRequest {
   url: string;
   shop: string | null;
   apiVersion: string | null;
-  kind: 'bulk-download' | 'graphql' | 'other';
+  kind: 'bulk-download' | 'graphql' | 'other' | 'staged-upload';
   status: number;
   operationName: string | null;
   query: string | null;
@@ -946,6 +970,7 @@ export class FakeShopifyStore {
   readonly internalErrors: unknown[] = [];
   bulkCompletionDelayMs: number;
   autoCompleteBulkOperations: boolean;
+  maxConcurrentBulkMutations: number;
   /** Default for shops registered without `emitWebhooks`: mutations emit Shopify's webhooks. */
   emitWebhooks: boolean;
   /** The app's web pixel extension settings keys; null: the app has no web pixel extension. */
@@ -958,6 +983,7 @@ export class FakeShopifyStore {
 
   private readonly shops = new Map<string, ShopState>();
   private readonly bulkIndex = new Map<number, BulkOperationRecord>();
+  private readonly stagedUploadIndex = new Map<string, StagedUploadRecord>();
   private readonly finishListeners = new Set<BulkOperationFinishListener>();
   private readonly webhookListeners = new Set<WebhookListener>();
   private readonly timers = new Set<ReturnType<typeof setTimeout>>();
@@ -970,6 +996,7 @@ export class FakeShopifyStore {
     this.defaultThrottle = { ...DEFAULT_THROTTLE, ...options.throttle };
     this.bulkCompletionDelayMs = options.bulkCompletionDelayMs ?? 0;
     this.autoCompleteBulkOperations = options.autoCompleteBulkOperations ?? true;
+    this.maxConcurrentBulkMutations = options.maxConcurrentBulkMutations ?? 5;
     this.nextNumericId = options.firstId ?? 1_000_000_000_001;
     this.emitWebhooks = options.emitWebhooks ?? false;
     this.webPixelSettings = options.webPixelSettings === undefined ? DEFAULT_WEB_PIXEL_SETTINGS : options.webPixelSettings;
@@ -1034,6 +1061,7 @@ export class FakeShopifyStore {
       metafields: new Map(),
       metafieldsById: new Map(),
       bulkOperations: new Map(),
+      stagedUploads: new Map(),
       bucket: { available: throttle.maximumAvailable, updatedAt: this.clock.now() },
       failures: [],
       bulkFailures: [],
@@ -2455,9 +2483,14 @@ export class FakeShopifyStore {
   }
 
   runningBulkQuery(state: ShopState): BulkOperationRecord | undefined {
-    return [...state.bulkOperations.values()].find(
+    return this.runningBulkOperations(state, 'QUERY')[0];
+  }
+
+  /** Operations of `type` not yet finished (CREATED, RUNNING or CANCELING), oldest first. */
+  runningBulkOperations(state: ShopState, type: BulkOperationType): BulkOperationRecord[] {
+    return [...state.bulkOperations.values()].filter(
       (operation) =>
-        operation.type === 'QUERY' &&
+        operation.type === type &&
         (operation.status === 'CREATED' || operation.status === 'RUNNING' || operation.status === 'CANCELING'),
     );
   }
@@ -2478,17 +2511,27 @@ export class FakeShopifyStore {
 
   /** Creates a QUERY bulk operation; the caller has already validated the query. */
   createBulkQuery(state: ShopState, query: string, groupObjects: boolean): BulkOperationRecord {
+    return this.createBulkOperation(state, { type: 'QUERY', query, groupObjects, stagedUploadPath: null, clientIdentifier: null });
+  }
+
+  /** Creates a MUTATION bulk operation; the caller has already validated the mutation and the staged file. */
+  createBulkMutation(state: ShopState, mutation: string, stagedUploadPath: string, groupObjects: boolean, clientIdentifier: string | null): BulkOperationRecord {
+    return this.createBulkOperation(state, { type: 'MUTATION', query: mutation, groupObjects, stagedUploadPath, clientIdentifier });
+  }
+
+  private createBulkOperation(
+    state: ShopState,
+    input: { type: BulkOperationType; query: string; groupObjects: boolean; stagedUploadPath: string | null; clientIdentifier: string | null },
+  ): BulkOperationRecord {
     const numericId = this.allocateId();
     const operation: BulkOperationRecord = {
       kind: 'BulkOperation',
       id: toGid('BulkOperation', numericId),
       numericId,
       shop: state.shop.domain,
-      type: 'QUERY',
       status: 'CREATED',
       errorCode: null,
-      query,
-      groupObjects,
+      ...input,
       createdAt: this.now(),
       completedAt: null,
       objectCount: 0,
@@ -2559,7 +2602,7 @@ export class FakeShopifyStore {
     const plannedFailure = state.bulkFailures.shift();
     try {
       if (!this.bulkExecutor) {
-        throw new Error('Fake Shopify: no bulk query executor installed');
+        throw new Error('Fake Shopify: no bulk operation executor installed');
       }
       const result = this.bulkExecutor(state, operation);
       operation.objectCount = result.lines.length;
@@ -2597,6 +2640,45 @@ export class FakeShopifyStore {
       return null;
     }
     return operation.lines;
+  }
+
+  // -------------------------------------------------------------------------
+  // Staged uploads
+  // -------------------------------------------------------------------------
+
+  /** Issues a staged upload target; the file arrives later through `receiveStagedUpload`. */
+  createStagedUpload(
+    state: ShopState,
+    input: { resource: string; filename: string; mimeType: string; httpMethod: 'POST' | 'PUT' },
+  ): StagedUploadRecord {
+    const folder = input.resource === 'BULK_MUTATION_VARIABLES' ? 'bulk' : 'uploads';
+    const record: StagedUploadRecord = {
+      key: `tmp/${state.shop.numericId}/${folder}/${randomUUID()}/${input.filename}`,
+      shop: state.shop.domain,
+      ...input,
+      signature: randomBytes(16).toString('hex'),
+      createdAt: this.now(),
+      content: null,
+    };
+    state.stagedUploads.set(record.key, record);
+    this.stagedUploadIndex.set(record.key, record);
+    return record;
+  }
+
+  /** Stores a file posted to a staged target; null when the key was never issued or the signature is wrong. */
+  receiveStagedUpload(key: string, signature: string, content: string): StagedUploadRecord | null {
+    const record = this.stagedUploadIndex.get(key);
+    if (!record || record.signature !== signature) {
+      return null;
+    }
+    record.content = content;
+    return record;
+  }
+
+  /** The uploaded file at `key` for `state`'s shop, or undefined when none was posted. */
+  stagedUpload(state: ShopState, key: string): StagedUploadRecord | undefined {
+    const record = state.stagedUploads.get(key);
+    return record && record.content !== null ? record : undefined;
   }
 
   private emitFinish(state: ShopState, operation: BulkOperationRecord): void {
@@ -2747,6 +2829,7 @@ export function bulkSnapshot(operation: BulkOperationRecord): BulkOperationSnaps
     errorCode: operation.errorCode,
     type: operation.type,
     query: operation.query,
+    clientIdentifier: operation.clientIdentifier,
     createdAt: isoSeconds(operation.createdAt),
     completedAt: operation.completedAt === null ? null : isoSeconds(operation.completedAt),
     objectCount: operation.objectCount,
