@@ -9,7 +9,9 @@ import {
   DataTable,
   FormLayout,
   InlineGrid,
+  InlineStack,
   Layout,
+  Link,
   Page,
   Text,
   TextField,
@@ -20,7 +22,8 @@ import { appDeps } from "../runtime.server";
 import { staffActor } from "../services/members/actor";
 import { adjustMemberPoints, adjustmentErrors, adjustmentSchema } from "../services/members/adjust.server";
 import { loadMemberDetail } from "../services/members/detail.server";
-import { EVENT_LABELS, formatWhen, KIND_LABELS, readableGid, signedPoints, termsLabel } from "../services/members/format";
+import { memberCohortsView } from "../services/cohorts/reports.server";
+import { EVENT_LABELS, formatWhen, KIND_LABELS, readableGid, signedPoints, termsLabel, timelineSentence } from "../services/members/format";
 import { findShop } from "../services/shops/shops.server";
 import { authenticate } from "../shopify.server";
 
@@ -32,8 +35,10 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const shop = await findShop(db, session.shop);
   // Another shop's member is not found, exactly like one that does not exist.
   const detail = shop && params.id ? await loadMemberDetail(db, shop, params.id) : null;
-  if (!detail) throw notFound();
-  return detail;
+  if (!shop || !detail) throw notFound();
+  const timelineVariants = detail.member.timeline.flatMap((event) => (event.type === "cart_abandoned" && typeof event.data.variant === "string" ? [event.data.variant] : []));
+  const { cohorts, variantNames } = await memberCohortsView(db, shop, detail.member.id, timelineVariants);
+  return { ...detail, cohorts, variantNames };
 };
 
 export const action = async ({ request, params }: ActionFunctionArgs) => {
@@ -53,7 +58,7 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
 type Detail = ReturnType<typeof useLoaderData<typeof loader>>;
 
 export default function MemberPage() {
-  const { member, browsing, orderNames, exponent, currency, timezone } = useLoaderData<typeof loader>();
+  const { member, browsing, orderNames, exponent, currency, timezone, cohorts, variantNames } = useLoaderData<typeof loader>();
   const title = member.redacted ? "Redacted member" : (member.name ?? member.email ?? "Member");
   const subtitle = [member.redacted ? null : member.name ? member.email : null, member.customerGid ? `Customer ${readableGid(member.customerGid)}` : null, member.externalId ? `External id ${member.externalId}` : null]
     .filter(Boolean)
@@ -133,9 +138,10 @@ export default function MemberPage() {
                       <Text as="p" tone="subdued">
                         {formatWhen(event.occurredAt, timezone)}
                         {Object.keys(event.data).length > 0 && " · "}
-                        {Object.entries(event.data)
-                          .map(([key, value]) => `${key}: ${key === "order" && typeof value === "string" ? order(value) : String(value)}`)
-                          .join(", ")}
+                        {timelineSentence(event, { variant: (gid) => variantNames[gid], timezone }) ??
+                          Object.entries(event.data)
+                            .map(([key, value]) => `${key}: ${key === "order" && typeof value === "string" ? order(value) : String(value)}`)
+                            .join(", ")}
                       </Text>
                     </li>
                   ))}
@@ -146,10 +152,52 @@ export default function MemberPage() {
         </Layout.Section>
 
         <Layout.Section>
+          <CohortsCard cohorts={cohorts} timezone={timezone} />
+        </Layout.Section>
+
+        <Layout.Section>
           <BrowsingCard browsing={browsing} timezone={timezone} />
         </Layout.Section>
       </Layout>
     </Page>
+  );
+}
+
+function CohortsCard({ cohorts, timezone }: { cohorts: Detail["cohorts"]; timezone: string }) {
+  return (
+    <Card>
+      <BlockStack gap="300">
+        <Text as="h2" variant="headingMd">
+          Cohorts
+        </Text>
+        {cohorts.length === 0 ? (
+          <Text as="p" tone="subdued">
+            In no cohort now.
+          </Text>
+        ) : (
+          <BlockStack gap="300" as="ul">
+            {cohorts.map((cohort) => (
+              <li key={cohort.ruleId} data-testid="member-cohort">
+                <BlockStack gap="100">
+                  <InlineStack gap="200" blockAlign="center">
+                    <Link url={`/app/cohorts/${cohort.ruleId}`}>{cohort.title}</Link>
+                    <Badge>{cohort.tag}</Badge>
+                  </InlineStack>
+                  <Text as="p" variant="bodySm" tone="subdued">
+                    Entered {formatWhen(cohort.enteredAt, timezone)}
+                  </Text>
+                  {cohort.why.map((sentence) => (
+                    <Text as="p" key={sentence}>
+                      <span data-testid="member-cohort-why">{sentence}</span>
+                    </Text>
+                  ))}
+                </BlockStack>
+              </li>
+            ))}
+          </BlockStack>
+        )}
+      </BlockStack>
+    </Card>
   );
 }
 

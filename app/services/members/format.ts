@@ -48,3 +48,38 @@ export function termsLabel(entry: { eligibleAmount: number | null; rate: string 
 export function formatWhen(iso: string, timezone: string): string {
   return new Intl.DateTimeFormat("en-US", { timeZone: timezone, dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
 }
+
+/** Why a shopper entered or left a cohort, in words. */
+export const COHORT_CAUSES: Record<string, string> = {
+  matched: "matched the cohort's rule",
+  "no-longer-matches": "no longer matches the cohort's rule",
+  linked: "a storefront visit was linked to this customer",
+  "rule-disabled": "the cohort was disabled",
+  "rule-deleted": "the cohort was deleted",
+};
+
+/**
+ * A timeline event as a sentence, for the events that read better that way (cohort entries and
+ * exits, abandoned carts); null for the others, which show their data as it is. `variant` names a
+ * variant from the mirror: merchants never see a GID.
+ */
+export function timelineSentence(event: { type: string; data: Record<string, unknown> }, labels: { variant: (gid: string) => string | undefined; timezone: string }): string | null {
+  const text = (key: string) => (typeof event.data[key] === "string" ? (event.data[key] as string) : null);
+  const cause = text("cause");
+  const because = cause ? ` (${COHORT_CAUSES[cause] ?? cause})` : "";
+  switch (event.type) {
+    case "cohort_entered":
+      return `Entered the cohort ${text("cohort") ?? "?"}, tagged ${text("tag") ?? "?"}${because}.`;
+    case "cohort_exited":
+      return `Left the cohort ${text("cohort") ?? "?"}, tag ${text("tag") ?? "?"} removed${because}.`;
+    case "cart_abandoned": {
+      const gid = text("variant");
+      const item = (gid && labels.variant(gid)) ?? "an item";
+      const stock = typeof event.data.stock === "number" ? `, when ${event.data.stock === 1 ? "1 unit was" : `${event.data.stock} units were`} left` : "";
+      const added = text("addedAt");
+      return `Left ${item} in the cart${added ? ` after adding it on ${formatWhen(added, labels.timezone)}` : ""}${stock}, without checking out (cohort ${text("cohort") ?? "?"}).`;
+    }
+    default:
+      return null;
+  }
+}
