@@ -1,10 +1,10 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { runCli } from "../app/cli/roost.server";
 import db from "../app/db.server";
-import { customerPayload } from "./fixtures/rest-payloads";
+import { customerPayload, orderPayload } from "./fixtures/rest-payloads";
 import { deliver } from "./support/deliver";
 import { captureCli } from "./support/cli";
-import { ANA, ANA_GID, CHARCOAL_GID, pixelEvent, shopWithCatalogue } from "./identity/helpers";
+import { ANA, ANA_GID, CHARCOAL, CHARCOAL_GID, pixelEvent, shopWithCatalogue } from "./identity/helpers";
 import { clockAt, hoursAfter, tagOps, transitionsOf } from "./cohorts/helpers";
 
 // Cohorts from the ops CLI (DESIGN "Cohorts", "Interfaces"): rules created with the admin form's
@@ -140,7 +140,7 @@ describe("roost cohorts:list, cohorts:members, cohorts:sweep, cohorts:enable, co
     const members = await roost(["cohorts:members", "cart-abandoned-low-stock", "--json"]);
     expect(members.code).toBe(0);
     const why = [
-      "Added variant 808950811 to the cart on 2026-11-21 10:00 UTC, when 3 units were left.",
+      "Added Merino Beanie — Charcoal to the cart on 2026-11-21 10:00 UTC, when 3 units were left.",
       "No checkout was completed within 4 hours, by 2026-11-21 14:00 UTC.",
       expect.stringMatching(/^Storefront event sh-.+\.$/),
     ];
@@ -162,11 +162,12 @@ describe("roost cohorts:list, cohorts:members, cohorts:sweep, cohorts:enable, co
     });
     const text = (await roost(["cohorts:members", "cart-abandoned-low-stock"])).stdout();
     expect(text).toContain("cart-abandoned-low-stock (cart-abandoned-low-stock, tag roost-cart-abandoned-low-stock, enabled): 1 in it\n");
-    expect(text).toMatch(/\nvisitor {2}visitor-1 {2}2026-11-21T15:00:00\.000Z {2}Added variant 808950811 to the cart on 2026-11-21 10:00 UTC, when 3 units were left\. No checkout/);
+    expect(text).toMatch(/\nvisitor {2}visitor-1 {2}2026-11-21T15:00:00\.000Z {2}Added Merino Beanie — Charcoal to the cart on 2026-11-21 10:00 UTC, when 3 units were left\. No checkout/);
   });
 
   it("members shows customers by GID and email; enable and disable move everyone, and name an unknown cohort", async () => {
     await deliver({ topic: "customers/create", shop, payload: customerPayload({ id: ANA }) });
+    await deliver({ topic: "orders/paid", shop, payload: orderPayload({ id: 501, customerId: ANA, processedAt: "2026-11-20T10:15:00-05:00", lines: [{ id: 5010, price: "32.00", quantity: 1, variantId: CHARCOAL }] }) });
     const member = await db.member.findFirstOrThrow({ where: { shopId, customerGid: ANA_GID } });
     await db.member.update({ where: { id: member.id }, data: { tier: "Gold", balance: 750 } });
     expect((await roost(["cohorts:create", "points-balance", "--set", "minPoints=500"])).code).toBe(0);
@@ -191,15 +192,31 @@ describe("roost cohorts:list, cohorts:members, cohorts:sweep, cohorts:enable, co
     ]);
     expect((await roost(["cohorts:members", "points-balance"])).stdout()).toContain(`member  ${ANA_GID} (${member.email})  ${hoursAfter(ADDED, 1)}  Held 750 points (at least 500).`);
 
+    // The order by its name in the mirror.
+    expect((await roost(["cohorts:create", "first-purchase", "--enable", "--json"])).json()).toMatchObject({ enabled: true, size: 1 });
+    expect((await roost(["cohorts:members", "first-purchase", "--json"])).json().members).toMatchObject([
+      { kind: "member", customerGid: ANA_GID, facts: { orderGid: "gid://shopify/Order/501", eventAt: "2026-11-20T15:15:00.000Z", value: 1 }, why: ["First paid order #1501 on 2026-11-20 15:15 UTC, within the last 30 days."] },
+    ]);
+    expect((await roost(["cohorts:disable", "first-purchase"], hoursAfter(ADDED, 2))).code).toBe(0);
+
     const disabled = await roost(["cohorts:disable", "points-balance"], hoursAfter(ADDED, 2));
     expect(disabled.code).toBe(0);
     expect(disabled.stdout()).toBe("Disabled points-balance: everyone left it; removing the tag roost-points-balance from its customers is queued.\n");
     expect(await db.cohortMembership.count({ where: { shopId } })).toBe(0);
-    expect((await tagOps(shopId)).map((op) => [op.customerGid, op.tag, op.op])).toEqual([
+    // Queued at the same clock time, the two cohorts' operations have no order between them.
+    const ops = (await tagOps(shopId)).map((op) => [op.customerGid, op.tag, op.op]);
+    expect(ops.filter(([, tag]) => tag === "roost-points-balance")).toEqual([
       [ANA_GID, "roost-points-balance", "add"],
       [ANA_GID, "roost-points-balance", "remove"],
     ]);
-    expect((await roost(["cohorts:list", "--json"])).json().cohorts).toMatchObject([{ key: "points-balance", enabled: false, size: 0, members: 0, visitors: 0 }]);
+    expect(ops.filter(([, tag]) => tag === "roost-first-purchase")).toEqual([
+      [ANA_GID, "roost-first-purchase", "add"],
+      [ANA_GID, "roost-first-purchase", "remove"],
+    ]);
+    expect((await roost(["cohorts:list", "--json"])).json().cohorts).toMatchObject([
+      { key: "points-balance", enabled: false, size: 0, members: 0, visitors: 0 },
+      { key: "first-purchase", enabled: false, size: 0, members: 0, visitors: 0 },
+    ]);
 
     for (const [argv, error] of [
       [["cohorts:enable", "vip"], new RegExp(`^error: unknown cohort "vip" in ${shop.replace(/\./g, "\\.")} \\(cohorts:list shows the keys\\)\n$`)],

@@ -4,7 +4,7 @@ import { cohortMembers } from "../services/cohorts/members.server";
 import { sweepCohorts } from "../services/cohorts/queue.server";
 import { createRule, getRuleByKey, listRules, setRuleEnabled, storedParams } from "../services/cohorts/rules.server";
 import { cohortTag, TEMPLATE_KEYS } from "../services/cohorts/templates";
-import { whySentences } from "../services/cohorts/why";
+import { whySentences, type WhyLabels } from "../services/cohorts/why";
 import { CliError, type Command, type CommandContext, resolveShop, table } from "./command.server";
 
 export const COHORTS_USAGE = `  cohorts:create <template>    a cohort rule from a template (docs/cohorts.md): one of
@@ -90,6 +90,29 @@ async function ruleOrFail(db: CommandContext["db"], shop: Shop, key: string | un
   return rule;
 }
 
+/** Variant and order names from the mirror for the why sentences; ids it does not know stay ids. */
+async function whyLabels(db: CommandContext["db"], shop: Shop, rows: readonly { variantGid: string | null; orderGid: string | null }[]): Promise<WhyLabels> {
+  const variantGids = [...new Set(rows.flatMap((row) => (row.variantGid ? [row.variantGid] : [])))];
+  const orderGids = [...new Set(rows.flatMap((row) => (row.orderGid ? [row.orderGid] : [])))];
+  const [variants, orders] = await Promise.all([
+    variantGids.length ? db.variant.findMany({ where: { shopId: shop.id, gid: { in: variantGids } }, select: { gid: true, title: true, productGid: true } }) : [],
+    orderGids.length ? db.order.findMany({ where: { shopId: shop.id, gid: { in: orderGids } }, select: { gid: true, name: true } }) : [],
+  ]);
+  const productGids = [...new Set(variants.map((variant) => variant.productGid))];
+  const products = productGids.length ? await db.product.findMany({ where: { shopId: shop.id, gid: { in: productGids } }, select: { gid: true, title: true } }) : [];
+  const productTitles = new Map(products.map((product) => [product.gid, product.title]));
+  const variantNames = new Map(
+    variants.flatMap((variant) => {
+      const product = productTitles.get(variant.productGid);
+      if (!product) return [];
+      // Shopify names a product's only variant "Default Title".
+      return [[variant.gid, variant.title && variant.title !== "Default Title" ? `${product} — ${variant.title}` : product] as const];
+    }),
+  );
+  const orderNames = new Map(orders.flatMap((order) => (order.name ? [[order.gid, order.name] as const] : [])));
+  return { currency: shop.currency, variant: (gid) => variantNames.get(gid), order: (gid) => orderNames.get(gid) };
+}
+
 function enableCommand(enabled: boolean): Command {
   const command = enabled ? "cohorts:enable" : "cohorts:disable";
   return async ({ db, clock, args, flags }) => {
@@ -158,6 +181,7 @@ export const cohortCommands: Record<string, Command> = {
     if (!Number.isInteger(limit) || limit < 1 || limit > 1000) throw new CliError("--limit must be a whole number from 1 to 1000");
     const params = storedParams(rule);
     const rows = await cohortMembers(db, shop.id, rule.id, { limit });
+    const labels = await whyLabels(db, shop, rows);
     const members = rows.map((row) => {
       const facts = { enteredAt: row.enteredAt, eventId: row.eventId, eventAt: row.eventAt, variantGid: row.variantGid, stock: row.stock, orderGid: row.orderGid, value: row.value };
       return {
@@ -176,7 +200,7 @@ export const cohortCommands: Record<string, Command> = {
           value: row.value,
         },
         // A rule whose stored parameters this version cannot read matches no one; no sentences.
-        why: params ? whySentences(params, facts, { currency: shop.currency }) : [],
+        why: params ? whySentences(params, facts, labels) : [],
       };
     });
     const cohort = ruleJson(rule, shop);
