@@ -59,6 +59,7 @@ describe("program settings", () => {
       lowStockThreshold: 5,
       countShipping: false,
       cohortTagPrefix: "roost-",
+      cohortTagBudget: 20,
       pixel: { samplingRate: "1", enableConsoleLogging: false, metaPixelId: "", disconnected: false, installedAt: null },
       program: {
         enabled: true,
@@ -148,7 +149,7 @@ describe("program settings", () => {
       enrolment: { mode: "tag", tag: "vip" },
       retroactive: true,
     };
-    expect(await stored()).toEqual({ lowStockThreshold: 5, countShipping: true, cohortTagPrefix: "roost-", program: after, pixel: { samplingRate: "1", enableConsoleLogging: false, metaPixelId: "", disconnected: false, installedAt: null } });
+    expect(await stored()).toEqual({ lowStockThreshold: 5, countShipping: true, cohortTagPrefix: "roost-", cohortTagBudget: 20, program: after, pixel: { samplingRate: "1", enableConsoleLogging: false, metaPixelId: "", disconnected: false, installedAt: null } });
 
     const rows = await auditRows();
     expect(rows).toHaveLength(1);

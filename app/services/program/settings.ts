@@ -89,6 +89,11 @@ export const shopSettingsSchema = z.object({
     .max(40)
     .regex(/^[A-Za-z0-9_.:-]*$/, "Use letters, digits and - _ : . only")
     .default("roost-"),
+  /**
+   * At most this many cohort tags of Roost's on one customer (Shopify allows 250 in all, shared
+   * with every app): the earliest entered cohorts keep theirs, the others are shown as failed.
+   */
+  cohortTagBudget: z.number().int().min(1).max(250).default(20),
   program: programSchema.default(programSchema.parse({})),
   pixel: pixelSettingsSchema.default(pixelSettingsSchema.parse({})),
 });

@@ -9,13 +9,20 @@ import type { Logger } from "../../lib/logger.server";
 export interface AdminClient {
   /** Runs one operation; resolves with `data`, after riding out throttling and transient errors. */
   request<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
+  /** The bucket as the last response reported it, and when (ms): writers pace themselves by it. */
+  throttleStatus?(): ObservedThrottle | null;
 }
 
 /** Throttle state Shopify reports in `extensions.cost.throttleStatus`. */
-interface ThrottleStatus {
+export interface ThrottleStatus {
   maximumAvailable: number;
   currentlyAvailable: number;
   restoreRate: number;
+}
+
+export interface ObservedThrottle extends ThrottleStatus {
+  /** When the response carrying it arrived (clock ms). */
+  at: number;
 }
 
 interface GraphQLBody<T> {
@@ -78,8 +85,10 @@ export function createHttpAdminClient(options: HttpAdminClientOptions): AdminCli
   const sleep = options.sleep ?? defaultSleep;
   const maxAttempts = options.maxAttempts ?? 6;
   const doFetch = options.fetch ?? fetch;
+  let observed: ObservedThrottle | null = null;
 
   return {
+    throttleStatus: () => observed,
     async request<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
       for (let attempt = 1; ; attempt += 1) {
         let response: Response;
@@ -103,6 +112,8 @@ export function createHttpAdminClient(options: HttpAdminClientOptions): AdminCli
           continue;
         }
         const body = (await response.json()) as GraphQLBody<T>;
+        const status = body.extensions?.cost?.throttleStatus;
+        if (status) observed = { ...status, at: options.clock.now().getTime() };
         const errors = Array.isArray(body.errors) ? body.errors : body.errors ? [{ message: body.errors }] : [];
         if (errors.some((error) => error.extensions?.code === "THROTTLED")) {
           if (attempt >= maxAttempts) throw new AdminTransientError("Admin API still throttled");

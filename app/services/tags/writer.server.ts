@@ -1,0 +1,265 @@
+import type { Database } from "../../db.server";
+import { type TagsAddData, TagsAddMutation } from "../../graphql/TagsAddMutation";
+import { type TagsRemoveData, TagsRemoveMutation } from "../../graphql/TagsRemoveMutation";
+import type { Clock } from "../../lib/clock";
+import { throttledLog } from "../../lib/log-throttle.server";
+import type { Logger } from "../../lib/logger.server";
+import { TAGS_QUEUE, type TagOp } from "../cohorts/outbox";
+import type { Job } from "../jobs/queue.server";
+import { LeaseLostError } from "../jobs/queue.server";
+import { type JobContext, type JobOutcome, JobRunner, type QueueDefinition } from "../jobs/runner.server";
+import { parseShopSettings } from "../program/settings";
+import { type AdminClient, AdminTerminalError, type ObservedThrottle } from "../shopify/admin-client.server";
+import type { AdminClientFactory } from "../shopify/admin.server";
+import { ShopNotActiveError } from "../shops/shops.server";
+import { overBudgetReason, wantedTags } from "./desired.server";
+import { pacedAdminClient, realSleep, type Sleep } from "./pacing.server";
+
+// The tag writer (DESIGN.md, "Tag write-back"): cohort tag ops from the outbox become tagsAdd /
+// tagsRemove calls. It compares what memberships want with what Roost has applied
+// (CustomerTag) and sends only the difference, so ops that cancel out send nothing, a repeated
+// op changes nothing and a run that crashed is simply run again.
+
+/** Jobs claimed per run: one customer's ops, however many, make at most two calls. */
+const JOBS_PER_RUN = 100;
+/** An uninstalled shop's ops wait, pending, and are looked at again this often (they resume on reinstall). */
+export const UNINSTALLED_RECHECK_MS = 10 * 60_000;
+
+export type CustomerTagState = "sending" | "applied" | "failed";
+
+/** The customer was deleted at Shopify: its tag ops can never succeed. */
+export class CustomerGoneError extends Error {
+  readonly terminal = true;
+  constructor(readonly customerGid: string) {
+    super(`The customer ${customerGid} no longer exists at Shopify: its cohort tags are not written`);
+    this.name = "CustomerGoneError";
+  }
+}
+
+/** A tag that was not written, with the sentence that says why (kept on the job and the CustomerTag row). */
+export class TagNotWrittenError extends Error {
+  readonly terminal = true;
+  constructor(message: string) {
+    super(message);
+    this.name = "TagNotWrittenError";
+  }
+}
+
+type Outcomes = Map<string, JobOutcome | Error>;
+
+export interface TagWriterDeps {
+  adminFor: AdminClientFactory;
+  /** How the writer waits for Shopify's bucket (tests may shorten it). */
+  sleep?: Sleep;
+}
+
+export interface TagsQueue extends QueueDefinition {
+  run(jobs: Job[], context: JobContext): Promise<Outcomes>;
+}
+
+/** What one customer needs: the tags to add and remove, and the ones kept failed with their reason. */
+interface Plan {
+  customerGid: string;
+  jobs: { job: Job; op: TagOp }[];
+  add: string[];
+  remove: string[];
+  failed: Map<string, string>;
+}
+
+export function tagsQueue(deps: TagWriterDeps): TagsQueue {
+  const sleep = deps.sleep ?? realSleep;
+  // The bucket each shop's last answer reported, so consecutive runs pace from their first call.
+  const buckets = new Map<string, { seen: ObservedThrottle | null }>();
+  return {
+    queue: TAGS_QUEUE,
+    batch: JOBS_PER_RUN,
+    async run(jobs, { db, clock, logger, signal }) {
+      const outcomes: Outcomes = new Map();
+      const byShop = new Map<string, Map<string, { job: Job; op: TagOp }[]>>();
+      for (const job of jobs) {
+        const op = parseOp(job.payload);
+        if (op instanceof Error || !job.shopId) {
+          outcomes.set(job.id, op instanceof Error ? op : new RangeError("a tag op without a shop"));
+          continue;
+        }
+        const customers = byShop.get(job.shopId) ?? new Map<string, { job: Job; op: TagOp }[]>();
+        customers.set(op.customerGid, [...(customers.get(op.customerGid) ?? []), { job, op }]);
+        byShop.set(job.shopId, customers);
+      }
+      for (const [shopId, customers] of byShop) {
+        const shopJobs = [...customers.values()].flat();
+        const shop = await db.shop.findUnique({ where: { id: shopId }, select: { domain: true, installed: true, settings: true } });
+        // Kept pending, not failed: the shop may come back, and its ops are still owed then.
+        const wait = () => shopJobs.forEach(({ job }) => outcomes.set(job.id, { again: new Date(clock.now().getTime() + UNINSTALLED_RECHECK_MS) }));
+        if (!shop?.installed) {
+          wait();
+          continue;
+        }
+        let admin: AdminClient;
+        try {
+          admin = await deps.adminFor(db, shop.domain);
+        } catch (error) {
+          if (error instanceof ShopNotActiveError) wait();
+          else shopJobs.forEach(({ job }) => outcomes.set(job.id, asError(error)));
+          continue;
+        }
+        const memory = buckets.get(shop.domain) ?? { seen: null };
+        buckets.set(shop.domain, memory);
+        const paced = pacedAdminClient(admin, { clock, sleep, memory });
+        const plans = await planShop(db, shopId, shop.settings, customers, clock.now());
+        let refused: Error | null = null;
+        for (const plan of plans) {
+          // A worker that lost its lease stops before writing what another worker now owns.
+          if (signal.reason instanceof LeaseLostError) throw signal.reason;
+          if (refused) {
+            plan.jobs.forEach(({ job }) => outcomes.set(job.id, refused!));
+            continue;
+          }
+          try {
+            const failed = await writeCustomer(db, paced, shopId, plan, clock);
+            for (const { job, op } of plan.jobs) {
+              const reason = op.op === "add" ? failed.get(op.tag) : undefined;
+              outcomes.set(job.id, reason ? new TagNotWrittenError(reason) : undefined);
+            }
+          } catch (error) {
+            const failure = asError(error);
+            if (failure instanceof CustomerGoneError) {
+              await db.customerTag.deleteMany({ where: { shopId, customerGid: plan.customerGid } });
+            } else if (failure instanceof AdminTerminalError) {
+              // 401/402/403/404/423 hold for the whole shop: its other customers are not tried.
+              refused = failure;
+            }
+            plan.jobs.forEach(({ job }) => outcomes.set(job.id, failure));
+            throttledLog(logger, "tags").warn({ err: failure, shopId, customer: plan.customerGid }, "tag write-back failed");
+          }
+        }
+      }
+      return outcomes;
+    },
+  };
+}
+
+/**
+ * Each customer's difference between wanted and applied, and the intent recorded before any
+ * call: a tag about to be added is `sending` (it may reach Shopify even if the run dies), so
+ * a later run that no longer wants it removes it. Tags over the budget are kept failed.
+ */
+async function planShop(db: Database, shopId: string, settingsJson: string, customers: Map<string, { job: Job; op: TagOp }[]>, now: Date): Promise<Plan[]> {
+  const settings = parseShopSettings(settingsJson);
+  const gids = [...customers.keys()];
+  const wanted = await wantedTags(db, shopId, settings.cohortTagPrefix, gids);
+  const rows = await db.customerTag.findMany({ where: { shopId, customerGid: { in: gids } }, select: { customerGid: true, tag: true, state: true } });
+  const plans: Plan[] = [];
+  const writes = [];
+  for (const gid of gids) {
+    const wants = wanted.get(gid) ?? [];
+    const keep = wants.slice(0, settings.cohortTagBudget).map((wanted) => wanted.tag);
+    const over = wants.slice(settings.cohortTagBudget).map((wanted) => wanted.tag);
+    const mine = rows.filter((row) => row.customerGid === gid);
+    const applied = new Set(mine.filter((row) => row.state === "applied").map((row) => row.tag));
+    const add = keep.filter((tag) => !applied.has(tag));
+    // Only what Roost itself wrote (or may have written) is ever removed: other apps' tags are never touched.
+    const remove = mine.filter((row) => row.state !== "failed" && !keep.includes(row.tag)).map((row) => row.tag);
+    const failed = new Map(over.map((tag) => [tag, overBudgetReason(settings.cohortTagBudget)]));
+    const stale = mine.filter((row) => row.state === "failed" && !over.includes(row.tag) && !keep.includes(row.tag)).map((row) => row.tag);
+    for (const tag of add) writes.push(upsertTag(db, shopId, gid, tag, "sending", null, now));
+    // A tag over the budget that may be on the customer stays as it is until its removal is sent.
+    const present = new Set(mine.filter((row) => row.state !== "failed").map((row) => row.tag));
+    for (const [tag, reason] of failed) if (!present.has(tag)) writes.push(upsertTag(db, shopId, gid, tag, "failed", reason, now));
+    if (stale.length > 0) writes.push(db.customerTag.deleteMany({ where: { shopId, customerGid: gid, tag: { in: stale }, state: "failed" } }));
+    plans.push({ customerGid: gid, jobs: customers.get(gid) ?? [], add, remove, failed });
+  }
+  if (writes.length > 0) await db.$transaction(writes);
+  return plans;
+}
+
+function upsertTag(db: Database, shopId: string, customerGid: string, tag: string, state: CustomerTagState, error: string | null, now: Date) {
+  return db.customerTag.upsert({
+    where: { shopId_customerGid_tag: { shopId, customerGid, tag } },
+    create: { shopId, customerGid, tag, state, error, updatedAt: now },
+    update: { state, error, updatedAt: now },
+  });
+}
+
+/**
+ * At most one tagsRemove and one tagsAdd for the customer (removes first, so a rename near
+ * Shopify's 250 tags has room), then what happened is recorded. Returns the tags kept failed.
+ */
+async function writeCustomer(db: Database, admin: AdminClient, shopId: string, plan: Plan, clock: Clock): Promise<Map<string, string>> {
+  const failed = new Map(plan.failed);
+  if (plan.remove.length > 0) {
+    const data = await admin.request<TagsRemoveData>(TagsRemoveMutation, { id: plan.customerGid, tags: plan.remove });
+    checkUserErrors(plan.customerGid, data.tagsRemove?.userErrors);
+  }
+  let added: string[] = [];
+  if (plan.add.length > 0) {
+    const data = await admin.request<TagsAddData>(TagsAddMutation, { id: plan.customerGid, tags: plan.add });
+    const refusal = checkUserErrors(plan.customerGid, data.tagsAdd?.userErrors);
+    if (refusal) for (const tag of plan.add) failed.set(tag, refusal);
+    else added = plan.add;
+  }
+  const now = clock.now();
+  await db.$transaction([
+    db.customerTag.deleteMany({ where: { shopId, customerGid: plan.customerGid, tag: { in: plan.remove }, state: { not: "failed" } } }),
+    ...added.map((tag) => upsertTag(db, shopId, plan.customerGid, tag, "applied", null, now)),
+    ...[...failed].map(([tag, reason]) => upsertTag(db, shopId, plan.customerGid, tag, "failed", reason, now)),
+  ]);
+  return failed;
+}
+
+/**
+ * userErrors on `id`: the customer is gone (terminal for its ops). On the tags themselves
+ * (Shopify's 250, a tag too long): the sentence the tags are kept failed with.
+ */
+function checkUserErrors(customerGid: string, userErrors: { field?: string[] | null; message: string }[] | undefined): string | null {
+  if (!userErrors || userErrors.length === 0) return null;
+  if (userErrors.some((error) => error.field?.[0] === "id")) throw new CustomerGoneError(customerGid);
+  const message = userErrors.map((error) => error.message).join("; ");
+  if (/exceed|250/i.test(message)) return `Not written: the customer already has close to Shopify's 250 tags (shared with every app), so Shopify refused it (${message}).`;
+  return `Not written: Shopify refused the tag (${message}).`;
+}
+
+/** A payload that is not a tag op can never succeed: a RangeError, which the queue does not retry. */
+function parseOp(payload: string): TagOp | RangeError {
+  let op: Partial<TagOp> | null = null;
+  try {
+    op = JSON.parse(payload) as Partial<TagOp> | null;
+  } catch {
+    // reported below
+  }
+  if (typeof op?.customerGid !== "string" || typeof op.tag !== "string" || (op.op !== "add" && op.op !== "remove")) {
+    return new RangeError(`not a tag op: ${payload.slice(0, 200)}`);
+  }
+  return op as TagOp;
+}
+
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+
+/**
+ * Writes what the tag outbox holds now, until nothing is due (tests, the CLI; the server's
+ * runner does the same on its tick). Counts the jobs written, failed and left waiting (an
+ * uninstalled shop's), of one shop when it is given.
+ */
+export async function writeTagsNow(
+  deps: { db: Database; clock: Clock; logger: Logger } & TagWriterDeps,
+  options: { shopId?: string } = {},
+): Promise<{ written: number; failed: number; waiting: number }> {
+  const counts = { written: 0, failed: 0, waiting: 0 };
+  const writer = tagsQueue(deps);
+  const counted: QueueDefinition = {
+    ...writer,
+    async run(jobs, context) {
+      const outcomes = await writer.run(jobs, context);
+      for (const job of jobs) {
+        if (options.shopId && job.shopId !== options.shopId) continue;
+        const outcome = outcomes.get(job.id);
+        if (outcome instanceof Error) counts.failed += 1;
+        else if (outcome && "again" in outcome) counts.waiting += 1;
+        else counts.written += 1;
+      }
+      return outcomes;
+    },
+  };
+  await new JobRunner({ db: deps.db, clock: deps.clock, logger: deps.logger, queues: [counted] }).drain(TAGS_QUEUE);
+  return counts;
+}
