@@ -338,6 +338,79 @@ describe('bulkOperationRunMutation', () => {
     expect(ids.every((id) => h.fake.store.customer(h.shop, id)?.tags.includes('t'))).toBe(true);
   });
 
+  it('reports tag limits per line: a tag over 255 characters, and a customer the add would take past 250 tags', async () => {
+    h = createHarness({ autoCompleteBulkOperations: false });
+    const full = h.fake.store.addCustomer(h.shop, { email: 'full@example.com', tags: Array.from({ length: 250 }, (_, index) => `t${index}`) }).id;
+    const [plain] = seedCustomers(1);
+    const path = await upload([
+      { id: plain, tags: ['x'.repeat(256)] },
+      { id: full, tags: ['one-more'] },
+      { id: full, tags: ['T1'] },
+      { id: plain, tags: ['y'.repeat(255)] },
+    ]);
+    const operation = present((await run(TAGS_ADD, path)).bulkOperation);
+    h.fake.store.completeBulkOperations(h.shop);
+    const lines = await results(present((await poll(operation.id)).url));
+    expect(lines.map((line) => line.data?.tagsAdd)).toEqual([
+      { node: null, userErrors: [{ field: ['tags'], message: expect.stringContaining('maximum is 255 characters') }] },
+      { node: null, userErrors: [{ field: ['tags'], message: expect.stringContaining('cannot exceed 250 tags') }] },
+      // Already present (tags compare case-insensitively): no change, so no limit to hit.
+      { node: { id: full }, userErrors: [] },
+      { node: { id: plain }, userErrors: [] },
+    ]);
+    expect(h.fake.store.customer(h.shop, full)?.tags).toHaveLength(250);
+    expect(h.fake.store.customer(h.shop, present(plain))?.tags).toEqual(['y'.repeat(255)]);
+  });
+
+  it('shows RUNNING while the configured delay elapses, then emits bulk_operations/finish', async () => {
+    h = createHarness({ bulkCompletionDelayMs: 300, emitWebhooks: true });
+    const [id] = seedCustomers(1);
+    const path = await upload([{ id, tags: ['slow'] }]);
+    const operation = present((await run(TAGS_ADD, path)).bulkOperation);
+    await vi.waitFor(async () => expect((await poll(operation.id)).status).toBe('RUNNING'), { interval: 10 });
+    expect(h.fake.store.customer(h.shop, present(id))?.tags).toEqual([]);
+    await vi.waitFor(async () => expect((await poll(operation.id)).status).toBe('COMPLETED'), { timeout: 3000 });
+    const topics = h.fake.store.webhookLog.map((event) => event.topic);
+    expect(topics).toContain('customer.tags_added');
+    const finish = h.fake.store.webhookLog.find((event) => event.topic === 'bulk_operations/finish');
+    expect(finish?.payload).toMatchObject({ admin_graphql_api_id: operation.id, status: 'completed', type: 'mutation', error_code: null });
+  });
+
+  it('fails on request after applying only the first half of the lines, exposing them as partial data', async () => {
+    h = createHarness({ autoCompleteBulkOperations: false });
+    const ids = seedCustomers(4);
+    const path = await upload(ids.map((id) => ({ id, tags: ['half'] })));
+    h.fake.store.failNextBulkOperation(h.shop, 'INTERNAL_SERVER_ERROR');
+    const operation = present((await run(TAGS_ADD, path)).bulkOperation);
+    h.fake.store.completeBulkOperations(h.shop);
+    const failed = await poll(operation.id);
+    expect(failed).toMatchObject({ status: 'FAILED', errorCode: 'INTERNAL_SERVER_ERROR', objectCount: '2', url: null });
+    const lines = await results(present(failed.partialDataUrl));
+    expect(lines.map((line) => line.__lineNumber)).toEqual([0, 1]);
+    expect(ids.map((id) => h.fake.store.customer(h.shop, id)?.tags)).toEqual([['half'], ['half'], [], []]);
+  });
+
+  it('runs any mutation the fake knows, e.g. metafieldsSet, from a file PUT to its signed URL', async () => {
+    h = createHarness({ autoCompleteBulkOperations: false });
+    const [id] = seedCustomers(1);
+    const { body } = await gql<{ stagedUploadsCreate: { stagedTargets: StagedTarget[] } }>(h.fake, STAGE, {
+      input: [{ resource: 'BULK_MUTATION_VARIABLES', filename: 'points.jsonl', mimeType: 'text/jsonl', httpMethod: 'PUT' }],
+    });
+    const target = present(present(body.data).stagedUploadsCreate.stagedTargets[0]);
+    const line = { metafields: [{ ownerId: id, namespace: '$app', key: 'points', type: 'number_integer', value: '120' }] };
+    expect((await h.fake.handle(new Request(target.url, { method: 'PUT', body: JSON.stringify(line) }))).status).toBe(200);
+    const forged = new URL(target.url);
+    forged.searchParams.set('sig', 'forged');
+    expect((await h.fake.handle(new Request(forged, { method: 'PUT', body: '{}' }))).status).toBe(403);
+
+    const key = decodeURIComponent(new URL(target.url).pathname.replace('/staged-uploads/', ''));
+    const mutation = 'mutation Set($metafields: [MetafieldsSetInput!]!) { metafieldsSet(metafields: $metafields) { metafields { key value } userErrors { field message } } }';
+    const operation = present((await run(mutation, key)).bulkOperation);
+    h.fake.store.completeBulkOperations(h.shop);
+    const text = await (await h.fake.handle(new Request(present((await poll(operation.id)).url)))).text();
+    expect(JSON.parse(text.trim())).toEqual({ data: { metafieldsSet: { metafields: [{ key: 'points', value: '120' }], userErrors: [] } }, __lineNumber: 0 });
+  });
+
   it('reaches the fake through the network guard: upload, run and download with fetch', async () => {
     h = createHarness();
     const network = installFakeShopifyNetwork(h.fake);

@@ -71,6 +71,27 @@ describe('tagsAdd / tagsRemove', () => {
     expect(present(body.data).tagsAdd).toEqual({ node: null, userErrors: [{ field: ['id'], message: 'Resource not found' }] });
   });
 
+  it('returns the same userError for a deleted customer, on add and on remove, and costs 10 points either way', async () => {
+    h.fake.store.deleteCustomer(h.shop, customerId);
+    const added = await gql<{ tagsAdd: TagsPayload }>(h.fake, TAGS_ADD, { id: customerId, tags: ['vip'] });
+    expect(present(added.body.data).tagsAdd).toEqual({ node: null, userErrors: [{ field: ['id'], message: 'Resource not found' }] });
+    const removed = await gql<{ tagsRemove: TagsPayload }>(h.fake, TAGS_REMOVE, { id: customerId, tags: ['existing'] });
+    expect(present(removed.body.data).tagsRemove).toEqual({ node: null, userErrors: [{ field: ['id'], message: 'Resource not found' }] });
+    expect(removed.body.extensions.cost).toMatchObject({ requestedQueryCost: 10, actualQueryCost: 10 });
+  });
+
+  it('refuses a new tag on a customer holding 250, while adding one it already has is a no-op', async () => {
+    const full = h.fake.store.addCustomer(h.shop, { email: 'full@example.com', tags: Array.from({ length: 250 }, (_, index) => `t${index}`) }).id;
+    const refused = await gql<{ tagsAdd: TagsPayload }>(h.fake, TAGS_ADD, { id: full, tags: ['t0', 'new'] });
+    expect(present(refused.body.data).tagsAdd).toEqual({
+      node: null,
+      userErrors: [{ field: ['tags'], message: 'Tags cannot exceed 250 tags per resource (would have 251)' }],
+    });
+    const same = await gql<{ tagsAdd: TagsPayload }>(h.fake, TAGS_ADD, { id: full, tags: ['T0'] });
+    expect(present(same.body.data).tagsAdd.userErrors).toEqual([]);
+    expect(h.fake.store.customer(h.shop, full)?.tags).toHaveLength(250);
+  });
+
   it('rejects a malformed id as a top-level error', async () => {
     const { body } = await gql<{ tagsAdd: TagsPayload | null }>(h.fake, TAGS_ADD, { id: 'customer-1', tags: ['vip'] });
     expect(body.data).toEqual({ tagsAdd: null });

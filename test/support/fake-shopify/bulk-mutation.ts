@@ -105,8 +105,17 @@ export function parseVariablesFile(content: string): { lines: Array<Record<strin
   return { lines };
 }
 
-/** Applies the operation's mutation once per variables line and renders the result JSONL. */
-export function runBulkMutation(schema: GraphQLSchema, store: FakeShopifyStore, state: ShopState, operation: BulkOperationRecord): BulkQueryResult {
+/**
+ * Applies the operation's mutation once per variables line and renders the result JSONL. A
+ * `failing` operation (`failNextBulkOperation`) stops after the first half of its lines.
+ */
+export function runBulkMutation(
+  schema: GraphQLSchema,
+  store: FakeShopifyStore,
+  state: ShopState,
+  operation: BulkOperationRecord,
+  failing = false,
+): BulkQueryResult {
   const file = store.stagedUpload(state, operation.stagedUploadPath ?? '');
   if (!file || file.content === null) {
     throw new Error(`Fake Shopify: staged file ${operation.stagedUploadPath ?? '(none)'} vanished`);
@@ -129,7 +138,8 @@ export function runBulkMutation(schema: GraphQLSchema, store: FakeShopifyStore, 
     bulkOperationUrl: () => null,
     stagedUploadUrl: () => null,
   };
-  const lines = parsed.lines.map((variables, lineNumber) => {
+  const applied = failing ? parsed.lines.slice(0, Math.floor(parsed.lines.length / 2)) : parsed.lines;
+  const lines = applied.map((variables, lineNumber) => {
     const coerced = getVariableValues(schema, definition.variableDefinitions ?? [], variables);
     if (coerced.errors) {
       const errors = coerced.errors.map((error) => ({ message: error.message, extensions: { code: 'INVALID_VARIABLE' } }));

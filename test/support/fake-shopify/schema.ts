@@ -913,8 +913,8 @@ export function createAdminSchema(store: FakeShopifyStore): GraphQLSchema {
   configureScalars(schema);
   attachResolvers(schema);
   instrumentActualCost<FakeShopifyContext>(schema);
-  store.setBulkQueryExecutor((state, operation) =>
-    operation.type === 'MUTATION' ? runBulkMutation(schema, store, state, operation) : runBulkQuery(schema, store, state, operation),
+  store.setBulkQueryExecutor((state, operation, failing) =>
+    operation.type === 'MUTATION' ? runBulkMutation(schema, store, state, operation, failing) : runBulkQuery(schema, store, state, operation),
   );
   return schema;
 }

@@ -804,7 +804,7 @@ export interface BulkQueryResult {
 }
 
 /** Runs a bulk query or mutation against a shop; installed by the schema layer. Throwing fails the operation. */
-export type BulkQueryExecutor = (state: ShopState, operation: BulkOperationRecord) => BulkQueryResult;
+export type BulkQueryExecutor = (state: ShopState, operation: BulkOperationRecord, failing: boolean) => BulkQueryResult;
 
 export interface RecordedRequest {
   requestId: string;
@@ -2604,12 +2604,13 @@ export class FakeShopifyStore {
       if (!this.bulkExecutor) {
         throw new Error('Fake Shopify: no bulk operation executor installed');
       }
-      const result = this.bulkExecutor(state, operation);
+      const result = this.bulkExecutor(state, operation, plannedFailure !== undefined);
       operation.objectCount = result.lines.length;
       operation.rootObjectCount = result.rootObjectCount;
       if (plannedFailure) {
-        // A failed operation keeps roughly the first half of its output as partial data.
-        const partialLines = result.lines.slice(0, Math.floor(result.lines.length / 2));
+        // A failed operation keeps roughly the first half of its output as partial data; a failing
+        // bulk mutation has applied only those lines, so its result is already that half.
+        const partialLines = operation.type === 'MUTATION' ? result.lines : result.lines.slice(0, Math.floor(result.lines.length / 2));
         this.storeLines(operation, partialLines, true);
         operation.objectCount = partialLines.length;
         operation.status = 'FAILED';
