@@ -131,7 +131,8 @@ export function matchQuery(db: Db, shopId: string, params: RuleParams, now: Date
             AND NOT EXISTS (SELECT 1 FROM "Order" o JOIN "OrderLine" ol ON ol."orderId" = o."id"
               WHERE o."shopId" = e."shopId" AND o."customerGid" = l."customerGid" AND ${PURCHASE("o")} AND ${Prisma.raw(orderAt)} > e."occurredAt" AND ol."variantGid" = e."variantGid")
             AND NOT EXISTS (SELECT 1 FROM "PixelEvent" c JOIN "Order" o ON o."shopId" = c."shopId" AND o."gid" = c."orderGid" JOIN "OrderLine" ol ON ol."orderId" = o."id"
-              WHERE c."shopId" = e."shopId" AND c."clientId" = e."clientId" AND ${cName} = 'checkout_completed' AND c."occurredAt" > e."occurredAt" AND ol."variantGid" = e."variantGid")
+              WHERE c."shopId" = e."shopId" AND c."clientId" = e."clientId" AND ${cName} = 'checkout_completed' AND c."occurredAt" > e."occurredAt" AND ol."variantGid" = e."variantGid"
+                AND ${PURCHASE("o")})
         ) x WHERE x."rank" = 1`;
     }
     case "vip-scarcity-shopper": {
@@ -149,7 +150,7 @@ export function matchQuery(db: Db, shopId: string, params: RuleParams, now: Date
                     AND ${Prisma.raw(orderAt)} > ${since} AND ${withinHoursAfter(db, orderAt, `e."occurredAt"`, params.hours)}
                   ORDER BY ${Prisma.raw(orderAt)} LIMIT 1),
                 (SELECT o."gid" FROM "PixelEvent" c JOIN "Order" o ON o."shopId" = c."shopId" AND o."gid" = c."orderGid" JOIN "OrderLine" ol ON ol."orderId" = o."id"
-                  WHERE c."shopId" = e."shopId" AND c."clientId" = e."clientId" AND ${cName} = 'checkout_completed' AND ol."variantGid" = e."variantGid"
+                  WHERE c."shopId" = e."shopId" AND c."clientId" = e."clientId" AND ${cName} = 'checkout_completed' AND ol."variantGid" = e."variantGid" AND ${PURCHASE("o")}
                     AND c."occurredAt" > ${since} AND ${withinHoursAfter(db, `c."occurredAt"`, `e."occurredAt"`, params.hours)}
                   ORDER BY c."occurredAt" LIMIT 1)) AS "orderGid"
             FROM "PixelEvent" e ${EVENT_SHOPPER}
