@@ -4,13 +4,17 @@ import { systemClock } from "../../app/lib/clock";
 import { logger } from "../../app/lib/logger.server";
 import { buildDeps, queueDefinitions } from "../../app/runtime.server";
 import { TAGS_QUEUE } from "../../app/services/cohorts/outbox";
-import { setRuleEnabled } from "../../app/services/cohorts/rules.server";
+import { deleteRule, setRuleEnabled } from "../../app/services/cohorts/rules.server";
 import { claimJobs, LEASE_MS } from "../../app/services/jobs/queue.server";
 import { type AdminClientFactory, adminClientFor } from "../../app/services/shopify/admin.server";
 import { markShopUninstalled, updateShopSettings } from "../../app/services/shops/shops.server";
 import { customerTagStatus, ruleTagCounts, shopTagStatus } from "../../app/services/tags/status.server";
+import { paceWait } from "../../app/services/tags/pacing.server";
+import { queueTagSync } from "../../app/services/tags/sync.server";
 import { tagsQueue, UNINSTALLED_RECHECK_MS } from "../../app/services/tags/writer.server";
-import { enabledRule } from "../cohorts/helpers";
+import { programSchema } from "../../app/services/program/settings";
+import { enabledRule, runQueuedEvaluations } from "../cohorts/helpers";
+import { deliver } from "../support/deliver";
 import { fakeShopify, installTestShop, OFFLINE_TOKEN } from "../support/shopify";
 import { givePoints, impatient, later, member, shopifyTags, type TagShop, tagJobs, tagShop, tagWrites, tagCalls, writeNow } from "./support";
 
@@ -99,10 +103,22 @@ describe("the tag writer", () => {
     const shoppers = [ana];
     for (let index = 0; index < 7; index += 1) shoppers.push(await member(at));
     for (const shopper of shoppers) await givePoints(at, shopper.memberId, 150);
-    fakeShopify.store.drainBucket(at.shop);
+    // Another app empties the bucket just before the writer's first call.
+    let drained = false;
+    const sharedBucket: AdminClientFactory = async (database, domain) => {
+      const client = await adminClientFor(database, domain);
+      return {
+        throttleStatus: () => client.throttleStatus?.() ?? null,
+        async request<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
+          if (!drained) fakeShopify.store.drainBucket(at.shop);
+          drained = true;
+          return client.request<T>(query, variables);
+        },
+      };
+    };
 
     const started = Date.now();
-    expect(await writeNow(at)).toEqual({ written: 8, failed: 0, waiting: 0 });
+    expect(await writeNow(at, { adminFor: sharedBucket })).toEqual({ written: 8, failed: 0, waiting: 0 });
     for (const shopper of shoppers) expect(shopifyTags(at, shopper.customerGid)).toEqual(["newsletter", "roost-big-balance", "vip"]);
     const throttled = tagCalls(at).filter((call) => call.errorCodes.includes("THROTTLED"));
     // The first call meets the drained bucket and is retried; after it the writer waits for the bucket.
@@ -270,5 +286,61 @@ describe("the tag writer", () => {
     const queues = (env: Record<string, string>) => queueDefinitions(buildDeps({}), env).map((definition) => definition.queue);
     expect(queues({})).toContain(TAGS_QUEUE);
     expect(queues({ ROOST_SYNC_JOBS: "off" })).not.toContain(TAGS_QUEUE);
+  });
+});
+
+describe("tags that move", () => {
+  it("moves the tags to a new prefix (remove old, add new) with a sync", async () => {
+    await rule("big-balance");
+    await givePoints(at, ana.memberId, 150);
+    await writeNow(at);
+    await updateShopSettings(db, at.shop, { cohortTagPrefix: "loyal-" });
+    expect(await queueTagSync(db, at.shopId, new Date())).toBe(1);
+    expect(await writeNow(at)).toEqual({ written: 1, failed: 0, waiting: 0 });
+    expect(shopifyTags(at, ana.customerGid)).toEqual(["loyal-big-balance", "newsletter", "vip"]);
+    expect(tagWrites(at).map((call) => [call.op, call.tags])).toEqual([["add", ["roost-big-balance"]], ["remove", ["roost-big-balance"]], ["add", ["loyal-big-balance"]]]);
+    expect(await rows()).toMatchObject([{ tag: "loyal-big-balance", state: "applied" }]);
+    // Nothing left to move: a second sync sends nothing.
+    await queueTagSync(db, at.shopId, new Date());
+    await writeNow(at);
+    expect(tagWrites(at)).toHaveLength(3);
+  });
+
+  it("removes a deleted rule's tags", async () => {
+    const big = await rule("big-balance");
+    await givePoints(at, ana.memberId, 150);
+    await writeNow(at);
+    expect(await deleteRule({ db, clock: systemClock }, await shopRow(), big.id, "test")).toBe(true);
+    await writeNow(at);
+    expect(shopifyTags(at, ana.customerGid)).toEqual(["newsletter", "vip"]);
+    expect(await rows()).toEqual([]);
+  });
+});
+
+describe("Roost's own tag writes", () => {
+  it("come back as customer.tags_added, which update the mirror only: no enrolment, no transition, no new tag op", async () => {
+    await rule("big-balance");
+    await givePoints(at, ana.memberId, 150);
+    await writeNow(at);
+    // Even a shop that enrols by a tag that is one of Roost's cohort tags: only members carry them.
+    const shop = await shopRow();
+    await updateShopSettings(db, at.shop, { program: programSchema.parse({ startDate: "2026-01-01", enrolment: { mode: "tag", tag: "roost-big-balance" } }) });
+    const before = { members: await db.member.count({ where: { shopId: at.shopId } }), transitions: await db.cohortTransition.count({ where: { shopId: at.shopId } }), ops: (await tagJobs(at)).length };
+    await deliver({ topic: "customer.tags_added", shop: at.shop, payload: { customerId: ana.customerGid, tags: ["roost-big-balance"], occurredAt: new Date().toISOString() } });
+    await runQueuedEvaluations(at.shopId, new Date().toISOString());
+    expect(JSON.parse((await db.customer.findUniqueOrThrow({ where: { shopId_gid: { shopId: shop.id, gid: ana.customerGid } } })).tags)).toContain("roost-big-balance");
+    expect({ members: await db.member.count({ where: { shopId: at.shopId } }), transitions: await db.cohortTransition.count({ where: { shopId: at.shopId } }), ops: (await tagJobs(at)).length }).toEqual(before);
+    expect(await writeNow(at)).toEqual({ written: 0, failed: 0, waiting: 0 });
+  });
+});
+
+describe("pacing", () => {
+  it("waits exactly as long as the bucket needs for the next mutation", () => {
+    const seen = { maximumAvailable: 100, currentlyAvailable: 4, restoreRate: 50, at: 1_000 };
+    expect(paceWait(null, 1_000, 10)).toBe(0);
+    expect(paceWait(seen, 1_000, 10)).toBe(120);
+    expect(paceWait(seen, 1_060, 10)).toBe(60);
+    expect(paceWait(seen, 1_200, 10)).toBe(0);
+    expect(paceWait({ ...seen, currentlyAvailable: 100 }, 1_000, 10)).toBe(0);
   });
 });

@@ -47,6 +47,15 @@ export class TagNotWrittenError extends Error {
 
 type Outcomes = Map<string, JobOutcome | Error>;
 
+/** A customer's tags brought in line with its memberships, whatever changed (a prefix or a rule key renamed). */
+export interface TagSync {
+  customerGid: string;
+  op: "sync";
+}
+
+/** What a tags job asks: a cohort transition's op (the outbox) or a sync. */
+export type TagWork = TagOp | TagSync;
+
 export interface TagWriterDeps {
   adminFor: AdminClientFactory;
   /** How the writer waits for Shopify's bucket (tests may shorten it). */
@@ -60,7 +69,7 @@ export interface TagsQueue extends QueueDefinition {
 /** What one customer needs: the tags to add and remove, and the ones kept failed with their reason. */
 interface Plan {
   customerGid: string;
-  jobs: { job: Job; op: TagOp }[];
+  jobs: { job: Job; op: TagWork }[];
   add: string[];
   remove: string[];
   failed: Map<string, string>;
@@ -75,14 +84,14 @@ export function tagsQueue(deps: TagWriterDeps): TagsQueue {
     batch: JOBS_PER_RUN,
     async run(jobs, { db, clock, logger, signal }) {
       const outcomes: Outcomes = new Map();
-      const byShop = new Map<string, Map<string, { job: Job; op: TagOp }[]>>();
+      const byShop = new Map<string, Map<string, { job: Job; op: TagWork }[]>>();
       for (const job of jobs) {
         const op = parseOp(job.payload);
         if (op instanceof Error || !job.shopId) {
           outcomes.set(job.id, op instanceof Error ? op : new RangeError("a tag op without a shop"));
           continue;
         }
-        const customers = byShop.get(job.shopId) ?? new Map<string, { job: Job; op: TagOp }[]>();
+        const customers = byShop.get(job.shopId) ?? new Map<string, { job: Job; op: TagWork }[]>();
         customers.set(op.customerGid, [...(customers.get(op.customerGid) ?? []), { job, op }]);
         byShop.set(job.shopId, customers);
       }
@@ -144,7 +153,7 @@ export function tagsQueue(deps: TagWriterDeps): TagsQueue {
  * call: a tag about to be added is `sending` (it may reach Shopify even if the run dies), so
  * a later run that no longer wants it removes it. Tags over the budget are kept failed.
  */
-async function planShop(db: Database, shopId: string, settingsJson: string, customers: Map<string, { job: Job; op: TagOp }[]>, now: Date): Promise<Plan[]> {
+async function planShop(db: Database, shopId: string, settingsJson: string, customers: Map<string, { job: Job; op: TagWork }[]>, now: Date): Promise<Plan[]> {
   const settings = parseShopSettings(settingsJson);
   const gids = [...customers.keys()];
   const wanted = await wantedTags(db, shopId, settings.cohortTagPrefix, gids);
@@ -220,14 +229,15 @@ function checkUserErrors(customerGid: string, userErrors: { field?: string[] | n
 }
 
 /** A payload that is not a tag op can never succeed: a RangeError, which the queue does not retry. */
-function parseOp(payload: string): TagOp | RangeError {
-  let op: Partial<TagOp> | null = null;
+function parseOp(payload: string): TagWork | RangeError {
+  let op: Partial<TagOp> | Partial<TagSync> | null = null;
   try {
-    op = JSON.parse(payload) as Partial<TagOp> | null;
+    op = JSON.parse(payload) as Partial<TagOp> | Partial<TagSync> | null;
   } catch {
     // reported below
   }
-  if (typeof op?.customerGid !== "string" || typeof op.tag !== "string" || (op.op !== "add" && op.op !== "remove")) {
+  if (typeof op?.customerGid === "string" && op.op === "sync") return op as TagSync;
+  if (typeof op?.customerGid !== "string" || !("tag" in op) || typeof op.tag !== "string" || (op.op !== "add" && op.op !== "remove")) {
     return new RangeError(`not a tag op: ${payload.slice(0, 200)}`);
   }
   return op as TagOp;
