@@ -23,9 +23,6 @@ export const COHORTS_USAGE = `  cohorts:create <template>    a cohort rule from 
 /** Who the audit log names for a change made from the CLI. */
 const ACTOR = "system:roost-cli";
 
-/** The flags cohort commands read besides the shared ones. */
-type CohortFlags = CommandContext["flags"] & { key?: string; set?: string[]; enable?: boolean; now?: string };
-
 const ISO_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/;
 
 async function shopRow(db: CommandContext["db"], shop: string | undefined): Promise<Shop> {
@@ -134,7 +131,7 @@ function enableCommand(enabled: boolean): Command {
 
 export const cohortCommands: Record<string, Command> = {
   "cohorts:create": async ({ db, clock, args, flags }) => {
-    const { key, set = [], enable = false } = flags as CohortFlags;
+    const { key, set = [], enable = false } = flags;
     const template = args[0];
     if (!template) throw new CliError(`cohorts:create needs a template: ${TEMPLATE_KEYS.join(", ")}`);
     const shop = await shopRow(db, flags.shop);
@@ -221,7 +218,7 @@ export const cohortCommands: Record<string, Command> = {
   },
 
   "cohorts:sweep": async ({ db, clock, flags }) => {
-    const { now: nowFlag } = flags as CohortFlags;
+    const { now: nowFlag } = flags;
     let now = clock.now();
     if (nowFlag !== undefined) {
       now = new Date(nowFlag);

@@ -19,7 +19,22 @@ export interface CommandContext {
   db: Database;
   clock: Clock;
   args: string[];
-  flags: { shop?: string; json: boolean; status?: string; limit?: string; wait?: boolean; since?: string; email?: string; days?: string; "client-id"?: string; queue?: string };
+  flags: {
+    shop?: string;
+    json: boolean;
+    status?: string;
+    limit?: string;
+    wait?: boolean;
+    since?: string;
+    email?: string;
+    days?: string;
+    "client-id"?: string;
+    queue?: string;
+    key?: string;
+    set?: string[];
+    enable?: boolean;
+    now?: string;
+  };
   io: CliIO;
 }
 
