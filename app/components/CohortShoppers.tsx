@@ -7,8 +7,7 @@ const count = (value: number, one: string, many: string) => `${value.toLocaleStr
 
 /** "2 members and 1 anonymous visitor match now". */
 export function previewSentence(preview: Pick<PreviewView, "members" | "visitors">): string {
-  const total = preview.members + preview.visitors;
-  return `${count(preview.members, "member", "members")} and ${count(preview.visitors, "anonymous visitor", "anonymous visitors")} ${total === 1 ? "matches" : "match"} now`;
+  return `${count(preview.members, "member", "members")} and ${count(preview.visitors, "anonymous visitor", "anonymous visitors")} match now`;
 }
 
 /** Shoppers in (or matching) a cohort: a member links to their page; a visitor is named by a short id. */

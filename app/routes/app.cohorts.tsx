@@ -17,6 +17,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   return {
     cohorts: shop ? await listCohorts(db, shop, clock.now()) : [],
     tagPrefix: parseShopSettings(shop?.settings ?? "{}").cohortTagPrefix,
+    days: SPARKLINE_DAYS,
   };
 };
 
@@ -36,7 +37,7 @@ export default function Cohorts() {
 }
 
 function CohortList() {
-  const { cohorts, tagPrefix } = useLoaderData<typeof loader>();
+  const { cohorts, tagPrefix, days } = useLoaderData<typeof loader>();
   return (
     <Page title="Cohorts" subtitle="Shoppers grouped by what they do in your store, tagged on their Shopify customer" primaryAction={{ content: "Create cohort", url: "/app/cohorts/new" }}>
       <Layout>
@@ -56,7 +57,7 @@ function CohortList() {
                 resourceName={{ singular: "cohort", plural: "cohorts" }}
                 itemCount={cohorts.length}
                 selectable={false}
-                headings={[{ title: "Cohort" }, { title: "Tag" }, { title: "Status" }, { title: "Members", alignment: "end" }, { title: "Visitors", alignment: "end" }, { title: `Last ${SPARKLINE_DAYS} days` }]}
+                headings={[{ title: "Cohort" }, { title: "Tag" }, { title: "Status" }, { title: "Members", alignment: "end" }, { title: "Visitors", alignment: "end" }, { title: `Last ${days} days` }]}
               >
                 {cohorts.map((cohort, index) => (
                   <IndexTable.Row id={cohort.id} key={cohort.id} position={index}>
@@ -89,7 +90,7 @@ function CohortList() {
                       </Text>
                     </IndexTable.Cell>
                     <IndexTable.Cell>
-                      <Sparkline values={cohort.sparkline} label={`${cohort.title}: size over the last ${SPARKLINE_DAYS} days`} />
+                      <Sparkline values={cohort.sparkline} label={`${cohort.title}: size over the last ${days} days`} />
                     </IndexTable.Cell>
                   </IndexTable.Row>
                 ))}
