@@ -109,6 +109,23 @@ describe.skipIf(!browserAvailable)("Cohorts in Chromium (npm run demo)", { timeo
     await page.getByRole("button", { name: "Save tag prefix" }).click();
     await expect.poll(() => page.getByText('Tag prefix saved: new tags start with "shop-".').count(), { timeout: 30_000 }).toBe(1);
     await expect.poll(() => page.getByRole("row", { name: /Bought after seeing scarcity/ }).getByText("shop-vip-scarcity-shopper").count(), { timeout: 30_000 }).toBe(1);
+  });
+
+  it("deletes the cohort after a confirmation, back to the empty list", async () => {
+    await page.getByRole("link", { name: "Bought after seeing scarcity" }).click();
+    await expect.poll(heading, { timeout: 30_000 }).toBe("Bought after seeing scarcity");
+    await page.getByRole("button", { name: "Delete", exact: true }).click();
+    const dialog = page.getByRole("dialog");
+    await expect.poll(() => dialog.getByText("Delete the cohort shop-vip-scarcity-shopper?").count(), { timeout: 30_000 }).toBe(1);
+    // Cancelling keeps it.
+    await dialog.getByRole("button", { name: "Cancel" }).click();
+    await expect.poll(() => page.getByRole("dialog").count(), { timeout: 30_000 }).toBe(0);
+    expect(await heading()).toBe("Bought after seeing scarcity");
+
+    await page.getByRole("button", { name: "Delete", exact: true }).click();
+    await page.getByRole("dialog").getByRole("button", { name: "Delete cohort" }).click();
+    await expect.poll(heading, { timeout: 30_000 }).toBe("Cohorts");
+    await expect.poll(() => page.getByText("No cohort rules yet").count(), { timeout: 30_000 }).toBe(1);
     expect(pageErrors).toEqual([]);
   });
 });
