@@ -244,6 +244,32 @@ describe("the tag writer", () => {
     expect(await rows()).toEqual([]);
   });
 
+  it("looks again at a customer whose cohorts changed while its write was in flight", async () => {
+    await rule("big-balance");
+    await givePoints(at, ana.memberId, 150);
+    let left = false;
+    const leavingMidWrite: AdminClientFactory = async (database, domain) => {
+      const client = await adminClientFor(database, domain);
+      return {
+        async request<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
+          const data = await client.request<T>(query, variables);
+          if (!left) {
+            left = true;
+            // Ana leaves, and her exit op is worked elsewhere before this run records its add.
+            await givePoints(at, ana.memberId, -100);
+            await db.job.updateMany({ where: { shopId: at.shopId, queue: TAGS_QUEUE, status: "pending" }, data: { status: "done" } });
+          }
+          return data;
+        },
+      };
+    };
+    await writeNow(at, { adminFor: leavingMidWrite });
+    expect(shopifyTags(at, ana.customerGid)).toEqual(["newsletter", "vip"]);
+    expect(tagWrites(at).map((call) => call.op)).toEqual(["add", "remove"]);
+    expect(await rows()).toEqual([]);
+    expect((await tagJobs(at)).map((job) => job.status)).toEqual(["done", "done"]);
+  });
+
   it("stops an uninstalled shop's ops (kept pending, no call) and resumes them on reinstall", async () => {
     await rule("big-balance");
     await givePoints(at, ana.memberId, 150);

@@ -70,6 +70,8 @@ export interface TagsQueue extends QueueDefinition {
 interface Plan {
   customerGid: string;
   jobs: { job: Job; op: TagWork }[];
+  /** The tags it should carry, as planned: compared again after the write. */
+  keep: string[];
   add: string[];
   remove: string[];
   failed: Map<string, string>;
@@ -117,6 +119,7 @@ export function tagsQueue(deps: TagWriterDeps): TagsQueue {
         const paced = pacedAdminClient(admin, { clock, sleep, memory });
         const plans = await planShop(db, shopId, shop.settings, customers, clock.now());
         let refused: Error | null = null;
+        const written: Plan[] = [];
         for (const plan of plans) {
           // A worker that lost its lease stops before writing what another worker now owns.
           if (signal.reason instanceof LeaseLostError) throw signal.reason;
@@ -130,22 +133,41 @@ export function tagsQueue(deps: TagWriterDeps): TagsQueue {
               const reason = op.op === "add" ? failed.get(op.tag) : undefined;
               outcomes.set(job.id, reason ? new TagNotWrittenError(reason) : undefined);
             }
+            written.push(plan);
           } catch (error) {
             const failure = asError(error);
             if (failure instanceof CustomerGoneError) {
               await db.customerTag.deleteMany({ where: { shopId, customerGid: plan.customerGid } });
-            } else if (failure instanceof AdminTerminalError) {
-              // 401/402/403/404/423 hold for the whole shop: its other customers are not tried.
+            } else if (failure instanceof AdminTerminalError && failure.status !== undefined) {
+              // 401/402/403/404/423 hold for the whole shop: its other customers are not tried
+              // (a GraphQL error is about this customer's call alone).
               refused = failure;
             }
             plan.jobs.forEach(({ job }) => outcomes.set(job.id, failure));
             throttledLog(logger, "tags").warn({ err: failure, shopId, customer: plan.customerGid }, "tag write-back failed");
           }
         }
+        await againIfMoved(db, shopId, shop.settings, written, outcomes, clock.now());
       }
       return outcomes;
     },
   };
+}
+
+/**
+ * A customer whose cohorts changed while its tags were being written (another worker may have
+ * written the newer state first, and this run's record overwrote it) is looked at again at
+ * once, so the last word is always the memberships'.
+ */
+async function againIfMoved(db: Database, shopId: string, settingsJson: string, written: Plan[], outcomes: Outcomes, now: Date): Promise<void> {
+  if (written.length === 0) return;
+  const settings = parseShopSettings(settingsJson);
+  const wanted = await wantedTags(db, shopId, settings.cohortTagPrefix, written.map((plan) => plan.customerGid));
+  for (const plan of written) {
+    const keep = (wanted.get(plan.customerGid) ?? []).slice(0, settings.cohortTagBudget).map((tag) => tag.tag);
+    if (keep.length === plan.keep.length && keep.every((tag, index) => tag === plan.keep[index])) continue;
+    for (const { job } of plan.jobs) if (!(outcomes.get(job.id) instanceof Error)) outcomes.set(job.id, { again: now });
+  }
 }
 
 /**
@@ -176,7 +198,7 @@ async function planShop(db: Database, shopId: string, settingsJson: string, cust
     const present = new Set(mine.filter((row) => row.state !== "failed").map((row) => row.tag));
     for (const [tag, reason] of failed) if (!present.has(tag)) writes.push(upsertTag(db, shopId, gid, tag, "failed", reason, now));
     if (stale.length > 0) writes.push(db.customerTag.deleteMany({ where: { shopId, customerGid: gid, tag: { in: stale }, state: "failed" } }));
-    plans.push({ customerGid: gid, jobs: customers.get(gid) ?? [], add, remove, failed });
+    plans.push({ customerGid: gid, jobs: customers.get(gid) ?? [], keep, add, remove, failed });
   }
   if (writes.length > 0) await db.$transaction(writes);
   return plans;
