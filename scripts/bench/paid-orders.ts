@@ -60,6 +60,11 @@ export interface PaidOrdersConfig {
   profileDir?: string;
   /** Count and time the Roost server's SQLite statements (scripts/bench/sql-trace.mjs). */
   traceSql?: boolean;
+  /**
+   * The six bench cohort rules enabled for the shop (scripts/bench/seed.ts --cohort-rules): each
+   * order also queues its member on the cohorts queue, and a stage ends when that queue is empty.
+   */
+  cohortRules?: boolean;
 }
 
 /**
@@ -135,6 +140,7 @@ export interface PaidOrdersReport {
   roost?: PaidTargetReport;
   baseline?: PaidTargetReport;
   seedSeconds?: number;
+  cohortRules?: boolean;
 }
 
 // ---------------------------------------------------------------------------------------
@@ -220,12 +226,16 @@ async function baselineLedger(databaseUrl: string): Promise<LedgerState> {
   });
 }
 
-/** Waits (bounded) until Roost's inbox has nothing pending, retries included. */
-async function waitForProcessing(databaseUrl: string, boundMs: number): Promise<{ at: number; drained: boolean }> {
+/**
+ * Waits (bounded) until Roost's inbox has nothing pending, retries included, and with cohort
+ * rules until the cohorts queue the orders filled is empty too.
+ */
+async function waitForProcessing(databaseUrl: string, boundMs: number, cohorts = false): Promise<{ at: number; drained: boolean }> {
   return withClient(databaseUrl, async (client) => {
     const started = Date.now();
+    const pendingCohorts = cohorts ? ` + (SELECT COUNT(*) FROM "Job" WHERE "queue" = 'cohorts' AND "status" IN ('pending', 'running'))` : "";
     for (;;) {
-      const { rows } = await client.execute(`SELECT COUNT(*) FROM "WebhookDelivery" WHERE "status" = 'pending'`);
+      const { rows } = await client.execute(`SELECT (SELECT COUNT(*) FROM "WebhookDelivery" WHERE "status" = 'pending')${pendingCohorts}`);
       if (Number(rows[0][0]) === 0) return { at: Date.now(), drained: true };
       if (Date.now() - started > boundMs) return { at: Date.now(), drained: false };
       await new Promise((resolve) => setTimeout(resolve, 100));
@@ -417,7 +427,8 @@ export async function runPaidOrders(config: PaidOrdersConfig): Promise<PaidOrder
     const env = roostEnv(0, roostUrl);
     const seeding = Date.now();
     runNode(["scripts/db/migrate.mjs"], env, "migration (paid orders)");
-    runNode(["--import", "tsx", "scripts/bench/seed.ts", "--members", String(members)], env, "seeding the paid-order members");
+    runNode(["--import", "tsx", "scripts/bench/seed.ts", "--members", String(members), ...(config.cohortRules ? ["--cohort-rules"] : [])], env, "seeding the paid-order members");
+    report.cohortRules = config.cohortRules;
     report.seedSeconds = (Date.now() - seeding) / 1000;
     const seeded = await roostLedger(roostUrl);
     if (seeded.tiers.size !== members) throw new BrokenRun(`seeded ${seeded.tiers.size} members, expected ${members}`);
@@ -475,10 +486,10 @@ export async function runPaidOrders(config: PaidOrdersConfig): Promise<PaidOrder
     ];
     if (config.profileDir) fs.rmSync(config.profileDir, { recursive: true, force: true });
     const server = await startServer(config.tmpDir, "roost-paid-orders", [...nodeArgs, "server.mjs"], env, port, roostUrl);
-    log(`roost: NODE_ENV=production node server.mjs on ${server.origin} (pid ${server.pid}), inbox worker on`);
+    log(`roost: NODE_ENV=production node server.mjs on ${server.origin} (pid ${server.pid}), inbox worker on${config.cohortRules ? ", six cohort rules enabled" : ""}`);
     let runs: StageRun[];
     try {
-      runs = await runStages(server, config, () => waitForProcessing(roostUrl, PROCESS_BOUND_MS));
+      runs = await runStages(server, config, () => waitForProcessing(roostUrl, PROCESS_BOUND_MS, config.cohortRules));
     } finally {
       await stopProcess(server.process);
     }
@@ -561,7 +572,10 @@ export function reportPaidOrders(report: PaidOrdersReport): void {
   }
   const { terms } = report;
   console.log("");
-  console.log(`PAID ORDERS → POINTS: signed orders/paid, one per distinct member (${report.members} seeded before the clock), program on since ${terms.startDate}, earn rate ${terms.earnRate} × tier ${terms.multiplier}`);
+  console.log(
+    `PAID ORDERS → POINTS: signed orders/paid, one per distinct member (${report.members} seeded before the clock), program on since ${terms.startDate}, earn rate ${terms.earnRate} × tier ${terms.multiplier}` +
+      (report.cohortRules ? "; six cohort rules enabled (each order's member evaluated on the cohorts queue, counted until it is empty)" : "; no cohort rules"),
+  );
   console.log(
     table(
       ["server", "conc", "orders", "acked", "awarded ok", "problems", "awards/s", "e2e p50 ms", "e2e p99 ms", "e2e max ms", "ack p99 ms", "processing after last send", "RSS MB", "server CPU ms/award", "other procs CPU %", "Roost/baseline"],

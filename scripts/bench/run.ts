@@ -1,7 +1,7 @@
 // `npm run bench`: webhook benchmark. Builds Roost if the build is stale, starts the production
 // server (fresh SQLite database, migrated, bench shop seeded) and a bare node:http + SQLite
 // baseline, and drives both from a separate load-generator process with signed deliveries of
-// real shape. Three scenarios, all by default:
+// real shape. Four scenarios, all by default:
 //   ingest       the store's topic mix at rising concurrency; waits for Roost's inbox to drain
 //                and checks that every acknowledged delivery was stored
 //   paid-orders  orders/paid for distinct, already enrolled members, timed from sending to the
@@ -10,14 +10,22 @@
 //   pixel        the web pixel's POST /ingest/events, batches of 20 events from many visitors,
 //                beside a bare node:http + multi-row INSERT baseline; checks every acknowledged
 //                event was stored (scripts/bench/pixel.ts)
+//   cohorts      the cohort sweep over a shop with a seeded history (100,000 members, six
+//                rules): the first sweep, a steady one and one after a day's churn, beside
+//                plain SELECTs of the same rows (scripts/bench/cohorts.ts)
 // and prints tables and verdicts. See docs/performance.md. Options:
-//   --scenario all|ingest|paid-orders|pixel             which scenarios run (default all)
+//   --scenario all|ingest|paid-orders|pixel|cohorts     which scenarios run (default all)
 //   --stages 1,8,32,64   ingest concurrency per stage   --count 3000   deliveries per stage
 //   --max-seconds 10     time bound on sending, per stage (both scenarios)
 //   --warmup 200         untimed ingest deliveries first
 //   --paid-stages 1,16   paid-order concurrency per stage
 //   --paid-count 250     paid orders per stage, each for a member of its own
 //   --pixel-stages 8,32  pixel concurrency per stage   --pixel-count 3000   batches per stage
+//   --cohort-members 100000  members seeded for the cohort sweep
+//   --cohort-repeat 1    fresh databases swept one after the other (the report gives medians)
+//   --cohort-levers      also time each rule's match query alone, then ANALYZE and sweep again
+//   --cohort-rules       paid orders with the six cohort rules enabled for the bench shop: the
+//                        server's job runner evaluates each member on the cohorts queue too
 //   --build / --no-build force / skip `npm run build`   --only roost|baseline
 //   --worker off         Roost with a do-nothing inbox worker (scripts/bench/no-worker.mjs):
 //                        ingestion alone, deliveries stay pending (ingest only)
@@ -73,6 +81,7 @@ import {
 import type { InitMessage, StageResult } from "./load";
 import { paidBaselineBroken, type PaidOrdersReport, paidOrdersFailed, reportPaidOrders, runPaidOrders } from "./paid-orders";
 import { BENCH_SHOP, EXCLUDED_TOPICS, PayloadFactory } from "./payloads";
+import { type CohortReport, reportCohorts, runCohorts } from "./cohorts";
 import { pixelFailed, type PixelReport, reportPixel, runPixel } from "./pixel";
 import { summariseProfile } from "./profile-summary";
 
@@ -89,6 +98,10 @@ const { values: options } = parseArgs({
     "paid-count": { type: "string", default: "250" },
     "pixel-stages": { type: "string", default: "8,32" },
     "pixel-count": { type: "string", default: "3000" },
+    "cohort-members": { type: "string", default: "100000" },
+    "cohort-repeat": { type: "string", default: "1" },
+    "cohort-rules": { type: "boolean", default: false },
+    "cohort-levers": { type: "boolean", default: false },
     build: { type: "boolean" },
     "no-build": { type: "boolean" },
     only: { type: "string" },
@@ -99,11 +112,14 @@ const { values: options } = parseArgs({
     json: { type: "string" },
   },
 });
-const SCENARIOS = ["all", "ingest", "paid-orders", "pixel"];
+const SCENARIOS = ["all", "ingest", "paid-orders", "pixel", "cohorts"];
 if (!SCENARIOS.includes(options.scenario)) throw new Error(`--scenario ${SCENARIOS.join("|")}`);
 const RUN_INGEST = options.scenario === "all" || options.scenario === "ingest";
 const RUN_PAID_ORDERS = options.scenario === "all" || options.scenario === "paid-orders";
 const RUN_PIXEL = options.scenario === "all" || options.scenario === "pixel";
+const RUN_COHORTS = options.scenario === "all" || options.scenario === "cohorts";
+const COHORT_MEMBERS = Number(options["cohort-members"]);
+const COHORT_REPEAT = Number(options["cohort-repeat"]);
 const PIXEL_STAGES = options["pixel-stages"].split(",").map(Number).filter((n) => n > 0);
 const PIXEL_COUNT = Number(options["pixel-count"]);
 const STAGES = options.stages.split(",").map(Number).filter((n) => n > 0);
@@ -537,12 +553,14 @@ async function runIngest(routes: Record<string, string>, startTime: number, want
 async function main(): Promise<number> {
   if (RUN_INGEST && (!STAGES.length || !(COUNT > 0) || !(MAX_MS > 0))) throw new BrokenRun("bad --stages/--count/--max-seconds");
   if (RUN_PIXEL && (!PIXEL_STAGES.length || !(PIXEL_COUNT > 0))) throw new BrokenRun("bad --pixel-stages/--pixel-count");
+  if (RUN_COHORTS && (!Number.isInteger(COHORT_MEMBERS) || COHORT_MEMBERS < 1 || !Number.isInteger(COHORT_REPEAT) || COHORT_REPEAT < 1)) throw new BrokenRun("bad --cohort-members/--cohort-repeat");
   if (RUN_PAID_ORDERS && (!PAID_STAGES.length || !(PAID_COUNT > 0) || !(MAX_MS > 0))) throw new BrokenRun("bad --paid-stages/--paid-count/--max-seconds");
   log(
     `bench: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), Node ${process.versions.node}, scenario ${options.scenario}` +
       (RUN_INGEST ? `; ingest stages c=${STAGES.join(",")}, ${COUNT} deliveries or ${MAX_MS / 1000} s each` : "") +
       (RUN_PAID_ORDERS ? `; paid-order stages c=${PAID_STAGES.join(",")}, ${PAID_COUNT} orders or ${MAX_MS / 1000} s each` : "") +
-      (RUN_PIXEL ? `; pixel stages c=${PIXEL_STAGES.join(",")}, ${PIXEL_COUNT} batches or ${MAX_MS / 1000} s each` : ""),
+      (RUN_PIXEL ? `; pixel stages c=${PIXEL_STAGES.join(",")}, ${PIXEL_COUNT} batches or ${MAX_MS / 1000} s each` : "") +
+      (RUN_COHORTS ? `; cohort sweep over ${COHORT_MEMBERS} members, ${COHORT_REPEAT} fresh database(s)` : ""),
   );
   fs.mkdirSync(tmpDir, { recursive: true });
   const only = options.only;
@@ -569,7 +587,7 @@ async function main(): Promise<number> {
   if (RUN_PAID_ORDERS && !paidRoute) throw new BrokenRun("no route for orders/paid in app/routes: the paid-order scenario has nothing to send to");
   const startTime = Date.now();
 
-  if (wantRoost) ensureBuild();
+  if (wantRoost && (RUN_INGEST || RUN_PAID_ORDERS || RUN_PIXEL)) ensureBuild();
 
   let ingest: IngestResult | undefined;
   if (RUN_INGEST) ingest = await runIngest(routes, startTime, wantRoost, wantBaseline);
@@ -589,6 +607,7 @@ async function main(): Promise<number> {
       wantBaseline,
       profileDir: options.profile ? path.join(os.tmpdir(), "roost-bench-profile-paid-orders") : undefined,
       traceSql: options["trace-sql"],
+      cohortRules: options["cohort-rules"],
     });
   }
 
@@ -606,12 +625,16 @@ async function main(): Promise<number> {
     });
   }
 
+  let cohorts: CohortReport | undefined;
+  if (RUN_COHORTS && wantRoost) cohorts = runCohorts({ tmpDir, members: COHORT_MEMBERS, repeat: COHORT_REPEAT, levers: options["cohort-levers"], plans: true });
+
   if (ingest) {
     report(ingest.roost, ingest.baseline, ingest.mix);
     for (const trace of ingest.traces) console.log(`\n${trace}`);
   }
   if (paid) reportPaidOrders(paid);
   if (pixel) reportPixel(pixel);
+  if (cohorts) reportCohorts(cohorts);
   if (options.json) {
     const json = {
       runId,
@@ -621,6 +644,7 @@ async function main(): Promise<number> {
       ...(ingest ? { stages: STAGES, count: COUNT, mix: ingest.mix, roost: ingest.roost, baseline: ingest.baseline } : {}),
       ...(paid ? { paidOrders: paid } : {}),
       ...(pixel ? { pixel } : {}),
+      ...(cohorts ? { cohorts } : {}),
     };
     fs.writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);
   }

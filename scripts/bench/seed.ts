@@ -6,7 +6,9 @@
 // scripts/bench/payloads.ts are enrolled the way a customers/create delivery would enrol them
 // (the mirror's upsertCustomer, then enrolFromMirror): each timed orders/paid delivery finds its
 // member already there.
-//   DATABASE_URL=file:… tsx scripts/bench/seed.ts [--members N]
+// With --cohort-rules the six rules of the cohort scenario (scripts/bench/cohort-rules.ts) are
+// created and enabled, so every order also queues its member for cohort evaluation.
+//   DATABASE_URL=file:… tsx scripts/bench/seed.ts [--members N] [--cohort-rules]
 import { parseArgs } from "node:util";
 import { appScopes } from "../../app/config.server";
 import db from "../../app/db.server";
@@ -17,9 +19,10 @@ import { upsertCustomer } from "../../app/services/mirror/mirror.server";
 import { customerFromRest, restCustomer } from "../../app/services/mirror/rest";
 import { markShopInstalled } from "../../app/services/shops/shops.server";
 import { parseShopSettings } from "../../app/services/program/settings";
+import { BENCH_RULES, createBenchRules } from "./cohort-rules";
 import { BENCH_SHOP, PayloadFactory } from "./payloads";
 
-const { values } = parseArgs({ options: { members: { type: "string", default: "0" } } });
+const { values } = parseArgs({ options: { members: { type: "string", default: "0" }, "cohort-rules": { type: "boolean", default: false } } });
 const members = Number(values.members);
 if (!Number.isInteger(members) || members < 0) throw new Error("--members takes a whole number");
 
@@ -48,6 +51,10 @@ if (members > 0) {
   }
   if (enrolled !== members) throw new Error(`enrolled ${enrolled} of ${members} members: the enrolment rule turned some away`);
   console.log(`seeded ${members} members, program on since ${startDate}`);
+}
+if (values["cohort-rules"]) {
+  await createBenchRules(db, shop, "bench:seed");
+  console.log(`enabled ${BENCH_RULES.length} cohort rules`);
 }
 await db.$disconnect();
 process.exit(0);
