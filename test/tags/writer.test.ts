@@ -370,3 +370,12 @@ describe("pacing", () => {
     expect(paceWait({ ...seen, currentlyAvailable: 100 }, 1_000, 10)).toBe(0);
   });
 });
+
+describe("the Admin client's throttle status", () => {
+  it("keeps the bucket each answer reports, with when it arrived", async () => {
+    const client = await adminClientFor(db, at.shop);
+    expect(client.throttleStatus?.()).toBeNull();
+    await client.request(`query { shop { name } }`);
+    expect(client.throttleStatus?.()).toEqual({ maximumAvailable: expect.any(Number), currentlyAvailable: expect.any(Number), restoreRate: expect.any(Number), at: expect.any(Number) });
+  });
+});
