@@ -141,6 +141,8 @@ export interface PaidOrdersReport {
   baseline?: PaidTargetReport;
   seedSeconds?: number;
   cohortRules?: boolean;
+  /** With cohort rules: the cohorts queue's jobs by state, and the transitions written, after the run. */
+  cohorts?: { jobs: Record<string, number>; transitions: number };
 }
 
 // ---------------------------------------------------------------------------------------
@@ -509,6 +511,13 @@ export async function runPaidOrders(config: PaidOrdersConfig): Promise<PaidOrder
     target.errorsSample = await sampleErrors(roostUrl);
     log("paid orders: running roost ledger:verify --json on the bench database");
     target.verify = ledgerVerify(roostUrl);
+    if (config.cohortRules) {
+      report.cohorts = await withClient(roostUrl, async (client) => {
+        const jobs = await client.execute(`SELECT "status", COUNT(*) AS n FROM "Job" WHERE "queue" = 'cohorts' GROUP BY "status"`);
+        const transitions = await client.execute(`SELECT COUNT(*) AS n FROM "CohortTransition"`);
+        return { jobs: Object.fromEntries(jobs.rows.map((row) => [String(row.status), Number(row.n)])), transitions: Number(transitions.rows[0].n) };
+      });
+    }
     report.roost = target;
     // The trace counts everything the server ran, ingest and processing, over the awards made.
     if (config.traceSql) console.log(`\n${summariseSqlTrace("roost, paid orders", trace, target.check.awarded, "award", `${target.check.awarded} orders/paid delivered and awarded`)}`);
@@ -609,6 +618,9 @@ export function reportPaidOrders(report: PaidOrdersReport): void {
       );
       for (const violation of verify.violations.slice(0, 8)) console.log(`  ${violation.rule}: member ${violation.memberId}: ${violation.detail}`);
     }
+  }
+  if (report.cohorts) {
+    console.log(`cohorts queue after the run: ${Object.entries(report.cohorts.jobs).map(([status, count]) => `${count} ${status}`).join(", ") || "no jobs"}; ${report.cohorts.transitions} cohort transitions written`);
   }
   if (paidBaselineBroken(report)) console.error("\n!!! The baseline did not award every order exactly once: its figures are not comparable (a bench bug).\n");
   const busy = [...(report.roost?.stages ?? []), ...(report.baseline?.stages ?? [])].filter((stage) => stage.otherCpuPercent > 15);
