@@ -137,5 +137,11 @@ describe("cohort reports", () => {
     expect(JSON.parse(audit[0].details)).toEqual({ changes: { cohortTagPrefix: { before: "roost-", after: "shop:" } } });
     const [row] = await listCohorts(db, await shopRow(shopId), new Date(NOW));
     expect(row.tag).toBe("shop:lapsed");
+
+    // A prefix that would push an existing cohort's tag past Shopify's 255 characters is refused.
+    await disabledRule(shopId, "first-purchase", {}, "k".repeat(230));
+    const over = await updateCohortTagPrefix(db, domain, "p".repeat(30), "staff", clockAt(NOW));
+    expect(over).toEqual({ ok: false, errors: { cohortTagPrefix: expect.stringContaining("longer than Shopify's 255 characters") } });
+    expect(await updateCohortTagPrefix(db, domain, "p".repeat(25), "staff", clockAt(NOW))).toMatchObject({ ok: true, changed: true });
   });
 });

@@ -3,6 +3,7 @@ import type { Clock } from "../../lib/clock";
 import { recordAudit } from "../audit.server";
 import { parseShopSettings, shopSettingsSchema } from "../program/settings";
 import { ensureShop, updateShopSettings } from "../shops/shops.server";
+import { cohortTag, MAX_TAG_LENGTH } from "./templates";
 
 export const TAG_PREFIX_UPDATED = "cohorts.tagPrefix.updated";
 
@@ -18,6 +19,12 @@ export async function updateCohortTagPrefix(db: Database, domain: string, input:
   const parsed = shopSettingsSchema.shape.cohortTagPrefix.safeParse(typeof input === "string" ? input : "");
   if (!parsed.success) return { ok: false, errors: { cohortTagPrefix: parsed.error.issues[0]?.message ?? "Enter a valid prefix" } };
   const shop = await ensureShop(db, domain);
+  // Every existing cohort's tag must still fit Shopify's limit under the new prefix.
+  const rules = await db.cohortRule.findMany({ where: { shopId: shop.id }, select: { key: true } });
+  const longest = rules.reduce((key, rule) => (rule.key.length > key.length ? rule.key : key), "");
+  if (cohortTag(parsed.data, longest).length > MAX_TAG_LENGTH) {
+    return { ok: false, errors: { cohortTagPrefix: `The cohort ${longest.slice(0, 20)}… would get a tag longer than Shopify's ${MAX_TAG_LENGTH} characters: use a shorter prefix` } };
+  }
   return db.$transaction(async (tx) => {
     const fresh = await tx.shop.findUniqueOrThrow({ where: { id: shop.id }, select: { settings: true } });
     const before = parseShopSettings(fresh.settings).cohortTagPrefix;
