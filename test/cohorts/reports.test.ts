@@ -37,9 +37,18 @@ async function member(shopId: string, name: string) {
 }
 
 describe("cohort reports", () => {
-  it("day ends: now, then each UTC midnight before it", () => {
+  it("day ends: now, then each midnight before it in the shop's time zone, across a clock change", () => {
     const ends = dayEnds(new Date(NOW), 4).map((end) => end.toISOString());
     expect(ends).toEqual([NOW, "2026-12-05T00:00:00.000Z", "2026-12-04T00:00:00.000Z", "2026-12-03T00:00:00.000Z"]);
+    expect(dayEnds(new Date(NOW), 3, "America/New_York").map((end) => end.toISOString())).toEqual([NOW, "2026-12-05T05:00:00.000Z", "2026-12-04T05:00:00.000Z"]);
+    // New York leaves daylight time on 1 November 2026: that day is 25 hours long.
+    expect(dayEnds(new Date("2026-11-02T03:00:00Z"), 4, "America/New_York").map((end) => end.toISOString())).toEqual([
+      "2026-11-02T03:00:00.000Z",
+      "2026-11-01T04:00:00.000Z",
+      "2026-10-31T04:00:00.000Z",
+      "2026-10-30T04:00:00.000Z",
+    ]);
+    expect(dayEnds(new Date("2026-12-05T03:30:00Z"), 2, "Asia/Kolkata").map((end) => end.toISOString())).toEqual(["2026-12-05T03:30:00.000Z", "2026-12-04T18:30:00.000Z"]);
   });
 
   it("sparkline math: walks back from the size now, undoing each day's net entries", () => {
@@ -50,6 +59,8 @@ describe("cohort reports", () => {
 
   it("lists each rule with its tag, counts, summary and 30-day sizes from transitions at known times", async () => {
     const { shopId } = await shopWithCatalogue();
+    // Days end at UTC midnight here; the time-zone arithmetic is the test above.
+    await db.shop.update({ where: { id: shopId }, data: { timezone: "UTC" } });
     const first = await disabledRule(shopId, "first-purchase", { days: "45" });
     const other = await disabledRule(shopId, "repeat-purchaser", { minOrders: "3" });
     const [ana, bo, dee, eve] = await Promise.all(["Ana", "Bo", "Dee", "Eve"].map((name) => member(shopId, name)));

@@ -2,6 +2,7 @@ import { Prisma } from "@prisma/client";
 import type { Database, Db } from "../../db.server";
 import { isSqlite } from "../../db.server";
 import { currencyExponent, formatMinorUnits } from "../../lib/money";
+import { shopDay } from "../../lib/shop-day";
 import { memberName } from "../members/search.server";
 import { parseShopSettings } from "../program/settings";
 import { type CohortMemberRow, cohortMembers, memberCohorts } from "./members.server";
@@ -15,12 +16,14 @@ import { type MembershipFacts, whySentences, type WhyLabels } from "./why";
 // product titles and order names from the mirror (merchants never see GIDs).
 
 export const SPARKLINE_DAYS = 30;
-const DAY_MS = 86_400_000;
+const MINUTE_MS = 60_000;
+const HOUR_MS = 3_600_000;
 
 export interface ShopRef {
   id: string;
   settings: string;
   currency: string;
+  timezone: string;
 }
 
 export interface CohortListRow {
@@ -33,17 +36,34 @@ export interface CohortListRow {
   members: number;
   visitors: number;
   summary: string;
-  /** The cohort's size at the end of each of the last 30 UTC days, oldest first; the last is now. */
+  /** The cohort's size at the end of each of the last 30 shop-local days, oldest first; the last is now. */
   sparkline: number[];
 }
 
 /**
- * The ends of the last `days` UTC days, newest first: now (today is not over), then each
- * midnight before it.
+ * The ends of the last `days` days in the shop's time zone, newest first: now (today is not
+ * over), then each local midnight before it (a day is 23 or 25 hours across a clock change).
  */
-export function dayEnds(now: Date, days = SPARKLINE_DAYS): Date[] {
-  const midnight = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
-  return Array.from({ length: days }, (_, index) => (index === 0 ? now : new Date(midnight - (index - 1) * DAY_MS)));
+export function dayEnds(now: Date, days = SPARKLINE_DAYS, timezone = "UTC"): Date[] {
+  const ends = [now];
+  while (ends.length < days) ends.push(startOfShopDay(new Date(ends[ends.length - 1].getTime() - 1), timezone));
+  return ends;
+}
+
+/** The first instant of the shop-local day `at` falls in (offsets are within ±14 hours of UTC). */
+function startOfShopDay(at: Date, timezone: string): Date {
+  const day = shopDay(at, timezone);
+  const utcMidnight = Date.parse(`${day}T00:00:00.000Z`);
+  // The first minute whose local day is `day`: a binary search over the possible offsets.
+  let low = (utcMidnight - 14 * HOUR_MS) / MINUTE_MS;
+  let high = Math.min(at.getTime(), utcMidnight + 14 * HOUR_MS) / MINUTE_MS;
+  high = Math.floor(high);
+  while (low < high) {
+    const middle = Math.floor((low + high) / 2);
+    if (shopDay(new Date(middle * MINUTE_MS), timezone) >= day) high = middle;
+    else low = middle + 1;
+  }
+  return new Date(low * MINUTE_MS);
 }
 
 interface TransitionCount {
@@ -92,7 +112,7 @@ export async function listCohorts(db: Database, shop: ShopRef, now: Date): Promi
   if (rules.length === 0) return [];
   const [counts, buckets] = await Promise.all([
     db.cohortMembership.groupBy({ by: ["ruleId"], where: { shopId: shop.id }, _count: { _all: true, memberId: true } }),
-    transitionBuckets(db, shop.id, dayEnds(now)),
+    transitionBuckets(db, shop.id, dayEnds(now, SPARKLINE_DAYS, shop.timezone)),
   ]);
   const sizes = new Map(counts.map((row) => [row.ruleId, { all: row._count._all, members: row._count.memberId }]));
   const prefix = parseShopSettings(shop.settings).cohortTagPrefix;
