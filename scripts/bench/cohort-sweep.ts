@@ -67,13 +67,20 @@ async function recorded<T>(work: () => Promise<T>): Promise<{ result: T; ms: num
 function statementKind(sql: string): string {
   const text = sql.replace(/\s+/g, " ").trim();
   if (text === "BEGIN") return "begin";
-  if (text.startsWith('INSERT INTO "CohortTransition"')) return text.includes("'in', 'matched'") ? "entries (match ⋈ memberships)" : "exits (memberships ∖ match)";
+  if (text.startsWith('INSERT INTO "CohortTransition"')) {
+    const entries = text.includes("'in'");
+    const exits = text.includes("'out'");
+    if (entries && exits) return "transitions (match ⟗ memberships, one pass)";
+    return entries ? "entries (match ⋈ memberships)" : "exits (memberships ∖ match)";
+  }
   if (text.startsWith('DELETE FROM "CohortMembership"')) return "memberships deleted";
   if (text.startsWith('INSERT INTO "CohortMembership"')) return "memberships inserted";
   if (text.startsWith('INSERT INTO "JourneyEvent"')) return "journey events";
   if (text.startsWith('INSERT INTO "Job"')) return "outbox (tag jobs)";
   if (text.startsWith('UPDATE "CohortRule"')) return "rule size";
-  return "other (shop and rule reads)";
+  if (text === "COMMIT") return "commit";
+  if (/^(SELECT|WITH)\b/.test(text)) return "reads (shops, rules)";
+  return `other: ${text.split(" ").slice(0, 3).join(" ")}`;
 }
 
 interface SweepFigures {
