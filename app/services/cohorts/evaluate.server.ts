@@ -142,6 +142,9 @@ export function matchQuery(db: Db, shopId: string, params: RuleParams, now: Date
       return Prisma.sql`
         SELECT x."subjectKey", x."memberId", x."clientId", x."eventId", x."eventAt", x."variantGid", x."stock", x."orderGid", ${NULL_INT} AS "value" FROM (
           SELECT y.*, ROW_NUMBER() OVER (PARTITION BY y."subjectKey" ORDER BY y."eventAt" DESC, y."eventId") AS "rank" FROM (
+            -- Materialized: the purchase lookups run once per view (inlined, the filter below
+            -- and the selected column would each run them).
+            WITH views AS MATERIALIZED (
             SELECT ${SUBJECT} AS "subjectKey", m."id" AS "memberId", CASE WHEN m."id" IS NULL THEN e."clientId" END AS "clientId",
               e."eventId", e."occurredAt" AS "eventAt", e."variantGid", e."stockAtIngest" AS "stock",
               COALESCE(
@@ -156,6 +159,7 @@ export function matchQuery(db: Db, shopId: string, params: RuleParams, now: Date
             FROM "PixelEvent" e ${EVENT_SHOPPER}
             WHERE e."shopId" = ${shopId} AND ${eventName} = 'product_viewed' AND e."lowStockAtIngest" = true AND e."variantGid" IS NOT NULL
               AND e."occurredAt" > ${hoursAgo(since, params.hours)} ${eventScope}
+            ) SELECT * FROM views
           ) y WHERE y."orderGid" IS NOT NULL
         ) x WHERE x."rank" = 1`;
     }
@@ -166,9 +170,16 @@ export function matchQuery(db: Db, shopId: string, params: RuleParams, now: Date
     case "lapsed":
       return orderAggregate(db, shopId, memberScope, Prisma.sql`MAX(o."processedAt") <= ${daysAgo(now, params.days)}`, Prisma.raw(`MAX(o."processedAt")`), Prisma.raw("COUNT(*)"), false);
     case "high-value": {
-      // The eligible amount net of the refunds applied to it, over the window.
-      const net = Prisma.raw(`SUM(o."eligibleAmount" - COALESCE((SELECT SUM(r."eligibleAmount") FROM "Refund" r WHERE r."shopId" = o."shopId" AND r."orderGid" = o."gid" AND r."eligibleAmount" IS NOT NULL), 0))`);
-      return orderAggregate(db, shopId, Prisma.sql`${memberScope} AND o."processedAt" > ${daysAgo(now, params.days)}`, Prisma.sql`${net} >= ${params.minSpend}`, Prisma.raw(`MAX(o."processedAt")`), net, false);
+      // The eligible amount net of the refunds applied to it, over the window. A whole shop's
+      // refunds are summed per order once; a few members' are looked up per order.
+      const refunds = scope
+        ? Prisma.empty
+        : Prisma.sql`LEFT JOIN (SELECT "orderGid", SUM("eligibleAmount") AS "refunded" FROM "Refund" WHERE "shopId" = ${shopId} AND "eligibleAmount" IS NOT NULL GROUP BY "orderGid") r ON r."orderGid" = o."gid"`;
+      const refunded = scope
+        ? `COALESCE((SELECT SUM(r."eligibleAmount") FROM "Refund" r WHERE r."shopId" = o."shopId" AND r."orderGid" = o."gid" AND r."eligibleAmount" IS NOT NULL), 0)`
+        : `COALESCE(r."refunded", 0)`;
+      const net = Prisma.raw(`SUM(o."eligibleAmount" - ${refunded})`);
+      return orderAggregate(db, shopId, Prisma.sql`${memberScope} AND o."processedAt" > ${daysAgo(now, params.days)}`, Prisma.sql`${net} >= ${params.minSpend}`, Prisma.raw(`MAX(o."processedAt")`), net, false, refunds);
     }
     case "tier":
       return memberQuery(db, shopId, memberScope, Prisma.sql`m."tier" = ${params.tier}`);
@@ -177,11 +188,11 @@ export function matchQuery(db: Db, shopId: string, params: RuleParams, now: Date
   }
 }
 
-function orderAggregate(db: Db, shopId: string, scope: Prisma.Sql, having: Prisma.Sql, at: Prisma.Sql, value: Prisma.Sql, withOrder: boolean): Prisma.Sql {
+function orderAggregate(db: Db, shopId: string, scope: Prisma.Sql, having: Prisma.Sql, at: Prisma.Sql, value: Prisma.Sql, withOrder: boolean, join: Prisma.Sql = Prisma.empty): Prisma.Sql {
   return Prisma.sql`
     SELECT 'm:' || m."id" AS "subjectKey", m."id" AS "memberId", ${NULL_TEXT} AS "clientId", ${NULL_TEXT} AS "eventId", ${at} AS "eventAt",
       ${NULL_TEXT} AS "variantGid", ${NULL_INT} AS "stock", ${withOrder ? Prisma.raw(`MIN(o."gid")`) : NULL_TEXT} AS "orderGid", ${value} AS "value"
-    FROM "Order" o ${ORDER_MEMBER}
+    FROM "Order" o ${ORDER_MEMBER} ${join}
     WHERE o."shopId" = ${shopId} AND ${PURCHASE("o")} ${scope}
     GROUP BY m."id" HAVING ${having}`;
 }
@@ -259,25 +270,37 @@ async function evaluateRules(tx: Db, shopId: string, prefix: string, rules: read
     const params = storedParams(rule);
     if (!params) continue;
     const match = matchQuery(tx, shopId, params, now, scope);
-    const entered = await tx.$executeRaw`
+    const subjectScope = scope ? Prisma.sql`AND ${inList(`"subjectKey"`, scope.subjectKeys)}` : Prisma.empty;
+    // One pass of the match against the memberships held: a match without a membership enters,
+    // a membership without a match leaves (the two sides of a full join; exactly one is present).
+    const changed = await tx.$executeRaw`
       INSERT INTO "CohortTransition" ("id", "shopId", "ruleId", "ruleKey", "evaluationId", "subjectKey", "memberId", "clientId", "customerGid", "direction", "cause",
         "eventId", "eventAt", "variantGid", "stock", "orderGid", "value", "occurredAt")
-      SELECT ${uuid(tx)}, ${shopId}, ${rule.id}, ${rule.key}, ${evaluationId}, x."subjectKey", x."memberId", x."clientId", mm."customerGid", 'in', 'matched',
-        x."eventId", x."eventAt", x."variantGid", x."stock", x."orderGid", x."value", ${time(tx, now)}
-      FROM (${match}) x LEFT JOIN "Member" mm ON mm."id" = x."memberId"
-      WHERE NOT EXISTS (SELECT 1 FROM "CohortMembership" c WHERE c."ruleId" = ${rule.id} AND c."subjectKey" = x."subjectKey")`;
-    const subjectScope = scope ? Prisma.sql`AND ${inList(`c."subjectKey"`, scope.subjectKeys)}` : Prisma.empty;
-    const exited = await tx.$executeRaw`
-      INSERT INTO "CohortTransition" ("id", "shopId", "ruleId", "ruleKey", "evaluationId", "subjectKey", "memberId", "clientId", "customerGid", "direction", "cause",
-        "eventId", "eventAt", "variantGid", "stock", "orderGid", "value", "occurredAt")
-      SELECT ${uuid(tx)}, ${shopId}, ${rule.id}, ${rule.key}, ${evaluationId}, c."subjectKey", c."memberId", c."clientId", mm."customerGid", 'out',
-        CASE WHEN c."clientId" IS NOT NULL AND EXISTS (
-          SELECT 1 FROM "VisitorLink" l JOIN "Member" m ON m."shopId" = l."shopId" AND m."customerGid" = l."customerGid" AND m."redactedAt" IS NULL
-          WHERE l."shopId" = c."shopId" AND l."clientId" = c."clientId") THEN 'linked' ELSE 'no-longer-matches' END,
-        c."eventId", c."eventAt", c."variantGid", c."stock", c."orderGid", c."value", ${time(tx, now)}
-      FROM "CohortMembership" c LEFT JOIN "Member" mm ON mm."id" = c."memberId"
-      WHERE c."ruleId" = ${rule.id} ${subjectScope} AND c."subjectKey" NOT IN (SELECT x."subjectKey" FROM (${match}) x)`;
-    outcomes.push({ ruleId: rule.id, key: rule.key, entered, exited });
+      SELECT ${uuid(tx)}, ${shopId}, ${rule.id}, ${rule.key}, ${evaluationId}, COALESCE(x."subjectKey", c."subjectKey"), COALESCE(x."memberId", c."memberId"),
+        COALESCE(x."clientId", c."clientId"), mm."customerGid",
+        CASE WHEN c."subjectKey" IS NULL THEN 'in' ELSE 'out' END,
+        CASE WHEN c."subjectKey" IS NULL THEN 'matched'
+          WHEN c."clientId" IS NOT NULL AND EXISTS (
+            SELECT 1 FROM "VisitorLink" l JOIN "Member" m ON m."shopId" = l."shopId" AND m."customerGid" = l."customerGid" AND m."redactedAt" IS NULL
+            WHERE l."shopId" = ${shopId} AND l."clientId" = c."clientId") THEN 'linked'
+          ELSE 'no-longer-matches' END,
+        COALESCE(x."eventId", c."eventId"), COALESCE(x."eventAt", c."eventAt"), COALESCE(x."variantGid", c."variantGid"), COALESCE(x."stock", c."stock"),
+        COALESCE(x."orderGid", c."orderGid"), COALESCE(x."value", c."value"), ${time(tx, now)}
+      FROM (${match}) x
+      FULL OUTER JOIN (SELECT * FROM "CohortMembership" WHERE "ruleId" = ${rule.id} ${subjectScope}) c ON c."subjectKey" = x."subjectKey"
+      LEFT JOIN "Member" mm ON mm."id" = COALESCE(x."memberId", c."memberId")
+      WHERE x."subjectKey" IS NULL OR c."subjectKey" IS NULL`;
+    outcomes.push({ ruleId: rule.id, key: rule.key, entered: changed, exited: 0 });
+  }
+  // How many of each rule's changes were entries and exits.
+  if (outcomes.some((outcome) => outcome.entered > 0)) {
+    const counts = await tx.$queryRaw<{ ruleId: string; direction: string; count: number | bigint }[]>`
+      SELECT "ruleId", "direction", COUNT(*) AS "count" FROM "CohortTransition" WHERE "evaluationId" = ${evaluationId} GROUP BY "ruleId", "direction"`;
+    for (const outcome of outcomes) {
+      const of = (direction: string) => Number(counts.find((row) => row.ruleId === outcome.ruleId && row.direction === direction)?.count ?? 0);
+      outcome.entered = of("in");
+      outcome.exited = of("out");
+    }
   }
   if (outcomes.some((outcome) => outcome.entered + outcome.exited > 0)) await applyTransitions(tx, shopId, prefix, evaluationId, now);
   await tx.$executeRaw`
