@@ -142,7 +142,7 @@ describe("roost cohorts:list, cohorts:members, cohorts:sweep, cohorts:enable, co
     const why = [
       "Added Merino Beanie — Charcoal to the cart on 2026-11-21 10:00 UTC, when 3 units were left.",
       "No checkout was completed within 4 hours, by 2026-11-21 14:00 UTC.",
-      expect.stringMatching(/^Storefront event sh-.+\.$/),
+      expect.stringMatching(/^Storefront event id: sh-.+\.$/),
     ];
     expect(members.json()).toEqual({
       shop,

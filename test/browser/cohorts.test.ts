@@ -83,6 +83,7 @@ describe.skipIf(!browserAvailable)("Cohorts in Chromium (npm run demo)", { timeo
     expect(await page.getByTestId("member-cohort-why").allTextContents()).toEqual([
       expect.stringMatching(/^Viewed Merino Beanie — Oat on .* with \d units? left\.$/),
       "Bought it in #1002 within 48 hours.",
+      expect.stringMatching(/^Storefront event id: .+\.$/),
     ]);
     const timeline = await page.getByTestId("timeline-event").allTextContents();
     expect(timeline.at(-1)).toMatch(/^Entered cohort.*Entered the cohort vip-scarcity-shopper, tagged roost-vip-scarcity-shopper \(matched the cohort's rule\)\.$/);

@@ -205,9 +205,9 @@ export function whyLabels(labels: Labels, currency: string): WhyLabels {
   };
 }
 
-/** Storefront event ids mean nothing to a merchant: the sentence that names one is left out. */
+/** The why sentences, the storefront event's id last (support traces it in `roost visitors:show`). */
 function merchantWhy(params: RuleParams, facts: MembershipFacts, labels: WhyLabels): string[] {
-  return whySentences(params, facts, labels).filter((sentence) => !sentence.startsWith("Storefront event "));
+  return whySentences(params, facts, labels);
 }
 
 // ------------------------------------------------------------------- a shopper in a list

@@ -27,13 +27,11 @@ const when = (at: Date) => at.toISOString().replace("T", " ").slice(0, 16) + " U
 const plural = (count: number, one: string, many = `${one}s`) => `${count.toLocaleString("en-US")} ${count === 1 ? one : many}`;
 
 function variantName(gid: string | null, labels: WhyLabels): string {
-  if (!gid) return "an item";
-  return labels.variant?.(gid) ?? `variant ${gid.split("/").pop()}`;
+  return (gid && labels.variant?.(gid)) || "an item";
 }
 
 function orderName(gid: string | null, labels: WhyLabels): string {
-  if (!gid) return "an order";
-  return labels.order?.(gid) ?? `order ${gid.split("/").pop()}`;
+  return (gid && labels.order?.(gid)) || "an order";
 }
 
 function money(minor: number, currency: string): string {
@@ -46,14 +44,14 @@ export function whySentences(params: RuleParams, facts: MembershipFacts, labels:
     case "cart-abandoned-low-stock": {
       const lines = [`Added ${variantName(facts.variantGid, labels)} to the cart${facts.eventAt ? ` on ${when(facts.eventAt)}` : ""}${facts.stock !== null ? `, when ${plural(facts.stock, "unit was", "units were")} left` : " while it was low on stock"}.`];
       if (facts.eventAt) lines.push(`No checkout was completed within ${plural(params.hours, "hour")}, by ${when(new Date(facts.eventAt.getTime() + params.hours * 3_600_000))}.`);
-      if (facts.eventId) lines.push(`Storefront event ${facts.eventId}.`);
+      if (facts.eventId) lines.push(`Storefront event id: ${facts.eventId}.`);
       return lines;
     }
     case "vip-scarcity-shopper":
       return [
         `Viewed ${variantName(facts.variantGid, labels)}${facts.eventAt ? ` on ${when(facts.eventAt)}` : ""}${facts.stock !== null ? ` with ${plural(facts.stock, "unit")} left` : " while it was low on stock"}.`,
         `Bought it in ${orderName(facts.orderGid, labels)} within ${plural(params.hours, "hour")}.`,
-        ...(facts.eventId ? [`Storefront event ${facts.eventId}.`] : []),
+        ...(facts.eventId ? [`Storefront event id: ${facts.eventId}.`] : []),
       ];
     case "first-purchase":
       return [`First paid order ${orderName(facts.orderGid, labels)}${facts.eventAt ? ` on ${when(facts.eventAt)}` : ""}, within the last ${plural(params.days, "day")}.`];
