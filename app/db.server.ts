@@ -181,6 +181,19 @@ export function isSqlite(database: Db): boolean {
 }
 
 /**
+ * SQLite's planner has no statistics until ANALYZE runs, and without them it guesses between
+ * indexes (a customer's orders or the shop's orders by date). `PRAGMA optimize` analyzes the
+ * tables that changed enough since the last time, sampling at most `analysis_limit` rows per
+ * index so it stays cheap; the periodic cohort sweep calls it. PostgreSQL's autovacuum keeps its
+ * own statistics.
+ */
+export async function refreshStatistics(database: Database): Promise<void> {
+  if (!isSqlite(database)) return;
+  await database.$queryRawUnsafe("PRAGMA analysis_limit = 1000");
+  await database.$queryRawUnsafe("PRAGMA optimize = 0x10002");
+}
+
+/**
  * After an erasure on SQLite: copy the write-ahead log into the database file and truncate it,
  * so the erased rows' earlier page images leave the -wal file too (secure_delete zeroes them
  * in the main file). Best effort: while another process reads, SQLite checkpoints what it can

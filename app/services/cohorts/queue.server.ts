@@ -1,4 +1,4 @@
-import type { Db } from "../../db.server";
+import { type Database, type Db, refreshStatistics } from "../../db.server";
 import { throttledLog } from "../../lib/log-throttle.server";
 import { enqueueMany, type NewJob } from "../jobs/queue.server";
 import type { QueueDefinition } from "../jobs/runner.server";
@@ -71,11 +71,12 @@ export function cohortsQueue(): QueueDefinition {
 }
 
 /** Every installed shop with an enabled rule, all its shoppers, rule by rule: `roost cohorts:sweep` and the schedule. */
-export async function sweepCohorts(deps: { db: Db; clock: { now(): Date } }, options: { shopId?: string; now?: Date } = {}): Promise<Map<string, EvaluationSummary>> {
+export async function sweepCohorts(deps: { db: Database; clock: { now(): Date } }, options: { shopId?: string; now?: Date } = {}): Promise<Map<string, EvaluationSummary>> {
   const shops = await deps.db.shop.findMany({
     where: { installed: true, cohortRulesEnabled: { gt: 0 }, ...(options.shopId ? { id: options.shopId } : {}) },
     select: { id: true, settings: true },
   });
+  if (shops.length > 0) await refreshStatistics(deps.db);
   const results = new Map<string, EvaluationSummary>();
   for (const shop of shops) results.set(shop.id, await evaluateCohorts(deps, shop, { now: options.now }));
   return results;
@@ -93,6 +94,7 @@ export function cohortSweepQueue(intervalMs: number): QueueDefinition {
     recurring: { key: "all" },
     async run(_jobs, { db, clock, logger }) {
       const shops = await db.shop.findMany({ where: { installed: true, cohortRulesEnabled: { gt: 0 } }, select: { id: true, settings: true } });
+      if (shops.length > 0) await refreshStatistics(db);
       for (const shop of shops) {
         try {
           const summary = await evaluateCohorts({ db, clock }, shop);
