@@ -60,7 +60,6 @@ const SUBJECT = Prisma.raw(`CASE WHEN m."id" IS NULL THEN 'v:' || e."clientId" E
 const EVENT_SHOPPER = Prisma.raw(`
   LEFT JOIN "VisitorLink" l ON l."shopId" = e."shopId" AND l."clientId" = e."clientId"
   LEFT JOIN "Member" m ON m."shopId" = l."shopId" AND m."customerGid" = l."customerGid" AND m."redactedAt" IS NULL`);
-const ORDER_MEMBER = Prisma.raw(`JOIN "Member" m ON m."shopId" = o."shopId" AND m."customerGid" = o."customerGid" AND m."redactedAt" IS NULL`);
 
 const NULL_TEXT = Prisma.raw("CAST(NULL AS TEXT)");
 const NULL_INT = Prisma.raw("CAST(NULL AS INTEGER)");
@@ -164,11 +163,11 @@ export function matchQuery(db: Db, shopId: string, params: RuleParams, now: Date
         ) x WHERE x."rank" = 1`;
     }
     case "first-purchase":
-      return orderAggregate(db, shopId, memberScope, Prisma.sql`COUNT(*) = 1 AND MIN(o."processedAt") > ${daysAgo(now, params.days)}`, Prisma.raw(`MIN(o."processedAt")`), Prisma.raw("COUNT(*)"), true);
+      return orderAggregate(shopId, scope, Prisma.empty, Prisma.sql`COUNT(*) = 1 AND MIN(o."processedAt") > ${daysAgo(now, params.days)}`, Prisma.raw(`MIN(o."processedAt")`), Prisma.raw("COUNT(*)"), true);
     case "repeat-purchaser":
-      return orderAggregate(db, shopId, memberScope, Prisma.sql`COUNT(*) >= ${params.minOrders}`, Prisma.raw(`MAX(o."processedAt")`), Prisma.raw("COUNT(*)"), false);
+      return orderAggregate(shopId, scope, Prisma.empty, Prisma.sql`COUNT(*) >= ${params.minOrders}`, Prisma.raw(`MAX(o."processedAt")`), Prisma.raw("COUNT(*)"), false);
     case "lapsed":
-      return orderAggregate(db, shopId, memberScope, Prisma.sql`MAX(o."processedAt") <= ${daysAgo(now, params.days)}`, Prisma.raw(`MAX(o."processedAt")`), Prisma.raw("COUNT(*)"), false);
+      return orderAggregate(shopId, scope, Prisma.empty, Prisma.sql`MAX(o."processedAt") <= ${daysAgo(now, params.days)}`, Prisma.raw(`MAX(o."processedAt")`), Prisma.raw("COUNT(*)"), false);
     case "high-value": {
       // The eligible amount net of the refunds applied to it, over the window. A whole shop's
       // refunds are summed per order once; a few members' are looked up per order.
@@ -179,7 +178,7 @@ export function matchQuery(db: Db, shopId: string, params: RuleParams, now: Date
         ? `COALESCE((SELECT SUM(r."eligibleAmount") FROM "Refund" r WHERE r."shopId" = o."shopId" AND r."orderGid" = o."gid" AND r."eligibleAmount" IS NOT NULL), 0)`
         : `COALESCE(r."refunded", 0)`;
       const net = Prisma.raw(`SUM(o."eligibleAmount" - ${refunded})`);
-      return orderAggregate(db, shopId, Prisma.sql`${memberScope} AND o."processedAt" > ${daysAgo(now, params.days)}`, Prisma.sql`${net} >= ${params.minSpend}`, Prisma.raw(`MAX(o."processedAt")`), net, false, refunds);
+      return orderAggregate(shopId, scope, Prisma.sql`AND o."processedAt" > ${daysAgo(now, params.days)}`, Prisma.sql`${net} >= ${params.minSpend}`, Prisma.raw(`MAX(o."processedAt")`), net, false, refunds);
     }
     case "tier":
       return memberQuery(db, shopId, memberScope, Prisma.sql`m."tier" = ${params.tier}`);
@@ -188,13 +187,36 @@ export function matchQuery(db: Db, shopId: string, params: RuleParams, now: Date
   }
 }
 
-function orderAggregate(db: Db, shopId: string, scope: Prisma.Sql, having: Prisma.Sql, at: Prisma.Sql, value: Prisma.Sql, withOrder: boolean, join: Prisma.Sql = Prisma.empty): Prisma.Sql {
+/**
+ * A rule over each member's purchases: the orders grouped by customer first (one pass over the
+ * shop's orders in customer order, on the (shopId, customerGid) index), then the groups joined to
+ * their members. Scoped, only the scope's members' customers' orders are read.
+ */
+function orderAggregate(
+  shopId: string,
+  scope: ResolvedScope | null,
+  where: Prisma.Sql,
+  having: Prisma.Sql,
+  at: Prisma.Sql,
+  value: Prisma.Sql,
+  withOrder: boolean,
+  join: Prisma.Sql = Prisma.empty,
+): Prisma.Sql {
+  const customers = scope
+    ? scope.memberIds.length
+      ? Prisma.sql`AND o."customerGid" IN (SELECT s."customerGid" FROM "Member" s WHERE s."shopId" = ${shopId} AND ${inList(`s."id"`, scope.memberIds)})`
+      : Prisma.raw("AND 1 = 0")
+    : Prisma.empty;
   return Prisma.sql`
-    SELECT 'm:' || m."id" AS "subjectKey", m."id" AS "memberId", ${NULL_TEXT} AS "clientId", ${NULL_TEXT} AS "eventId", ${at} AS "eventAt",
-      ${NULL_TEXT} AS "variantGid", ${NULL_INT} AS "stock", ${withOrder ? Prisma.raw(`MIN(o."gid")`) : NULL_TEXT} AS "orderGid", ${value} AS "value"
-    FROM "Order" o ${ORDER_MEMBER} ${join}
-    WHERE o."shopId" = ${shopId} AND ${PURCHASE("o")} ${scope}
-    GROUP BY m."id" HAVING ${having}`;
+    SELECT 'm:' || m."id" AS "subjectKey", m."id" AS "memberId", ${NULL_TEXT} AS "clientId", ${NULL_TEXT} AS "eventId", g."at" AS "eventAt",
+      ${NULL_TEXT} AS "variantGid", ${NULL_INT} AS "stock", g."orderGid" AS "orderGid", g."value" AS "value"
+    FROM (
+      SELECT o."customerGid", ${at} AS "at", ${withOrder ? Prisma.raw(`MIN(o."gid")`) : NULL_TEXT} AS "orderGid", ${value} AS "value"
+      FROM "Order" o ${join}
+      WHERE o."shopId" = ${shopId} AND o."customerGid" IS NOT NULL AND ${PURCHASE("o")} ${where} ${customers}
+      GROUP BY o."customerGid" HAVING ${having}
+    ) g
+    JOIN "Member" m ON m."shopId" = ${shopId} AND m."customerGid" = g."customerGid" AND m."redactedAt" IS NULL`;
 }
 
 function memberQuery(db: Db, shopId: string, scope: Prisma.Sql, where: Prisma.Sql): Prisma.Sql {
@@ -241,6 +263,94 @@ export async function evaluateCohorts(
   }
   for (const rule of rules) add(await inTransaction(deps.db, (tx) => evaluateRules(tx, shop.id, prefix, [rule], now, null)));
   return summary;
+}
+
+// ------------------------------------------------------------------- the sweep
+
+/** Shoppers evaluated per transaction when a sweep has many. */
+const SWEEP_CHUNK = 500;
+
+/**
+ * The periodic sweep of a shop: what changes with time alone. Everything a signal changes is
+ * evaluated when the signal arrives, so a rule swept before only needs the shoppers whose
+ * windows closed since (an abandonment window, a look-back, a lapse, a first purchase or a spend
+ * leaving its days), found through the dates of their events and orders. A rule never swept
+ * (just enabled, or changed) is evaluated over the whole shop.
+ */
+export async function sweepShop(deps: { db: Database; clock: Clock }, shop: CohortShop, options: { now?: Date } = {}): Promise<EvaluationSummary> {
+  const now = options.now ?? deps.clock.now();
+  const rules = await deps.db.cohortRule.findMany({ where: { shopId: shop.id, enabled: true }, orderBy: { createdAt: "asc" } });
+  const summary: EvaluationSummary = { entered: 0, exited: 0, rules: [] };
+  for (const rule of rules) {
+    const params = storedParams(rule);
+    const outcome: RuleOutcome = { ruleId: rule.id, key: rule.key, entered: 0, exited: 0 };
+    if (!rule.sweptAt || !params) {
+      const whole = await evaluateCohorts(deps, shop, { rules: [rule], now });
+      outcome.entered = whole.entered;
+      outcome.exited = whole.exited;
+    } else if (rule.sweptAt < now) {
+      const candidates = await timeCandidates(deps.db, shop.id, params, rule.sweptAt, now);
+      const subjects: { memberId?: string; clientId?: string }[] = [
+        ...(candidates?.memberIds ?? []).map((memberId) => ({ memberId })),
+        ...(candidates?.clientIds ?? []).map((clientId) => ({ clientId })),
+      ];
+      for (let index = 0; index < subjects.length; index += SWEEP_CHUNK) {
+        const chunk = subjects.slice(index, index + SWEEP_CHUNK);
+        const scope = { memberIds: chunk.flatMap((subject) => subject.memberId ?? []), clientIds: chunk.flatMap((subject) => subject.clientId ?? []) };
+        const part = await evaluateCohorts(deps, shop, { rules: [rule], scope, now });
+        outcome.entered += part.entered;
+        outcome.exited += part.exited;
+      }
+      await deps.db.cohortRule.updateMany({ where: { id: rule.id }, data: { sweptAt: now, lastEvaluatedAt: now } });
+    }
+    summary.rules.push(outcome);
+    summary.entered += outcome.entered;
+    summary.exited += outcome.exited;
+  }
+  return summary;
+}
+
+/**
+ * The shoppers whose time-based conditions under a rule may have changed between `from` and
+ * `now`: those with an event or order whose "N ago" boundary was crossed, i.e. dated in
+ * (from − N, now − N]. Null for templates with no time condition (repeat-purchaser, tier,
+ * points-balance change only with signals).
+ */
+export async function timeCandidates(db: Db, shopId: string, params: RuleParams, from: Date, now: Date): Promise<CohortScope | null> {
+  const crossing = (hours: number) => ({ after: hoursAgo(from, hours), until: hoursAgo(now, hours) });
+  const clientsWith = async (name: string, lowStock: boolean, ranges: { after: Date; until: Date }[]) => {
+    const ids = new Set<string>();
+    for (const range of ranges) {
+      const rows = await db.$queryRaw<{ clientId: string }[]>`
+        SELECT DISTINCT e."clientId" FROM "PixelEvent" e
+        WHERE e."shopId" = ${shopId} AND e."name" = ${name} AND e."occurredAt" > ${range.after} AND e."occurredAt" <= ${range.until}
+          ${lowStock ? Prisma.sql`AND e."lowStockAtIngest" = true` : Prisma.empty}`;
+      for (const row of rows) ids.add(row.clientId);
+    }
+    return [...ids];
+  };
+  const membersOrdering = async (range: { after: Date; until: Date }) => {
+    const rows = await db.$queryRaw<{ id: string }[]>`
+      SELECT DISTINCT m."id" FROM "Order" o JOIN "Member" m ON m."shopId" = o."shopId" AND m."customerGid" = o."customerGid"
+      WHERE o."shopId" = ${shopId} AND o."processedAt" > ${range.after} AND o."processedAt" <= ${range.until}`;
+    return rows.map((row) => row.id);
+  };
+  switch (params.template) {
+    case "cart-abandoned-low-stock":
+      return { clientIds: await clientsWith("product_added_to_cart", true, [crossing(params.hours), crossing(params.lookbackDays * 24)]) };
+    case "vip-scarcity-shopper": {
+      const window = crossing(params.days * 24);
+      return { memberIds: await membersOrdering(window), clientIds: await clientsWith("checkout_completed", false, [window]) };
+    }
+    case "first-purchase":
+    case "high-value":
+    case "lapsed":
+      return { memberIds: await membersOrdering(crossing(params.days * 24)) };
+    case "repeat-purchaser":
+    case "tier":
+    case "points-balance":
+      return null;
+  }
 }
 
 /** Members of the given clientIds' links and visitors of the given members' links, both ways. */
@@ -303,8 +413,10 @@ async function evaluateRules(tx: Db, shopId: string, prefix: string, rules: read
     }
   }
   if (outcomes.some((outcome) => outcome.entered + outcome.exited > 0)) await applyTransitions(tx, shopId, prefix, evaluationId, now);
+  // A whole-shop evaluation has looked at every time-based condition up to now (sweepShop).
+  const swept = scope ? Prisma.empty : Prisma.sql`, "sweptAt" = ${now}`;
   await tx.$executeRaw`
-    UPDATE "CohortRule" SET "size" = (SELECT COUNT(*) FROM "CohortMembership" c WHERE c."ruleId" = "CohortRule"."id"), "lastEvaluatedAt" = ${now}
+    UPDATE "CohortRule" SET "size" = (SELECT COUNT(*) FROM "CohortMembership" c WHERE c."ruleId" = "CohortRule"."id"), "lastEvaluatedAt" = ${now} ${swept}
     WHERE "shopId" = ${shopId} AND ${inList(`"id"`, rules.map((rule) => rule.id))}`;
   return outcomes;
 }

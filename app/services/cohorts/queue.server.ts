@@ -2,7 +2,7 @@ import { type Database, type Db, refreshStatistics } from "../../db.server";
 import { throttledLog } from "../../lib/log-throttle.server";
 import { enqueueMany, type NewJob } from "../jobs/queue.server";
 import type { QueueDefinition } from "../jobs/runner.server";
-import { type CohortScope, type EvaluationSummary, evaluateCohorts } from "./evaluate.server";
+import { type CohortScope, type EvaluationSummary, evaluateCohorts, sweepShop } from "./evaluate.server";
 
 // Cohort evaluation off the signal's path: a signal queues its members and visitors (one job
 // row each, in the signal's transaction), and the `cohorts` queue evaluates them in batches, all
@@ -78,7 +78,7 @@ export async function sweepCohorts(deps: { db: Database; clock: { now(): Date } 
   });
   if (shops.length > 0) await refreshStatistics(deps.db);
   const results = new Map<string, EvaluationSummary>();
-  for (const shop of shops) results.set(shop.id, await evaluateCohorts(deps, shop, { now: options.now }));
+  for (const shop of shops) results.set(shop.id, await sweepShop(deps, shop, { now: options.now }));
   return results;
 }
 
@@ -97,7 +97,7 @@ export function cohortSweepQueue(intervalMs: number): QueueDefinition {
       if (shops.length > 0) await refreshStatistics(db);
       for (const shop of shops) {
         try {
-          const summary = await evaluateCohorts({ db, clock }, shop);
+          const summary = await sweepShop({ db, clock }, shop);
           if (summary.entered + summary.exited > 0) logger.info({ shopId: shop.id, entered: summary.entered, exited: summary.exited }, "cohort sweep");
         } catch (error) {
           throttledLog(logger, "cohort-sweep").error({ err: error, shopId: shop.id }, "cohort sweep of a shop failed; it runs again at the next sweep");

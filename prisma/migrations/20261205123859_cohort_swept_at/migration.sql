@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "CohortRule" ADD COLUMN "sweptAt" DATETIME;
+
