@@ -50,7 +50,7 @@ describe("the sweep", () => {
     expect(await timeCandidates(db, shopId, params, new Date(hoursAfter(T, 3)), new Date(hoursAfter(T, 5)))).toEqual({ clientIds: ["v-early"] });
     // Falling out of the look-back 14 days later (the add at T at exactly T + 14 days).
     const leaving = await timeCandidates(db, shopId, params, new Date(hoursAfter(days(14), -1)), new Date(hoursAfter(days(14), 11)));
-    expect(leaving?.clientIds?.sort()).toEqual(["v-early", "v-late"]);
+    expect([...(leaving?.clientIds ?? [])].sort()).toEqual(["v-early", "v-late"]);
     expect(await timeCandidates(db, shopId, { template: "repeat-purchaser", minOrders: 2 }, new Date(T), new Date(days(5)))).toBeNull();
   });
 
