@@ -100,7 +100,7 @@ function CohortList() {
         </Layout.Section>
         <Layout.AnnotatedSection
           title="Tag prefix"
-          description="Cohort members carry the customer tag <prefix><cohort key>. A new prefix applies to the tags Roost writes from now on; tags already on customers keep theirs."
+          description="Cohort members carry the customer tag <prefix><cohort key>. A new prefix moves the tags: Roost removes the old ones and adds the new ones on every customer in a cohort."
         >
           <TagPrefixForm tagPrefix={tagPrefix} />
         </Layout.AnnotatedSection>

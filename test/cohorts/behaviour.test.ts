@@ -162,6 +162,17 @@ describe("the job runner", () => {
   });
 });
 
+describe("Roost's own tags coming back", () => {
+  it("customer.tags_added with only cohort tags queues no evaluation; another app's tag does", async () => {
+    await enabledRule(shopId, "points-balance", { minPoints: "100" }, ADDED);
+    await deliver({ topic: "customer.tags_added", shop, payload: { customerId: ANA_GID, tags: ["roost-points-balance"], occurredAt: "2026-11-21T10:00:00-05:00" } });
+    expect(await db.job.count({ where: { shopId, queue: COHORTS_QUEUE } })).toBe(0);
+    expect(JSON.parse((await db.customer.findFirstOrThrow({ where: { shopId, gid: ANA_GID } })).tags)).toContain("roost-points-balance");
+    await deliver({ topic: "customer.tags_added", shop, payload: { customerId: ANA_GID, tags: ["wholesale"], occurredAt: "2026-11-21T10:01:00-05:00" } });
+    expect(await db.job.count({ where: { shopId, queue: COHORTS_QUEUE } })).toBe(1);
+  });
+});
+
 describe("transitions", () => {
   it("re-entry after an exit is a new transition, each with its own tag operation", async () => {
     const rule = await enabledRule(shopId, "points-balance", { minPoints: "100" }, ADDED);

@@ -3,6 +3,7 @@ import type { Clock } from "../../lib/clock";
 import { recordAudit } from "../audit.server";
 import { parseShopSettings, shopSettingsSchema } from "../program/settings";
 import { ensureShop, updateShopSettings } from "../shops/shops.server";
+import { queueTagSync } from "../tags/sync.server";
 import { cohortTag, MAX_TAG_LENGTH } from "./templates";
 
 export const TAG_PREFIX_UPDATED = "cohorts.tagPrefix.updated";
@@ -11,9 +12,9 @@ export type PrefixResult = { ok: true; prefix: string; changed: boolean } | { ok
 
 /**
  * Saves the shop's cohort tag prefix, validated by the settings schema, and audits the change in
- * the same transaction (before and after, with the actor), as the program settings are. Tags
- * already written keep the prefix they were written with; entries and exits from now on use the
- * new one.
+ * the same transaction (before and after, with the actor), as the program settings are. The tags
+ * move with it: a sync of every customer carrying or owed a cohort tag is queued in the same
+ * transaction, and the tag writer removes the old tags and adds the new ones.
  */
 export async function updateCohortTagPrefix(db: Database, domain: string, input: unknown, actor: string, clock: Clock): Promise<PrefixResult> {
   const parsed = shopSettingsSchema.shape.cohortTagPrefix.safeParse(typeof input === "string" ? input : "");
@@ -31,6 +32,7 @@ export async function updateCohortTagPrefix(db: Database, domain: string, input:
     if (before === parsed.data) return { ok: true as const, prefix: before, changed: false };
     const settings = await updateShopSettings(tx as unknown as Database, domain, { cohortTagPrefix: parsed.data });
     await recordAudit(tx, { shopId: shop.id, actor, action: TAG_PREFIX_UPDATED, details: { changes: { cohortTagPrefix: { before, after: settings.cohortTagPrefix } } }, at: clock.now() });
+    await queueTagSync(tx, shop.id, clock.now());
     return { ok: true as const, prefix: settings.cohortTagPrefix, changed: true };
   });
 }

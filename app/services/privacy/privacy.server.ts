@@ -5,6 +5,7 @@ import { normaliseEmail } from "../identity/email";
 import { metafieldJobKey, METAFIELDS_QUEUE } from "../outbox/metafields.server";
 import { type DeliveryRedaction, type DeliverySubject, redactDeliveries } from "./deliveries.server";
 import { TAGS_QUEUE } from "../cohorts/outbox";
+import { tagSyncKey } from "../tags/sync.server";
 import { COHORTS_QUEUE } from "../cohorts/queue.server";
 
 /** A customer named in a compliance webhook: by GID, or by email when it has no id. */
@@ -212,6 +213,9 @@ export async function redactCustomer(
     db.cohortTransition.deleteMany({ where: cohortSubjects }),
     db.job.deleteMany({ where: { queue: TAGS_QUEUE, key: { in: transitions.map((transition) => transition.id) } } }),
     db.job.deleteMany({ where: { queue: COHORTS_QUEUE, key: { in: [...memberIds.map((id) => `${shopId}:m:${id}`), ...clientIds.map((id) => `${shopId}:v:${id}`)] } } }),
+    // The cohort tags Roost wrote on them, and a queued sync of those tags.
+    db.customerTag.deleteMany({ where: { shopId, customerGid: { in: gids } } }),
+    db.job.deleteMany({ where: { queue: TAGS_QUEUE, key: { in: gids.map((gid) => tagSyncKey(shopId, gid)) } } }),
     db.ledgerEntry.updateMany({ where: { shopId, memberId: { in: memberIds } }, data: { reason: null } }),
     ...audits.map((audit) => db.auditLog.update({ where: { id: audit.id }, data: { details: audit.details } })),
     db.job.deleteMany({ where: { queue: METAFIELDS_QUEUE, key: { in: gids.map((gid) => metafieldJobKey(shopId, gid)) } } }),
@@ -277,6 +281,7 @@ export async function redactShop(db: Database, shopDomain: string, keepWebhookId
     db.cohortMembership.deleteMany({ where: { shopId } }),
     db.cohortTransition.deleteMany({ where: { shopId } }),
     db.cohortRule.deleteMany({ where: { shopId } }),
+    db.customerTag.deleteMany({ where: { shopId } }),
     db.job.deleteMany({ where: { shopId, queue: { in: [METAFIELDS_QUEUE, TAGS_QUEUE, COHORTS_QUEUE] } } }),
     db.unmatchedOrder.deleteMany({ where: { shopId } }),
     db.auditLog.deleteMany({ where: { shopId } }),

@@ -4,6 +4,7 @@ import type { Member } from "../ledger/types";
 import { changeCustomerTags, deleteCustomer, mergeCustomers, updatePurchasingSummary, upsertCustomer } from "../mirror/mirror.server";
 import type { CustomerRecord, UpsertOutcome } from "../mirror/records";
 import type { SignalDeps, SignalShop } from "./deps";
+import { parseShopSettings } from "../program/settings";
 
 // Customers, from every source: mirror → identity (enrolment takes the row the mirror wrote) →
 // cohorts. The ledger has nothing to do until the customer buys.
@@ -31,7 +32,12 @@ export async function applyCustomer(deps: SignalDeps, shop: SignalShop, record: 
 export async function applyCustomerTags(deps: SignalDeps, shop: SignalShop, change: { gid: string; add?: string[]; remove?: string[] }): Promise<CustomerSignal> {
   const { outcome, customer } = await changeCustomerTags(deps.db, shop, change);
   const member = await enrolMirrored(deps.db, shop, customer);
-  await afterSignal(deps, shop, { kind: "customer", outcome, customer, member });
+  // Roost's own cohort tags coming back (the tag writer's tagsAdd / tagsRemove) change no cohort:
+  // the mirror keeps them, and nothing is evaluated again.
+  const prefix = parseShopSettings(shop.settings).cohortTagPrefix;
+  const changed = [...(change.add ?? []), ...(change.remove ?? [])];
+  const roostsOwn = prefix !== "" && changed.length > 0 && changed.every((tag) => tag.startsWith(prefix));
+  if (!roostsOwn) await afterSignal(deps, shop, { kind: "customer", outcome, customer, member });
   return { outcome, member };
 }
 
