@@ -57,7 +57,7 @@ function CohortList() {
                 resourceName={{ singular: "cohort", plural: "cohorts" }}
                 itemCount={cohorts.length}
                 selectable={false}
-                headings={[{ title: "Cohort" }, { title: "Tag" }, { title: "Status" }, { title: "Members", alignment: "end" }, { title: "Visitors", alignment: "end" }, { title: `Last ${days} days` }]}
+                headings={[{ title: "Cohort" }, { title: "Tag" }, { title: "Status" }, { title: "Members", alignment: "end" }, { title: "Visitors", alignment: "end" }, { title: "Customer tags" }, { title: `Last ${days} days` }]}
               >
                 {cohorts.map((cohort, index) => (
                   <IndexTable.Row id={cohort.id} key={cohort.id} position={index}>
@@ -87,6 +87,11 @@ function CohortList() {
                     <IndexTable.Cell>
                       <Text as="span" alignment="end" numeric>
                         {cohort.visitors.toLocaleString("en-US")}
+                      </Text>
+                    </IndexTable.Cell>
+                    <IndexTable.Cell>
+                      <Text as="span" variant="bodySm" tone={cohort.tags.failed > 0 ? "critical" : undefined}>
+                        <span data-testid="cohort-tags">{tagSummary(cohort.tags)}</span>
                       </Text>
                     </IndexTable.Cell>
                     <IndexTable.Cell>
@@ -156,4 +161,10 @@ export function Sparkline({ values, label }: { values: number[]; label: string }
       </Text>
     </span>
   );
+}
+
+/** A cohort's customer tags in a line: how many are on customers, still to write, and failed. */
+function tagSummary(tags: { applied: number; pending: number; failed: number }): string {
+  const n = (count: number) => count.toLocaleString("en-US");
+  return `${n(tags.applied)} applied · ${n(tags.pending)} pending · ${n(tags.failed)} failed`;
 }

@@ -96,6 +96,8 @@ describe.skipIf(!browserAvailable)("Cohorts in Chromium (npm run demo)", { timeo
     const cells = (await row.locator("td").allTextContents()).map((text) => text.trim());
     // The badge's tone is read out before its label.
     expect(cells.slice(1, 5)).toEqual(["roost-vip-scarcity-shopper", expect.stringMatching(/Enabled$/), "1", "0"]);
+    // Bo's tag: written by the tag writer, or about to be.
+    expect(await row.getByTestId("cohort-tags").textContent()).toMatch(/^(1 applied · 0 pending|0 applied · 1 pending) · 0 failed$/);
     expect(await row.getByRole("img").getAttribute("aria-labelledby")).toBeTruthy();
     expect(await row.getByTestId("cohort-sparkline").textContent()).toBe(
       `Bought after seeing scarcity: size over the last 30 days, oldest first: ${[...new Array(29).fill(0), 1].join(", ")}`,

@@ -88,6 +88,8 @@ describe("cohort reports", () => {
     expect(rows.map((row) => row.key)).toEqual(["first-purchase", "repeat-purchaser"]);
     const [row, second] = rows;
     expect(row).toMatchObject({ title: "First purchase", tag: "roost-first-purchase", enabled: false, members: 3, visitors: 1, summary: "One paid order, placed in the last 45 days" });
+    // A disabled cohort owes no customer its tag.
+    expect(row.tags).toEqual({ applied: 0, pending: 0, failed: 0 });
 
     // A reference count from the transitions themselves: in minus out up to each end.
     const transitions = await db.cohortTransition.findMany({ where: { ruleId: first.id } });

@@ -10,6 +10,7 @@ import { type MatchRow, previewMatches } from "./evaluate.server";
 import { storedParams } from "./rules-store";
 import { cohortTag, isTemplateKey, type RuleParams, TEMPLATES } from "./templates";
 import { type MembershipFacts, whySentences, type WhyLabels } from "./why";
+import { ruleTagCounts } from "../tags/status.server";
 
 // What the admin's cohort pages show: the list with each cohort's size over the last 30 days,
 // a rule with its members, a preview's sample, a member's cohorts, each "why" in sentences with
@@ -38,6 +39,8 @@ export interface CohortListRow {
   summary: string;
   /** The cohort's size at the end of each of the last 30 shop-local days, oldest first; the last is now. */
   sparkline: number[];
+  /** Its customer tags: on the customers, still to write (add or remove), kept failed with a reason. */
+  tags: { applied: number; pending: number; failed: number };
 }
 
 /**
@@ -110,10 +113,12 @@ async function transitionBuckets(db: Db, shopId: string, ends: Date[]): Promise<
 export async function listCohorts(db: Database, shop: ShopRef, now: Date): Promise<CohortListRow[]> {
   const rules = await db.cohortRule.findMany({ where: { shopId: shop.id }, orderBy: { createdAt: "asc" } });
   if (rules.length === 0) return [];
-  const [counts, buckets] = await Promise.all([
+  const [counts, buckets, tagCounts] = await Promise.all([
     db.cohortMembership.groupBy({ by: ["ruleId"], where: { shopId: shop.id }, _count: { _all: true, memberId: true } }),
     transitionBuckets(db, shop.id, dayEnds(now, SPARKLINE_DAYS, shop.timezone)),
+    ruleTagCounts(db, shop),
   ]);
+  const tagsOf = new Map(tagCounts.map((row) => [row.ruleId, { applied: row.applied, pending: row.pending, failed: row.failed }]));
   const sizes = new Map(counts.map((row) => [row.ruleId, { all: row._count._all, members: row._count.memberId }]));
   const prefix = parseShopSettings(shop.settings).cohortTagPrefix;
   return rules.map((rule) => {
@@ -139,6 +144,7 @@ export async function listCohorts(db: Database, shop: ShopRef, now: Date): Promi
       visitors: size.all - size.members,
       summary: params ? paramsSummary(params, shop.currency) : "Settings this version of Roost cannot read",
       sparkline: sparklineFrom(size.all, [...perBucket.values()]),
+      tags: tagsOf.get(rule.id) ?? { applied: 0, pending: 0, failed: 0 },
     };
   });
 }
