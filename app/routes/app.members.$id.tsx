@@ -23,6 +23,7 @@ import { staffActor } from "../services/members/actor";
 import { adjustMemberPoints, adjustmentErrors, adjustmentSchema } from "../services/members/adjust.server";
 import { loadMemberDetail } from "../services/members/detail.server";
 import { memberCohortsView } from "../services/cohorts/reports.server";
+import { customerTagStatus } from "../services/tags/status.server";
 import { EVENT_LABELS, formatWhen, KIND_LABELS, readableGid, signedPoints, termsLabel, timelineSentence } from "../services/members/format";
 import { findShop } from "../services/shops/shops.server";
 import { authenticate } from "../shopify.server";
@@ -38,7 +39,9 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   if (!shop || !detail) throw notFound();
   const timelineVariants = detail.member.timeline.flatMap((event) => (event.type === "cart_abandoned" && typeof event.data.variant === "string" ? [event.data.variant] : []));
   const { cohorts, variantNames } = await memberCohortsView(db, shop, detail.member.id, timelineVariants);
-  return { ...detail, cohorts, variantNames };
+  // The cohort tags on their Shopify customer: written, still to write, or refused with the reason.
+  const customerTags = detail.member.customerGid ? await customerTagStatus(db, shop, detail.member.customerGid) : [];
+  return { ...detail, cohorts, variantNames, customerTags };
 };
 
 export const action = async ({ request, params }: ActionFunctionArgs) => {
@@ -58,7 +61,7 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
 type Detail = ReturnType<typeof useLoaderData<typeof loader>>;
 
 export default function MemberPage() {
-  const { member, browsing, orderNames, exponent, currency, timezone, cohorts, variantNames } = useLoaderData<typeof loader>();
+  const { member, browsing, orderNames, exponent, currency, timezone, cohorts, variantNames, customerTags } = useLoaderData<typeof loader>();
   const title = member.redacted ? "Redacted member" : (member.name ?? member.email ?? "Member");
   const subtitle = [member.redacted ? null : member.name ? member.email : null, member.customerGid ? `Customer ${readableGid(member.customerGid)}` : null, member.externalId ? `External id ${member.externalId}` : null]
     .filter(Boolean)
@@ -152,7 +155,7 @@ export default function MemberPage() {
         </Layout.Section>
 
         <Layout.Section>
-          <CohortsCard cohorts={cohorts} timezone={timezone} />
+          <CohortsCard cohorts={cohorts} customerTags={customerTags} timezone={timezone} />
         </Layout.Section>
 
         <Layout.Section>
@@ -163,7 +166,7 @@ export default function MemberPage() {
   );
 }
 
-function CohortsCard({ cohorts, timezone }: { cohorts: Detail["cohorts"]; timezone: string }) {
+function CohortsCard({ cohorts, customerTags, timezone }: { cohorts: Detail["cohorts"]; customerTags: Detail["customerTags"]; timezone: string }) {
   return (
     <Card>
       <BlockStack gap="300">
@@ -196,9 +199,40 @@ function CohortsCard({ cohorts, timezone }: { cohorts: Detail["cohorts"]; timezo
             ))}
           </BlockStack>
         )}
+        {customerTags.length > 0 && (
+          <BlockStack gap="200">
+            <Text as="h3" variant="headingSm">
+              Tags on the Shopify customer
+            </Text>
+            {customerTags.some((line) => line.status === "failed") && (
+              <Banner tone="critical" title="Some cohort tags could not be written to this customer">
+                <p>Shopify keeps at most 250 tags per customer, shared with every app, and Roost writes at most the cohort tag budget set for the shop.</p>
+              </Banner>
+            )}
+            <BlockStack gap="100" as="ul">
+              {customerTags.map((line) => (
+                <li key={line.tag} data-testid="member-customer-tag">
+                  <InlineStack gap="200" blockAlign="center">
+                    <Badge>{line.tag}</Badge>
+                    <Text as="span" tone={line.status === "failed" ? "critical" : "subdued"}>
+                      {tagStatusText(line)}
+                    </Text>
+                  </InlineStack>
+                </li>
+              ))}
+            </BlockStack>
+          </BlockStack>
+        )}
       </BlockStack>
     </Card>
   );
+}
+
+/** A cohort tag's state on the customer, in words. */
+function tagStatusText(line: { status: string; reason: string | null }): string {
+  if (line.status === "applied") return "On the customer";
+  if (line.status === "failed") return `Not written: ${line.reason ?? "Shopify refused it"}`;
+  return line.reason === "to remove" ? "Being removed" : "Being written";
 }
 
 function BrowsingCard({ browsing, timezone }: { browsing: Detail["browsing"]; timezone: string }) {

@@ -88,6 +88,8 @@ describe.skipIf(!browserAvailable)("Cohorts in Chromium (npm run demo)", { timeo
     const timeline = await page.getByTestId("timeline-event").allTextContents();
     expect(timeline.at(-1)).toMatch(/^Entered cohort.*Entered the cohort vip-scarcity-shopper, tagged roost-vip-scarcity-shopper \(matched the cohort's rule\)\.$/);
     expect(await page.getByText(/gid:\/\/shopify/).count()).toBe(0);
+    // The cohort's tag on Bo's Shopify customer, written by the tag writer or about to be.
+    expect(await page.getByTestId("member-customer-tag").allTextContents()).toEqual([expect.stringMatching(/^roost-vip-scarcity-shopper(On the customer|Being written)$/)]);
   });
 
   it("lists the cohort with its counts and its size over 30 days", async () => {

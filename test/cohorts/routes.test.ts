@@ -87,6 +87,13 @@ describe("cohort routes", () => {
     expect(detail.cohorts).toEqual([
       expect.objectContaining({ ruleId: rule.id, key: "new-buyers", title: "First purchase", tag: "roost-new-buyers", why: [expect.stringMatching(/^First paid order #1501 on .*, within the last 30 days\.$/)] }),
     ]);
+    // Its tag on the Shopify customer: owed until the tag writer runs; a refusal is shown with its reason.
+    expect(detail.customerTags).toEqual([{ tag: "roost-new-buyers", status: "pending", reason: "to add" }]);
+    await db.customerTag.create({ data: { shopId, customerGid: `gid://shopify/Customer/${ANA}`, tag: "roost-new-buyers", state: "failed", error: "The customer has 250 tags, Shopify's limit: remove some to make room.", updatedAt: new Date() } });
+    const refused = await data(memberLoader(args(await adminRequest(`/app/members/${member.id}`, shop), { id: member.id })));
+    expect(refused.customerTags).toEqual([{ tag: "roost-new-buyers", status: "failed", reason: "The customer has 250 tags, Shopify's limit: remove some to make room." }]);
+    await db.customerTag.deleteMany({ where: { shopId } });
+
     const entered = detail.member.timeline.find((event) => event.type === "cohort_entered");
     expect(entered && timelineSentence(entered, { variant: () => undefined, timezone: "UTC" })).toBe("Entered the cohort new-buyers, tagged roost-new-buyers (matched the cohort's rule).");
 
