@@ -89,7 +89,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
     return { form: "pixel" as const, intent, ...outcome, errors: noPixelErrors, message: outcome.ok ? done : outcome.message };
   }
   if (form.get("intent") === "program") {
-    const program = parseProgramForm(form);
+    const shop = await findShop(db, session.shop);
+    const program = parseProgramForm(form, { cohortTagPrefix: shop ? parseShopSettings(shop.settings).cohortTagPrefix : undefined });
     if (!program.ok) return { form: "program" as const, saved: false as const, errors: program.errors };
     const actor = staffActor(session, "sessionToken" in context ? context.sessionToken : null);
     const { settings, changes, catchUp } = await updateProgramSettings(db, session.shop, program.value, actor);

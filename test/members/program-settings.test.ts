@@ -108,6 +108,12 @@ describe("program settings", () => {
       saved: false,
       errors: { "enrolment.tag": "Enter the customer tag that makes a customer a member" },
     });
+    // Roost writes the cohort tags itself: one cannot enrol customers.
+    expect(await save(form({ enrolment: "tag", enrolmentTag: "Roost-VIP-scarcity-shopper" }))).toEqual({
+      form: "program",
+      saved: false,
+      errors: { "enrolment.tag": 'Tags starting with "roost-" are Roost\'s cohort tags: choose another tag for enrolment' },
+    });
     expect(await save(form({ "channels[]": ["online_store", "marketplace"] }))).toEqual({ form: "program", saved: false, errors: { channels: "Unknown channel: marketplace" } });
 
     expect(await stored()).toEqual(before);

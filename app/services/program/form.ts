@@ -45,7 +45,7 @@ const checked = (form: FormData, name: string) => {
  * messages for what it types (numbers, dates, names); the rules themselves (decimals, the first
  * tier at 0, increasing thresholds, a tag for tag enrolment) are settings.ts's programSchema.
  */
-export function parseProgramForm(form: FormData): { ok: true; value: ProgramSettings } | { ok: false; errors: ProgramErrors } {
+export function parseProgramForm(form: FormData, shop: { cohortTagPrefix?: string } = {}): { ok: true; value: ProgramSettings } | { ok: false; errors: ProgramErrors } {
   const errors: ProgramErrors = {};
 
   const startDate = text(form, "startDate");
@@ -79,6 +79,11 @@ export function parseProgramForm(form: FormData): { ok: true; value: ProgramSett
   if (mode !== "email" && mode !== "tag") errors.enrolment = "Choose who becomes a member";
   const tag = text(form, "enrolmentTag");
   if (mode === "tag" && !tag) errors["enrolment.tag"] = "Enter the customer tag that makes a customer a member";
+  // Roost writes the cohort tags itself: one of them enrolling customers would make cohorts feed enrolment.
+  const prefix = shop.cohortTagPrefix ?? "";
+  if (mode === "tag" && tag && prefix && tag.toLowerCase().startsWith(prefix.toLowerCase())) {
+    errors["enrolment.tag"] = `Tags starting with "${prefix}" are Roost's cohort tags: choose another tag for enrolment`;
+  }
 
   const candidate = {
     enabled: checked(form, "enabled"),
