@@ -13,6 +13,7 @@ import { metafieldsQueue } from "./services/outbox/metafields.server";
 import { catchUpQueue } from "./services/program/catch-up.server";
 import { cohortSweepIntervalMs, cohortSweepQueue, cohortsQueue } from "./services/cohorts/queue.server";
 import { syncIntervalMs, syncQueue } from "./services/sync/scheduler.server";
+import { tagsReconcileIntervalMs, tagsReconcileQueue } from "./services/tags/reconcile.server";
 import { tagsQueue } from "./services/tags/writer.server";
 import { newOwner } from "./services/jobs/queue.server";
 import { DEFAULT_POLL_MS, JobRunner, type QueueDefinition } from "./services/jobs/runner.server";
@@ -80,6 +81,7 @@ export function queueDefinitions(deps: AppDeps, env: Record<string, string | und
   if (env.ROOST_SYNC_JOBS !== "off") queues.push(catchUpQueue(deps), syncQueue(deps, { intervalMs: syncIntervalMs(env) }));
   // Cohort tags on Shopify customers: the tag ops the cohorts write in their outbox.
   if (env.ROOST_SYNC_JOBS !== "off") queues.push(tagsQueue(deps));
+  if (env.ROOST_SYNC_JOBS !== "off") queues.push(tagsReconcileQueue(tagsReconcileIntervalMs(env)));
   // Cohorts: the shoppers signals touched, and the sweep for conditions that change with time.
   queues.push(cohortsQueue(), cohortSweepQueue(cohortSweepIntervalMs(env)));
   return queues;

@@ -24,6 +24,7 @@ import { CliError, type CliIO, type Command, resolveShop, table } from "./comman
 import { JOBS_USAGE, jobsCommands } from "./jobs-commands.server";
 import { PIXEL_USAGE, pixelCommands } from "./pixel-commands.server";
 import { cliLogger, SYNC_USAGE, syncCommands } from "./sync-commands.server";
+import { TAGS_USAGE, tagsCommands } from "./tags-commands.server";
 
 const USAGE = `usage: npm run roost -- <command> [--shop <domain>] [--json]
 
@@ -47,6 +48,7 @@ ${SYNC_USAGE}
 ${PIXEL_USAGE}
 ${JOBS_USAGE}
 ${COHORTS_USAGE}
+${TAGS_USAGE}
 
 --shop may be left out when exactly one shop exists. --json prints one JSON document.`;
 
@@ -245,7 +247,7 @@ function catchUpOutcome(job: CatchUpView): "done" | "failed" | "retrying" | "wai
   return job.lastError ? "retrying" : "waiting";
 }
 
-const commands: Record<string, Command> = { ...inboxCommands, ...healthCommands, ...syncCommands, ...ledgerCommands, ...pixelCommands, ...jobsCommands, ...cohortCommands };
+const commands: Record<string, Command> = { ...inboxCommands, ...healthCommands, ...syncCommands, ...ledgerCommands, ...pixelCommands, ...jobsCommands, ...cohortCommands, ...tagsCommands };
 
 /** Runs one command; resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
