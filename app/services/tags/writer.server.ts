@@ -12,6 +12,7 @@ import { parseShopSettings } from "../program/settings";
 import { type AdminClient, AdminTerminalError, type ObservedThrottle } from "../shopify/admin-client.server";
 import type { AdminClientFactory } from "../shopify/admin.server";
 import { ShopNotActiveError } from "../shops/shops.server";
+import { BULK_THRESHOLD, type BulkLineResult, type BulkOutcome, writeTagsInBulk } from "./bulk.server";
 import { overBudgetReason, wantedTags } from "./desired.server";
 import { pacedAdminClient, realSleep, type Sleep } from "./pacing.server";
 
@@ -20,8 +21,13 @@ import { pacedAdminClient, realSleep, type Sleep } from "./pacing.server";
 // (CustomerTag) and sends only the difference, so ops that cancel out send nothing, a repeated
 // op changes nothing and a run that crashed is simply run again.
 
-/** Jobs claimed per run: one customer's ops, however many, make at most two calls. */
-const JOBS_PER_RUN = 100;
+/**
+ * Jobs claimed per run: enough for a shop's backlog to reach the bulk path (bulk.server.ts,
+ * BULK_THRESHOLD customers) in one run. Below the threshold at most CALL_PATH_CUSTOMERS
+ * customers are written by calls, each making at most two; the others are run again at once.
+ */
+const JOBS_PER_RUN = 10_000;
+const CALL_PATH_CUSTOMERS = 100;
 /** An uninstalled shop's ops wait, pending, and are looked at again this often (they resume on reinstall). */
 export const UNINSTALLED_RECHECK_MS = 10 * 60_000;
 
@@ -118,17 +124,37 @@ export function tagsQueue(deps: TagWriterDeps): TagsQueue {
         buckets.set(shop.domain, memory);
         const paced = pacedAdminClient(admin, { clock, sleep, memory });
         const plans = await planShop(db, shopId, shop.settings, customers, clock.now());
+        const writing = plans.filter((plan) => plan.add.length > 0 || plan.remove.length > 0);
+        let bulk: Map<string, BulkOutcome> | null = null;
+        const later = new Set(writing.slice(CALL_PATH_CUSTOMERS).map((plan) => plan.customerGid));
+        if (writing.length >= BULK_THRESHOLD) {
+          later.clear();
+          try {
+            // The bulk lines spend nothing of the bucket: the few calls around them go unpaced.
+            bulk = await writeTagsInBulk({ admin, sleep, signal, logger }, writing);
+          } catch (error) {
+            if (error instanceof LeaseLostError) throw error;
+            const failure = asError(error);
+            shopJobs.forEach(({ job }) => outcomes.set(job.id, failure));
+            throttledLog(logger, "tags").warn({ err: failure, shopId, customers: writing.length }, "bulk tag write-back failed");
+            continue;
+          }
+        }
         let refused: Error | null = null;
         const written: Plan[] = [];
         for (const plan of plans) {
           // A worker that lost its lease stops before writing what another worker now owns.
           if (signal.reason instanceof LeaseLostError) throw signal.reason;
+          if (later.has(plan.customerGid)) {
+            plan.jobs.forEach(({ job }) => outcomes.set(job.id, { again: clock.now() }));
+            continue;
+          }
           if (refused) {
             plan.jobs.forEach(({ job }) => outcomes.set(job.id, refused!));
             continue;
           }
           try {
-            const failed = await writeCustomer(db, paced, shopId, plan, clock);
+            const failed = await writeCustomer(db, paced, shopId, plan, clock, bulk?.get(plan.customerGid));
             for (const { job, op } of plan.jobs) {
               const reason = op.op === "add" ? failed.get(op.tag) : undefined;
               outcomes.set(job.id, reason ? new TagNotWrittenError(reason) : undefined);
@@ -215,17 +241,22 @@ function upsertTag(db: Database, shopId: string, customerGid: string, tag: strin
 /**
  * At most one tagsRemove and one tagsAdd for the customer (removes first, so a rename near
  * Shopify's 250 tags has room), then what happened is recorded. Returns the tags kept failed.
+ * With `bulk`, the customer's lines of the bulk operations answer instead of calls.
  */
-async function writeCustomer(db: Database, admin: AdminClient, shopId: string, plan: Plan, clock: Clock): Promise<Map<string, string>> {
+async function writeCustomer(db: Database, admin: AdminClient, shopId: string, plan: Plan, clock: Clock, bulk?: BulkOutcome): Promise<Map<string, string>> {
   const failed = new Map(plan.failed);
   if (plan.remove.length > 0) {
-    const data = await admin.request<TagsRemoveData>(TagsRemoveMutation, { id: plan.customerGid, tags: plan.remove });
-    checkUserErrors(plan.customerGid, data.tagsRemove?.userErrors);
+    const userErrors = bulk
+      ? bulkUserErrors(bulk.remove)
+      : (await admin.request<TagsRemoveData>(TagsRemoveMutation, { id: plan.customerGid, tags: plan.remove })).tagsRemove?.userErrors;
+    checkUserErrors(plan.customerGid, userErrors);
   }
   let added: string[] = [];
   if (plan.add.length > 0) {
-    const data = await admin.request<TagsAddData>(TagsAddMutation, { id: plan.customerGid, tags: plan.add });
-    const refusal = checkUserErrors(plan.customerGid, data.tagsAdd?.userErrors);
+    const userErrors = bulk
+      ? bulkUserErrors(bulk.add)
+      : (await admin.request<TagsAddData>(TagsAddMutation, { id: plan.customerGid, tags: plan.add })).tagsAdd?.userErrors;
+    const refusal = checkUserErrors(plan.customerGid, userErrors);
     if (refusal) for (const tag of plan.add) failed.set(tag, refusal);
     else added = plan.add;
   }
@@ -236,6 +267,13 @@ async function writeCustomer(db: Database, admin: AdminClient, shopId: string, p
     ...[...failed].map(([tag, reason]) => upsertTag(db, shopId, plan.customerGid, tag, "failed", reason, now)),
   ]);
   return failed;
+}
+
+/** A bulk line's userErrors; a line that failed as a whole is retried with the customer's jobs. */
+function bulkUserErrors(line: BulkLineResult | undefined): { field?: string[] | null; message: string }[] {
+  if (!line) throw new Error("the bulk tag operation returned no line for this customer");
+  if ("error" in line) throw new Error(`the bulk tag operation's line failed: ${line.error}`);
+  return line.userErrors;
 }
 
 /**
