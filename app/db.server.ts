@@ -2,7 +2,7 @@ import { createRequire } from "node:module";
 import { type Client, type Config, createClient, type InStatement, type Transaction, type TransactionMode } from "@libsql/client";
 import { PrismaLibSql } from "@prisma/adapter-libsql";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { PrismaClient } from "@prisma/client";
+import { Prisma, PrismaClient } from "@prisma/client";
 import type { SqlDriverAdapter, SqlDriverAdapterFactory, SqlQuery, Transaction as AdapterTransaction } from "@prisma/driver-adapter-utils";
 
 export const DEFAULT_DATABASE_URL = "file:./prisma/dev.sqlite";
@@ -178,6 +178,14 @@ export function isSqlite(database: Db): boolean {
   // From the client's own provider, not a registry of clients this module made: a dev server's
   // reloaded modules (and the demo's) hold clients another instance of this module created.
   return (database as { _activeProvider?: string })._activeProvider === "sqlite";
+}
+
+/**
+ * A time as a raw-query parameter where PostgreSQL cannot infer its type (a SELECT list, a
+ * UNION, a CASE); SQLite takes it as it is.
+ */
+export function sqlTime(database: Db, at: Date): Prisma.Sql {
+  return isSqlite(database) ? Prisma.sql`${at}` : Prisma.sql`CAST(${at} AS TIMESTAMP(3))`;
 }
 
 /**

@@ -1,12 +1,13 @@
 import { randomUUID } from "node:crypto";
 import type { CohortRule } from "@prisma/client";
 import { Prisma } from "@prisma/client";
-import { type Database, type Db, inTransaction, isSqlite } from "../../db.server";
+import { type Database, type Db, inTransaction, isSqlite, sqlTime } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { parseShopSettings } from "../program/settings";
 import { TAGS_QUEUE } from "./outbox";
 import { storedParams } from "./rules-store";
 import type { RuleParams } from "./templates";
+import type { MembershipFacts } from "./why";
 
 // Cohort evaluation, set-based: each template is one SQL query that gives the shoppers matching
 // it now, one row each with the stored facts that put them there (the event, the stock then, the
@@ -73,9 +74,6 @@ function withinHoursAfter(db: Db, later: string, earlier: string, hours: number)
       Prisma.raw(`${later} > ${earlier} AND round((julianday(${later}) - julianday(${earlier})) * 86400000) <= ${h * 3_600_000}`)
     : Prisma.raw(`${later} > ${earlier} AND ${later} <= ${earlier} + INTERVAL '${h} hours'`);
 }
-
-/** A time as a parameter where PostgreSQL cannot infer its type (a SELECT list, a UNION). */
-const time = (db: Db, at: Date) => (isSqlite(db) ? Prisma.sql`${at}` : Prisma.sql`CAST(${at} AS TIMESTAMP(3))`);
 
 /** A fresh id per row, in SQL. */
 const uuid = (db: Db) => Prisma.raw(isSqlite(db) ? "lower(hex(randomblob(16)))" : "gen_random_uuid()::text");
@@ -270,6 +268,8 @@ export async function evaluateCohorts(
 /** Shoppers evaluated per transaction when a sweep has many. */
 const SWEEP_CHUNK = 500;
 
+const chunks = <T>(items: readonly T[], size: number): T[][] => Array.from({ length: Math.ceil(items.length / size) }, (_, index) => items.slice(index * size, (index + 1) * size));
+
 /**
  * The periodic sweep of a shop: what changes with time alone. Everything a signal changes is
  * evaluated when the signal arrives, so a rule swept before only needs the shoppers whose
@@ -290,13 +290,11 @@ export async function sweepShop(deps: { db: Database; clock: Clock }, shop: Coho
       outcome.exited = whole.exited;
     } else if (rule.sweptAt < now) {
       const candidates = await timeCandidates(deps.db, shop.id, params, rule.sweptAt, now);
-      const subjects: { memberId?: string; clientId?: string }[] = [
-        ...(candidates?.memberIds ?? []).map((memberId) => ({ memberId })),
-        ...(candidates?.clientIds ?? []).map((clientId) => ({ clientId })),
+      const scopes = [
+        ...chunks(candidates?.memberIds ?? [], SWEEP_CHUNK).map((memberIds) => ({ memberIds })),
+        ...chunks(candidates?.clientIds ?? [], SWEEP_CHUNK).map((clientIds) => ({ clientIds })),
       ];
-      for (let index = 0; index < subjects.length; index += SWEEP_CHUNK) {
-        const chunk = subjects.slice(index, index + SWEEP_CHUNK);
-        const scope = { memberIds: chunk.flatMap((subject) => subject.memberId ?? []), clientIds: chunk.flatMap((subject) => subject.clientId ?? []) };
+      for (const scope of scopes) {
         const part = await evaluateCohorts(deps, shop, { rules: [rule], scope, now });
         outcome.entered += part.entered;
         outcome.exited += part.exited;
@@ -378,6 +376,7 @@ async function resolveScope(db: Db, shopId: string, scope: CohortScope): Promise
 async function evaluateRules(tx: Db, shopId: string, prefix: string, rules: readonly CohortRule[], now: Date, scope: ResolvedScope | null): Promise<RuleOutcome[]> {
   const evaluationId = randomUUID();
   const outcomes: RuleOutcome[] = [];
+  let anyChange = false;
   for (const rule of rules) {
     const params = storedParams(rule);
     if (!params) continue;
@@ -397,15 +396,16 @@ async function evaluateRules(tx: Db, shopId: string, prefix: string, rules: read
             WHERE l."shopId" = ${shopId} AND l."clientId" = c."clientId") THEN 'linked'
           ELSE 'no-longer-matches' END,
         COALESCE(x."eventId", c."eventId"), COALESCE(x."eventAt", c."eventAt"), COALESCE(x."variantGid", c."variantGid"), COALESCE(x."stock", c."stock"),
-        COALESCE(x."orderGid", c."orderGid"), COALESCE(x."value", c."value"), ${time(tx, now)}
+        COALESCE(x."orderGid", c."orderGid"), COALESCE(x."value", c."value"), ${sqlTime(tx, now)}
       FROM (${match}) x
       FULL OUTER JOIN (SELECT * FROM "CohortMembership" WHERE "ruleId" = ${rule.id} ${subjectScope}) c ON c."subjectKey" = x."subjectKey"
       LEFT JOIN "Member" mm ON mm."id" = COALESCE(x."memberId", c."memberId")
       WHERE x."subjectKey" IS NULL OR c."subjectKey" IS NULL`;
-    outcomes.push({ ruleId: rule.id, key: rule.key, entered: changed, exited: 0 });
+    outcomes.push({ ruleId: rule.id, key: rule.key, entered: 0, exited: 0 });
+    anyChange ||= changed > 0;
   }
-  // How many of each rule's changes were entries and exits.
-  if (outcomes.some((outcome) => outcome.entered > 0)) {
+  if (anyChange) {
+    // How many of each rule's changes were entries and exits.
     const counts = await tx.$queryRaw<{ ruleId: string; direction: string; count: number | bigint }[]>`
       SELECT "ruleId", "direction", COUNT(*) AS "count" FROM "CohortTransition" WHERE "evaluationId" = ${evaluationId} GROUP BY "ruleId", "direction"`;
     for (const outcome of outcomes) {
@@ -413,8 +413,8 @@ async function evaluateRules(tx: Db, shopId: string, prefix: string, rules: read
       outcome.entered = of("in");
       outcome.exited = of("out");
     }
+    await applyTransitions(tx, shopId, prefix, evaluationId, now);
   }
-  if (outcomes.some((outcome) => outcome.entered + outcome.exited > 0)) await applyTransitions(tx, shopId, prefix, evaluationId, now);
   // A whole-shop evaluation has looked at every time-based condition up to now (sweepShop).
   const swept = scope ? Prisma.empty : Prisma.sql`, "sweptAt" = ${now}`;
   await tx.$executeRaw`
@@ -443,19 +443,19 @@ export async function applyTransitions(tx: Db, shopId: string, prefix: string, e
     INSERT INTO "JourneyEvent" ("id", "shopId", "memberId", "type", "data", "dedupeKey", "occurredAt", "createdAt")
     SELECT ${uuid(tx)}, t."shopId", t."memberId", CASE WHEN t."direction" = 'in' THEN 'cohort_entered' ELSE 'cohort_exited' END,
       '{"cohort":"' || t."ruleKey" || '","tag":"' || ${prefix} || t."ruleKey" || '","cause":"' || t."cause" || '","transition":"' || t."id" || '"}',
-      'cohort:' || t."id", t."occurredAt", ${time(tx, now)}
+      'cohort:' || t."id", t."occurredAt", ${sqlTime(tx, now)}
     FROM "CohortTransition" t WHERE t."evaluationId" = ${evaluationId} AND t."memberId" IS NOT NULL
     UNION ALL
     SELECT ${uuid(tx)}, t."shopId", t."memberId", 'cart_abandoned',
       '{"cohort":"' || t."ruleKey" || '","variant":"' || t."variantGid" || '","stock":' || COALESCE(CAST(t."stock" AS TEXT), 'null') || ',"addedAt":"' || ${isoText(tx, `t."eventAt"`)} || '","transition":"' || t."id" || '"}',
-      'cart_abandoned:' || t."id", t."occurredAt", ${time(tx, now)}
+      'cart_abandoned:' || t."id", t."occurredAt", ${sqlTime(tx, now)}
     FROM "CohortTransition" t JOIN "CohortRule" r ON r."id" = t."ruleId"
     WHERE t."evaluationId" = ${evaluationId} AND t."memberId" IS NOT NULL AND t."direction" = 'in' AND r."template" = 'cart-abandoned-low-stock' AND t."variantGid" IS NOT NULL`;
   await tx.$executeRaw`
     INSERT INTO "Job" ("id", "shopId", "queue", "key", "payload", "status", "maxAttempts", "runAt", "createdAt", "updatedAt")
     SELECT ${uuid(tx)}, t."shopId", ${TAGS_QUEUE}, t."id",
       '{"transitionId":"' || t."id" || '","customerGid":"' || t."customerGid" || '","tag":"' || ${prefix} || t."ruleKey" || '","op":"' || CASE WHEN t."direction" = 'in' THEN 'add' ELSE 'remove' END || '"}',
-      'pending', 8, ${time(tx, now)}, ${time(tx, now)}, ${time(tx, now)}
+      'pending', 8, ${sqlTime(tx, now)}, ${sqlTime(tx, now)}, ${sqlTime(tx, now)}
     FROM "CohortTransition" t WHERE t."evaluationId" = ${evaluationId} AND t."customerGid" IS NOT NULL
     ON CONFLICT ("queue", "key") DO NOTHING`;
 }
@@ -475,7 +475,7 @@ export async function exitEveryone(tx: Db, shop: CohortShop, rule: CohortRule, c
     INSERT INTO "CohortTransition" ("id", "shopId", "ruleId", "ruleKey", "evaluationId", "subjectKey", "memberId", "clientId", "customerGid", "direction", "cause",
       "eventId", "eventAt", "variantGid", "stock", "orderGid", "value", "occurredAt")
     SELECT ${uuid(tx)}, ${shop.id}, ${rule.id}, ${rule.key}, ${evaluationId}, c."subjectKey", c."memberId", c."clientId", mm."customerGid", 'out', ${cause},
-      c."eventId", c."eventAt", c."variantGid", c."stock", c."orderGid", c."value", ${time(tx, now)}
+      c."eventId", c."eventAt", c."variantGid", c."stock", c."orderGid", c."value", ${sqlTime(tx, now)}
     FROM "CohortMembership" c LEFT JOIN "Member" mm ON mm."id" = c."memberId" WHERE c."ruleId" = ${rule.id}`;
   if (exited > 0) await applyTransitions(tx, shop.id, parseShopSettings(shop.settings).cohortTagPrefix, evaluationId, now);
   await tx.cohortRule.updateMany({ where: { id: rule.id }, data: { size: 0 } });
@@ -483,16 +483,10 @@ export async function exitEveryone(tx: Db, shop: CohortShop, rule: CohortRule, c
 }
 
 /** One shopper a rule matches, with the facts that put them there. */
-export interface MatchRow {
+export interface MatchRow extends Omit<MembershipFacts, "enteredAt"> {
   subjectKey: string;
   memberId: string | null;
   clientId: string | null;
-  eventId: string | null;
-  eventAt: Date | null;
-  variantGid: string | null;
-  stock: number | null;
-  orderGid: string | null;
-  value: number | null;
 }
 
 export interface Preview {

@@ -1,6 +1,5 @@
 import { Prisma } from "@prisma/client";
-import type { Database, Db } from "../../db.server";
-import { isSqlite } from "../../db.server";
+import { type Database, type Db, sqlTime } from "../../db.server";
 import { currencyExponent, formatMinorUnits } from "../../lib/money";
 import { shopDay } from "../../lib/shop-day";
 import { memberName } from "../members/search.server";
@@ -9,7 +8,7 @@ import { type CohortMemberRow, cohortMembers, memberCohorts } from "./members.se
 import { type MatchRow, previewMatches } from "./evaluate.server";
 import { storedParams } from "./rules-store";
 import { cohortTag, isTemplateKey, type RuleParams, TEMPLATES } from "./templates";
-import { type MembershipFacts, whySentences, type WhyLabels } from "./why";
+import { type MembershipFacts, plural, whySentences, type WhyLabels } from "./why";
 import { ruleTagCounts } from "../tags/status.server";
 
 // What the admin's cohort pages show: the list with each cohort's size over the last 30 days,
@@ -93,19 +92,17 @@ export function sparklineFrom(sizeNow: number, counts: readonly { bucket: number
   return sizes.reverse();
 }
 
-const time = (db: Db, at: Date) => (isSqlite(db) ? Prisma.sql`${at}` : Prisma.sql`CAST(${at} AS TIMESTAMP(3))`);
-
 /** Each rule's transitions since the oldest day's end, counted per day and direction: one query. */
 async function transitionBuckets(db: Db, shopId: string, ends: Date[]): Promise<TransitionCount[]> {
   // Bucket k: after ends[k + 1]; the first end that is still later than the transition names it.
   const cases = Prisma.join(
-    ends.slice(1).map((end, index) => Prisma.sql`WHEN t."occurredAt" > ${time(db, end)} THEN ${index}`),
+    ends.slice(1).map((end, index) => Prisma.sql`WHEN t."occurredAt" > ${sqlTime(db, end)} THEN ${index}`),
     " ",
   );
   return db.$queryRaw<TransitionCount[]>`
     SELECT b."ruleId", b."bucket", b."direction", COUNT(*) AS "count" FROM (
       SELECT t."ruleId", t."direction", CASE ${cases} END AS "bucket" FROM "CohortTransition" t
-      WHERE t."shopId" = ${shopId} AND t."occurredAt" > ${time(db, ends[ends.length - 1])}
+      WHERE t."shopId" = ${shopId} AND t."occurredAt" > ${sqlTime(db, ends[ends.length - 1])}
     ) b GROUP BY b."ruleId", b."bucket", b."direction"`;
 }
 
@@ -148,8 +145,6 @@ export async function listCohorts(db: Database, shop: ShopRef, now: Date): Promi
     };
   });
 }
-
-const plural = (count: number, one: string, many = `${one}s`) => `${count.toLocaleString("en-US")} ${count === 1 ? one : many}`;
 
 /** A rule's parameters in a line of words. */
 export function paramsSummary(params: RuleParams, currency: string): string {

@@ -5,7 +5,7 @@ import { recordAudit } from "../audit.server";
 import { parseShopSettings } from "../program/settings";
 import { forgetShop } from "../shops/shops.server";
 import { type CohortShop, evaluateCohorts, exitEveryone } from "./evaluate.server";
-import { paramsJson, storedParams } from "./rules-store";
+import { paramsJson } from "./rules-store";
 import { defaultRuleKey, type FieldErrors, isTemplateKey, type ParamContext, parseRuleParams, type RuleParams, ruleKeyError, TEMPLATE_KEYS } from "./templates";
 
 // A shop's cohort rules: created from a template, edited, enabled, disabled and deleted from the
@@ -137,4 +137,3 @@ export function listRules(db: Database, shopId: string): Promise<CohortRule[]> {
   return db.cohortRule.findMany({ where: { shopId }, orderBy: { createdAt: "asc" } });
 }
 
-export { storedParams };

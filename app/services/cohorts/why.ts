@@ -24,7 +24,7 @@ export interface WhyLabels {
 }
 
 const when = (at: Date) => at.toISOString().replace("T", " ").slice(0, 16) + " UTC";
-const plural = (count: number, one: string, many = `${one}s`) => `${count.toLocaleString("en-US")} ${count === 1 ? one : many}`;
+export const plural = (count: number, one: string, many = `${one}s`) => `${count.toLocaleString("en-US")} ${count === 1 ? one : many}`;
 
 function variantName(gid: string | null, labels: WhyLabels): string {
   return (gid && labels.variant?.(gid)) || "an item";

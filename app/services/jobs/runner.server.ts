@@ -211,3 +211,32 @@ export class JobRunner {
     }
   }
 }
+
+/**
+ * Drains one queue now, in this process, and counts what its runs decided per job — done,
+ * failed, or to run again later — of one shop when it is given: "write it now" for operators and
+ * tests (the runner does the same on its tick).
+ */
+export async function drainNow(
+  definition: QueueDefinition,
+  deps: { db: Database; clock: Clock; logger: Logger },
+  options: { shopId?: string } = {},
+): Promise<{ done: number; failed: number; again: number }> {
+  const counts = { done: 0, failed: 0, again: 0 };
+  const counted: QueueDefinition = {
+    ...definition,
+    async run(jobs, context) {
+      const outcomes = await definition.run(jobs, context);
+      for (const job of jobs) {
+        if (options.shopId && job.shopId !== options.shopId) continue;
+        const outcome = outcomes instanceof Map ? outcomes.get(job.id) : outcomes;
+        if (outcome instanceof Error) counts.failed += 1;
+        else if (outcome && "again" in outcome) counts.again += 1;
+        else counts.done += 1;
+      }
+      return outcomes;
+    },
+  };
+  await new JobRunner({ db: deps.db, clock: deps.clock, logger: deps.logger, queues: [counted] }).drain(definition.queue);
+  return counts;
+}

@@ -4,7 +4,7 @@ import type { Clock } from "../../lib/clock";
 import { throttledLog } from "../../lib/log-throttle.server";
 import type { Logger } from "../../lib/logger.server";
 import { enqueue, type Job, LeaseLostError } from "../jobs/queue.server";
-import { type JobContext, JobRunner, type JobOutcome, type QueueDefinition } from "../jobs/runner.server";
+import { drainNow, type JobContext, type JobOutcome, type QueueDefinition } from "../jobs/runner.server";
 import type { Tx } from "../ledger/types";
 import { type AdminClient, assertNoUserErrors } from "../shopify/admin-client.server";
 import type { AdminClientFactory } from "../shopify/admin.server";
@@ -138,20 +138,6 @@ export async function writeMetafieldsNow(
   deps: { db: Database; clock: Clock; logger: Logger; adminFor: AdminClientFactory },
   options: { shopId?: string } = {},
 ): Promise<{ written: number; failed: number }> {
-  const counts = { written: 0, failed: 0 };
-  const writer = metafieldsQueue(deps);
-  const counted: QueueDefinition = {
-    ...writer,
-    async run(jobs, context) {
-      const outcomes = await writer.run(jobs, context);
-      for (const job of jobs) {
-        if (options.shopId && job.shopId !== options.shopId) continue;
-        if (outcomes.get(job.id) instanceof Error) counts.failed += 1;
-        else counts.written += 1;
-      }
-      return outcomes;
-    },
-  };
-  await new JobRunner({ db: deps.db, clock: deps.clock, logger: deps.logger, queues: [counted] }).drain(METAFIELDS_QUEUE);
-  return counts;
+  const { done, failed } = await drainNow(metafieldsQueue(deps), deps, options);
+  return { written: done, failed };
 }

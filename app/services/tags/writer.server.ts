@@ -7,7 +7,7 @@ import type { Logger } from "../../lib/logger.server";
 import { TAGS_QUEUE, type TagOp } from "../cohorts/outbox";
 import type { Job } from "../jobs/queue.server";
 import { LeaseLostError } from "../jobs/queue.server";
-import { type JobContext, type JobOutcome, JobRunner, type QueueDefinition } from "../jobs/runner.server";
+import { drainNow, type JobContext, type JobOutcome, type QueueDefinition } from "../jobs/runner.server";
 import { parseShopSettings } from "../program/settings";
 import { type AdminClient, AdminTerminalError, type ObservedThrottle } from "../shopify/admin-client.server";
 import type { AdminClientFactory } from "../shopify/admin.server";
@@ -314,22 +314,6 @@ export async function writeTagsNow(
   deps: { db: Database; clock: Clock; logger: Logger } & TagWriterDeps,
   options: { shopId?: string } = {},
 ): Promise<{ written: number; failed: number; waiting: number }> {
-  const counts = { written: 0, failed: 0, waiting: 0 };
-  const writer = tagsQueue(deps);
-  const counted: QueueDefinition = {
-    ...writer,
-    async run(jobs, context) {
-      const outcomes = await writer.run(jobs, context);
-      for (const job of jobs) {
-        if (options.shopId && job.shopId !== options.shopId) continue;
-        const outcome = outcomes.get(job.id);
-        if (outcome instanceof Error) counts.failed += 1;
-        else if (outcome && "again" in outcome) counts.waiting += 1;
-        else counts.written += 1;
-      }
-      return outcomes;
-    },
-  };
-  await new JobRunner({ db: deps.db, clock: deps.clock, logger: deps.logger, queues: [counted] }).drain(TAGS_QUEUE);
-  return counts;
+  const { done, failed, again } = await drainNow(tagsQueue(deps), deps, options);
+  return { written: done, failed, waiting: again };
 }
