@@ -13,8 +13,12 @@
 //   cohorts      the cohort sweep over a shop with a seeded history (100,000 members, six
 //                rules): the first sweep, a steady one and one after a day's churn, beside
 //                plain SELECTs of the same rows (scripts/bench/cohorts.ts)
+// and a fifth, only when asked for (about two minutes, most of it paced by the throttle):
+//   tags         the tag writer against the fake Admin API in real time: calls paced by a
+//                Standard bucket (100 points/s) from empty, then a backlog through the bulk path;
+//                checks every op settled exactly once (scripts/bench/tags.ts)
 // and prints tables and verdicts. See docs/performance.md. Options:
-//   --scenario all|ingest|paid-orders|pixel|cohorts     which scenarios run (default all)
+//   --scenario all|ingest|paid-orders|pixel|cohorts|tags  which scenarios run (default all: not tags)
 //   --stages 1,8,32,64   ingest concurrency per stage   --count 3000   deliveries per stage
 //   --max-seconds 10     time bound on sending, per stage (both scenarios)
 //   --warmup 200         untimed ingest deliveries first
@@ -26,6 +30,10 @@
 //   --cohort-levers      also time each rule's match query alone, then ANALYZE and sweep again
 //   --cohort-rules       paid orders with the six cohort rules enabled for the bench shop: the
 //                        server's job runner evaluates each member on the cohorts queue too
+//   --tag-ops 600        tag mutations on the call path (two per customer, so rounded up to even;
+//                        at most 998: from 500 customers the writer goes bulk); 600 is 60 s at
+//                        the theoretical 10 ops/s
+//   --tag-bulk 10000     customers, one tag op each, through the bulk path (0: skip it)
 //   --build / --no-build force / skip `npm run build`   --only roost|baseline
 //   --worker off         Roost with a do-nothing inbox worker (scripts/bench/no-worker.mjs):
 //                        ingestion alone, deliveries stay pending (ingest only)
@@ -41,7 +49,8 @@
 // (build, migration, seeding or a server failed, a stage acknowledged nothing, or the baseline
 // did not award every paid order exactly once); 2 Roost got something wrong: it lost
 // deliveries (acknowledged but not stored), a paid order was not awarded exactly once with the
-// expected points, or ledger:verify found a violation. Those are bugs, not performance results.
+// expected points, ledger:verify found a violation, or a tag op was lost or written twice. Those
+// are bugs, not performance results.
 import { type ChildProcess, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
@@ -83,6 +92,7 @@ import { paidBaselineBroken, type PaidOrdersReport, paidOrdersFailed, reportPaid
 import { BENCH_SHOP, EXCLUDED_TOPICS, PayloadFactory } from "./payloads";
 import { type CohortReport, reportCohorts, runCohorts } from "./cohorts";
 import { pixelFailed, type PixelReport, reportPixel, runPixel } from "./pixel";
+import { MAX_CALL_OPS, reportTags, runTags, tagsFailed, type TagsReport } from "./tags";
 import { summariseProfile } from "./profile-summary";
 
 process.chdir(root);
@@ -102,6 +112,8 @@ const { values: options } = parseArgs({
     "cohort-repeat": { type: "string", default: "1" },
     "cohort-rules": { type: "boolean", default: false },
     "cohort-levers": { type: "boolean", default: false },
+    "tag-ops": { type: "string", default: "600" },
+    "tag-bulk": { type: "string", default: "10000" },
     build: { type: "boolean" },
     "no-build": { type: "boolean" },
     only: { type: "string" },
@@ -112,12 +124,15 @@ const { values: options } = parseArgs({
     json: { type: "string" },
   },
 });
-const SCENARIOS = ["all", "ingest", "paid-orders", "pixel", "cohorts"];
+const SCENARIOS = ["all", "ingest", "paid-orders", "pixel", "cohorts", "tags"];
 if (!SCENARIOS.includes(options.scenario)) throw new Error(`--scenario ${SCENARIOS.join("|")}`);
 const RUN_INGEST = options.scenario === "all" || options.scenario === "ingest";
 const RUN_PAID_ORDERS = options.scenario === "all" || options.scenario === "paid-orders";
 const RUN_PIXEL = options.scenario === "all" || options.scenario === "pixel";
 const RUN_COHORTS = options.scenario === "all" || options.scenario === "cohorts";
+const RUN_TAGS = options.scenario === "tags";
+const TAG_OPS = Number(options["tag-ops"]);
+const TAG_BULK = Number(options["tag-bulk"]);
 const COHORT_MEMBERS = Number(options["cohort-members"]);
 const COHORT_REPEAT = Number(options["cohort-repeat"]);
 const PIXEL_STAGES = options["pixel-stages"].split(",").map(Number).filter((n) => n > 0);
@@ -554,13 +569,15 @@ async function main(): Promise<number> {
   if (RUN_INGEST && (!STAGES.length || !(COUNT > 0) || !(MAX_MS > 0))) throw new BrokenRun("bad --stages/--count/--max-seconds");
   if (RUN_PIXEL && (!PIXEL_STAGES.length || !(PIXEL_COUNT > 0))) throw new BrokenRun("bad --pixel-stages/--pixel-count");
   if (RUN_COHORTS && (!Number.isInteger(COHORT_MEMBERS) || COHORT_MEMBERS < 1 || !Number.isInteger(COHORT_REPEAT) || COHORT_REPEAT < 1)) throw new BrokenRun("bad --cohort-members/--cohort-repeat");
+  if (RUN_TAGS && (!Number.isInteger(TAG_OPS) || TAG_OPS < 2 || TAG_OPS > MAX_CALL_OPS || !Number.isInteger(TAG_BULK) || TAG_BULK < 0)) throw new BrokenRun(`bad --tag-ops (2–${MAX_CALL_OPS})/--tag-bulk`);
   if (RUN_PAID_ORDERS && (!PAID_STAGES.length || !(PAID_COUNT > 0) || !(MAX_MS > 0))) throw new BrokenRun("bad --paid-stages/--paid-count/--max-seconds");
   log(
     `bench: ${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), Node ${process.versions.node}, scenario ${options.scenario}` +
       (RUN_INGEST ? `; ingest stages c=${STAGES.join(",")}, ${COUNT} deliveries or ${MAX_MS / 1000} s each` : "") +
       (RUN_PAID_ORDERS ? `; paid-order stages c=${PAID_STAGES.join(",")}, ${PAID_COUNT} orders or ${MAX_MS / 1000} s each` : "") +
       (RUN_PIXEL ? `; pixel stages c=${PIXEL_STAGES.join(",")}, ${PIXEL_COUNT} batches or ${MAX_MS / 1000} s each` : "") +
-      (RUN_COHORTS ? `; cohort sweep over ${COHORT_MEMBERS} members, ${COHORT_REPEAT} fresh database(s)` : ""),
+      (RUN_COHORTS ? `; cohort sweep over ${COHORT_MEMBERS} members, ${COHORT_REPEAT} fresh database(s)` : "") +
+      (RUN_TAGS ? `; tag write-back: ${TAG_OPS} ops by call, ${TAG_BULK} by bulk` : ""),
   );
   fs.mkdirSync(tmpDir, { recursive: true });
   const only = options.only;
@@ -628,6 +645,9 @@ async function main(): Promise<number> {
   let cohorts: CohortReport | undefined;
   if (RUN_COHORTS && wantRoost) cohorts = runCohorts({ tmpDir, members: COHORT_MEMBERS, repeat: COHORT_REPEAT, levers: options["cohort-levers"], plans: true });
 
+  let tags: TagsReport | undefined;
+  if (RUN_TAGS && wantRoost) tags = runTags({ tmpDir, ops: TAG_OPS, bulk: TAG_BULK });
+
   if (ingest) {
     report(ingest.roost, ingest.baseline, ingest.mix);
     for (const trace of ingest.traces) console.log(`\n${trace}`);
@@ -635,6 +655,7 @@ async function main(): Promise<number> {
   if (paid) reportPaidOrders(paid);
   if (pixel) reportPixel(pixel);
   if (cohorts) reportCohorts(cohorts);
+  if (tags) reportTags(tags);
   if (options.json) {
     const json = {
       runId,
@@ -645,12 +666,13 @@ async function main(): Promise<number> {
       ...(paid ? { paidOrders: paid } : {}),
       ...(pixel ? { pixel } : {}),
       ...(cohorts ? { cohorts } : {}),
+      ...(tags ? { tags } : {}),
     };
     fs.writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);
   }
   log(`done in ${elapsedSeconds().toFixed(0)} s`);
   const lost = (ingest?.roost?.lost ?? 0) > 0;
-  if (lost || (paid && paidOrdersFailed(paid)) || (pixel && pixelFailed(pixel))) return 2;
+  if (lost || (paid && paidOrdersFailed(paid)) || (pixel && pixelFailed(pixel)) || (tags && tagsFailed(tags))) return 2;
   return paid && paidBaselineBroken(paid) ? 1 : 0;
 }
 
