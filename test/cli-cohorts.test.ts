@@ -235,3 +235,37 @@ describe("roost cohorts:list, cohorts:members, cohorts:sweep, cohorts:enable, co
     }
   });
 });
+
+describe("roost cohorts:rename, cohorts:exclude, cohorts:include", () => {
+  it("renames a cohort's key (its tag moves on the customers) and takes a member out and back in by email", async () => {
+    await deliver({ topic: "customers/create", shop, payload: customerPayload({ id: ANA }) });
+    const member = await db.member.findFirstOrThrow({ where: { shopId, customerGid: ANA_GID } });
+    await db.member.update({ where: { id: member.id }, data: { balance: 750 } });
+    expect((await roost(["cohorts:create", "points-balance", "--set", "minPoints=500", "--enable"])).code).toBe(0);
+
+    const renamed = await roost(["cohorts:rename", "points-balance", "big-balance", "--json"]);
+    expect(renamed.code).toBe(0);
+    expect(renamed.json()).toMatchObject({ shop, from: "points-balance", cohort: { key: "big-balance", tag: "roost-big-balance", size: 1 } });
+    expect((await db.job.findMany({ where: { shopId, queue: "tags", key: { startsWith: "sync:" } } })).map((job) => JSON.parse(job.payload))).toEqual([{ customerGid: ANA_GID, op: "sync" }]);
+    expect((await roost(["cohorts:rename", "big-balance", "Big Balance"])).stderr()).toMatch(/^error: the cohort was not renamed: Use lower-case letters/);
+
+    const excluded = await roost(["cohorts:exclude", "big-balance", "--email", member.email!.toUpperCase(), "--json"]);
+    expect(excluded.code).toBe(0);
+    expect(excluded.json()).toEqual({ shop, cohort: "big-balance", tag: "roost-big-balance", email: member.email, customerGid: ANA_GID, excluded: true, changed: true, inCohort: false });
+    expect((await roost(["cohorts:exclude", "big-balance", "--email", member.email!])).stdout()).toBe(`${member.email} is excluded from big-balance already.\n`);
+    const included = await roost(["cohorts:include", "big-balance", "--email", member.email!]);
+    expect(included.stdout()).toBe(`${member.email} may enter big-balance again: in it now, the tag roost-big-balance is being written.\n`);
+    // At one clock time: entered, left (excluded), entered again.
+    expect((await transitionsOf(shopId, (await db.cohortRule.findFirstOrThrow({ where: { shopId } })).id)).map((t) => `${t.direction} ${t.cause}`).sort()).toEqual(["in matched", "in matched", "out excluded"]);
+    for (const [argv, error] of [
+      [["cohorts:exclude", "big-balance"], /cohorts:exclude needs --email <address> of the member/],
+      [["cohorts:exclude", "big-balance", "--email", "nobody@example.com"], /No member with email nobody@example.com/],
+      [["cohorts:include", "vip", "--email", "nobody@example.com"], /unknown cohort "vip"/],
+      [["cohorts:rename", "big-balance"], /cohorts:rename needs the new key/],
+    ] as const) {
+      const refused = await roost([...argv]);
+      expect(refused.code, argv.join(" ")).toBe(1);
+      expect(refused.stderr()).toMatch(error);
+    }
+  });
+});

@@ -2,7 +2,9 @@ import type { CohortRule, Shop } from "@prisma/client";
 import { parseShopSettings } from "../services/program/settings";
 import { cohortMembers } from "../services/cohorts/members.server";
 import { sweepCohorts } from "../services/cohorts/queue.server";
-import { createRule, getRuleByKey, listRules, setRuleEnabled } from "../services/cohorts/rules.server";
+import { excludeMember, includeMember } from "../services/cohorts/exclusions.server";
+import { createRule, getRuleByKey, listRules, renameRule, setRuleEnabled } from "../services/cohorts/rules.server";
+import { normaliseEmail } from "../services/identity/email";
 import { storedParams } from "../services/cohorts/rules-store";
 import { cohortTag, TEMPLATE_KEYS } from "../services/cohorts/templates";
 import { whySentences, type WhyLabels } from "../services/cohorts/why";
@@ -19,7 +21,10 @@ export const COHORTS_USAGE = `  cohorts:create <template>    a cohort rule from 
   cohorts:sweep [--now ISO]    evaluate every enabled cohort over all shoppers now (or as of the
                                ISO time given), as the server's sweep does (all shops unless --shop)
   cohorts:enable <key>         enable a cohort (evaluated at once)
-  cohorts:disable <key>        disable a cohort: everyone leaves it and their tags are removed`;
+  cohorts:disable <key>        disable a cohort: everyone leaves it and their tags are removed
+  cohorts:rename <key> <new>   a new key, so a new tag: it moves on every member's customer
+  cohorts:exclude <key>        take a member out of a cohort and keep them out (the tag is
+       --email E               removed); cohorts:include <key> --email E lets them back in`;
 
 /** Who the audit log names for a change made from the CLI. */
 const ACTOR = "system:roost-cli";
@@ -126,6 +131,29 @@ function enableCommand(enabled: boolean): Command {
       : enabled
         ? `Enabled ${json.cohort.key} (tag ${json.cohort.tag}), evaluated at once: ${json.cohort.size} in it now.`
         : `Disabled ${json.cohort.key}: everyone left it; removing the tag ${json.cohort.tag} from its customers is queued.`;
+    return { json, text };
+  };
+}
+
+function exclusionCommand(exclude: boolean): Command {
+  const command = exclude ? "cohorts:exclude" : "cohorts:include";
+  return async ({ db, clock, args, flags }) => {
+    const shop = await shopRow(db, flags.shop);
+    const rule = await ruleOrFail(db, shop, args[0], command);
+    const email = normaliseEmail(flags.email);
+    if (!email) throw new CliError(`${command} needs --email <address> of the member`);
+    const member = await db.member.findFirst({ where: { shopId: shop.id, email, redactedAt: null }, select: { id: true, customerGid: true } });
+    if (!member) throw new CliError(`No member with email ${email} in ${shop.domain}`);
+    const result = await (exclude ? excludeMember : includeMember)({ db, clock }, shop, rule.id, member.id, ACTOR);
+    if (!result.ok) throw new CliError(result.error);
+    const inCohort = (await db.cohortMembership.count({ where: { ruleId: rule.id, memberId: member.id } })) > 0;
+    const cohort = ruleJson(rule, shop);
+    const json = { shop: shop.domain, cohort: cohort.key, tag: cohort.tag, email, customerGid: member.customerGid, excluded: exclude, changed: result.changed, inCohort };
+    const text = !result.changed
+      ? `${email} is ${exclude ? "excluded from" : "not excluded from"} ${cohort.key} already.`
+      : exclude
+        ? `Excluded ${email} from ${cohort.key}: they left it and the tag ${cohort.tag} is being removed; they stay out until cohorts:include.`
+        : `${email} may enter ${cohort.key} again: ${inCohort ? `in it now, the tag ${cohort.tag} is being written` : "not matching it now"}.`;
     return { json, text };
   };
 }
@@ -245,6 +273,19 @@ export const cohortCommands: Record<string, Command> = {
     return { json: { now: now.toISOString(), shop: domain, shops }, text };
   },
 
+  "cohorts:rename": async ({ db, clock, args, flags }) => {
+    const shop = await shopRow(db, flags.shop);
+    const rule = await ruleOrFail(db, shop, args[0], "cohorts:rename");
+    if (!args[1]) throw new CliError("cohorts:rename needs the new key: cohorts:rename <key> <new-key>");
+    const result = await renameRule({ db, clock }, shop, rule.id, args[1], ACTOR);
+    if (!result.ok) throw new CliError(`the cohort was not renamed: ${Object.values(result.errors).join("; ")}`);
+    const from = ruleJson(rule, shop);
+    const cohort = ruleJson(result.rule, shop);
+    const text = from.key === cohort.key ? `${cohort.key} has that key already.` : `Renamed ${from.key} to ${cohort.key}: the tag ${from.tag} becomes ${cohort.tag} on its members' customers (queued).`;
+    return { json: { shop: shop.domain, from: from.key, cohort }, text };
+  },
+  "cohorts:exclude": exclusionCommand(true),
+  "cohorts:include": exclusionCommand(false),
   "cohorts:enable": enableCommand(true),
   "cohorts:disable": enableCommand(false),
 };

@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { isRouteErrorResponse, useActionData, useLoaderData, useNavigation, useRouteError, useSubmit } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, Card, FormLayout, InlineStack, Layout, Modal, Page, Text } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Button, Card, FormLayout, InlineStack, Layout, Modal, Page, Text, TextField } from "@shopify/polaris";
 import { boundary } from "@shopify/shopify-app-remix/server";
 import { useState } from "react";
 import { z } from "zod";
@@ -10,8 +10,9 @@ import { appDeps } from "../runtime.server";
 import { staffActor } from "../services/members/actor";
 import { formatWhen } from "../services/members/format";
 import { cohortRulePage, previewCohort } from "../services/cohorts/reports.server";
-import { deleteRule, paramContext, setRuleEnabled, updateRule } from "../services/cohorts/rules.server";
-import { type FieldErrors, isTemplateKey, paramsToForm, parseRuleParams, TEMPLATES } from "../services/cohorts/templates";
+import { deleteRule, paramContext, renameRule, setRuleEnabled, updateRule } from "../services/cohorts/rules.server";
+import { cohortTag, type FieldErrors, isTemplateKey, paramsToForm, parseRuleParams, TEMPLATES } from "../services/cohorts/templates";
+import { parseShopSettings } from "../services/program/settings";
 import { findShop } from "../services/shops/shops.server";
 import { authenticate } from "../shopify.server";
 
@@ -27,7 +28,7 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   return { ...page, form: page.params ? paramsToForm(page.params, shop.currency) : null, tiers: paramContext(shop).tiers, currency: shop.currency, timezone: shop.timezone };
 };
 
-const ruleForm = z.object({ intent: z.enum(["update", "preview", "enable", "disable", "delete"]) });
+const ruleForm = z.object({ intent: z.enum(["update", "preview", "enable", "disable", "delete", "rename"]) });
 
 export const action = async ({ request, params }: ActionFunctionArgs) => {
   const context = await authenticate.admin(request);
@@ -47,6 +48,15 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
     const result = await setRuleEnabled(deps, shop, params.id, intent === "enable", actor);
     if (!result.ok) throw notFound();
     return { intent, errors: {} as FieldErrors, preview: null, message: intent === "enable" ? "Cohort enabled: its members are tagged." : "Cohort disabled: everyone left it and their tags are being removed." };
+  }
+  if (intent === "rename") {
+    const renamed = await renameRule(deps, shop, params.id, String(form.get("key") ?? ""), actor);
+    if (!renamed.ok) {
+      if (renamed.errors.rule) throw notFound();
+      return { intent, errors: renamed.errors, preview: null, message: null };
+    }
+    const tag = cohortTag(parseShopSettings(shop.settings).cohortTagPrefix, renamed.rule.key);
+    return { intent, errors: {} as FieldErrors, preview: null, message: `Key saved: the tag ${tag} replaces the old one on every member's customer.` };
   }
   const page = await cohortRulePage(deps.db, shop, params.id, 0);
   if (!page || !isTemplateKey(page.rule.template)) throw notFound();
@@ -71,6 +81,7 @@ export default function CohortRule() {
   const template = isTemplateKey(rule.template) ? rule.template : null;
   const [values, setValues] = useState<Record<string, string>>(() => form ?? (template ? defaultParamValues(template, tiers) : {}));
   const [confirming, setConfirming] = useState(false);
+  const [key, setKey] = useState(rule.key);
 
   const send = (intent: string) => {
     const data = new FormData();
@@ -123,7 +134,7 @@ export default function CohortRule() {
                   <Text as="h2" variant="headingMd">
                     Settings
                   </Text>
-                  {Object.keys(errors).length > 0 && <Banner tone="critical">Some settings need fixing.</Banner>}
+                  {Object.keys(errors).some((name) => name !== "key") && <Banner tone="critical">Some settings need fixing.</Banner>}
                   <CohortParamFields template={template} values={values} onChange={(name, value) => setValues((current) => ({ ...current, [name]: value }))} errors={errors} tiers={tiers} currency={currency} />
                   <InlineStack gap="200">
                     <Button onClick={() => send("preview")} loading={busy("preview")}>
@@ -138,6 +149,40 @@ export default function CohortRule() {
             ) : (
               <Text as="p">This cohort&apos;s template is not one this version of Roost knows: it matches no one.</Text>
             )}
+          </Card>
+        </Layout.Section>
+        <Layout.Section>
+          <Card>
+            <form
+              onSubmit={(event) => {
+                event.preventDefault();
+                const data = new FormData();
+                data.set("intent", "rename");
+                data.set("key", key);
+                submit(data, { method: "post" });
+              }}
+            >
+              <FormLayout>
+                <Text as="h2" variant="headingMd">
+                  Tag
+                </Text>
+                <TextField
+                  label="Key"
+                  name="key"
+                  value={key}
+                  onChange={setKey}
+                  autoComplete="off"
+                  prefix={rule.tag.slice(0, rule.tag.length - rule.key.length)}
+                  error={errors.key}
+                  helpText="Lower-case letters, digits and hyphens. Changing it moves the tag on every member's customer: update any Klaviyo segment, Flow or discount that matches the old tag."
+                />
+                <InlineStack>
+                  <Button submit loading={busy("rename")} disabled={key.trim() === rule.key}>
+                    Save key
+                  </Button>
+                </InlineStack>
+              </FormLayout>
+            </form>
           </Card>
         </Layout.Section>
         {result?.preview && (

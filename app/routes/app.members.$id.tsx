@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, isRouteErrorResponse, useActionData, useLoaderData, useNavigation, useRouteError } from "@remix-run/react";
+import { Form, isRouteErrorResponse, useActionData, useLoaderData, useNavigation, useRouteError, useSubmit } from "@remix-run/react";
 import {
   Badge,
   Banner,
@@ -12,17 +12,22 @@ import {
   InlineStack,
   Layout,
   Link,
+  Modal,
   Page,
   Text,
   TextField,
 } from "@shopify/polaris";
 import { boundary } from "@shopify/shopify-app-remix/server";
-import { useEffect, useState } from "react";
+import { type ReactNode, useEffect, useState } from "react";
+import { z } from "zod";
 import { appDeps } from "../runtime.server";
 import { staffActor } from "../services/members/actor";
 import { adjustMemberPoints, adjustmentErrors, adjustmentSchema } from "../services/members/adjust.server";
 import { loadMemberDetail } from "../services/members/detail.server";
+import { excludeMember, includeMember, memberExclusions } from "../services/cohorts/exclusions.server";
 import { memberCohortsView } from "../services/cohorts/reports.server";
+import { cohortTag } from "../services/cohorts/templates";
+import { parseShopSettings } from "../services/program/settings";
 import { customerTagStatus } from "../services/tags/status.server";
 import { EVENT_LABELS, formatWhen, KIND_LABELS, readableGid, signedPoints, termsLabel, timelineSentence } from "../services/members/format";
 import { findShop } from "../services/shops/shops.server";
@@ -41,8 +46,16 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { cohorts, variantNames } = await memberCohortsView(db, shop, detail.member.id, timelineVariants);
   // The cohort tags on their Shopify customer: written, still to write, or refused with the reason.
   const customerTags = detail.member.customerGid ? await customerTagStatus(db, shop, detail.member.customerGid) : [];
-  return { ...detail, cohorts, variantNames, customerTags };
+  const excluded = (await memberExclusions(db, shop.id, detail.member.id)).map((row) => ({
+    ruleId: row.ruleId,
+    tag: cohortTag(parseShopSettings(shop.settings).cohortTagPrefix, row.ruleKey),
+    createdAt: row.createdAt.toISOString(),
+  }));
+  return { ...detail, cohorts, variantNames, customerTags, excluded };
 };
+
+/** Taking the member out of a cohort by hand, or letting them back in. */
+const cohortForm = z.object({ intent: z.enum(["exclude", "include"]), ruleId: z.string().min(1) });
 
 export const action = async ({ request, params }: ActionFunctionArgs) => {
   const context = await authenticate.admin(request);
@@ -50,9 +63,17 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
   const shop = await findShop(deps.db, context.session.shop);
   if (!shop || !params.id) throw notFound();
   const form = await request.formData();
+  const actor = staffActor(context.session, "sessionToken" in context ? context.sessionToken : null);
+  const cohortIntent = cohortForm.safeParse({ intent: form.get("intent"), ruleId: form.get("ruleId") });
+  if (cohortIntent.success) {
+    const { intent, ruleId } = cohortIntent.data;
+    const change = intent === "exclude" ? excludeMember : includeMember;
+    const result = await change(deps, shop, ruleId, params.id, actor);
+    if (!result.ok) throw notFound();
+    return { ok: true as const, cohort: intent };
+  }
   const parsed = adjustmentSchema.safeParse({ points: form.get("points") ?? "", reason: form.get("reason") ?? "" });
   if (!parsed.success) return { ok: false as const, errors: adjustmentErrors(parsed.error) };
-  const actor = staffActor(context.session, "sessionToken" in context ? context.sessionToken : null);
   const result = await adjustMemberPoints({ ...deps, logger: deps.logger.child({ shop: shop.domain }) }, shop, { memberId: params.id, ...parsed.data, actor });
   if ("notFound" in result) throw notFound();
   return result;
@@ -61,7 +82,7 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
 type Detail = ReturnType<typeof useLoaderData<typeof loader>>;
 
 export default function MemberPage() {
-  const { member, browsing, orderNames, exponent, currency, timezone, cohorts, variantNames, customerTags } = useLoaderData<typeof loader>();
+  const { member, browsing, orderNames, exponent, currency, timezone, cohorts, variantNames, customerTags, excluded } = useLoaderData<typeof loader>();
   const title = member.redacted ? "Redacted member" : (member.name ?? member.email ?? "Member");
   const subtitle = [member.redacted ? null : member.name ? member.email : null, member.customerGid ? `Customer ${readableGid(member.customerGid)}` : null, member.externalId ? `External id ${member.externalId}` : null]
     .filter(Boolean)
@@ -155,7 +176,7 @@ export default function MemberPage() {
         </Layout.Section>
 
         <Layout.Section>
-          <CohortsCard cohorts={cohorts} customerTags={customerTags} timezone={timezone} />
+          <CohortsCard cohorts={cohorts} customerTags={customerTags} excluded={excluded} timezone={timezone} />
         </Layout.Section>
 
         <Layout.Section>
@@ -166,7 +187,20 @@ export default function MemberPage() {
   );
 }
 
-function CohortsCard({ cohorts, customerTags, timezone }: { cohorts: Detail["cohorts"]; customerTags: Detail["customerTags"]; timezone: string }) {
+function CohortsCard({ cohorts, customerTags, excluded, timezone }: { cohorts: Detail["cohorts"]; customerTags: Detail["customerTags"]; excluded: Detail["excluded"]; timezone: string }) {
+  const [excluding, setExcluding] = useState<{ ruleId: string; tag: string } | null>(null);
+  const navigation = useNavigation();
+  const busy = (intent: string, ruleId: string) => navigation.state !== "idle" && navigation.formData?.get("intent") === intent && navigation.formData?.get("ruleId") === ruleId;
+  const submit = useSubmit();
+  const send = (intent: "exclude" | "include", ruleId: string) => {
+    const data = new FormData();
+    data.set("intent", intent);
+    data.set("ruleId", ruleId);
+    submit(data, { method: "post" });
+  };
+  useEffect(() => {
+    if (navigation.state === "idle") setExcluding(null);
+  }, [navigation.state]);
   return (
     <Card>
       <BlockStack gap="300">
@@ -182,9 +216,14 @@ function CohortsCard({ cohorts, customerTags, timezone }: { cohorts: Detail["coh
             {cohorts.map((cohort) => (
               <li key={cohort.ruleId} data-testid="member-cohort">
                 <BlockStack gap="100">
-                  <InlineStack gap="200" blockAlign="center">
-                    <Link url={`/app/cohorts/${cohort.ruleId}`}>{cohort.title}</Link>
-                    <Badge>{cohort.tag}</Badge>
+                  <InlineStack gap="200" blockAlign="center" align="space-between">
+                    <InlineStack gap="200" blockAlign="center">
+                      <Link url={`/app/cohorts/${cohort.ruleId}`}>{cohort.title}</Link>
+                      <Badge>{cohort.tag}</Badge>
+                    </InlineStack>
+                    <Button variant="plain" tone="critical" onClick={() => setExcluding({ ruleId: cohort.ruleId, tag: cohort.tag })} accessibilityLabel={`Exclude from ${cohort.tag}`}>
+                      Exclude
+                    </Button>
                   </InlineStack>
                   <Text as="p" variant="bodySm" tone="subdued">
                     Entered {formatWhen(cohort.enteredAt, timezone)}
@@ -199,32 +238,70 @@ function CohortsCard({ cohorts, customerTags, timezone }: { cohorts: Detail["coh
             ))}
           </BlockStack>
         )}
+        {excluded.length > 0 && (
+          <TagLines
+            title="Excluded by hand"
+            testId="member-cohort-excluded"
+            lines={excluded.map((row) => ({
+              tag: row.tag,
+              text: `Kept out since ${formatWhen(row.createdAt, timezone)}, however well they match.`,
+              action: (
+                <Button variant="plain" loading={busy("include", row.ruleId)} onClick={() => send("include", row.ruleId)} accessibilityLabel={`Include again in ${row.tag}`}>
+                  Include again
+                </Button>
+              ),
+            }))}
+          />
+        )}
         {customerTags.length > 0 && (
-          <BlockStack gap="200">
-            <Text as="h3" variant="headingSm">
-              Tags on the Shopify customer
-            </Text>
+          <TagLines title="Tags on the Shopify customer" testId="member-customer-tag" lines={customerTags.map((line) => ({ tag: line.tag, text: tagStatusText(line), critical: line.status === "failed" }))}>
             {customerTags.some((line) => line.status === "failed") && (
               <Banner tone="critical" title="Some cohort tags could not be written to this customer">
                 <p>Shopify keeps at most 250 tags per customer, shared with every app, and Roost writes at most the cohort tag budget set for the shop.</p>
               </Banner>
             )}
-            <BlockStack gap="100" as="ul">
-              {customerTags.map((line) => (
-                <li key={line.tag} data-testid="member-customer-tag">
-                  <InlineStack gap="200" blockAlign="center">
-                    <Badge>{line.tag}</Badge>
-                    <Text as="span" tone={line.status === "failed" ? "critical" : "subdued"}>
-                      {tagStatusText(line)}
-                    </Text>
-                  </InlineStack>
-                </li>
-              ))}
-            </BlockStack>
-          </BlockStack>
+          </TagLines>
         )}
       </BlockStack>
+      <Modal
+        open={excluding !== null}
+        onClose={() => setExcluding(null)}
+        title={`Exclude this customer from ${excluding?.tag ?? "the cohort"}?`}
+        primaryAction={{ content: "Exclude", destructive: true, loading: excluding ? busy("exclude", excluding.ruleId) : false, onAction: () => excluding && send("exclude", excluding.ruleId) }}
+        secondaryActions={[{ content: "Cancel", onAction: () => setExcluding(null) }]}
+      >
+        <Modal.Section>
+          <Text as="p">
+            They leave the cohort now and the tag {excluding?.tag} is removed from their Shopify customer. They stay out, however well they match, until you include them again here.
+          </Text>
+        </Modal.Section>
+      </Modal>
     </Card>
+  );
+}
+
+/** Tags under a heading, each with a sentence and, where there is one, a button. */
+function TagLines({ title, testId, lines, children }: { title: string; testId: string; lines: { tag: string; text: string; critical?: boolean; action?: ReactNode }[]; children?: ReactNode }) {
+  return (
+    <BlockStack gap="200">
+      <Text as="h3" variant="headingSm">
+        {title}
+      </Text>
+      {children}
+      <BlockStack gap="100" as="ul">
+        {lines.map((line) => (
+          <li key={line.tag} data-testid={testId}>
+            <InlineStack gap="200" blockAlign="center">
+              <Badge>{line.tag}</Badge>
+              <Text as="span" tone={line.critical ? "critical" : "subdued"}>
+                {line.text}
+              </Text>
+              {line.action}
+            </InlineStack>
+          </li>
+        ))}
+      </BlockStack>
+    </BlockStack>
   );
 }
 
@@ -286,8 +363,11 @@ function reasonText(entry: Detail["member"]["entries"][number]): string {
 }
 
 function AdjustmentCard({ balance }: { balance: number }) {
-  const result = useActionData<typeof action>();
-  const saving = useNavigation().state === "submitting";
+  const data = useActionData<typeof action>();
+  // The adjustment's own answer (the cohort buttons post to the same action).
+  const result = data && !("cohort" in data) ? data : undefined;
+  const navigation = useNavigation();
+  const saving = navigation.state === "submitting" && navigation.formData?.get("intent") == null;
   const [points, setPoints] = useState("");
   const [reason, setReason] = useState("");
   useEffect(() => {

@@ -92,6 +92,21 @@ describe.skipIf(!browserAvailable)("Cohorts in Chromium (npm run demo)", { timeo
     expect(await page.getByTestId("member-customer-tag").allTextContents()).toEqual([expect.stringMatching(/^roost-vip-scarcity-shopper(On the customer|Being written)$/)]);
   });
 
+  it("excludes Bo from the cohort by hand after a confirmation, and includes him again", async () => {
+    await page.getByRole("button", { name: "Exclude from roost-vip-scarcity-shopper" }).click();
+    const dialog = page.getByRole("dialog");
+    await expect.poll(() => dialog.getByText("Exclude this customer from roost-vip-scarcity-shopper?").count(), { timeout: 30_000 }).toBe(1);
+    await dialog.getByRole("button", { name: "Exclude", exact: true }).click();
+    await expect.poll(() => page.getByTestId("member-cohort-excluded").count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.getByTestId("member-cohort").count()).toBe(0);
+    expect(await page.getByTestId("member-cohort-excluded").textContent()).toMatch(/^roost-vip-scarcity-shopperKept out since .*, however well they match\.Include again$/);
+    expect((await page.getByTestId("timeline-event").allTextContents()).at(-1)).toMatch(/Left the cohort vip-scarcity-shopper, tag roost-vip-scarcity-shopper removed \(excluded by the merchant\)\.$/);
+
+    await page.getByRole("button", { name: "Include again in roost-vip-scarcity-shopper" }).click();
+    await expect.poll(() => page.getByTestId("member-cohort").count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.getByTestId("member-cohort-excluded").count()).toBe(0);
+  });
+
   it("lists the cohort with its counts and its size over 30 days", async () => {
     await navigateTo(page, "Cohorts");
     const row = page.getByRole("row", { name: /Bought after seeing scarcity/ });
@@ -116,12 +131,23 @@ describe.skipIf(!browserAvailable)("Cohorts in Chromium (npm run demo)", { timeo
     await expect.poll(() => page.getByRole("row", { name: /Bought after seeing scarcity/ }).getByText("shop-vip-scarcity-shopper").count(), { timeout: 30_000 }).toBe(1);
   });
 
-  it("deletes the cohort after a confirmation, back to the empty list", async () => {
+  it("renames the cohort's key: a taken or badly formed key is refused on the field, a good one moves the tag", async () => {
     await page.getByRole("link", { name: "Bought after seeing scarcity" }).click();
     await expect.poll(heading, { timeout: 30_000 }).toBe("Bought after seeing scarcity");
+    await page.getByLabel("Key").fill("Scarcity Buyers");
+    await page.getByRole("button", { name: "Save key" }).click();
+    await expect.poll(() => page.getByLabel("Key").getAttribute("aria-invalid"), { timeout: 30_000 }).toBe("true");
+    expect(await page.getByText("Some settings need fixing.").count()).toBe(0);
+    await page.getByLabel("Key").fill("scarcity-buyers");
+    await page.getByRole("button", { name: "Save key" }).click();
+    await expect.poll(() => page.getByText("Key saved: the tag shop-scarcity-buyers replaces the old one on every member's customer.").count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => page.getByTestId("cohort-tag").textContent(), { timeout: 30_000 }).toBe("shop-scarcity-buyers");
+  });
+
+  it("deletes the cohort after a confirmation, back to the empty list", async () => {
     await page.getByRole("button", { name: "Delete", exact: true }).click();
     const dialog = page.getByRole("dialog");
-    await expect.poll(() => dialog.getByText("Delete the cohort shop-vip-scarcity-shopper?").count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => dialog.getByText("Delete the cohort shop-scarcity-buyers?").count(), { timeout: 30_000 }).toBe(1);
     // Cancelling keeps it.
     await dialog.getByRole("button", { name: "Cancel" }).click();
     await expect.poll(() => page.getByRole("dialog").count(), { timeout: 30_000 }).toBe(0);

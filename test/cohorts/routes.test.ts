@@ -3,7 +3,7 @@ import db from "../../app/db.server";
 import { action as ruleAction, loader as ruleLoader } from "../../app/routes/app.cohorts.$id";
 import { action as newAction, loader as newLoader } from "../../app/routes/app.cohorts.new";
 import { action as listAction, loader as listLoader } from "../../app/routes/app.cohorts";
-import { loader as memberLoader } from "../../app/routes/app.members.$id";
+import { action as memberAction, loader as memberLoader } from "../../app/routes/app.members.$id";
 import { timelineSentence } from "../../app/services/members/format";
 import { orderPayload } from "../fixtures/rest-payloads";
 import { CHARCOAL_GID, pixelEvent } from "../identity/helpers";
@@ -121,6 +121,35 @@ describe("cohort routes", () => {
     expect(new URL((deleted as Response).headers.get("Location") ?? "", "http://x").pathname).toBe("/app/cohorts");
     expect(await db.cohortRule.count({ where: { id: rule.id } })).toBe(0);
     expect(((await settle(ruleLoader(args(await adminRequest(`/app/cohorts/${rule.id}`, shop), { id: rule.id })))) as Response).status).toBe(404);
+  });
+
+  it("the member page excludes and includes a member (404 for another shop's), and the rule page renames the key", async () => {
+    const member = await customer(shop, { id: ANA, email: "ana.lima@example.com", firstName: "Ana", lastName: "Lima" });
+    await deliver({ topic: "orders/paid", shop, payload: orderPayload({ id: 501, customerId: ANA, processedAt: ago(48), lines: [{ id: 5011, price: "32.00", quantity: 2 }] }) });
+    await settle(newAction(args(await post("/app/cohorts/new", { intent: "save-enable", template: "first-purchase", key: "new-buyers", days: "30" }))));
+    const rule = await db.cohortRule.findFirstOrThrow({ where: { shopId, key: "new-buyers" } });
+    const memberPage = (fields: Record<string, string>, asShop = shop) => post(`/app/members/${member.id}`, fields, asShop).then((request) => memberAction(args(request, { id: member.id })));
+
+    const other = await programShop();
+    expect(((await settle(memberPage({ intent: "exclude", ruleId: rule.id }, other.shop))) as Response).status).toBe(404);
+    expect(((await settle(memberPage({ intent: "exclude", ruleId: "no-such-rule" }))) as Response).status).toBe(404);
+    expect(await db.cohortExclusion.count({ where: { shopId } })).toBe(0);
+
+    expect(await data(memberPage({ intent: "exclude", ruleId: rule.id }))).toEqual({ ok: true, cohort: "exclude" });
+    const excluded = await data(memberLoader(args(await adminRequest(`/app/members/${member.id}`, shop), { id: member.id })));
+    expect(excluded.cohorts).toEqual([]);
+    expect(excluded.excluded).toEqual([{ ruleId: rule.id, tag: "roost-new-buyers", createdAt: expect.any(String) }]);
+    expect(await data(memberPage({ intent: "include", ruleId: rule.id }))).toEqual({ ok: true, cohort: "include" });
+    const included = await data(memberLoader(args(await adminRequest(`/app/members/${member.id}`, shop), { id: member.id })));
+    expect(included).toMatchObject({ cohorts: [expect.objectContaining({ ruleId: rule.id })], excluded: [] });
+    // Without an intent the form is the points adjustment, validated as before.
+    expect(await data(memberPage({ points: "", reason: "" }))).toMatchObject({ ok: false, errors: { points: expect.any(String) } });
+
+    const badKey = await data(ruleAction(args(await post(`/app/cohorts/${rule.id}`, { intent: "rename", key: "New Buyers" }), { id: rule.id })));
+    expect(badKey.errors.key).toMatch(/lower-case/);
+    const renamed = await data(ruleAction(args(await post(`/app/cohorts/${rule.id}`, { intent: "rename", key: "first-timers" }), { id: rule.id })));
+    expect(renamed).toMatchObject({ errors: {}, message: "Key saved: the tag roost-first-timers replaces the old one on every member's customer." });
+    expect(((await settle(ruleAction(args(await post(`/app/cohorts/${rule.id}`, { intent: "rename", key: "x-y" }, other.shop), { id: rule.id })))) as Response).status).toBe(404);
   });
 
   it("the tag prefix form: a field error, then saved", async () => {

@@ -382,6 +382,8 @@ async function evaluateRules(tx: Db, shopId: string, prefix: string, rules: read
     if (!params) continue;
     const match = matchQuery(tx, shopId, params, now, scope);
     const subjectScope = scope ? Prisma.sql`AND ${inList(`"subjectKey"`, scope.subjectKeys)}` : Prisma.empty;
+    // A member the merchant excluded from the rule never matches it (and leaves it, "excluded").
+    const excluded = (memberId: string) => Prisma.sql`EXISTS (SELECT 1 FROM "CohortExclusion" ex WHERE ex."ruleId" = ${rule.id} AND ex."memberId" = ${Prisma.raw(memberId)})`;
     // One pass of the match against the memberships held: a match without a membership enters,
     // a membership without a match leaves (the two sides of a full join; exactly one is present).
     const changed = await tx.$executeRaw`
@@ -394,10 +396,11 @@ async function evaluateRules(tx: Db, shopId: string, prefix: string, rules: read
           WHEN c."clientId" IS NOT NULL AND EXISTS (
             SELECT 1 FROM "VisitorLink" l JOIN "Member" m ON m."shopId" = l."shopId" AND m."customerGid" = l."customerGid" AND m."redactedAt" IS NULL
             WHERE l."shopId" = ${shopId} AND l."clientId" = c."clientId") THEN 'linked'
+          WHEN c."memberId" IS NOT NULL AND ${excluded(`c."memberId"`)} THEN 'excluded'
           ELSE 'no-longer-matches' END,
         COALESCE(x."eventId", c."eventId"), COALESCE(x."eventAt", c."eventAt"), COALESCE(x."variantGid", c."variantGid"), COALESCE(x."stock", c."stock"),
         COALESCE(x."orderGid", c."orderGid"), COALESCE(x."value", c."value"), ${sqlTime(tx, now)}
-      FROM (${match}) x
+      FROM (SELECT * FROM (${match}) y WHERE y."memberId" IS NULL OR NOT ${excluded(`y."memberId"`)}) x
       FULL OUTER JOIN (SELECT * FROM "CohortMembership" WHERE "ruleId" = ${rule.id} ${subjectScope}) c ON c."subjectKey" = x."subjectKey"
       LEFT JOIN "Member" mm ON mm."id" = COALESCE(x."memberId", c."memberId")
       WHERE x."subjectKey" IS NULL OR c."subjectKey" IS NULL`;

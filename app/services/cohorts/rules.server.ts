@@ -5,8 +5,9 @@ import { recordAudit } from "../audit.server";
 import { parseShopSettings } from "../program/settings";
 import { forgetShop } from "../shops/shops.server";
 import { type CohortShop, evaluateCohorts, exitEveryone } from "./evaluate.server";
+import { queueTagSync } from "../tags/sync.server";
 import { paramsJson } from "./rules-store";
-import { defaultRuleKey, type FieldErrors, isTemplateKey, type ParamContext, parseRuleParams, type RuleParams, ruleKeyError, TEMPLATE_KEYS } from "./templates";
+import { cohortTag, defaultRuleKey, type FieldErrors, isTemplateKey, type ParamContext, parseRuleParams, type RuleParams, ruleKeyError, TEMPLATE_KEYS } from "./templates";
 
 // A shop's cohort rules: created from a template, edited, enabled, disabled and deleted from the
 // admin and the CLI, each change audited. Enabling (or editing an enabled rule) evaluates it over
@@ -66,7 +67,7 @@ export async function createRule(deps: RuleDeps, shop: RuleShop, input: NewRuleI
   return { ok: true, rule };
 }
 
-/** New parameters for a rule (its key and template stay: the key is the tag other apps match). */
+/** New parameters for a rule (its template stays; the key changes only by renameRule, which moves the tags). */
 export async function updateRule(deps: RuleDeps, shop: RuleShop, ruleId: string, raw: Record<string, unknown>, actor: string): Promise<RuleResult> {
   const rule = await getRule(deps.db, shop.id, ruleId);
   if (!rule || !isTemplateKey(rule.template)) return { ok: false, errors: { rule: "That cohort no longer exists" } };
@@ -80,6 +81,39 @@ export async function updateRule(deps: RuleDeps, shop: RuleShop, ruleId: string,
   });
   if (updated.enabled) await evaluateCohorts(deps, shop, { rules: [updated], now });
   return { ok: true, rule: (await getRule(deps.db, shop.id, rule.id)) ?? updated };
+}
+
+/**
+ * A new key for a rule, so a new tag (`<prefix><key>`): its members keep their memberships and
+ * history, and their customers' tags move (the old one removed, the new one added) through a
+ * tag sync queued in the same transaction. Other apps matching the old tag must be told: the
+ * admin says so before saving.
+ */
+export async function renameRule(deps: RuleDeps, shop: RuleShop, ruleId: string, input: string, actor: string): Promise<RuleResult> {
+  const rule = await getRule(deps.db, shop.id, ruleId);
+  if (!rule) return { ok: false, errors: { rule: "That cohort no longer exists" } };
+  const key = input.trim();
+  if (key === rule.key) return { ok: true, rule };
+  const prefix = parseShopSettings(shop.settings).cohortTagPrefix;
+  const keyError = ruleKeyError(key, prefix);
+  if (keyError) return { ok: false, errors: { key: keyError } };
+  if (await getRuleByKey(deps.db, shop.id, key)) return { ok: false, errors: { key: `A cohort with the key "${key}" exists already: choose another key` } };
+  const now = deps.clock.now();
+  const renamed = await deps.db.$transaction(async (tx) => {
+    const saved = await tx.cohortRule.update({ where: { id: rule.id }, data: { key } });
+    // Whoever carries the old tag or is owed the new one: the rule's members' customers and the
+    // customers Roost wrote the old tag to.
+    const [members, tagged] = await Promise.all([
+      tx.$queryRaw<{ customerGid: string }[]>`
+        SELECT m."customerGid" AS "customerGid" FROM "CohortMembership" c JOIN "Member" m ON m."id" = c."memberId"
+        WHERE c."ruleId" = ${rule.id} AND m."customerGid" IS NOT NULL`,
+      tx.customerTag.findMany({ where: { shopId: shop.id, tag: cohortTag(prefix, rule.key) }, select: { customerGid: true } }),
+    ]);
+    await queueTagSync(tx, shop.id, now, [...members, ...tagged].map((row) => row.customerGid));
+    await recordAudit(tx, { shopId: shop.id, actor, action: "cohort.renamed", details: { from: rule.key, to: key }, at: now });
+    return saved;
+  });
+  return { ok: true, rule: renamed };
 }
 
 /**
@@ -112,6 +146,7 @@ export async function deleteRule(deps: RuleDeps, shop: RuleShop, ruleId: string,
   await deps.db.$transaction(async (tx) => {
     await exitEveryone(tx, shop, rule, "rule-deleted", now);
     await tx.cohortMembership.deleteMany({ where: { ruleId: rule.id } });
+    await tx.cohortExclusion.deleteMany({ where: { ruleId: rule.id } });
     await tx.cohortRule.delete({ where: { id: rule.id } });
     await countEnabledRules(tx, shop.id);
     await recordAudit(tx, { shopId: shop.id, actor, action: "cohort.deleted", details: { key: rule.key, template: rule.template }, at: now });

@@ -54,6 +54,7 @@ export const COHORT_CAUSES: Record<string, string> = {
   matched: "matched the cohort's rule",
   "no-longer-matches": "no longer matches the cohort's rule",
   linked: "a storefront visit was linked to this customer",
+  excluded: "excluded by the merchant",
   "rule-disabled": "the cohort was disabled",
   "rule-deleted": "the cohort was deleted",
 };

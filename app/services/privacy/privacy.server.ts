@@ -101,11 +101,13 @@ export async function exportCustomerData(
   ]);
   // Their cohorts now and every entry and exit, with the facts behind each.
   const cohortSubjects = { shopId, OR: [{ memberId: { in: memberIds } }, { clientId: { in: clientIds } }] };
-  const [cohorts, cohortHistory] = await Promise.all([
+  const [cohorts, cohortHistory, exclusions] = await Promise.all([
     db.cohortMembership.findMany({ where: cohortSubjects, orderBy: { enteredAt: "asc" } }),
     db.cohortTransition.findMany({ where: cohortSubjects, orderBy: { occurredAt: "asc" } }),
+    db.cohortExclusion.findMany({ where: { shopId, memberId: { in: memberIds } }, orderBy: { createdAt: "asc" } }),
   ]);
-  const ruleKeys = new Map((await db.cohortRule.findMany({ where: { shopId, id: { in: cohorts.map((row) => row.ruleId) } }, select: { id: true, key: true } })).map((rule) => [rule.id, rule.key]));
+  const ruleIds = [...cohorts, ...exclusions].map((row) => row.ruleId);
+  const ruleKeys = new Map((await db.cohortRule.findMany({ where: { shopId, id: { in: ruleIds } }, select: { id: true, key: true } })).map((rule) => [rule.id, rule.key]));
   const document = {
     generatedAt: clock.now().toISOString(),
     request: { id: subject.requestId, customerGid: subject.customerGid, email: normaliseEmail(subject.email) },
@@ -122,6 +124,7 @@ export async function exportCustomerData(
     checkouts: checkouts.map(({ id: _id, shopId: _shop, ...checkout }) => checkout),
     storefrontEvents: browsing.map(({ id: _id, shopId: _shop, ...event }) => event),
     cohorts: cohorts.map(({ id: _id, shopId: _shop, ruleId, ...membership }) => ({ cohort: ruleKeys.get(ruleId) ?? null, ...membership })),
+    cohortExclusions: exclusions.map(({ ruleId, memberId, createdAt }) => ({ cohort: ruleKeys.get(ruleId) ?? null, memberId, createdAt })),
     cohortTransitions: cohortHistory.map(({ shopId: _shop, ruleId: _rule, evaluationId: _evaluation, ruleKey, ...transition }) => ({ cohort: ruleKey, ...transition })),
   };
   const row = await db.dataRequest.create({
@@ -210,6 +213,7 @@ export async function redactCustomer(
     db.pixelEvent.deleteMany({ where: { shopId, clientId: { in: clientIds } } }),
     // Their cohorts: memberships, transitions (the facts that put them there), queued work.
     db.cohortMembership.deleteMany({ where: cohortSubjects }),
+    db.cohortExclusion.deleteMany({ where: { shopId, memberId: { in: memberIds } } }),
     db.cohortTransition.deleteMany({ where: cohortSubjects }),
     db.job.deleteMany({ where: { queue: TAGS_QUEUE, key: { in: transitions.map((transition) => transition.id) } } }),
     db.job.deleteMany({ where: { queue: COHORTS_QUEUE, key: { in: [...memberIds.map((id) => `${shopId}:m:${id}`), ...clientIds.map((id) => `${shopId}:v:${id}`)] } } }),
@@ -279,6 +283,7 @@ export async function redactShop(db: Database, shopDomain: string, keepWebhookId
     db.checkoutToken.deleteMany({ where: { shopId } }),
     db.visitorLink.deleteMany({ where: { shopId } }),
     db.cohortMembership.deleteMany({ where: { shopId } }),
+    db.cohortExclusion.deleteMany({ where: { shopId } }),
     db.cohortTransition.deleteMany({ where: { shopId } }),
     db.cohortRule.deleteMany({ where: { shopId } }),
     db.customerTag.deleteMany({ where: { shopId } }),

@@ -1,0 +1,16 @@
+-- CreateTable
+CREATE TABLE "CohortExclusion" (
+    "id" TEXT NOT NULL PRIMARY KEY,
+    "shopId" TEXT NOT NULL,
+    "ruleId" TEXT NOT NULL,
+    "memberId" TEXT NOT NULL,
+    "actor" TEXT NOT NULL,
+    "createdAt" DATETIME NOT NULL DEFAULT CURRENT_TIMESTAMP
+);
+
+-- CreateIndex
+CREATE INDEX "CohortExclusion_shopId_memberId_idx" ON "CohortExclusion"("shopId", "memberId");
+
+-- CreateIndex
+CREATE UNIQUE INDEX "CohortExclusion_ruleId_memberId_key" ON "CohortExclusion"("ruleId", "memberId");
+
