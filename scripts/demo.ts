@@ -38,6 +38,7 @@ async function main() {
   const fake = createFakeShopify();
   installFakeShopifyNetwork(fake);
   const { sessionToken } = await import("./demo/session-token");
+  const { renderStorePage } = await import("./demo/store-page");
 
   const { createServerApp } = await import("../server.mjs");
   const appBridge = fs.readFileSync(path.join(root, "scripts/demo/app-bridge.js"), "utf8");
@@ -58,6 +59,14 @@ async function main() {
     app.get("/auth/session-token", (_req, res) => {
       res.type("html").send(`<!DOCTYPE html><html><head><script data-api-key="${process.env.SHOPIFY_API_KEY}" src="/__demo/app-bridge.js"></script></head><body></body></html>`);
     });
+    // The simulated store's customers with their tags, as its Shopify admin would list them.
+    app.get("/__demo/store", async (_req, res) => {
+      const { default: db } = await import("../app/db.server");
+      const { parseShopSettings } = await import("../app/services/program/settings");
+      const shop = await db.shop.findUnique({ where: { domain: DEMO_SHOP }, select: { settings: true } });
+      const prefix = parseShopSettings(shop?.settings ?? "{}").cohortTagPrefix;
+      res.set("Cache-Control", "no-store").type("html").send(renderStorePage(fake, DEMO_SHOP, prefix));
+    });
     // The URL to open: the app as the admin would load it, with a fresh token.
     app.get("/__demo", async (_req, res) => {
       const url = new URL("/app", `http://${host}:${port}`);
@@ -77,7 +86,10 @@ async function main() {
       `The store sent ${summary.deliveries} webhooks: ${summary.products} products, ${summary.customers} customers, ${summary.orders} orders, ${summary.refunds} refund` +
         (summary.rejected ? ` (${summary.rejected} rejected: see the log above)` : "."),
     );
-    console.log(`Open ${appUrl}/__demo in your browser. Ctrl-C stops it.\n`);
+    if (summary.cohorts.length > 0) {
+      console.log(`Cohorts: ${summary.cohorts.map((cohort) => `${cohort.key} (${cohort.size} in it, tag ${cohort.tag})`).join(", ")}.`);
+    }
+    console.log(`Open ${appUrl}/__demo in your browser; the store's customers and their tags are at ${appUrl}/__demo/store. Ctrl-C stops it.\n`);
   });
   for (const signal of ["SIGINT", "SIGTERM"] as const) {
     process.on(signal, () => {

@@ -7,6 +7,8 @@ import { logger } from "../../app/lib/logger.server";
 import { databaseCapStore } from "../../app/services/ledger/cap.server";
 import type { PixelEventInput } from "../../app/services/events/schema";
 import { applyPixelBatch } from "../../app/services/signals/pixel.server";
+import { createRule, listRules } from "../../app/services/cohorts/rules.server";
+import { cohortTag } from "../../app/services/cohorts/templates";
 import { startBackfill, waitForBackfill } from "../../app/services/sync/backfill.server";
 import { parseShopSettings } from "../../app/services/program/settings";
 import { markShopInstalled, updateShopSettings } from "../../app/services/shops/shops.server";
@@ -55,7 +57,8 @@ export async function seedDemoStore({ fake, shop, appUrl }: { fake: Fake; shop: 
     }
     const statuses = await Promise.all(deliveries);
     await simulateStorefront(installed.id, storefront);
-    return { ...summary, deliveries: statuses.length, rejected: statuses.filter((status) => status !== 200).length };
+    const cohorts = await seedCohorts(shop);
+    return { ...summary, cohorts, deliveries: statuses.length, rejected: statuses.filter((status) => status !== 200).length };
   } finally {
     stop();
   }
@@ -67,6 +70,8 @@ export interface SimulationSummary {
   customers: number;
   orders: number;
   refunds: number;
+  /** The cohorts the demo starts with, and how many are in each. */
+  cohorts: { key: string; tag: string; size: number }[];
   deliveries: number;
   rejected: number;
 }
@@ -78,7 +83,7 @@ interface Storefront {
 }
 
 /** A small store's day: catalogue, shoppers, paid orders, a refund, stock running low. */
-function simulateTrading(fake: Fake, shop: string): { summary: Omit<SimulationSummary, "deliveries" | "rejected">; storefront: Storefront } {
+function simulateTrading(fake: Fake, shop: string): { summary: Omit<SimulationSummary, "cohorts" | "deliveries" | "rejected">; storefront: Storefront } {
   const store = fake.store;
   const beanie = store.addProduct(shop, {
     title: "Merino Beanie",
@@ -96,8 +101,9 @@ function simulateTrading(fake: Fake, shop: string): { summary: Omit<SimulationSu
   });
   const gift = store.addProduct(shop, { title: "Gift Card", variants: [{ title: "$50", price: "50.00", sku: "GIFT-50" }] });
 
-  const ana = store.addCustomer(shop, { email: "ana.lima@example.com", firstName: "Ana", lastName: "Lima" });
-  const bo = store.addCustomer(shop, { email: "bo.chen@example.com", firstName: "Bo", lastName: "Chen" });
+  // Tags other apps wrote: Roost's cohort tags join them and never touch them.
+  const ana = store.addCustomer(shop, { email: "ana.lima@example.com", firstName: "Ana", lastName: "Lima", tags: ["newsletter"] });
+  const bo = store.addCustomer(shop, { email: "bo.chen@example.com", firstName: "Bo", lastName: "Chen", tags: ["wholesale-inquiry"] });
   const cleo = store.addCustomer(shop, { email: "cleo.ward@example.com", firstName: "Cleo", lastName: "Ward" });
 
   const [charcoal, oat] = beanie.variants;
@@ -143,6 +149,30 @@ function simulateTrading(fake: Fake, shop: string): { summary: Omit<SimulationSu
     ],
   };
   return { summary: { products: 3, variants: 5, customers: 3, orders: 3, refunds: 1 }, storefront };
+}
+
+/**
+ * The cohorts a new merchant would start with, enabled: first purchases (Ana and Bo; Cleo's
+ * order is unpaid) and big spenders (Bo's $56.50; Ana's order is half refunded). Enabling
+ * evaluates them at once and queues their tags, which the server's tag writer puts on the
+ * simulated store's customers within seconds (`/__demo/store` shows them). Created once per
+ * database: a restart keeps the merchant's own changes.
+ */
+async function seedCohorts(shop: string): Promise<SimulationSummary["cohorts"]> {
+  const row = await db.shop.findUniqueOrThrow({ where: { domain: shop } });
+  const deps = { db, clock: systemClock };
+  const wanted = [
+    { template: "first-purchase", key: "first-purchase", params: { days: "30" } },
+    { template: "high-value", key: "big-spenders", params: { minSpend: "50", days: "90" } },
+  ];
+  if ((await db.cohortRule.count({ where: { shopId: row.id } })) === 0) {
+    for (const rule of wanted) {
+      const created = await createRule(deps, row, { ...rule, enabled: true }, "system:demo");
+      if (!created.ok) throw new Error(`demo cohort ${rule.key} refused: ${JSON.stringify(created.errors)}`);
+    }
+  }
+  const prefix = parseShopSettings(row.settings).cohortTagPrefix;
+  return (await listRules(db, row.id)).map((rule) => ({ key: rule.key, tag: cohortTag(prefix, rule.key), size: rule.size }));
 }
 
 const STOREFRONT_VISITORS = 300;

@@ -25,12 +25,23 @@ describe.skipIf(!browserAvailable)("Cohorts in Chromium (npm run demo)", { timeo
   const heading = () => page.locator("h1").first().textContent();
   const counts = () => page.getByTestId("cohort-preview-counts").textContent({ timeout: 2_000 }).catch(() => null);
 
-  it("starts empty, with a way to create a cohort", async () => {
+  it("starts with the demo's two cohorts, their tags on the simulated store's customers beside other apps' tags", async () => {
+    // The store's admin (the demo's stand-in): the tag writer puts Roost's tags on within seconds.
+    const tagsOf = async (email: string) => {
+      await page.goto(`${demo.url}/__demo/store`);
+      return page.locator(`tr[data-customer="${email}"] [data-tag]`).evaluateAll((spans) => spans.map((span) => span.getAttribute("data-tag")));
+    };
+    await expect.poll(() => tagsOf("bo.chen@example.com"), { timeout: 60_000, interval: 1_000 }).toEqual(["roost-big-spenders", "roost-first-purchase", "wholesale-inquiry"]);
+    expect(await tagsOf("ana.lima@example.com")).toEqual(["newsletter", "roost-first-purchase"]);
+    expect(await tagsOf("cleo.ward@example.com")).toEqual([]);
+
     await page.goto(`${demo.url}/__demo`);
     await expect.poll(heading, { timeout: 60_000 }).toBe("Dashboard");
     await expect.poll(() => page.locator("ui-nav-menu a", { hasText: "Cohorts" }).count(), { timeout: 30_000 }).toBe(1);
     await navigateTo(page, "Cohorts");
-    expect(await page.getByText("No cohort rules yet").count()).toBe(1);
+    const demoRows = async () => (await page.getByRole("row").allTextContents()).filter((text) => /roost-(first-purchase|big-spenders)/.test(text)).length;
+    expect(await demoRows()).toBe(2);
+    expect(await page.getByRole("row", { name: /roost-first-purchase/ }).locator("td").nth(3).textContent()).toBe("2");
     await page.getByRole("link", { name: "Create cohort" }).last().click();
     await expect.poll(heading, { timeout: 30_000 }).toBe("Create cohort");
   });
@@ -76,11 +87,13 @@ describe.skipIf(!browserAvailable)("Cohorts in Chromium (npm run demo)", { timeo
 
     await members.getByRole("link", { name: "Bo Chen" }).click();
     await expect.poll(heading, { timeout: 30_000 }).toBe("Bo Chen");
-    const cohort = page.getByTestId("member-cohort");
+    // Bo is in the demo's two cohorts too (first purchase, big spenders).
+    expect(await page.getByTestId("member-cohort").count()).toBe(3);
+    const cohort = page.getByTestId("member-cohort").filter({ hasText: "roost-vip-scarcity-shopper" });
     expect(await cohort.count()).toBe(1);
     expect(await cohort.getByRole("link", { name: "Bought after seeing scarcity" }).count()).toBe(1);
     expect(await cohort.getByText("roost-vip-scarcity-shopper").count()).toBe(1);
-    expect(await page.getByTestId("member-cohort-why").allTextContents()).toEqual([
+    expect(await cohort.getByTestId("member-cohort-why").allTextContents()).toEqual([
       expect.stringMatching(/^Viewed Merino Beanie — Oat on .* with \d units? left\.$/),
       "Bought it in #1002 within 48 hours.",
       expect.stringMatching(/^Storefront event id: .+\.$/),
@@ -89,7 +102,11 @@ describe.skipIf(!browserAvailable)("Cohorts in Chromium (npm run demo)", { timeo
     expect(timeline.at(-1)).toMatch(/^Entered cohort.*Entered the cohort vip-scarcity-shopper, tagged roost-vip-scarcity-shopper \(matched the cohort's rule\)\.$/);
     expect(await page.getByText(/gid:\/\/shopify/).count()).toBe(0);
     // The cohort's tag on Bo's Shopify customer, written by the tag writer or about to be.
-    expect(await page.getByTestId("member-customer-tag").allTextContents()).toEqual([expect.stringMatching(/^roost-vip-scarcity-shopper(On the customer|Being written)$/)]);
+    expect(await page.getByTestId("member-customer-tag").allTextContents()).toEqual([
+      "roost-big-spendersOn the customer",
+      "roost-first-purchaseOn the customer",
+      expect.stringMatching(/^roost-vip-scarcity-shopper(On the customer|Being written)$/),
+    ]);
   });
 
   it("excludes Bo from the cohort by hand after a confirmation, and includes him again", async () => {
@@ -98,12 +115,12 @@ describe.skipIf(!browserAvailable)("Cohorts in Chromium (npm run demo)", { timeo
     await expect.poll(() => dialog.getByText("Exclude this customer from roost-vip-scarcity-shopper?").count(), { timeout: 30_000 }).toBe(1);
     await dialog.getByRole("button", { name: "Exclude", exact: true }).click();
     await expect.poll(() => page.getByTestId("member-cohort-excluded").count(), { timeout: 30_000 }).toBe(1);
-    expect(await page.getByTestId("member-cohort").count()).toBe(0);
+    expect(await page.getByTestId("member-cohort").count()).toBe(2);
     expect(await page.getByTestId("member-cohort-excluded").textContent()).toMatch(/^roost-vip-scarcity-shopperKept out since .*, however well they match\.Include again$/);
     expect((await page.getByTestId("timeline-event").allTextContents()).at(-1)).toMatch(/Left the cohort vip-scarcity-shopper, tag roost-vip-scarcity-shopper removed \(excluded by the merchant\)\.$/);
 
     await page.getByRole("button", { name: "Include again in roost-vip-scarcity-shopper" }).click();
-    await expect.poll(() => page.getByTestId("member-cohort").count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => page.getByTestId("member-cohort").count(), { timeout: 30_000 }).toBe(3);
     expect(await page.getByTestId("member-cohort-excluded").count()).toBe(0);
   });
 
@@ -144,7 +161,7 @@ describe.skipIf(!browserAvailable)("Cohorts in Chromium (npm run demo)", { timeo
     await expect.poll(() => page.getByTestId("cohort-tag").textContent(), { timeout: 30_000 }).toBe("shop-scarcity-buyers");
   });
 
-  it("deletes the cohort after a confirmation, back to the empty list", async () => {
+  it("deletes the cohort after a confirmation, back to the list without it", async () => {
     await page.getByRole("button", { name: "Delete", exact: true }).click();
     const dialog = page.getByRole("dialog");
     await expect.poll(() => dialog.getByText("Delete the cohort shop-scarcity-buyers?").count(), { timeout: 30_000 }).toBe(1);
@@ -156,7 +173,8 @@ describe.skipIf(!browserAvailable)("Cohorts in Chromium (npm run demo)", { timeo
     await page.getByRole("button", { name: "Delete", exact: true }).click();
     await page.getByRole("dialog").getByRole("button", { name: "Delete cohort" }).click();
     await expect.poll(heading, { timeout: 30_000 }).toBe("Cohorts");
-    await expect.poll(() => page.getByText("No cohort rules yet").count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(() => page.getByRole("link", { name: "Bought after seeing scarcity" }).count(), { timeout: 30_000 }).toBe(0);
+    expect(await page.getByRole("link", { name: "First purchase" }).count()).toBe(1);
     expect(pageErrors).toEqual([]);
   });
 });

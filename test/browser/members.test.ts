@@ -83,10 +83,12 @@ describe.skipIf(!browserAvailable)("Members in Chromium (npm run demo)", { timeo
     expect(rows[1][4].startsWith(rows[0][4])).toBe(true);
 
     const timeline = await page.getByTestId("timeline-event").allTextContents();
-    expect(timeline).toHaveLength(3);
+    expect(timeline).toHaveLength(4);
     expect(timeline[0]).toMatch(/^First purchase.*order: #1001 \(…\/Order\/\d+\), orderCount: 1$/);
     expect(timeline[1]).toMatch(new RegExp(`^Points earned.*points: ${EARNED}, balance: ${EARNED}, order: #1001`));
     expect(timeline[2]).toMatch(new RegExp(`^Points clawed back.*points: ${CLAWED}, shortfall: 0, balance: ${BALANCE}, order: #1001`));
+    // The demo's first-purchase cohort, enabled once the store was imported.
+    expect(timeline[3]).toMatch(/^Entered cohort.*Entered the cohort first-purchase, tagged roost-first-purchase \(matched the cohort's rule\)\.$/);
   });
 
   it("refuses a deduction beyond the balance, then adds points with a reason", async () => {
