@@ -206,13 +206,19 @@ async function planShop(db: Database, shopId: string, settingsJson: string, cust
   const gids = [...customers.keys()];
   const wanted = await wantedTags(db, shopId, settings.cohortTagPrefix, gids);
   const rows = await db.customerTag.findMany({ where: { shopId, customerGid: { in: gids } }, select: { customerGid: true, tag: true, state: true } });
+  const rowsOf = new Map<string, typeof rows>();
+  for (const row of rows) {
+    const list = rowsOf.get(row.customerGid);
+    if (list) list.push(row);
+    else rowsOf.set(row.customerGid, [row]);
+  }
   const plans: Plan[] = [];
   const writes = [];
   for (const gid of gids) {
     const wants = wanted.get(gid) ?? [];
     const keep = wants.slice(0, settings.cohortTagBudget).map((wanted) => wanted.tag);
     const over = wants.slice(settings.cohortTagBudget).map((wanted) => wanted.tag);
-    const mine = rows.filter((row) => row.customerGid === gid);
+    const mine = rowsOf.get(gid) ?? [];
     const applied = new Set(mine.filter((row) => row.state === "applied").map((row) => row.tag));
     const add = keep.filter((tag) => !applied.has(tag));
     // Only what Roost itself wrote (or may have written) is ever removed: other apps' tags are never touched.
