@@ -1,4 +1,5 @@
 import { formatMinorUnits } from "../../lib/money";
+import { JOURNEY_EVENT_LABELS } from "../journeys/events";
 
 // Display helpers shared by the member pages (server and browser render the same text).
 
@@ -24,19 +25,7 @@ export const KIND_LABELS: Record<string, string> = {
   expiry: "Expired",
 };
 
-export const EVENT_LABELS: Record<string, string> = {
-  first_purchase: "First purchase",
-  repeat_purchase: "Repeat purchase",
-  order_fulfilled: "Order fulfilled",
-  points_earned: "Points earned",
-  points_held: "Points held",
-  points_released: "Points released",
-  points_clawed_back: "Points clawed back",
-  tier_changed: "Tier changed",
-  cohort_entered: "Entered cohort",
-  cohort_exited: "Left cohort",
-  cart_abandoned: "Cart abandoned",
-};
+export const EVENT_LABELS: Record<string, string> = JOURNEY_EVENT_LABELS;
 
 /** "57.60 × 1 × 1 (Bronze)": the terms an award (or the claw-back of one) was computed with. */
 export function termsLabel(entry: { eligibleAmount: number | null; rate: string | null; multiplier: string | null; tier: string | null }, exponent: number): string {
