@@ -36,6 +36,7 @@ export default function App() {
         <Link to="/app/members">Members</Link>
         <Link to="/app/cohorts">Cohorts</Link>
         <Link to="/app/settings">Settings</Link>
+        <Link to="/app/webhooks">Webhooks</Link>
         <Link to="/app/api-tokens">API tokens</Link>
       </NavMenu>
       <Outlet />
