@@ -15,6 +15,10 @@ import { cohortSweepIntervalMs, cohortSweepQueue, cohortsQueue } from "./service
 import { syncIntervalMs, syncQueue } from "./services/sync/scheduler.server";
 import { tagsReconcileIntervalMs, tagsReconcileQueue } from "./services/tags/reconcile.server";
 import { tagsQueue } from "./services/tags/writer.server";
+import { webhooksOutQueue } from "./services/endpoints/deliver.server";
+import { endpointOutput } from "./services/endpoints/output.server";
+import { dispatchIntervalMs, journeysDispatchQueue } from "./services/journeys/dispatch.server";
+import type { JourneyOutput } from "./services/journeys/outputs";
 import { newOwner } from "./services/jobs/queue.server";
 import { DEFAULT_POLL_MS, JobRunner, type QueueDefinition } from "./services/jobs/runner.server";
 import { createRedisCapStore } from "./services/ledger/redis-cap.server";
@@ -70,6 +74,9 @@ declare global {
   var __roostRuntime: AppRuntime | undefined;
 }
 
+/** Where dispatched journey events go: the shop's webhook endpoints (and Shopify Flow). */
+export const journeyOutputs: JourneyOutput[] = [endpointOutput];
+
 /** Every queue the runner works, built from the dependencies; `ROOST_SYNC_JOBS=off` leaves out the store-facing ones. */
 export function queueDefinitions(deps: AppDeps, env: Record<string, string | undefined> = process.env): QueueDefinition[] {
   const queues: QueueDefinition[] = [];
@@ -84,6 +91,8 @@ export function queueDefinitions(deps: AppDeps, env: Record<string, string | und
   if (env.ROOST_SYNC_JOBS !== "off") queues.push(tagsReconcileQueue(tagsReconcileIntervalMs(env)));
   // Cohorts: the shoppers signals touched, and the sweep for conditions that change with time.
   queues.push(cohortsQueue(), cohortSweepQueue(cohortSweepIntervalMs(env)));
+  // Journey events out: the dispatcher's fan-out to the outputs, and the sends to merchants' endpoints.
+  queues.push(journeysDispatchQueue(journeyOutputs, dispatchIntervalMs(env)), webhooksOutQueue({ env }));
   return queues;
 }
 

@@ -1,4 +1,5 @@
 import { afterAll, beforeEach, vi } from "vitest";
+import { guardEndpointConnections } from "../app/services/endpoints/address.server";
 import { installFakeShopifyNetwork } from "./support/fake-shopify";
 import { prepareWorkerDatabase } from "./support/database";
 import { fakeShopify } from "./support/shopify";
@@ -10,6 +11,9 @@ process.env.DATABASE_URL = await prepareWorkerDatabase(process.env.DATABASE_URL,
 // allowed, and any other outbound request fails the test.
 const network = installFakeShopifyNetwork(fakeShopify);
 afterAll(() => network.uninstall());
+// Webhook sends to merchants' endpoints open their own sockets (pinned to the vetted address),
+// past undici's dispatcher above: only loopback may be connected to.
+guardEndpointConnections((address) => address === "127.0.0.1" || address === "::1");
 
 // An unexpected console.error is a failure, not noise.
 beforeEach(() => {

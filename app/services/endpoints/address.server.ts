@@ -67,7 +67,7 @@ export function isPrivateAddress(address: string): boolean {
   return true;
 }
 
-export function allowPrivateEndpoints(env: NodeJS.ProcessEnv = process.env): boolean {
+export function allowPrivateEndpoints(env: Record<string, string | undefined> = process.env): boolean {
   return env.ROOST_ENDPOINTS_ALLOW_PRIVATE === "true";
 }
 
@@ -103,4 +103,20 @@ export async function checkEndpointUrl(raw: string, options: { allowPrivate: boo
     return { ok: false, error: `The host ${host} resolves to a private, loopback or link-local address; endpoints must be reachable on the public internet` };
   }
   return { ok: true, url, address: addresses[0].address, family: addresses[0].family };
+}
+
+/**
+ * A last check on every address a send connects to, whatever the rules above allowed. Tests set
+ * one that only lets loopback through (test/setup.ts): sends connect with their own socket, not
+ * through undici's global dispatcher where the tests' network guard sits, so this is what keeps a
+ * test from ever reaching the real internet.
+ */
+let connectGuard: ((address: string) => boolean) | null = null;
+
+export function guardEndpointConnections(guard: ((address: string) => boolean) | null): void {
+  connectGuard = guard;
+}
+
+export function assertConnectAllowed(address: string): void {
+  if (connectGuard && !connectGuard(address)) throw new Error(`Endpoint connections to ${address} are not allowed in this process (guardEndpointConnections)`);
 }

@@ -7,6 +7,7 @@ import { type DeliveryRedaction, type DeliverySubject, redactDeliveries } from "
 import { TAGS_QUEUE } from "../cohorts/outbox";
 import { tagSyncKey } from "../tags/sync.server";
 import { COHORTS_QUEUE } from "../cohorts/queue.server";
+import { WEBHOOKS_OUT_QUEUE } from "../endpoints/output.server";
 
 /** A customer named in a compliance webhook: by GID, or by email when it has no id. */
 export interface CustomerSubject {
@@ -207,6 +208,8 @@ export async function redactCustomer(
       data: { email: null, firstName: null, lastName: null, customerGid: null, externalId: null, redactedAt: now },
     }),
     db.journeyEvent.deleteMany({ where: { shopId, memberId: { in: memberIds } } }),
+    // The journey events sent (or still to send) to the shop's endpoints about them: a queued send finds no row.
+    db.endpointDelivery.deleteMany({ where: { shopId, memberId: { in: memberIds } } }),
     // Their storefront visitors: the links, the checkouts (either side), what those visitors did.
     db.visitorLink.deleteMany({ where: { shopId, OR: [{ customerGid: { in: gids } }, { clientId: { in: clientIds } }] } }),
     db.checkoutToken.deleteMany({ where: { shopId, OR: [{ customerGid: { in: gids } }, { clientId: { in: clientIds } }] } }),
@@ -287,7 +290,9 @@ export async function redactShop(db: Database, shopDomain: string, keepWebhookId
     db.cohortTransition.deleteMany({ where: { shopId } }),
     db.cohortRule.deleteMany({ where: { shopId } }),
     db.customerTag.deleteMany({ where: { shopId } }),
-    db.job.deleteMany({ where: { shopId, queue: { in: [METAFIELDS_QUEUE, TAGS_QUEUE, COHORTS_QUEUE] } } }),
+    db.endpointDelivery.deleteMany({ where: { shopId } }),
+    db.endpoint.deleteMany({ where: { shopId } }),
+    db.job.deleteMany({ where: { shopId, queue: { in: [METAFIELDS_QUEUE, TAGS_QUEUE, COHORTS_QUEUE, WEBHOOKS_OUT_QUEUE] } } }),
     db.unmatchedOrder.deleteMany({ where: { shopId } }),
     db.auditLog.deleteMany({ where: { shopId } }),
     db.programJob.deleteMany({ where: { shopId } }),
