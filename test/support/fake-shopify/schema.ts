@@ -62,6 +62,7 @@ import type {
   VariantRecord,
 } from './store.js';
 import { metafieldDigest } from './store.js';
+import { receiveFlowTrigger } from './flow.js';
 import { createWebPixel, deleteWebPixel, findWebPixel, updateWebPixel } from './web-pixels.js';
 import { isoSeconds, zoneOffsetMinutes } from './time.js';
 
@@ -829,6 +830,7 @@ const resolvers: ResolverMap = {
     webPixelCreate: (_source, args, ctx) => createWebPixel(ctx.store, ctx.state, args),
     webPixelUpdate: (_source, args, ctx) => updateWebPixel(ctx.store, ctx.state, args),
     webPixelDelete: (_source, args, ctx) => deleteWebPixel(ctx.state, args),
+    flowTriggerReceive: (_source, args, ctx) => receiveFlowTrigger({ flowTriggers: ctx.store.flowTriggers, now: () => ctx.store.clock.now() }, ctx.state, args),
     bulkOperationCancel: (_source, args, ctx) => {
       const operation = findKind(ctx, str(args, 'id') ?? '', 'BulkOperation');
       if (!operation) {

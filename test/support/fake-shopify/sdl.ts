@@ -588,6 +588,10 @@ export const ADMIN_SDL = /* GraphQL */ `
     userErrors: [UserError!]!
   }
 
+  type FlowTriggerReceivePayload {
+    userErrors: [UserError!]!
+  }
+
   type TagsAddPayload {
     node: Node
     userErrors: [UserError!]!
@@ -733,6 +737,7 @@ export const ADMIN_SDL = /* GraphQL */ `
 
   type Mutation {
     tagsAdd(id: ID!, tags: [String!]!): TagsAddPayload
+    flowTriggerReceive(handle: String, payload: JSON, body: String): FlowTriggerReceivePayload
     tagsRemove(id: ID!, tags: [String!]!): TagsRemovePayload
     metafieldsSet(metafields: [MetafieldsSetInput!]!): MetafieldsSetPayload
     metafieldsDelete(metafields: [MetafieldIdentifierInput!]!): MetafieldsDeletePayload

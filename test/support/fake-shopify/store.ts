@@ -19,6 +19,8 @@ import type { Clock, TimeInput } from './time.js';
 import { isValidTimeZone, isoSeconds, systemClock, toEpochMs, truncateToSecond } from './time.js';
 import type { WebhookEvent, WebhookListener, WebhookPayloadExtras, WebhookTopic } from './webhooks.js';
 import { bulkOperationsFinishPayload, buildWebhookPayload, WEBHOOK_API_VERSION, webhookEvent } from './webhooks.js';
+import type { FlowTriggerDefinition, FlowTriggerReceivedRecord } from './flow.js';
+import { loadFlowTriggers } from './flow.js';
 import type { WebPixelRecord } from './web-pixels.js';
 import { DEFAULT_WEB_PIXEL_REQUIRED, DEFAULT_WEB_PIXEL_SETTINGS } from './web-pixels.js';
 
@@ -66,6 +68,8 @@ export interface FakeShopifyStoreOptions {
   webPixelSettings?: readonly string[] | null;
   /** Bulk mutations one app may run at once per shop: 5 from API 2026-01 (1 before). Default 5. */
   maxConcurrentBulkMutations?: number;
+  /** The app's deployed Flow triggers by handle (default: the flow_trigger extensions under extensions/). */
+  flowTriggers?: ReadonlyMap<string, FlowTriggerDefinition>;
 }
 
 export interface RegisterShopOptions {
@@ -455,6 +459,8 @@ export interface ShopState {
   channels: Map<string, number>;
   /** The app's web pixel on this shop (one per app per shop). */
   webPixel: WebPixelRecord | null;
+  /** Flow triggers `flowTriggerReceive` accepted, oldest first. */
+  flowTriggersReceived: FlowTriggerReceivedRecord[];
 }
 
 // ---------------------------------------------------------------------------
@@ -977,6 +983,8 @@ export class FakeShopifyStore {
   webPixelSettings: readonly string[] | null;
   /** Settings keys of the extension whose value may not be empty. */
   webPixelRequired: readonly string[] = DEFAULT_WEB_PIXEL_REQUIRED;
+  /** The app's deployed Flow triggers by handle (flowTriggerReceive refuses any other handle). */
+  flowTriggers: ReadonlyMap<string, FlowTriggerDefinition>;
   /** Webhooks emitted, oldest first (the newest `webhookLogLimit` are kept). */
   readonly webhookLog: WebhookEvent[] = [];
   webhookLogLimit = 1000;
@@ -1000,6 +1008,7 @@ export class FakeShopifyStore {
     this.nextNumericId = options.firstId ?? 1_000_000_000_001;
     this.emitWebhooks = options.emitWebhooks ?? false;
     this.webPixelSettings = options.webPixelSettings === undefined ? DEFAULT_WEB_PIXEL_SETTINGS : options.webPixelSettings;
+    this.flowTriggers = options.flowTriggers ?? loadFlowTriggers();
   }
 
   // -------------------------------------------------------------------------
@@ -1068,6 +1077,7 @@ export class FakeShopifyStore {
       nextOrderNumber: 1001,
       channels: new Map(),
       webPixel: null,
+      flowTriggersReceived: [],
     });
     return canonical;
   }
@@ -1938,6 +1948,11 @@ export class FakeShopifyStore {
   // -------------------------------------------------------------------------
   // Snapshots for assertions
   // -------------------------------------------------------------------------
+
+  /** The Flow triggers the shop's flowTriggerReceive accepted, oldest first. */
+  flowTriggersReceived(shop: string): FlowTriggerReceivedRecord[] {
+    return [...this.state(shop).flowTriggersReceived];
+  }
 
   customer(shop: string, customerId: string): CustomerSnapshot | undefined {
     const state = this.state(shop);
