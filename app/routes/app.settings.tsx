@@ -174,6 +174,19 @@ export default function Settings() {
           {pixel ? <PixelCard pixel={pixel} timezone={timezone} /> : <Card><Text as="p">Organization ID: {orgId ?? "assigned when the store finishes installing"}</Text></Card>}
         </Layout.AnnotatedSection>
         <Layout.AnnotatedSection
+          title="Webhooks"
+          description="Roost can send each journey event (first purchase, points earned, tier change, cohort entry, abandoned cart …) to your own systems, signed with a secret only you and Roost know."
+        >
+          <Card>
+            <BlockStack gap="200">
+              <Text as="p">Endpoints, the events each receives and their delivery logs are on the Webhooks page.</Text>
+              <InlineStack>
+                <Button url="/app/webhooks">Manage webhooks</Button>
+              </InlineStack>
+            </BlockStack>
+          </Card>
+        </Layout.AnnotatedSection>
+        <Layout.AnnotatedSection
           title="Customer data requests"
           description="When a customer asks for their data, Shopify tells Roost and Roost prepares everything it holds on them here, for you to send."
         >
