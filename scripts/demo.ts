@@ -25,6 +25,7 @@ Object.assign(process.env, {
   SHOPIFY_APP_URL: `http://${host}:${port}`,
   ROOST_APP_BRIDGE_URL: "/__demo/app-bridge.js",
   ROOST_JOBS_POLL_MS: process.env.ROOST_JOBS_POLL_MS ?? "1000",
+  ROOST_ENDPOINTS_ALLOW_PRIVATE: process.env.ROOST_ENDPOINTS_ALLOW_PRIVATE ?? "true",
 });
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
@@ -39,6 +40,15 @@ async function main() {
   installFakeShopifyNetwork(fake);
   const { sessionToken } = await import("./demo/session-token");
   const { renderStorePage } = await import("./demo/store-page");
+  const { plural } = await import("../app/services/cohorts/why");
+
+  // The shop's cohort tag prefix marks Roost's tags on the store page; a merchant may change it.
+  const cohortTagPrefix = async () => {
+    const { default: db } = await import("../app/db.server");
+    const { parseShopSettings } = await import("../app/services/program/settings");
+    const shop = await db.shop.findUnique({ where: { domain: DEMO_SHOP }, select: { settings: true } });
+    return parseShopSettings(shop?.settings ?? "{}").cohortTagPrefix;
+  };
 
   const { createServerApp } = await import("../server.mjs");
   const appBridge = fs.readFileSync(path.join(root, "scripts/demo/app-bridge.js"), "utf8");
@@ -60,12 +70,10 @@ async function main() {
       res.type("html").send(`<!DOCTYPE html><html><head><script data-api-key="${process.env.SHOPIFY_API_KEY}" src="/__demo/app-bridge.js"></script></head><body></body></html>`);
     });
     // The simulated store's customers with their tags, as its Shopify admin would list them.
-    app.get("/__demo/store", async (_req, res) => {
-      const { default: db } = await import("../app/db.server");
-      const { parseShopSettings } = await import("../app/services/program/settings");
-      const shop = await db.shop.findUnique({ where: { domain: DEMO_SHOP }, select: { settings: true } });
-      const prefix = parseShopSettings(shop?.settings ?? "{}").cohortTagPrefix;
-      res.set("Cache-Control", "no-store").type("html").send(renderStorePage(fake, DEMO_SHOP, prefix));
+    app.get("/__demo/store", (_req, res, next) => {
+      cohortTagPrefix()
+        .then((prefix) => void res.set("Cache-Control", "no-store").type("html").send(renderStorePage(fake, DEMO_SHOP, prefix)))
+        .catch(next);
     });
     // The URL to open: the app as the admin would load it, with a fresh token.
     app.get("/__demo", async (_req, res) => {
@@ -87,7 +95,9 @@ async function main() {
         (summary.rejected ? ` (${summary.rejected} rejected: see the log above)` : "."),
     );
     if (summary.cohorts.length > 0) {
-      console.log(`Cohorts: ${summary.cohorts.map((cohort) => `${cohort.key} (${cohort.size} in it, tag ${cohort.tag})`).join(", ")}.`);
+      const size = (cohort: (typeof summary.cohorts)[number]) =>
+        [plural(cohort.members, "member"), cohort.visitors > 0 ? plural(cohort.visitors, "visitor") : null].filter(Boolean).join(", ");
+      console.log(`Cohorts: ${summary.cohorts.map((cohort) => `${cohort.key} (${size(cohort)}, tag ${cohort.tag})`).join("; ")}.`);
     }
     console.log(`Open ${appUrl}/__demo in your browser; the store's customers and their tags are at ${appUrl}/__demo/store. Ctrl-C stops it.\n`);
   });

@@ -7,8 +7,9 @@ import { logger } from "../../app/lib/logger.server";
 import { databaseCapStore } from "../../app/services/ledger/cap.server";
 import type { PixelEventInput } from "../../app/services/events/schema";
 import { applyPixelBatch } from "../../app/services/signals/pixel.server";
-import { createRule, listRules } from "../../app/services/cohorts/rules.server";
-import { cohortTag } from "../../app/services/cohorts/templates";
+import { listCohorts } from "../../app/services/cohorts/reports.server";
+import { createRule, getRuleByKey } from "../../app/services/cohorts/rules.server";
+import { reconcileTags } from "../../app/services/tags/reconcile.server";
 import { startBackfill, waitForBackfill } from "../../app/services/sync/backfill.server";
 import { parseShopSettings } from "../../app/services/program/settings";
 import { markShopInstalled, updateShopSettings } from "../../app/services/shops/shops.server";
@@ -71,7 +72,7 @@ export interface SimulationSummary {
   orders: number;
   refunds: number;
   /** The cohorts the demo starts with, and how many are in each. */
-  cohorts: { key: string; tag: string; size: number }[];
+  cohorts: { key: string; tag: string; members: number; visitors: number }[];
   deliveries: number;
   rejected: number;
 }
@@ -155,8 +156,8 @@ function simulateTrading(fake: Fake, shop: string): { summary: Omit<SimulationSu
  * The cohorts a new merchant would start with, enabled: first purchases (Ana and Bo; Cleo's
  * order is unpaid) and big spenders (Bo's $56.50; Ana's order is half refunded). Enabling
  * evaluates them at once and queues their tags, which the server's tag writer puts on the
- * simulated store's customers within seconds (`/__demo/store` shows them). Created once per
- * database: a restart keeps the merchant's own changes.
+ * simulated store's customers within seconds (`/__demo/store` shows them). A key already there
+ * is skipped: a restart keeps the merchant's own changes to it.
  */
 async function seedCohorts(shop: string): Promise<SimulationSummary["cohorts"]> {
   const row = await db.shop.findUniqueOrThrow({ where: { domain: shop } });
@@ -165,14 +166,16 @@ async function seedCohorts(shop: string): Promise<SimulationSummary["cohorts"]> 
     { template: "first-purchase", key: "first-purchase", params: { days: "30" } },
     { template: "high-value", key: "big-spenders", params: { minSpend: "50", days: "90" } },
   ];
-  if ((await db.cohortRule.count({ where: { shopId: row.id } })) === 0) {
-    for (const rule of wanted) {
-      const created = await createRule(deps, row, { ...rule, enabled: true }, "system:demo");
-      if (!created.ok) throw new Error(`demo cohort ${rule.key} refused: ${JSON.stringify(created.errors)}`);
-    }
+  for (const rule of wanted) {
+    if (await getRuleByKey(db, row.id, rule.key)) continue;
+    const created = await createRule(deps, row, { ...rule, enabled: true }, "system:demo");
+    if (!created.ok) throw new Error(`demo cohort ${rule.key} refused: ${JSON.stringify(created.errors)}`);
   }
-  const prefix = parseShopSettings(row.settings).cohortTagPrefix;
-  return (await listRules(db, row.id)).map((rule) => ({ key: rule.key, tag: cohortTag(prefix, rule.key), size: rule.size }));
+  // The simulated store starts empty on every run while the database remembers the tags written
+  // last time: the reconciliation (hourly on the server) finds them missing and queues them now.
+  await reconcileTags(deps, row);
+  // The Cohorts page's own figures, so the summary line agrees with it.
+  return (await listCohorts(db, row, systemClock.now())).map((cohort) => ({ key: cohort.key, tag: cohort.tag, members: cohort.members, visitors: cohort.visitors }));
 }
 
 const STOREFRONT_VISITORS = 300;
