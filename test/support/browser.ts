@@ -38,8 +38,8 @@ export interface RunningDemo {
   stop(): Promise<void>;
 }
 
-/** Starts `npm run demo`'s script on a free loopback port with its own SQLite file. */
-export async function startDemo(name: string): Promise<RunningDemo> {
+/** Starts `npm run demo`'s script on a free loopback port with its own SQLite file (or the one given, to restart on it). */
+export async function startDemo(name: string, options: { databaseUrl?: string; startTimeoutMs?: number } = {}): Promise<RunningDemo> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "scripts/demo.ts"], {
     env: {
@@ -47,7 +47,7 @@ export async function startDemo(name: string): Promise<RunningDemo> {
       NODE_ENV: "development",
       HOST: "127.0.0.1",
       PORT: String(port),
-      DATABASE_URL: `file:./${testRunDir()}/demo-${name}-${port}.sqlite`,
+      DATABASE_URL: options.databaseUrl ?? `file:./${testRunDir()}/demo-${name}-${port}.sqlite`,
       LOG_LEVEL: "warn",
     },
     stdio: ["ignore", "pipe", "pipe"],
@@ -57,7 +57,7 @@ export async function startDemo(name: string): Promise<RunningDemo> {
   child.stdout?.on("data", (chunk) => (output += chunk));
   child.stderr?.on("data", (chunk) => (output += chunk));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${output}`)), 60_000);
+    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${output}`)), options.startTimeoutMs ?? 60_000);
     child.on("exit", (code) => reject(new Error(`demo exited with ${code}:\n${output}`)));
     child.stdout?.on("data", () => {
       const match = /Open (http:\/\/\S+)\/__demo/.exec(output);
