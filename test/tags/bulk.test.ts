@@ -1,11 +1,16 @@
 import { randomUUID } from "node:crypto";
-import { beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it, vi } from "vitest";
 import db from "../../app/db.server";
 import { BulkOperationQuery } from "../../app/graphql/BulkOperationQuery";
 import { TAGS_QUEUE } from "../../app/services/cohorts/outbox";
 import { type AdminClientFactory, adminClientFor } from "../../app/services/shopify/admin.server";
+import { writeTagsNow } from "../../app/services/tags/writer.server";
+import { systemClock } from "../../app/lib/clock";
+import { logger } from "../../app/lib/logger.server";
 import { BULK_THRESHOLD } from "../../app/services/tags/bulk.server";
 import { enabledRule } from "../cohorts/helpers";
+import { deliver } from "../support/deliver";
+import type { BulkOperationFinishEvent } from "../support/fake-shopify";
 import { fakeShopify } from "../support/shopify";
 import { shopifyTags, type TagShop, tagCalls, tagJobs, tagShop, writeNow } from "./support";
 
@@ -149,5 +154,37 @@ describe("the tag writer's bulk path", () => {
     for (const gid of gids) expect(shopifyTags(at, gid)).toEqual(["roost-new", "vip"]);
     expect(await db.customerTag.groupBy({ by: ["state"], where: { shopId: at.shopId }, _count: true })).toEqual([{ state: "applied", _count: BULK_THRESHOLD }]);
     expect((await tagJobs(at)).every((job) => job.status === "done")).toBe(true);
+  }, 60_000);
+  it("settles as soon as the operation's bulk_operations/finish webhook arrives, however long the poll interval", async () => {
+    const gids = await backlog(BULK_THRESHOLD, { withOld: false });
+    const finished: BulkOperationFinishEvent[] = [];
+    const unsubscribe = fakeShopify.store.onBulkOperationFinish((event) => {
+      if (event.shop === at.shop) finished.push(event);
+    });
+    // Every poll would wait a minute: only the webhook can make the writer look again in time.
+    const polls: number[] = [];
+    const slowPolls = (ms: number) => {
+      polls.push(ms);
+      return new Promise<void>((resolve) => setTimeout(resolve, 60_000).unref());
+    };
+    fakeShopify.store.autoCompleteBulkOperations = false;
+    try {
+      const writing = writeTagsNow({ db, clock: systemClock, logger, adminFor: adminClientFor, sleep: slowPolls }, { shopId: at.shopId });
+      await vi.waitFor(() => expect(polls).toHaveLength(1), { timeout: 10_000 });
+      expect(bulkRuns()).toEqual(["tagsAdd("]);
+      fakeShopify.store.completeBulkOperations(at.shop);
+      await vi.waitFor(() => expect(finished).toHaveLength(1));
+      const started = Date.now();
+      const { response } = await deliver({ topic: "bulk_operations/finish", shop: at.shop, payload: finished[0]!.payload });
+      expect(response.status).toBe(200);
+      expect(await writing).toEqual({ written: BULK_THRESHOLD, failed: 0, waiting: 0 });
+      expect(Date.now() - started).toBeLessThan(20_000);
+      expect(polls).toHaveLength(1);
+    } finally {
+      fakeShopify.store.autoCompleteBulkOperations = true;
+      unsubscribe();
+    }
+    for (const gid of gids) expect(shopifyTags(at, gid)).toEqual(["roost-new", "vip"]);
+    expect(await db.customerTag.groupBy({ by: ["state"], where: { shopId: at.shopId }, _count: true })).toEqual([{ state: "applied", _count: BULK_THRESHOLD }]);
   }, 60_000);
 });

@@ -13,6 +13,7 @@ import {
 } from "../mirror/graphql";
 import { type AdminClient, AdminTerminalError } from "../shopify/admin-client.server";
 import { requireActiveShop, type Shop } from "../shops/shops.server";
+import { wakeTagsBulkWait } from "../tags/bulk.server";
 import { activeShop, parsePayload, type TopicHandler } from "../webhooks/context.server";
 import { applyCustomer, applyInventoryLevel, applyMissingRefunds, applyOrders, applyProduct, type RefundRef } from "./apply.server";
 import { adminFor, errorMessage, queueShopSync, type SyncDeps } from "./deps.server";
@@ -576,7 +577,9 @@ export const bulkOperationsFinishHandler: TopicHandler = async (context) => {
   if (!shop) return;
   const run = await context.db.backfillRun.findFirst({ where: { shopId: shop.id, operationGid: payload.admin_graphql_api_id } });
   if (!run) {
-    context.logger.info({ operation: payload.admin_graphql_api_id }, "bulk operation is not a backfill run; ignored");
+    // The tag writer's bulk mutations: the poll waiting on one re-checks now (polling stays the fallback).
+    const woken = payload.type?.toLowerCase() !== "query" && wakeTagsBulkWait(payload.admin_graphql_api_id);
+    context.logger.info({ operation: payload.admin_graphql_api_id, woken }, woken ? "bulk tag operation finished; its writer re-checks now" : "bulk operation is not a backfill run; ignored");
     return;
   }
   const deps: SyncDeps = { db: context.db, clock: context.clock, logger: context.logger, capStore: context.capStore };

@@ -111,20 +111,49 @@ async function stageFile(deps: BulkDeps, filename: string, content: string): Pro
   return key;
 }
 
+/** The polls waiting on a bulk tag operation in this process, by operation id. */
+const waiting = new Map<string, Set<() => void>>();
+
+/**
+ * Shopify's `bulk_operations/finish` for a tag operation: the poll waiting on it in this process
+ * checks again now instead of at its next interval. False when nothing here waits on it (another
+ * process's poll finds it at its interval).
+ */
+export function wakeTagsBulkWait(operationId: string): boolean {
+  const wakers = waiting.get(operationId);
+  wakers?.forEach((wake) => wake());
+  return wakers !== undefined;
+}
+
 /** Polls the operation until it completes; its result file's url (null when it had no lines). */
 async function awaitOperation(deps: BulkDeps, id: string): Promise<string | null> {
   let wait = POLL_FIRST_MS;
-  for (;;) {
-    if (deps.signal.reason instanceof LeaseLostError) throw deps.signal.reason;
-    await deps.sleep(wait);
-    const data = await deps.admin.request<BulkOperationData>(BulkOperationQuery, { id });
-    const node = data.node as { status?: string; errorCode?: string | null; url?: string | null } | null;
-    if (!node) throw new BulkTagsError(`bulk tag operation ${id} is gone`);
-    if (node.status === "COMPLETED") return node.url ?? null;
-    if (node.status && !["CREATED", "RUNNING"].includes(node.status)) {
-      throw new BulkTagsError(`bulk tag operation ${id} ended ${node.status.toLowerCase()}${node.errorCode ? `: ${node.errorCode}` : ""}`);
+  // A wake that comes while a poll is in flight makes the next one go at once.
+  let woken = false;
+  let interrupt = () => {};
+  const wake = () => {
+    woken = true;
+    interrupt();
+  };
+  const wakers = waiting.get(id) ?? new Set();
+  waiting.set(id, wakers.add(wake));
+  try {
+    for (;;) {
+      if (deps.signal.reason instanceof LeaseLostError) throw deps.signal.reason;
+      if (!woken) await Promise.race([deps.sleep(wait), new Promise<void>((resolve) => (interrupt = resolve))]);
+      woken = false;
+      const data = await deps.admin.request<BulkOperationData>(BulkOperationQuery, { id });
+      const node = data.node as { status?: string; errorCode?: string | null; url?: string | null } | null;
+      if (!node) throw new BulkTagsError(`bulk tag operation ${id} is gone`);
+      if (node.status === "COMPLETED") return node.url ?? null;
+      if (node.status && !["CREATED", "RUNNING"].includes(node.status)) {
+        throw new BulkTagsError(`bulk tag operation ${id} ended ${node.status.toLowerCase()}${node.errorCode ? `: ${node.errorCode}` : ""}`);
+      }
+      wait = Math.min(POLL_MAX_MS, wait * 2);
     }
-    wait = Math.min(POLL_MAX_MS, wait * 2);
+  } finally {
+    wakers.delete(wake);
+    if (wakers.size === 0) waiting.delete(id);
   }
 }
 

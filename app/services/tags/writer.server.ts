@@ -28,6 +28,12 @@ import { pacedAdminClient, realSleep, type Sleep } from "./pacing.server";
  */
 const JOBS_PER_RUN = 10_000;
 const CALL_PATH_CUSTOMERS = 100;
+/**
+ * Customers recorded per transaction on the bulk path (their intent, then their results): each
+ * customer's rows are written whole, so a crash between batches loses or repeats nothing (the
+ * jobs run again), and 5,000 customers commit 25 times, not 5,000.
+ */
+const SETTLE_BATCH = 200;
 /** An uninstalled shop's ops wait, pending, and are looked at again this often (they resume on reinstall). */
 export const UNINSTALLED_RECHECK_MS = 10 * 60_000;
 
@@ -140,6 +146,11 @@ export function tagsQueue(deps: TagWriterDeps): TagsQueue {
             continue;
           }
         }
+        if (bulk) {
+          const written = await settleBulk(db, shopId, plans, bulk, { clock, logger, signal }, outcomes);
+          await againIfMoved(db, shopId, shop.settings, written, outcomes, clock.now());
+          continue;
+        }
         let refused: Error | null = null;
         const written: Plan[] = [];
         for (const plan of plans) {
@@ -154,7 +165,7 @@ export function tagsQueue(deps: TagWriterDeps): TagsQueue {
             continue;
           }
           try {
-            const failed = await writeCustomer(db, paced, shopId, plan, clock, bulk?.get(plan.customerGid));
+            const failed = await writeCustomer(db, paced, shopId, plan, clock);
             for (const { job, op } of plan.jobs) {
               const reason = op.op === "add" ? failed.get(op.tag) : undefined;
               outcomes.set(job.id, reason ? new TagNotWrittenError(reason) : undefined);
@@ -213,7 +224,7 @@ async function planShop(db: Database, shopId: string, settingsJson: string, cust
     else rowsOf.set(row.customerGid, [row]);
   }
   const plans: Plan[] = [];
-  const writes = [];
+  let writes = [];
   for (const gid of gids) {
     const wants = wanted.get(gid) ?? [];
     const keep = wants.slice(0, settings.cohortTagBudget).map((wanted) => wanted.tag);
@@ -231,6 +242,11 @@ async function planShop(db: Database, shopId: string, settingsJson: string, cust
     for (const [tag, reason] of failed) if (!present.has(tag)) writes.push(upsertTag(db, shopId, gid, tag, "failed", reason, now));
     if (stale.length > 0) writes.push(db.customerTag.deleteMany({ where: { shopId, customerGid: gid, tag: { in: stale }, state: "failed" } }));
     plans.push({ customerGid: gid, jobs: customers.get(gid) ?? [], keep, add, remove, failed });
+    // Each customer's intent is written whole; a bulk run's thousands go in batches (one would outlast the transaction timeout).
+    if (plans.length % SETTLE_BATCH === 0 && writes.length > 0) {
+      await db.$transaction(writes);
+      writes = [];
+    }
   }
   if (writes.length > 0) await db.$transaction(writes);
   return plans;
@@ -247,36 +263,99 @@ function upsertTag(db: Database, shopId: string, customerGid: string, tag: strin
 /**
  * At most one tagsRemove and one tagsAdd for the customer (removes first, so a rename near
  * Shopify's 250 tags has room), then what happened is recorded. Returns the tags kept failed.
- * With `bulk`, the customer's lines of the bulk operations answer instead of calls.
  */
-async function writeCustomer(db: Database, admin: AdminClient, shopId: string, plan: Plan, clock: Clock, bulk?: BulkOutcome): Promise<Map<string, string>> {
+async function writeCustomer(db: Database, admin: AdminClient, shopId: string, plan: Plan, clock: Clock): Promise<Map<string, string>> {
+  let removeErrors: UserErrors | undefined;
+  if (plan.remove.length > 0) removeErrors = (await admin.request<TagsRemoveData>(TagsRemoveMutation, { id: plan.customerGid, tags: plan.remove })).tagsRemove?.userErrors;
+  checkUserErrors(plan.customerGid, removeErrors);
+  let addErrors: UserErrors | undefined;
+  if (plan.add.length > 0) addErrors = (await admin.request<TagsAddData>(TagsAddMutation, { id: plan.customerGid, tags: plan.add })).tagsAdd?.userErrors;
+  const settled = settlement(plan, addErrors);
+  await db.$transaction(recordWrites(db, shopId, plan, settled, clock.now()));
+  return settled.failed;
+}
+
+type UserErrors = { field?: string[] | null; message: string }[];
+
+/** What the customer's write leaves: the tags now applied and the ones kept failed with their reason. */
+function settlement(plan: Plan, addErrors: UserErrors | undefined): { added: string[]; failed: Map<string, string> } {
   const failed = new Map(plan.failed);
-  if (plan.remove.length > 0) {
-    const userErrors = bulk
-      ? bulkUserErrors(bulk.remove)
-      : (await admin.request<TagsRemoveData>(TagsRemoveMutation, { id: plan.customerGid, tags: plan.remove })).tagsRemove?.userErrors;
-    checkUserErrors(plan.customerGid, userErrors);
+  if (plan.add.length === 0) return { added: [], failed };
+  const refusal = checkUserErrors(plan.customerGid, addErrors);
+  if (refusal) for (const tag of plan.add) failed.set(tag, refusal);
+  return { added: refusal ? [] : plan.add, failed };
+}
+
+/** The statements that record a customer's write (one transaction per customer, or per batch on the bulk path). */
+function recordWrites(db: Database, shopId: string, plan: Plan, settled: { added: string[]; failed: Map<string, string> }, now: Date) {
+  return [
+    ...(plan.remove.length > 0 ? [db.customerTag.deleteMany({ where: { shopId, customerGid: plan.customerGid, tag: { in: plan.remove }, state: { not: "failed" } } })] : []),
+    ...settled.added.map((tag) => upsertTag(db, shopId, plan.customerGid, tag, "applied", null, now)),
+    ...[...settled.failed].map(([tag, reason]) => upsertTag(db, shopId, plan.customerGid, tag, "failed", reason, now)),
+  ];
+}
+
+/**
+ * Records the bulk operations' results as the call path does customer by customer (applied,
+ * failed with Shopify's sentence, gone for a deleted customer), SETTLE_BATCH customers per
+ * transaction. Sets each job's outcome once its batch is committed; returns the plans written.
+ */
+async function settleBulk(
+  db: Database,
+  shopId: string,
+  plans: Plan[],
+  bulk: Map<string, BulkOutcome>,
+  { clock, logger, signal }: { clock: Clock; logger: Logger; signal: AbortSignal },
+  outcomes: Outcomes,
+): Promise<Plan[]> {
+  const written: Plan[] = [];
+  for (let start = 0; start < plans.length; start += SETTLE_BATCH) {
+    // A worker that lost its lease stops before recording what another worker now owns.
+    if (signal.reason instanceof LeaseLostError) throw signal.reason;
+    const now = clock.now();
+    const writes = [];
+    const batch: { plan: Plan; result: Map<string, string> | Error }[] = [];
+    for (const plan of plans.slice(start, start + SETTLE_BATCH)) {
+      const lines = bulk.get(plan.customerGid) ?? {};
+      try {
+        const removeErrors = plan.remove.length > 0 ? bulkUserErrors(lines.remove) : undefined;
+        checkUserErrors(plan.customerGid, removeErrors);
+        const settled = settlement(plan, plan.add.length > 0 ? bulkUserErrors(lines.add) : undefined);
+        writes.push(...recordWrites(db, shopId, plan, settled, now));
+        batch.push({ plan, result: settled.failed });
+      } catch (error) {
+        const failure = asError(error);
+        if (failure instanceof CustomerGoneError) writes.push(db.customerTag.deleteMany({ where: { shopId, customerGid: plan.customerGid } }));
+        batch.push({ plan, result: failure });
+      }
+    }
+    try {
+      if (writes.length > 0) await db.$transaction(writes);
+    } catch (error) {
+      // Nothing of the batch was recorded: its customers' jobs are retried, and run again from their rows.
+      const failure = asError(error);
+      for (const { plan } of batch) plan.jobs.forEach(({ job }) => outcomes.set(job.id, failure));
+      throttledLog(logger, "tags").warn({ err: failure, shopId, customers: batch.length }, "recording bulk tag results failed");
+      continue;
+    }
+    for (const { plan, result } of batch) {
+      if (result instanceof Error) {
+        plan.jobs.forEach(({ job }) => outcomes.set(job.id, result));
+        throttledLog(logger, "tags").warn({ err: result, shopId, customer: plan.customerGid }, "tag write-back failed");
+        continue;
+      }
+      for (const { job, op } of plan.jobs) {
+        const reason = op.op === "add" ? result.get(op.tag) : undefined;
+        outcomes.set(job.id, reason ? new TagNotWrittenError(reason) : undefined);
+      }
+      written.push(plan);
+    }
   }
-  let added: string[] = [];
-  if (plan.add.length > 0) {
-    const userErrors = bulk
-      ? bulkUserErrors(bulk.add)
-      : (await admin.request<TagsAddData>(TagsAddMutation, { id: plan.customerGid, tags: plan.add })).tagsAdd?.userErrors;
-    const refusal = checkUserErrors(plan.customerGid, userErrors);
-    if (refusal) for (const tag of plan.add) failed.set(tag, refusal);
-    else added = plan.add;
-  }
-  const now = clock.now();
-  await db.$transaction([
-    db.customerTag.deleteMany({ where: { shopId, customerGid: plan.customerGid, tag: { in: plan.remove }, state: { not: "failed" } } }),
-    ...added.map((tag) => upsertTag(db, shopId, plan.customerGid, tag, "applied", null, now)),
-    ...[...failed].map(([tag, reason]) => upsertTag(db, shopId, plan.customerGid, tag, "failed", reason, now)),
-  ]);
-  return failed;
+  return written;
 }
 
 /** A bulk line's userErrors; a line that failed as a whole is retried with the customer's jobs. */
-function bulkUserErrors(line: BulkLineResult | undefined): { field?: string[] | null; message: string }[] {
+function bulkUserErrors(line: BulkLineResult | undefined): UserErrors {
   if (!line) throw new Error("the bulk tag operation returned no line for this customer");
   if ("error" in line) throw new Error(`the bulk tag operation's line failed: ${line.error}`);
   return line.userErrors;
@@ -286,7 +365,7 @@ function bulkUserErrors(line: BulkLineResult | undefined): { field?: string[] | 
  * userErrors on `id`: the customer is gone (terminal for its ops). On the tags themselves
  * (Shopify's 250, a tag too long): the sentence the tags are kept failed with.
  */
-function checkUserErrors(customerGid: string, userErrors: { field?: string[] | null; message: string }[] | undefined): string | null {
+function checkUserErrors(customerGid: string, userErrors: UserErrors | undefined): string | null {
   if (!userErrors || userErrors.length === 0) return null;
   if (userErrors.some((error) => error.field?.[0] === "id")) throw new CustomerGoneError(customerGid);
   const message = userErrors.map((error) => error.message).join("; ");
