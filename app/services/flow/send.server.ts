@@ -35,6 +35,8 @@ export interface FlowSenderDeps {
 
 type Outcomes = Map<string, JobOutcome | Error>;
 
+const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
+
 export function flowQueue(deps: FlowSenderDeps): QueueDefinition {
   return {
     queue: FLOW_QUEUE,
@@ -160,8 +162,6 @@ function parseWork(payload: string): FlowWork | RangeError {
   }
   return new RangeError(`not a flow job: ${payload.slice(0, 200)}`);
 }
-
-const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
 /**
  * Sends what the flow queue holds now, until nothing is due (tests, the CLI; the server's runner
