@@ -16,6 +16,8 @@ import { syncIntervalMs, syncQueue } from "./services/sync/scheduler.server";
 import { tagsReconcileIntervalMs, tagsReconcileQueue } from "./services/tags/reconcile.server";
 import { tagsQueue } from "./services/tags/writer.server";
 import { webhooksOutQueue } from "./services/endpoints/deliver.server";
+import { flowOutput } from "./services/flow/output.server";
+import { flowQueue } from "./services/flow/send.server";
 import { endpointOutput } from "./services/endpoints/output.server";
 import { dispatchIntervalMs, journeysDispatchQueue } from "./services/journeys/dispatch.server";
 import type { JourneyOutput } from "./services/journeys/outputs";
@@ -75,7 +77,7 @@ declare global {
 }
 
 /** Where dispatched journey events go: the shop's webhook endpoints (and Shopify Flow). */
-export const journeyOutputs: JourneyOutput[] = [endpointOutput];
+export const journeyOutputs: JourneyOutput[] = [endpointOutput, flowOutput];
 
 /** Every queue the runner works, built from the dependencies; `ROOST_SYNC_JOBS=off` leaves out the store-facing ones. */
 export function queueDefinitions(deps: AppDeps, env: Record<string, string | undefined> = process.env): QueueDefinition[] {
@@ -93,6 +95,8 @@ export function queueDefinitions(deps: AppDeps, env: Record<string, string | und
   queues.push(cohortsQueue(), cohortSweepQueue(cohortSweepIntervalMs(env)));
   // Journey events out: the dispatcher's fan-out to the outputs, and the sends to merchants' endpoints.
   queues.push(journeysDispatchQueue(journeyOutputs, dispatchIntervalMs(env)), webhooksOutQueue({ env }));
+  // Shopify Flow: flowTriggerReceive for the triggers the shop's workflows use (store-facing).
+  if (env.ROOST_SYNC_JOBS !== "off") queues.push(flowQueue(deps));
   return queues;
 }
 
