@@ -7,8 +7,8 @@ import type { Job } from "../jobs/queue.server";
 import { LeaseLostError } from "../jobs/queue.server";
 import { drainNow, type JobOutcome, type QueueDefinition } from "../jobs/runner.server";
 import { type AdminClient, AdminTerminalError, assertNoUserErrors } from "../shopify/admin-client.server";
+import { adminForInstalledShop } from "../shopify/shop-admin.server";
 import type { AdminClientFactory } from "../shopify/admin.server";
-import { ShopNotActiveError } from "../shops/shops.server";
 import { FLOW_QUEUE, type FlowWork } from "./output.server";
 import { eventOrderGid, eventVariantGid, FLOW_PAYLOAD_LIMIT_BYTES, type FlowLookups, flowPayload, flowTriggerFor } from "./triggers";
 
@@ -53,21 +53,14 @@ export function flowQueue(deps: FlowSenderDeps): QueueDefinition {
         byShop.set(job.shopId, [...(byShop.get(job.shopId) ?? []), { job, work }]);
       }
       for (const [shopId, items] of byShop) {
-        // Kept pending, not failed: the shop may come back, and its triggers are still owed then.
-        const wait = () => items.forEach(({ job }) => outcomes.set(job.id, { again: new Date(clock.now().getTime() + UNINSTALLED_RECHECK_MS) }));
-        const shop = await db.shop.findUnique({ where: { id: shopId }, select: { domain: true, installed: true } });
-        if (!shop?.installed) {
-          wait();
+        const shop = await adminForInstalledShop(db, deps.adminFor, shopId);
+        if (!("admin" in shop)) {
+          // An uninstalled shop's triggers are still owed if it comes back: pending, looked at again later.
+          const outcome = "wait" in shop ? { again: new Date(clock.now().getTime() + UNINSTALLED_RECHECK_MS) } : shop.error;
+          items.forEach(({ job }) => outcomes.set(job.id, outcome));
           continue;
         }
-        let admin: AdminClient;
-        try {
-          admin = await deps.adminFor(db, shop.domain);
-        } catch (error) {
-          if (error instanceof ShopNotActiveError) wait();
-          else items.forEach(({ job }) => outcomes.set(job.id, asError(error)));
-          continue;
-        }
+        const { admin } = shop;
         // Read at send time: a trigger whose last workflow was turned off since queuing is dropped.
         const enabled = new Set(
           (await db.flowTrigger.findMany({ where: { shopId, enabled: true }, select: { handle: true } })).map((row) => row.handle),
