@@ -8,6 +8,7 @@ import { TAGS_QUEUE } from "../cohorts/outbox";
 import { tagSyncKey } from "../tags/sync.server";
 import { COHORTS_QUEUE } from "../cohorts/queue.server";
 import { WEBHOOKS_OUT_QUEUE } from "../endpoints/output.server";
+import { FLOW_QUEUE } from "../flow/output.server";
 
 /** A customer named in a compliance webhook: by GID, or by email when it has no id. */
 export interface CustomerSubject {
@@ -192,6 +193,8 @@ export async function redactCustomer(
   const clientIds = visitors.map((visitor) => visitor.clientId);
   const cohortSubjects = { shopId, OR: [{ memberId: { in: memberIds } }, { clientId: { in: clientIds } }] };
   const transitions = await db.cohortTransition.findMany({ where: cohortSubjects, select: { id: true } });
+  // Flow triggers still to send about them carry the event's data: keyed by journey event id.
+  const events = memberIds.length ? await db.journeyEvent.findMany({ where: { shopId, memberId: { in: memberIds } }, select: { id: true } }) : [];
   const [customerRows, orderRows] = await db.$transaction([
     db.customer.updateMany({
       where: { shopId, gid: { in: gids } },
@@ -210,6 +213,7 @@ export async function redactCustomer(
     db.journeyEvent.deleteMany({ where: { shopId, memberId: { in: memberIds } } }),
     // The journey events sent (or still to send) to the shop's endpoints about them: a queued send finds no row.
     db.endpointDelivery.deleteMany({ where: { shopId, memberId: { in: memberIds } } }),
+    db.job.deleteMany({ where: { shopId, queue: FLOW_QUEUE, key: { in: events.map((event) => event.id) } } }),
     // Their storefront visitors: the links, the checkouts (either side), what those visitors did.
     db.visitorLink.deleteMany({ where: { shopId, OR: [{ customerGid: { in: gids } }, { clientId: { in: clientIds } }] } }),
     db.checkoutToken.deleteMany({ where: { shopId, OR: [{ customerGid: { in: gids } }, { clientId: { in: clientIds } }] } }),
@@ -292,7 +296,8 @@ export async function redactShop(db: Database, shopDomain: string, keepWebhookId
     db.customerTag.deleteMany({ where: { shopId } }),
     db.endpointDelivery.deleteMany({ where: { shopId } }),
     db.endpoint.deleteMany({ where: { shopId } }),
-    db.job.deleteMany({ where: { shopId, queue: { in: [METAFIELDS_QUEUE, TAGS_QUEUE, COHORTS_QUEUE, WEBHOOKS_OUT_QUEUE] } } }),
+    db.flowTrigger.deleteMany({ where: { shopId } }),
+    db.job.deleteMany({ where: { shopId, queue: { in: [METAFIELDS_QUEUE, TAGS_QUEUE, COHORTS_QUEUE, WEBHOOKS_OUT_QUEUE, FLOW_QUEUE] } } }),
     db.unmatchedOrder.deleteMany({ where: { shopId } }),
     db.auditLog.deleteMany({ where: { shopId } }),
     db.programJob.deleteMany({ where: { shopId } }),
