@@ -38,7 +38,7 @@ describe('flowTriggerReceive', () => {
       'roost-points-earned',
       'roost-tier-changed',
     ]);
-    expect(triggers.get('roost-points-earned')).toMatchObject({ customerReference: true, fields: new Map([['Points earned', 'number_integer'], ['Points balance', 'number_integer'], ['Order name', 'single_line_text_field']]) });
+    expect(triggers.get('roost-points-earned')).toMatchObject({ customerReference: true, fields: new Map([['Points earned', 'number_decimal'], ['Points balance', 'number_decimal'], ['Order name', 'single_line_text_field']]) });
   });
 
   it('records a valid trigger, costs 10 points like any mutation, and answers no userErrors', async () => {
@@ -70,7 +70,7 @@ describe('flowTriggerReceive', () => {
   it('refuses keys that are not fields of the trigger and values of the wrong type', async () => {
     const result = await receive('roost-points-earned', { customer_id: 42, 'Points earned': '50', Email: 'a@example.com' });
     expect(result.body.data?.flowTriggerReceive.userErrors.map((error) => error.message)).toEqual([
-      expect.stringContaining('Points earned must be a number_integer'),
+      expect.stringContaining('Points earned must be a number_decimal'),
       expect.stringContaining('Email is not a field of roost-points-earned'),
     ]);
     expect(h.fake.store.flowTriggersReceived(h.shop)).toEqual([]);
