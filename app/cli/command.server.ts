@@ -34,6 +34,9 @@ export interface CommandContext {
     set?: string[];
     enable?: boolean;
     now?: string;
+    url?: string;
+    events?: string;
+    "personal-data"?: boolean;
   };
   io: CliIO;
 }

@@ -20,6 +20,7 @@ import { normaliseEmail } from "../services/identity/email";
 import { memberSummary, verifyLedger } from "../services/ledger/verify.server";
 import { findShop, listShops } from "../services/shops/shops.server";
 import { COHORTS_USAGE, cohortCommands } from "./cohort-commands.server";
+import { ENDPOINTS_USAGE, endpointCommands } from "./endpoint-commands.server";
 import { CliError, type CliIO, type Command, resolveShop, table } from "./command.server";
 import { JOBS_USAGE, jobsCommands } from "./jobs-commands.server";
 import { PIXEL_USAGE, pixelCommands } from "./pixel-commands.server";
@@ -49,6 +50,7 @@ ${PIXEL_USAGE}
 ${JOBS_USAGE}
 ${COHORTS_USAGE}
 ${TAGS_USAGE}
+${ENDPOINTS_USAGE}
 
 --shop may be left out when exactly one shop exists. --json prints one JSON document.`;
 
@@ -247,7 +249,7 @@ function catchUpOutcome(job: CatchUpView): "done" | "failed" | "retrying" | "wai
   return job.lastError ? "retrying" : "waiting";
 }
 
-const commands: Record<string, Command> = { ...inboxCommands, ...healthCommands, ...syncCommands, ...ledgerCommands, ...pixelCommands, ...jobsCommands, ...cohortCommands, ...tagsCommands };
+const commands: Record<string, Command> = { ...inboxCommands, ...healthCommands, ...syncCommands, ...ledgerCommands, ...pixelCommands, ...jobsCommands, ...cohortCommands, ...tagsCommands, ...endpointCommands };
 
 /** Runs one command; resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
@@ -270,6 +272,9 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         set: { type: "string", multiple: true },
         enable: { type: "boolean", default: false },
         now: { type: "string" },
+        url: { type: "string" },
+        events: { type: "string" },
+        "personal-data": { type: "boolean", default: false },
         wait: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },

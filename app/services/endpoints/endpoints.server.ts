@@ -105,7 +105,7 @@ export async function addEndpoint(
   shop: EndpointShop,
   input: { url: string; events: readonly string[]; personalData?: boolean },
   actor: string,
-  env: NodeJS.ProcessEnv = process.env,
+  env: Record<string, string | undefined> = process.env,
 ): Promise<{ ok: true; endpoint: EndpointView; secret: string } | { ok: false; errors: EndpointErrors }> {
   const errors: EndpointErrors = {};
   const url = input.url.trim();
