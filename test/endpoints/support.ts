@@ -8,6 +8,7 @@ import type { Resolver } from "../../app/services/endpoints/address.server";
 import { deliverWebhooksNow } from "../../app/services/endpoints/deliver.server";
 import { addEndpoint } from "../../app/services/endpoints/endpoints.server";
 import { WEBHOOKS_OUT_QUEUE } from "../../app/services/endpoints/output.server";
+import { journeyOutputs } from "../../app/runtime.server";
 import { dispatchJourneysNow } from "../../app/services/journeys/dispatch.server";
 import { programSchema } from "../../app/services/program/settings";
 import { updateShopSettings } from "../../app/services/shops/shops.server";
@@ -72,7 +73,7 @@ export const later = (ms: number): Clock => ({ now: () => new Date(Date.now() + 
 
 /** Dispatches the pending journey events and sends what is due, with the clock given (now by default). */
 export async function flush(options: { clock?: Clock; resolve?: Resolver; env?: Record<string, string> } = {}) {
-  await dispatchJourneysNow({ db, clock: systemClock });
+  await dispatchJourneysNow({ db, clock: systemClock }, journeyOutputs);
   return deliverWebhooksNow({ db, clock: options.clock ?? systemClock, logger, env: options.env ?? ALLOW, resolve: options.resolve });
 }
 

@@ -5,6 +5,7 @@ import { logger } from "../../app/lib/logger.server";
 import { action, loader } from "../../app/routes/flow.lifecycle";
 import { FLOW_QUEUE } from "../../app/services/flow/output.server";
 import { sendFlowNow } from "../../app/services/flow/send.server";
+import { journeyOutputs } from "../../app/runtime.server";
 import { dispatchJourneysNow } from "../../app/services/journeys/dispatch.server";
 import { type AdminClientFactory, adminClientFor } from "../../app/services/shopify/admin.server";
 import { API_SECRET, APP_URL } from "../support/constants";
@@ -58,7 +59,7 @@ export async function useTrigger(shop: string, handle: string, enabled = true): 
  */
 export async function dispatchToFlow(shopId: string): Promise<number> {
   const before = await db.job.count({ where: { shopId, queue: FLOW_QUEUE } });
-  await dispatchJourneysNow({ db, clock: systemClock });
+  await dispatchJourneysNow({ db, clock: systemClock }, journeyOutputs);
   return (await db.job.count({ where: { shopId, queue: FLOW_QUEUE } })) - before;
 }
 

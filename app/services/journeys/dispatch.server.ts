@@ -105,9 +105,7 @@ export function journeysDispatchQueue(outputs: readonly JourneyOutput[], interva
   };
 }
 
-/** Dispatches every pending journey event now, in this process (tests, `roost`), as the recurring job would. */
-export async function dispatchJourneysNow(deps: DispatchDeps, outputs?: readonly JourneyOutput[]): Promise<{ events: number; queued: number }> {
-  // Imported when called: runtime.server imports this module to build the runner.
-  const chosen = outputs ?? (await import("../../runtime.server")).journeyOutputs;
-  return dispatchJourneys(deps, chosen, { budgetMs: Number.POSITIVE_INFINITY });
+/** Dispatches every pending journey event now, in this process (tests, `roost`), as the recurring job would: the caller passes the outputs (runtime.server's `journeyOutputs`). */
+export async function dispatchJourneysNow(deps: DispatchDeps, outputs: readonly JourneyOutput[]): Promise<{ events: number; queued: number }> {
+  return dispatchJourneys(deps, outputs, { budgetMs: Number.POSITIVE_INFINITY });
 }
