@@ -1,9 +1,10 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { isRouteErrorResponse, useActionData, useLoaderData, useNavigation, useRouteError, useSubmit } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, Card, FormLayout, InlineStack, Layout, Modal, Page, Text, TextField } from "@shopify/polaris";
-import { boundary } from "@shopify/shopify-app-remix/server";
+import { useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
+import { Badge, Banner, BlockStack, Button, Card, FormLayout, InlineStack, Layout, Page, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
 import { z } from "zod";
+import { ConfirmModal } from "../components/ConfirmModal";
+import { NotFoundBoundary } from "../components/NotFoundBoundary";
 import { CohortParamFields, defaultParamValues } from "../components/CohortParamFields";
 import { PreviewCard, ShopperTable } from "../components/CohortShoppers";
 import { appDeps } from "../runtime.server";
@@ -212,33 +213,13 @@ export default function CohortRule() {
           </Card>
         </Layout.Section>
       </Layout>
-      <Modal
-        open={confirming}
-        onClose={() => setConfirming(false)}
-        title={`Delete the cohort ${rule.tag}?`}
-        primaryAction={{ content: "Delete cohort", destructive: true, loading: busy("delete"), onAction: () => send("delete") }}
-        secondaryActions={[{ content: "Cancel", onAction: () => setConfirming(false) }]}
-      >
-        <Modal.Section>
-          <Text as="p">
-            Everyone leaves the cohort and the tag {rule.tag} is removed from their customers. Its history of entries and exits is kept. This cannot be undone.
-          </Text>
-        </Modal.Section>
-      </Modal>
+      <ConfirmModal open={confirming} onClose={() => setConfirming(false)} title={`Delete the cohort ${rule.tag}?`} action="Delete cohort" loading={busy("delete")} onConfirm={() => send("delete")}>
+        Everyone leaves the cohort and the tag {rule.tag} is removed from their customers. Its history of entries and exits is kept. This cannot be undone.
+      </ConfirmModal>
     </Page>
   );
 }
 
 export function ErrorBoundary() {
-  const error = useRouteError();
-  if (isRouteErrorResponse(error) && error.status === 404) {
-    return (
-      <Page title="Cohort not found" backAction={{ content: "Cohorts", url: "/app/cohorts" }}>
-        <Card>
-          <Text as="p">This store has no such cohort. It may have been deleted.</Text>
-        </Card>
-      </Page>
-    );
-  }
-  return boundary.error(error);
+  return <NotFoundBoundary title="Cohort not found" back={{ content: "Cohorts", url: "/app/cohorts" }} message="This store has no such cohort. It may have been deleted." />;
 }

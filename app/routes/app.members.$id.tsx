@@ -1,5 +1,5 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, isRouteErrorResponse, useActionData, useLoaderData, useNavigation, useRouteError, useSubmit } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
 import {
   Badge,
   Banner,
@@ -12,14 +12,14 @@ import {
   InlineStack,
   Layout,
   Link,
-  Modal,
   Page,
   Text,
   TextField,
 } from "@shopify/polaris";
-import { boundary } from "@shopify/shopify-app-remix/server";
 import { type ReactNode, useEffect, useState } from "react";
 import { z } from "zod";
+import { ConfirmModal } from "../components/ConfirmModal";
+import { NotFoundBoundary } from "../components/NotFoundBoundary";
 import { appDeps } from "../runtime.server";
 import { staffActor } from "../services/members/actor";
 import { adjustMemberPoints, adjustmentErrors, adjustmentSchema } from "../services/members/adjust.server";
@@ -46,9 +46,10 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   const { cohorts, variantNames } = await memberCohortsView(db, shop, detail.member.id, timelineVariants);
   // The cohort tags on their Shopify customer: written, still to write, or refused with the reason.
   const customerTags = detail.member.customerGid ? await customerTagStatus(db, shop, detail.member.customerGid) : [];
+  const prefix = parseShopSettings(shop.settings).cohortTagPrefix;
   const excluded = (await memberExclusions(db, shop.id, detail.member.id)).map((row) => ({
     ruleId: row.ruleId,
-    tag: cohortTag(parseShopSettings(shop.settings).cohortTagPrefix, row.ruleKey),
+    tag: cohortTag(prefix, row.ruleKey),
     createdAt: row.createdAt.toISOString(),
   }));
   return { ...detail, cohorts, variantNames, customerTags, excluded };
@@ -263,19 +264,16 @@ function CohortsCard({ cohorts, customerTags, excluded, timezone }: { cohorts: D
           </TagLines>
         )}
       </BlockStack>
-      <Modal
+      <ConfirmModal
         open={excluding !== null}
         onClose={() => setExcluding(null)}
         title={`Exclude this customer from ${excluding?.tag ?? "the cohort"}?`}
-        primaryAction={{ content: "Exclude", destructive: true, loading: excluding ? busy("exclude", excluding.ruleId) : false, onAction: () => excluding && send("exclude", excluding.ruleId) }}
-        secondaryActions={[{ content: "Cancel", onAction: () => setExcluding(null) }]}
+        action="Exclude"
+        loading={excluding ? busy("exclude", excluding.ruleId) : false}
+        onConfirm={() => excluding && send("exclude", excluding.ruleId)}
       >
-        <Modal.Section>
-          <Text as="p">
-            They leave the cohort now and the tag {excluding?.tag} is removed from their Shopify customer. They stay out, however well they match, until you include them again here.
-          </Text>
-        </Modal.Section>
-      </Modal>
+        They leave the cohort now and the tag {excluding?.tag} is removed from their Shopify customer. They stay out, however well they match, until you include them again here.
+      </ConfirmModal>
     </Card>
   );
 }
@@ -437,15 +435,5 @@ function Figure({ label, id, value, hint }: { label: string; id: string; value: 
 }
 
 export function ErrorBoundary() {
-  const error = useRouteError();
-  if (isRouteErrorResponse(error) && error.status === 404) {
-    return (
-      <Page title="Member not found" backAction={{ content: "Members", url: "/app/members" }}>
-        <Card>
-          <Text as="p">This store has no such member. They may have been erased at the customer&apos;s request.</Text>
-        </Card>
-      </Page>
-    );
-  }
-  return boundary.error(error);
+  return <NotFoundBoundary title="Member not found" back={{ content: "Members", url: "/app/members" }} message="This store has no such member. They may have been erased at the customer's request." />;
 }

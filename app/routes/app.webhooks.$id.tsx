@@ -1,8 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData, useNavigation, useRevalidator, useSubmit } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, Card, DataTable, Layout, Modal, Page, Text } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Button, Card, DataTable, Layout, Page, Text } from "@shopify/polaris";
 import { useEffect, useState } from "react";
 import { z } from "zod";
+import { ConfirmModal } from "../components/ConfirmModal";
 import { DeliveryStatus, EndpointEvents, eventLabel } from "../components/EndpointBadges";
 import { NotFoundBoundary } from "../components/NotFoundBoundary";
 import { appDeps } from "../runtime.server";
@@ -174,22 +175,16 @@ export default function EndpointPage() {
           </Card>
         </Layout.Section>
       </Layout>
-      <Modal
+      <ConfirmModal
         open={confirming}
         onClose={() => setConfirming(false)}
         title="Remove this endpoint?"
-        primaryAction={{
-          content: "Remove endpoint",
-          destructive: true,
-          loading: navigation.state !== "idle" && navigation.formData?.get("intent") === "remove",
-          onAction: () => submit({ intent: "remove" }, { method: "post" }),
-        }}
-        secondaryActions={[{ content: "Cancel", onAction: () => setConfirming(false) }]}
+        action="Remove endpoint"
+        loading={navigation.state !== "idle" && navigation.formData?.get("intent") === "remove"}
+        onConfirm={() => submit({ intent: "remove" }, { method: "post" })}
       >
-        <Modal.Section>
-          <Text as="p">Roost stops sending events to {endpoint.url} and deletes its delivery log. Deliveries still queued are dropped. This cannot be undone.</Text>
-        </Modal.Section>
-      </Modal>
+        Roost stops sending events to {endpoint.url} and deletes its delivery log. Deliveries still queued are dropped. This cannot be undone.
+      </ConfirmModal>
     </Page>
   );
 }

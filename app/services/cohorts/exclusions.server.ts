@@ -33,29 +33,27 @@ async function ruleAndMember(db: Database, shopId: string, ruleId: string, membe
 }
 
 /** Takes the member out of the rule's cohort and keeps them out. Idempotent. */
-export async function excludeMember(deps: ExclusionDeps, shop: RuleShop, ruleId: string, memberId: string, actor: string): Promise<ExclusionResult> {
+export function excludeMember(deps: ExclusionDeps, shop: RuleShop, ruleId: string, memberId: string, actor: string): Promise<ExclusionResult> {
+  return setExclusion(deps, shop, ruleId, memberId, actor, true);
+}
+
+/** Lifts an exclusion: the member is evaluated again and re-enters if they match. Idempotent. */
+export function includeMember(deps: ExclusionDeps, shop: RuleShop, ruleId: string, memberId: string, actor: string): Promise<ExclusionResult> {
+  return setExclusion(deps, shop, ruleId, memberId, actor, false);
+}
+
+/** Writes or lifts the exclusion, audits it and evaluates the member under the rule, in one transaction. */
+async function setExclusion(deps: ExclusionDeps, shop: RuleShop, ruleId: string, memberId: string, actor: string, exclude: boolean): Promise<ExclusionResult> {
   const rule = await ruleAndMember(deps.db, shop.id, ruleId, memberId);
   if (!rule) return { ok: false, error: "That cohort or member no longer exists" };
   const now = deps.clock.now();
   return deps.db.$transaction(async (tx) => {
     const existing = await tx.cohortExclusion.findUnique({ where: { ruleId_memberId: { ruleId, memberId } }, select: { id: true } });
-    if (existing) return { ok: true as const, changed: false };
-    await tx.cohortExclusion.create({ data: { shopId: shop.id, ruleId, memberId, actor, createdAt: now } });
-    await recordAudit(tx, { shopId: shop.id, actor, action: "cohort.member.excluded", details: { key: rule.key, memberId }, at: now });
-    if (rule.enabled) await evaluateCohorts({ db: tx, clock: deps.clock }, shop, { rules: [rule], scope: { memberIds: [memberId] }, now });
-    return { ok: true as const, changed: true };
-  });
-}
-
-/** Lifts an exclusion: the member is evaluated again and re-enters if they match. Idempotent. */
-export async function includeMember(deps: ExclusionDeps, shop: RuleShop, ruleId: string, memberId: string, actor: string): Promise<ExclusionResult> {
-  const rule = await ruleAndMember(deps.db, shop.id, ruleId, memberId);
-  if (!rule) return { ok: false, error: "That cohort or member no longer exists" };
-  const now = deps.clock.now();
-  return deps.db.$transaction(async (tx) => {
-    const lifted = await tx.cohortExclusion.deleteMany({ where: { ruleId, memberId } });
-    if (lifted.count === 0) return { ok: true as const, changed: false };
-    await recordAudit(tx, { shopId: shop.id, actor, action: "cohort.member.included", details: { key: rule.key, memberId }, at: now });
+    const changed = exclude !== (existing !== null);
+    if (changed && exclude) await tx.cohortExclusion.create({ data: { shopId: shop.id, ruleId, memberId, actor, createdAt: now } });
+    if (changed && !exclude) await tx.cohortExclusion.delete({ where: { ruleId_memberId: { ruleId, memberId } } });
+    if (!changed) return { ok: true as const, changed: false };
+    await recordAudit(tx, { shopId: shop.id, actor, action: exclude ? "cohort.member.excluded" : "cohort.member.included", details: { key: rule.key, memberId }, at: now });
     if (rule.enabled) await evaluateCohorts({ db: tx, clock: deps.clock }, shop, { rules: [rule], scope: { memberIds: [memberId] }, now });
     return { ok: true as const, changed: true };
   });
