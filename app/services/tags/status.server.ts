@@ -46,6 +46,8 @@ export interface RuleTagCounts {
 /** Per rule of the shop: how many of its tags are applied, pending and failed (set-based, both databases). */
 export async function ruleTagCounts(db: Database, shop: { id: string; settings: string }): Promise<RuleTagCounts[]> {
   const prefix = parseShopSettings(shop.settings).cohortTagPrefix;
+  // "removing" finds each tag's member by (shopId, customerGid), then its membership by
+  // (shopId, memberId): the other way round it scanned the rule's memberships once per tag.
   const rows = await db.$queryRaw<{ ruleId: string; key: string; applied: bigint | number; failed: bigint | number; adding: bigint | number; removing: bigint | number }[]>`
     SELECT r."id" AS "ruleId", r."key" AS "key",
       (SELECT COUNT(*) FROM "CustomerTag" t WHERE t."shopId" = r."shopId" AND t."tag" = ${prefix} || r."key" AND t."state" = 'applied') AS "applied",
@@ -54,7 +56,8 @@ export async function ruleTagCounts(db: Database, shop: { id: string; settings: 
         WHERE c."ruleId" = r."id" AND r."enabled" = true AND m."customerGid" IS NOT NULL
           AND NOT EXISTS (SELECT 1 FROM "CustomerTag" t WHERE t."shopId" = r."shopId" AND t."customerGid" = m."customerGid" AND t."tag" = ${prefix} || r."key" AND t."state" IN ('applied', 'failed'))) AS "adding",
       (SELECT COUNT(*) FROM "CustomerTag" t WHERE t."shopId" = r."shopId" AND t."tag" = ${prefix} || r."key" AND t."state" <> 'failed'
-          AND NOT EXISTS (SELECT 1 FROM "CohortMembership" c JOIN "Member" m ON m."id" = c."memberId" WHERE c."ruleId" = r."id" AND r."enabled" = true AND m."customerGid" = t."customerGid")) AS "removing"
+          AND NOT EXISTS (SELECT 1 FROM "Member" m JOIN "CohortMembership" c ON c."shopId" = m."shopId" AND c."memberId" = m."id" AND c."ruleId" = r."id"
+            WHERE m."shopId" = r."shopId" AND m."customerGid" = t."customerGid" AND r."enabled" = true)) AS "removing"
     FROM "CohortRule" r WHERE r."shopId" = ${shop.id} ORDER BY r."key"`;
   return rows.map((row) => ({
     ruleId: row.ruleId,
