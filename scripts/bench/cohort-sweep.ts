@@ -17,6 +17,7 @@ import { storedParams } from "../../app/services/cohorts/rules-store";
 import { markShopInstalled } from "../../app/services/shops/shops.server";
 import { createBenchRules } from "./cohort-rules";
 import { BENCH_SHOP } from "./payloads";
+import { counter, hash, isoSql, type Seeded } from "./seed-sql";
 
 const { values } = parseArgs({
   options: {
@@ -145,20 +146,6 @@ const diff = (after: Counts, before: Counts): Counts => ({
 
 // ---------------------------------------------------------------------------------------
 // Seeding: INSERT … SELECT over a counter, deterministic pseudo-random columns from hashes
-
-/** Prisma's SQLite DATETIME text (2026-12-05T11:51:01.217+00:00). */
-const isoSql = (epochMsExpression: string) => `strftime('%Y-%m-%dT%H:%M:%f+00:00', (${epochMsExpression}) / 1000.0, 'unixepoch')`;
-const xor = (a: string, b: string) => `((${a}) | (${b})) - ((${a}) & (${b}))`;
-/** One round of an integer mixer on [0, 2^32): shift-xor, then multiply within 64-bit integers. */
-const mix = (v: string) => `(((${xor(`(${v}) >> 16`, v)}) * 73244475) % 4294967296)`;
-/** A hash of an integer expression into [0, 2^32): different seeds give independent streams. */
-const hash = (x: string, seed: number) => mix(`((${x}) * 2654435 + ${seed}) % 4294967296`);
-const counter = (n: number) => `WITH RECURSIVE n(i) AS (SELECT 0 UNION ALL SELECT i + 1 FROM n WHERE i < ${n - 1})`;
-
-interface Seeded {
-  seconds: number;
-  rows: Record<string, number>;
-}
 
 async function seed(shopId: string, nowMs: number): Promise<Seeded> {
   const started = performance.now();

@@ -17,8 +17,11 @@
 //   tags         the tag writer against the fake Admin API in real time: calls paced by a
 //                Standard bucket (100 points/s) from empty, then a backlog through the bulk path;
 //                checks every op settled exactly once (scripts/bench/tags.ts)
+//   admin        the Dashboard, Members and Cohorts loaders on one shop seeded with 100,000
+//                members, 1,000,000 webhook deliveries and 1,000,000 pixel events (about a
+//                minute to seed, and slow loaders take their 30 s; scripts/bench/admin.ts)
 // and prints tables and verdicts. See docs/performance.md. Options:
-//   --scenario all|ingest|paid-orders|pixel|cohorts|tags  which scenarios run (default all: not tags)
+//   --scenario all|ingest|paid-orders|pixel|cohorts|tags|admin  which scenarios run (default all: not tags, not admin)
 //   --stages 1,8,32,64   ingest concurrency per stage   --count 3000   deliveries per stage
 //   --max-seconds 10     time bound on sending, per stage (both scenarios)
 //   --warmup 200         untimed ingest deliveries first
@@ -91,6 +94,7 @@ import type { InitMessage, StageResult } from "./load";
 import { paidBaselineBroken, type PaidOrdersReport, paidOrdersFailed, reportPaidOrders, runPaidOrders } from "./paid-orders";
 import { BENCH_SHOP, EXCLUDED_TOPICS, PayloadFactory } from "./payloads";
 import { type CohortReport, reportCohorts, runCohorts } from "./cohorts";
+import { type AdminReport, reportAdmin, runAdmin } from "./admin";
 import { pixelFailed, type PixelReport, reportPixel, runPixel } from "./pixel";
 import { MAX_CALL_OPS, reportTags, runTags, tagsFailed, type TagsReport } from "./tags";
 import { summariseProfile } from "./profile-summary";
@@ -124,13 +128,14 @@ const { values: options } = parseArgs({
     json: { type: "string" },
   },
 });
-const SCENARIOS = ["all", "ingest", "paid-orders", "pixel", "cohorts", "tags"];
+const SCENARIOS = ["all", "ingest", "paid-orders", "pixel", "cohorts", "tags", "admin"];
 if (!SCENARIOS.includes(options.scenario)) throw new Error(`--scenario ${SCENARIOS.join("|")}`);
 const RUN_INGEST = options.scenario === "all" || options.scenario === "ingest";
 const RUN_PAID_ORDERS = options.scenario === "all" || options.scenario === "paid-orders";
 const RUN_PIXEL = options.scenario === "all" || options.scenario === "pixel";
 const RUN_COHORTS = options.scenario === "all" || options.scenario === "cohorts";
 const RUN_TAGS = options.scenario === "tags";
+const RUN_ADMIN = options.scenario === "admin";
 const TAG_OPS = Number(options["tag-ops"]);
 const TAG_BULK = Number(options["tag-bulk"]);
 const COHORT_MEMBERS = Number(options["cohort-members"]);
@@ -647,6 +652,8 @@ async function main(): Promise<number> {
 
   let tags: TagsReport | undefined;
   if (RUN_TAGS && wantRoost) tags = runTags({ tmpDir, ops: TAG_OPS, bulk: TAG_BULK });
+  let admin: AdminReport | undefined;
+  if (RUN_ADMIN && wantRoost) admin = runAdmin({ tmpDir });
 
   if (ingest) {
     report(ingest.roost, ingest.baseline, ingest.mix);
@@ -656,6 +663,7 @@ async function main(): Promise<number> {
   if (pixel) reportPixel(pixel);
   if (cohorts) reportCohorts(cohorts);
   if (tags) reportTags(tags);
+  if (admin) reportAdmin(admin);
   if (options.json) {
     const json = {
       runId,
@@ -667,6 +675,7 @@ async function main(): Promise<number> {
       ...(pixel ? { pixel } : {}),
       ...(cohorts ? { cohorts } : {}),
       ...(tags ? { tags } : {}),
+      ...(admin ? { admin } : {}),
     };
     fs.writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);
   }
