@@ -94,6 +94,18 @@ async function matchingPage(db: Database, shopId: string, match: Match, limit: n
   return { ids: rows.map((row) => row.id), total: rows.length ? Number(rows[0].total) : null };
 }
 
+/**
+ * The unfiltered list (every member matches): the page through the (shopId, createdAt) index and
+ * an index-only count, instead of matchingPage's window count over every member.
+ */
+async function newestPage(db: Database, shopId: string, limit: number, offset: number) {
+  const [rows, total] = await Promise.all([
+    db.member.findMany({ where: { shopId }, orderBy: [{ createdAt: "desc" }, { id: "asc" }], skip: offset, take: limit, select: { id: true } }),
+    db.member.count({ where: { shopId } }),
+  ]);
+  return { ids: rows.map((row) => row.id), total: rows.length ? total : null };
+}
+
 /** One page of the shop's members matching the query (email, name, customer id or GID), newest first. */
 export async function searchMembers(
   db: Database,
@@ -104,12 +116,12 @@ export async function searchMembers(
   const query = (input.query ?? "").trim().slice(0, MAX_QUERY);
   const match = parseQuery(query);
   let page = Math.max(1, Math.floor(input.page ?? 1) || 1);
-  let { ids, total } = await matchingPage(db, shopId, match, perPage, (page - 1) * perPage);
+  let { ids, total } = query ? await matchingPage(db, shopId, match, perPage, (page - 1) * perPage) : await newestPage(db, shopId, perPage, (page - 1) * perPage);
   if (total === null && page > 1) {
     // Past the end (a stale link): count from the first page and show the last one.
-    total = (await matchingPage(db, shopId, match, 1, 0)).total ?? 0;
+    total = (query ? (await matchingPage(db, shopId, match, 1, 0)).total : (await newestPage(db, shopId, 1, 0)).total) ?? 0;
     page = Math.max(1, Math.ceil(total / perPage));
-    if (total > 0) ({ ids } = await matchingPage(db, shopId, match, perPage, (page - 1) * perPage));
+    if (total > 0) ({ ids } = query ? await matchingPage(db, shopId, match, perPage, (page - 1) * perPage) : await newestPage(db, shopId, perPage, (page - 1) * perPage));
   }
   total ??= 0;
   const pageCount = Math.max(1, Math.ceil(total / perPage));

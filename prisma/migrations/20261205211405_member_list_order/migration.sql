@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "Member_shopId_createdAt_idx" ON "Member"("shopId", "createdAt");
+
