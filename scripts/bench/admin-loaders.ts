@@ -21,6 +21,7 @@ import { sessionStorage } from "../../app/shopify.server";
 import { createBenchRules } from "./cohort-rules";
 import { BENCH_SHOP } from "./payloads";
 import { counter, hash, isoSql, type Seeded, numbers } from "./seed-sql";
+import { percentile } from "./stats";
 
 const { values } = parseArgs({
   options: {
@@ -201,10 +202,8 @@ async function timeLoader(name: string, path: string, loader: Loader, shows: (da
     if (index >= WARMUP) times.push(ms);
   }
   times.sort((a, b) => a - b);
-  const at = (q: number) => times[Math.min(times.length - 1, Math.ceil(q * times.length) - 1)];
-  return { name, path, runs: times.length, p50: at(0.5), p95: at(0.95), max: times[times.length - 1], shows: shows(last) };
+  return { name, path, runs: times.length, p50: percentile(times, 50), p95: percentile(times, 95), max: times[times.length - 1], shows: shows(last) };
 }
-
 
 // ---------------------------------------------------------------------------------------
 

@@ -116,12 +116,14 @@ export async function searchMembers(
   const query = (input.query ?? "").trim().slice(0, MAX_QUERY);
   const match = parseQuery(query);
   let page = Math.max(1, Math.floor(input.page ?? 1) || 1);
-  let { ids, total } = query ? await matchingPage(db, shopId, match, perPage, (page - 1) * perPage) : await newestPage(db, shopId, perPage, (page - 1) * perPage);
+  // Without a query every member matches: the index's order and count, not the search's.
+  const pageOf = (limit: number, offset: number) => (query ? matchingPage(db, shopId, match, limit, offset) : newestPage(db, shopId, limit, offset));
+  let { ids, total } = await pageOf(perPage, (page - 1) * perPage);
   if (total === null && page > 1) {
     // Past the end (a stale link): count from the first page and show the last one.
-    total = (query ? (await matchingPage(db, shopId, match, 1, 0)).total : (await newestPage(db, shopId, 1, 0)).total) ?? 0;
+    total = (await pageOf(1, 0)).total ?? 0;
     page = Math.max(1, Math.ceil(total / perPage));
-    if (total > 0) ({ ids } = query ? await matchingPage(db, shopId, match, perPage, (page - 1) * perPage) : await newestPage(db, shopId, perPage, (page - 1) * perPage));
+    if (total > 0) ({ ids } = await pageOf(perPage, (page - 1) * perPage));
   }
   total ??= 0;
   const pageCount = Math.max(1, Math.ceil(total / perPage));
