@@ -44,6 +44,41 @@ describe("the embedded admin", () => {
     expect(data.recentDeliveries).toEqual([expect.objectContaining({ webhookId: `w-${shop}`, topic: "app/scopes_update", status: "pending" })]);
   });
 
+  it("counts the inbox per status from what was stored: processed over the last 24 h, the rest in full, each topic's latest delivery", async () => {
+    const shop = uniqueShop();
+    const other = uniqueShop();
+    await installTestShop(shop);
+    const now = Date.now();
+    const ago = (hours: number) => new Date(now - hours * 3600_000);
+    const rows = [
+      { topic: "orders/paid", status: "processed", receivedAt: ago(1), processedAt: ago(0.5) },
+      { topic: "orders/paid", status: "processed", receivedAt: ago(30), processedAt: ago(29) },
+      { topic: "orders/create", status: "processed", receivedAt: ago(2), processedAt: ago(2) },
+      { topic: "orders/create", status: "pending", receivedAt: ago(0.01), processedAt: null },
+      { topic: "customers/update", status: "failed", receivedAt: ago(48), processedAt: null },
+      { topic: "customers/update", status: "dead", receivedAt: ago(72), processedAt: null },
+      { topic: "collections/update", status: "unhandled", receivedAt: ago(5), processedAt: null },
+    ];
+    await db.webhookDelivery.createMany({
+      data: [
+        ...rows.map((row, index) => ({ ...row, shopDomain: shop, webhookId: `c${index}-${shop}`, apiVersion: "2026-10", payload: "{}" })),
+        // Another shop's newer deliveries count for neither.
+        { shopDomain: other, topic: "orders/paid", status: "processed", receivedAt: ago(0), processedAt: ago(0), webhookId: `o-${other}`, apiVersion: "2026-10", payload: "{}" },
+      ],
+    });
+
+    const { health } = await dashboardLoader(args(await adminRequest("/app", shop)));
+
+    expect(health.inbox).toMatchObject({ processed: 2, pending: 1, failed: 1, dead: 1, unhandled: 1, parked: 0 });
+    expect(health.lastDeliveryByTopic).toEqual([
+      { topic: "collections/update", receivedAt: ago(5).toISOString() },
+      { topic: "customers/update", receivedAt: ago(48).toISOString() },
+      { topic: "orders/create", receivedAt: ago(0.01).toISOString() },
+      { topic: "orders/paid", receivedAt: ago(1).toISOString() },
+    ]);
+    expect(health.lastSyncAt).toBe(ago(0.5).toISOString());
+  });
+
   it("shows a token for another shop none of this shop's data", async () => {
     const mine = uniqueShop();
     const theirs = uniqueShop();

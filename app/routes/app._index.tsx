@@ -93,7 +93,7 @@ export default function Dashboard() {
                 <Count label="Refunds" id="refunds" value={health.counts.refunds} />
               </InlineGrid>
               <InlineGrid columns={{ xs: 2, md: 5 }} gap="400">
-                <Count label="Processed" id="inbox-processed" value={health.inbox.processed} />
+                <Count label="Processed, last 24 h" id="inbox-processed" value={health.inbox.processed} />
                 <Count label="Pending" id="inbox-pending" value={health.inbox.pending} />
                 <Count label="Failed" id="inbox-failed" value={health.inbox.failed} />
                 <Count label="Dead-lettered" id="inbox-dead" value={health.inbox.dead} />

@@ -7,6 +7,8 @@
 // embedded admin sends them, and times each. Writes the figures as JSON to --out;
 // scripts/bench/admin.ts prints them.
 //   DATABASE_URL=file:… tsx scripts/bench/admin-loaders.ts --out result.json
+// Run it directly against a migrated file to keep it; --reuse then times the loaders again on
+// that file without reseeding (for iterating on a loader).
 import fs from "node:fs";
 import { parseArgs } from "node:util";
 import { Session } from "@shopify/shopify-api";
@@ -31,6 +33,8 @@ const { values } = parseArgs({
     warmup: { type: "string", default: "5" },
     runs: { type: "string", default: "40" },
     out: { type: "string" },
+    // Time the loaders against a database an earlier run seeded and kept (skips the seeding).
+    reuse: { type: "boolean", default: false },
   },
 });
 const MEMBERS = Number(values.members);
@@ -210,10 +214,16 @@ async function timeLoader(name: string, path: string, loader: Loader, shows: (da
 const nowMs = Date.now();
 const shop = await markShopInstalled(db, { domain: BENCH_SHOP, scopes: appScopes.join(","), name: "Roost Bench Store", timezone: "America/New_York", currency: "USD" }, { now: () => new Date(nowMs - 400 * DAY_MS) });
 await sessionStorage.storeSession(new Session({ id: `offline_${BENCH_SHOP}`, shop: BENCH_SHOP, state: "installed", isOnline: false, scope: appScopes.join(","), accessToken: "shpat_bench" }));
-await createBenchRules(db, shop, "bench:seed", new Date(nowMs - 61 * DAY_MS));
-console.error(`admin: seeding ${MEMBERS} members, ${DELIVERIES} deliveries, ${PIXEL_EVENTS} pixel events`);
-const seeded = await seed(shop.id, nowMs);
-console.error(`admin: seeded in ${seeded.seconds.toFixed(1)} s`);
+let seeded: Seeded;
+if (values.reuse && (await db.member.count({ where: { shopId: shop.id } })) > 0) {
+  seeded = { seconds: 0, rows: {} };
+  console.error("admin: reusing the seeded database");
+} else {
+  await createBenchRules(db, shop, "bench:seed", new Date(nowMs - 61 * DAY_MS));
+  console.error(`admin: seeding ${MEMBERS} members, ${DELIVERIES} deliveries, ${PIXEL_EVENTS} pixel events`);
+  seeded = await seed(shop.id, nowMs);
+  console.error(`admin: seeded in ${seeded.seconds.toFixed(1)} s`);
+}
 
 const pages = [
   { name: "dashboard", path: "/app", loader: dashboardLoader as Loader, shows: (data: unknown) => { const d = data as { health: { inbox: Record<string, unknown> }; recentDeliveries: unknown[] }; return `inbox ${JSON.stringify(d.health.inbox)}, ${d.recentDeliveries.length} recent deliveries`; } },

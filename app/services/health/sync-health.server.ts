@@ -24,6 +24,7 @@ export interface SyncHealth {
   reasons: string[];
   lastSyncAt: string | null;
   counts: { products: number; variants: number; customers: number; orders: number; refunds: number };
+  /** `processed`: deliveries received in the last 24 h and processed; the others, every delivery in that status. */
   inbox: { pending: number; failed: number; dead: number; processed: number; unhandled: number; parked: number; oldestPendingAt: string | null };
   lastDeliveryByTopic: { topic: string; receivedAt: string }[];
   problems: { webhookId: string; topic: string; status: string; attempts: number; error: string | null; receivedAt: string }[];
@@ -33,6 +34,28 @@ export interface SyncHealth {
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
 
+/** The statuses counted in full: a backlog or a problem, few rows next to the processed ones. */
+const BACKLOG_STATUSES = ["pending", "failed", "dead", "unhandled", "parked"] as const;
+
+/**
+ * Each topic's latest delivery: the shop's topics found by a loose index scan (the next topic
+ * after the last one, one seek each), then each topic's newest receivedAt from the
+ * (shopDomain, topic, receivedAt) index, instead of grouping every delivery of the shop.
+ */
+async function latestDeliveryByTopic(db: Database, shopDomain: string): Promise<{ topic: string; receivedAt: string }[]> {
+  const rows = await db.$queryRaw<{ topic: string; receivedAt: Date | string | number }[]>`
+    WITH RECURSIVE "topics"("topic") AS (
+      SELECT MIN("topic") FROM "WebhookDelivery" WHERE "shopDomain" = ${shopDomain}
+      UNION ALL
+      SELECT (SELECT MIN(w."topic") FROM "WebhookDelivery" w WHERE w."shopDomain" = ${shopDomain} AND w."topic" > t."topic")
+      FROM "topics" t WHERE t."topic" IS NOT NULL
+    )
+    SELECT t."topic",
+      (SELECT w."receivedAt" FROM "WebhookDelivery" w WHERE w."shopDomain" = ${shopDomain} AND w."topic" = t."topic" ORDER BY w."receivedAt" DESC LIMIT 1) AS "receivedAt"
+    FROM "topics" t WHERE t."topic" IS NOT NULL`;
+  return rows.map((row) => ({ topic: row.topic, receivedAt: new Date(row.receivedAt).toISOString() }));
+}
+
 export async function syncHealth(db: Database, shopDomain: string, clock: Clock): Promise<SyncHealth> {
   const now = clock.now();
   const shop = await db.shop.findUnique({ where: { domain: shopDomain } });
@@ -40,15 +63,18 @@ export async function syncHealth(db: Database, shopDomain: string, clock: Clock)
   const live = { shopId, deletedAt: null };
   const recent = new Date(now.getTime() - HEALTH_THRESHOLDS.recentWindowMs);
 
-  const [products, variants, customers, orders, refunds, statusGroups, topicGroups, oldestPending, problems, reconcile, backfills, lastProcessed, lastSuccessfulReconcile] =
+  const [products, variants, customers, orders, refunds, statusCounts, processedRecently, latestByTopic, oldestPending, problems, reconcile, backfills, lastProcessed, lastSuccessfulReconcile] =
     await Promise.all([
       db.product.count({ where: live }),
       db.variant.count({ where: live }),
       db.customer.count({ where: live }),
       db.order.count({ where: live }),
       db.refund.count({ where: { shopId } }),
-      db.webhookDelivery.groupBy({ by: ["status"], where: { shopDomain }, _count: { _all: true } }),
-      db.webhookDelivery.groupBy({ by: ["topic"], where: { shopDomain }, _max: { receivedAt: true } }),
+      // Each status a range of the (shopDomain, status, receivedAt) index; processed deliveries,
+      // nearly all of a shop's, are counted over the last 24 h only (the page says so).
+      Promise.all(BACKLOG_STATUSES.map((status) => db.webhookDelivery.count({ where: { shopDomain, status } }))),
+      db.webhookDelivery.count({ where: { shopDomain, status: "processed", receivedAt: { gte: recent } } }),
+      latestDeliveryByTopic(db, shopDomain),
       db.webhookDelivery.findFirst({ where: { shopDomain, status: "pending" }, orderBy: { receivedAt: "asc" }, select: { receivedAt: true } }),
       db.webhookDelivery.findMany({
         where: { shopDomain, status: { in: ["failed", "dead"] }, receivedAt: { gte: recent } },
@@ -57,11 +83,13 @@ export async function syncHealth(db: Database, shopDomain: string, clock: Clock)
       }),
       db.reconcileRun.findFirst({ where: { shopId }, orderBy: { startedAt: "desc" } }),
       db.backfillRun.findMany({ where: { shopId }, orderBy: { startedAt: "desc" }, take: 6 }),
-      db.webhookDelivery.findFirst({ where: { shopDomain, status: "processed" }, orderBy: { processedAt: "desc" }, select: { processedAt: true } }),
+      // The newest processed delivery, found in the index by receivedAt (a seek, where the
+      // latest processedAt read every processed row).
+      db.webhookDelivery.findFirst({ where: { shopDomain, status: "processed" }, orderBy: { receivedAt: "desc" }, select: { processedAt: true } }),
       db.reconcileRun.findFirst({ where: { shopId, status: "completed" }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } }),
     ]);
 
-  const byStatus = Object.fromEntries(statusGroups.map((group) => [group.status, group._count._all]));
+  const byStatus = Object.fromEntries(BACKLOG_STATUSES.map((status, index) => [status, statusCounts[index]]));
   // The latest run of each resource is what matters for progress.
   const latestBackfill = new Map<string, (typeof backfills)[number]>();
   for (const run of backfills) if (!latestBackfill.has(run.resource)) latestBackfill.set(run.resource, run);
@@ -101,16 +129,14 @@ export async function syncHealth(db: Database, shopDomain: string, clock: Clock)
       pending: byStatus.pending ?? 0,
       failed: byStatus.failed ?? 0,
       dead: byStatus.dead ?? 0,
-      processed: byStatus.processed ?? 0,
+      processed: processedRecently,
       // Arrived on the catch-all route: kept, never processed (docs/webhooks.md).
       unhandled: byStatus.unhandled ?? 0,
       // Held while Roost had no installation record for the shop; released when it installs.
       parked: byStatus.parked ?? 0,
       oldestPendingAt: iso(oldestPending?.receivedAt),
     },
-    lastDeliveryByTopic: topicGroups
-      .map((group) => ({ topic: group.topic, receivedAt: iso(group._max.receivedAt) ?? "" }))
-      .sort((a, b) => a.topic.localeCompare(b.topic)),
+    lastDeliveryByTopic: latestByTopic.sort((a, b) => a.topic.localeCompare(b.topic)),
     problems: problems.map((problem) => ({
       webhookId: problem.webhookId,
       topic: problem.topic,
