@@ -18,24 +18,33 @@ const root = path.dirname(fileURLToPath(import.meta.url));
 export async function createServerApp({ production = process.env.NODE_ENV === "production", configure } = {}) {
   // The app's logger (app/lib/logger.server.ts) lives inside the build; the same setup here.
   const logger = pino({ name: "roost", level: process.env.LOG_LEVEL ?? (process.env.NODE_ENV === "test" ? "silent" : "info") }).child({ component: "http" });
+  const buildDir = path.resolve(root, process.env.ROOST_BUILD_DIR ?? "build");
+  let build;
+  let devServer;
+  if (production) {
+    build = await import(pathToFileURL(path.join(buildDir, "server/index.js")).href);
+  } else {
+    const vite = await import("vite");
+    devServer = await vite.createServer({ root, server: { middlewareMode: true } });
+    build = () => devServer.ssrLoadModule("virtual:remix/server-build");
+  }
+
   const app = express();
   app.disable("x-powered-by");
   // Before anything reads a body: over its path's limit (app/http/body-limit.mjs) it gets 413, unread.
   app.use(refuseOversizedBodies({ logger }));
+  // Shopify's deliveries (POST to a webhook route's path) are received here, before compression,
+  // static files and Remix's router (app/http/webhook-fast-path.server.ts). In development they
+  // go through the routes: the build there is reloaded per request.
+  if (production) app.use(build.entry.module.createWebhookFastPath(build.routes, { logger }));
   app.use(compression());
   configure?.(app);
 
-  let build;
   if (production) {
-    const buildDir = path.resolve(root, process.env.ROOST_BUILD_DIR ?? "build");
     app.use("/assets", express.static(path.join(buildDir, "client/assets"), { immutable: true, maxAge: "1y" }));
     app.use(express.static(path.join(buildDir, "client"), { maxAge: "1h" }));
-    build = await import(pathToFileURL(path.join(buildDir, "server/index.js")).href);
   } else {
-    const vite = await import("vite");
-    const devServer = await vite.createServer({ root, server: { middlewareMode: true } });
     app.use(devServer.middlewares);
-    build = () => devServer.ssrLoadModule("virtual:remix/server-build");
   }
   // The peer's address reaches routes as `context.clientAddress` (per-client limits; see
   // app/http/client-address.server.ts for ROOST_TRUST_PROXY behind reverse proxies).

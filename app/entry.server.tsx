@@ -8,6 +8,9 @@ import { addDocumentResponseHeaders } from "./shopify.server";
 
 export const streamTimeout = 5000;
 
+// server.mjs mounts this in front of Remix (production): webhook deliveries skip the router.
+export { createWebhookFastPath } from "./http/webhook-fast-path.server";
+
 // The server process runs the job runner: the webhook inbox, the inbox's retention pass and
 // every queue (tests drive it themselves).
 if (process.env.NODE_ENV !== "test") appRuntime().runner.start();

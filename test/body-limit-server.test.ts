@@ -7,8 +7,10 @@ import { createDatabase } from "../app/db.server";
 import { createApiToken } from "../app/services/api/tokens.server";
 import { migrateDatabase } from "../scripts/db/migrate.mjs";
 import { testRunDir } from "./support/database";
+import { API_SECRET } from "./support/constants";
 import { streamBody } from "./support/stream-body";
 import { uniqueShop } from "./support/shopify";
+import { shopifyWebhookHeaders } from "./support/webhook-signing";
 
 /**
  * The production server (`node server.mjs`, NODE_ENV=production, as `npm start` runs it) against
@@ -24,6 +26,7 @@ let base: string;
 let output = "";
 let token: string;
 let shop: string;
+let databaseUrl: string;
 
 beforeAll(async () => {
   const scratch = path.resolve(testRunDir(), "body-limit-server");
@@ -31,7 +34,7 @@ beforeAll(async () => {
   await run(process.execPath, ["node_modules/@remix-run/dev/dist/cli.js", "vite:build"], { ROOST_BUILD_DIR: buildDir, NODE_ENV: "production" });
 
   // What `npm start` does first: migrate its database. Then a shop with an API token in it.
-  const databaseUrl = `file:${path.join(scratch, "server.sqlite")}`;
+  databaseUrl = `file:${path.join(scratch, "server.sqlite")}`;
   await migrateDatabase(databaseUrl);
   const db = await createDatabase(databaseUrl);
   try {
@@ -149,6 +152,32 @@ describe("the production server's body limits", () => {
       const api = await streamBody(`${base}/api/v1/orders`, { bytes: 64 * 1024, chunked, headers: apiHeaders() });
       expect(api.status).toBe(400);
       expect(JSON.parse(api.body)).toMatchObject({ error: "invalid_json" });
+    }
+  });
+});
+
+describe("the production server's webhook fast path (app/http/webhook-fast-path.server.ts, its table from the build's route manifest)", () => {
+  it("stores a signed delivery to a topic's path and to the catch-all, answers 200, and refuses a bad HMAC with 401", async () => {
+    const delivery = (path: string, topic: string, secret = API_SECRET) => {
+      const body = JSON.stringify({ id: 1 });
+      return fetch(`${base}${path}`, { method: "POST", headers: shopifyWebhookHeaders({ topic, shop, body, secret }), body });
+    };
+    expect((await delivery("/webhooks/customers/update", "customers/update")).status).toBe(200);
+    expect((await delivery("/webhooks/draft_orders/create", "draft_orders/create")).status).toBe(200);
+    expect((await delivery("/webhooks/customers/update", "customers/update", "not-the-secret")).status).toBe(401);
+    // GET is left to the route, which answers 405 as before.
+    expect((await fetch(`${base}/webhooks/customers/update`)).status).toBe(405);
+
+    const db = await createDatabase(databaseUrl);
+    try {
+      const rows = await db.webhookDelivery.findMany({ where: { shopDomain: shop }, orderBy: { receivedAt: "asc" } });
+      expect(rows.map((row) => [row.topic, row.status])).toEqual([
+        // Stored as pending for the installed shop; the server's worker has since failed it (no customer's shape).
+        ["customers/update", expect.stringMatching(/^(pending|failed)$/)],
+        ["draft_orders/create", "unhandled"],
+      ]);
+    } finally {
+      await db.$disconnect();
     }
   });
 });

@@ -130,6 +130,50 @@ export function limitedRequestHandler({ handleRequest, getLoadContext, logger, l
   };
 }
 
+/**
+ * The whole body of `req`, counted against its path's limit as it arrives, for a handler that
+ * takes the request before Remix (the webhook fast path, app/http/webhook-fast-path.server.ts).
+ * One byte over: the client gets 413 (`refuse`), the rest is never read, and the promise
+ * rejects with BodyTooLargeError.
+ * @param {ExpressRequest} req
+ * @param {ExpressResponse} res
+ * @param {{ logger: WarnLogger, limits?: readonly BodyLimit[] }} options
+ * @returns {Promise<Buffer>}
+ */
+export function readLimitedBody(req, res, { logger, limits = BODY_LIMITS }) {
+  const limit = bodyLimitFor(req.path, limits);
+  return new Promise((resolve, reject) => {
+    /** @type {Buffer[]} */
+    const chunks = [];
+    let received = 0;
+    countChunks(req, limit.bytes, {
+      onChunk: (chunk) => {
+        chunks.push(chunk);
+        received += chunk.length;
+      },
+      onEnd: () => resolve(chunks.length === 1 ? chunks[0] : Buffer.concat(chunks, received)),
+      onOverLimit: (receivedBytes) => {
+        refuse(req, res, limit, { receivedBytes }, logger);
+        reject(new BodyTooLargeError(limit.bytes));
+      },
+      onError: reject,
+    });
+  });
+}
+
+/**
+ * After an answer written by a handler outside Remix: if the handler did not read the whole
+ * body, say `Connection: close` and hang up without reading the rest (as `limitedRequestHandler`).
+ * Call before the answer's headers are written.
+ * @param {ExpressRequest} req
+ * @param {ExpressResponse} res
+ */
+export function hangUpIfUnread(req, res) {
+  if (req.complete) return;
+  res.setHeader("Connection", "close");
+  hangUpAfterAnswer(req);
+}
+
 /** @param {import("node:http").IncomingMessage} req @returns {number | null} */
 function declaredLength(req) {
   const header = req.headers["content-length"];
@@ -147,46 +191,80 @@ function declaredLength(req) {
  * @returns {ReadableStream<Uint8Array>}
  */
 export function countedBody(req, limitBytes, onOverLimit) {
-  let received = 0;
-  let open = true;
+  /** @type {{ readonly open: boolean, close(): void } | undefined} */
+  let counting;
   return new ReadableStream(
     {
       start(controller) {
         req.pause();
-        /** @param {(() => void)} settle */
-        const finish = (settle) => {
-          if (!open) return;
-          open = false;
-          settle();
-        };
-        req.on("data", (/** @type {Buffer} */ chunk) => {
-          if (!open) return;
-          received += chunk.length;
-          if (received > limitBytes) {
-            req.pause();
-            finish(() => {
-              onOverLimit(received);
-              controller.error(new BodyTooLargeError(limitBytes));
-            });
-            return;
-          }
-          controller.enqueue(chunk);
-          if ((controller.desiredSize ?? 0) <= 0) req.pause();
+        counting = countChunks(req, limitBytes, {
+          onChunk: (chunk) => {
+            controller.enqueue(chunk);
+            if ((controller.desiredSize ?? 0) <= 0) req.pause();
+          },
+          onEnd: () => controller.close(),
+          onOverLimit: (receivedBytes) => {
+            onOverLimit(receivedBytes);
+            controller.error(new BodyTooLargeError(limitBytes));
+          },
+          onError: (error) => controller.error(error),
         });
-        req.once("end", () => finish(() => controller.close()));
-        req.once("error", (error) => finish(() => controller.error(error)));
-        req.once("close", () => finish(() => controller.error(new Error("The request was closed before its body ended"))));
       },
       pull() {
-        if (open) req.resume();
+        if (counting?.open) req.resume();
       },
       cancel() {
-        open = false;
+        counting?.close();
         req.pause();
       },
     },
     { highWaterMark: 0 },
   );
+}
+
+/**
+ * Listens to `req`'s body and counts it: `onChunk` for each chunk within `limitBytes`, then
+ * exactly one of `onEnd`, `onOverLimit` (`req` paused: nothing more is read) or `onError`.
+ * @param {import("node:http").IncomingMessage} req
+ * @param {number} limitBytes
+ * @param {{
+ *   onChunk: (chunk: Buffer) => void,
+ *   onEnd: () => void,
+ *   onOverLimit: (receivedBytes: number) => void,
+ *   onError: (error: unknown) => void,
+ * }} on
+ * @returns {{ readonly open: boolean, close(): void }}
+ */
+function countChunks(req, limitBytes, on) {
+  let received = 0;
+  let open = true;
+  /** @param {() => void} settle */
+  const finish = (settle) => {
+    if (!open) return;
+    open = false;
+    settle();
+  };
+  req.on("data", (/** @type {Buffer} */ chunk) => {
+    if (!open) return;
+    received += chunk.length;
+    if (received > limitBytes) {
+      req.pause();
+      finish(() => on.onOverLimit(received));
+      return;
+    }
+    on.onChunk(chunk);
+  });
+  req.once("end", () => finish(on.onEnd));
+  req.once("error", (error) => finish(() => on.onError(error)));
+  req.once("close", () => finish(() => on.onError(new Error("The request was closed before its body ended"))));
+  return {
+    get open() {
+      return open;
+    },
+    close() {
+      open = false;
+    },
+  };
 }
 
 /**
@@ -264,7 +342,7 @@ function claimed(req, name) {
  * Host and protocol through Express, so the "trust proxy" setting applies.
  * @param {ExpressRequest} req
  */
-function requestUrl(req) {
+export function requestUrl(req) {
   const [, forwardedPort] = req.get("X-Forwarded-Host")?.split(":") ?? [];
   const [, hostPort] = req.get("host")?.split(":") ?? [];
   const port = [Number.parseInt(forwardedPort, 10), Number.parseInt(hostPort, 10)].find(Number.isSafeInteger);

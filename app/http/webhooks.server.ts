@@ -47,6 +47,21 @@ export interface WebhookDeps {
   kick: (deliveryId: string) => void;
 }
 
+/**
+ * What `receive` reads of a delivery. A Fetch Request is one (the Remix routes pass theirs);
+ * the fast path (app/http/webhook-fast-path.server.ts) passes a view of Node's request. It is
+ * also what `webhooks.validate` is given as `rawRequest`: the runtime adapter shopify-app-remix
+ * installs (@shopify/shopify-api/adapters/web-api) reads its `method`, `url` and
+ * `headers.entries()`.
+ */
+export interface WebhookRequest {
+  readonly method: string;
+  readonly url: string;
+  readonly headers: { get(name: string): string | null; entries(): IterableIterator<[string, string]> };
+  /** The whole body as text, read once: UTF-8 as Request.text() decodes it (a BOM dropped). */
+  text(): Promise<string>;
+}
+
 /** X-Shopify-Topic as @shopify/shopify-api reports it: "orders/paid" → "ORDERS_PAID". */
 const topicKey = (topic: string) => topic.toUpperCase().replace(/[/.]/g, "_");
 
@@ -65,7 +80,7 @@ const refuse = (status: 400 | 401 | 405, statusText: string, body?: string) => n
  * retries. The body is read once and never parsed here: a verified body that is not JSON, or
  * names another shop, is kept and the worker marks it failed with the reason.
  */
-export function receiveWebhook(deps: WebhookDeps, request: Request, routeTopic: string): Promise<Response> {
+export function receiveWebhook(deps: WebhookDeps, request: WebhookRequest, routeTopic: string): Promise<Response> {
   return receive(deps, request, routeTopic);
 }
 
@@ -75,11 +90,11 @@ export function receiveWebhook(deps: WebhookDeps, request: Request, routeTopic: 
  * never dispatched, not even to a topic that has a route, and never replayed; and it takes no
  * part in event-id deduplication, so it cannot stand in for a routed delivery.
  */
-export function receiveUnroutedWebhook(deps: WebhookDeps, request: Request): Promise<Response> {
+export function receiveUnroutedWebhook(deps: WebhookDeps, request: WebhookRequest): Promise<Response> {
   return receive(deps, request, null);
 }
 
-async function receive(deps: WebhookDeps, request: Request, routeTopic: string | null): Promise<Response> {
+async function receive(deps: WebhookDeps, request: WebhookRequest, routeTopic: string | null): Promise<Response> {
   const { db, clock, logger } = deps;
   if (request.method !== "POST") throw refuse(405, "Method not allowed");
   const rawBody = await request.text();
