@@ -25,7 +25,7 @@ import { newOwner } from "./services/jobs/queue.server";
 import { DEFAULT_POLL_MS, JobRunner, type QueueDefinition } from "./services/jobs/runner.server";
 import { createRedisCapStore } from "./services/ledger/redis-cap.server";
 import { adminClientFor, type AdminClientFactory } from "./services/shopify/admin.server";
-import { topicHandlers } from "./services/webhooks/topics.server";
+import { signalTopicHandlers, topicHandlers } from "./services/webhooks/topics.server";
 
 // The one place that builds the process's dependencies. Routes, workers and the CLI take them
 // from here and hand them to services; services never look up process state themselves.
@@ -108,7 +108,7 @@ export function queueDefinitions(deps: AppDeps, env: Record<string, string | und
 export function buildRuntime(deps: AppDeps, options: { pollMs?: number; env?: Record<string, string | undefined> } = {}): AppRuntime {
   const env = options.env ?? process.env;
   const owner = newOwner();
-  const inbox = new InboxWorker({ db: deps.db, clock: deps.clock, logger: deps.logger.child({ component: "inbox" }), handlers: topicHandlers, capStore: deps.capStore, owner });
+  const inbox = new InboxWorker({ db: deps.db, clock: deps.clock, logger: deps.logger.child({ component: "inbox" }), handlers: topicHandlers, signalHandlers: signalTopicHandlers, capStore: deps.capStore, owner });
   const runner = new JobRunner({
     db: deps.db,
     clock: deps.clock,

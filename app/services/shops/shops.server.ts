@@ -1,4 +1,4 @@
-import type { Database } from "../../db.server";
+import type { Database, Db } from "../../db.server";
 import { type ShopIdentityData, ShopIdentityQuery } from "../../graphql/ShopIdentityQuery";
 import type { AdminClient } from "../shopify/admin-client.server";
 import type { Clock } from "../../lib/clock";
@@ -126,7 +126,7 @@ export async function learnShopIdentity(db: Database, domain: string, admin: Adm
   return shop;
 }
 
-export function findShop(db: Database, domain: string): Promise<Shop | null> {
+export function findShop(db: Db, domain: string): Promise<Shop | null> {
   return db.shop.findUnique({ where: { domain } });
 }
 
@@ -200,7 +200,7 @@ export function forgetShop(domain: string): void {
  * (requireActiveShop) and settings forms read the database. Never creates a row: null for a
  * domain Roost has no installation record for (not cached, so an install is seen at once).
  */
-export async function cachedShop(db: Database, domain: string): Promise<Shop | null> {
+export async function cachedShop(db: Db, domain: string): Promise<Shop | null> {
   const entry = shopCache.get(domain);
   if (entry?.shop && entry.until > performance.now()) return entry.shop;
   const shop = await findShop(db, domain);

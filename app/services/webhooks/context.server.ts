@@ -1,5 +1,5 @@
 import type { z } from "zod";
-import type { Database } from "../../db.server";
+import type { Database, Db } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import type { Logger } from "../../lib/logger.server";
 import type { CapStore } from "../ledger/cap.server";
@@ -11,8 +11,13 @@ import { shopIdMismatch } from "./shop-identity";
 // (topics.server.ts), so a feature's handler (backfill's bulk_operations/finish) uses the same
 // checks without importing the table that lists it.
 
-export interface TopicContext {
-  db: Database;
+/**
+ * `db` is the root client for a handler that runs alone; a store-signal handler
+ * (SignalTopicHandler) takes a `Db`, since the inbox worker may apply it inside a batch's
+ * transaction that it shares with other deliveries.
+ */
+export interface TopicContext<D extends Db = Database> {
+  db: D;
   clock: Clock;
   logger: Logger;
   /** The process's daily-cap store (Redis when REDIS_URL is set), handed down by the inbox worker. */
@@ -29,8 +34,16 @@ export interface TopicContext {
 
 export type TopicHandler = (context: TopicContext) => Promise<void>;
 
+/**
+ * A handler whose writes all go through `context.db`, whether that is the root client or a
+ * transaction: the inbox worker applies deliveries of these topics several to a transaction.
+ * It must not catch a database error and carry on (on PostgreSQL the transaction is aborted),
+ * nor do anything outside the database that a rollback cannot undo and a retry would repeat.
+ */
+export type SignalTopicHandler = (context: TopicContext<Db>) => Promise<void>;
+
 /** Validates a payload, turning a schema mismatch into a terminal, explained failure. */
-export function parsePayload<S extends z.ZodType>(schema: S, context: TopicContext): z.output<S> {
+export function parsePayload<S extends z.ZodType>(schema: S, context: TopicContext<Db>): z.output<S> {
   const result = schema.safeParse(context.payload);
   if (!result.success) {
     const issues = result.error.issues
@@ -42,7 +55,7 @@ export function parsePayload<S extends z.ZodType>(schema: S, context: TopicConte
 }
 
 /** A signed payload that names a shop other than the delivery's header: kept as failed, applied nowhere. */
-export function refuseForeign(context: TopicContext, problem: string | null): void {
+export function refuseForeign(context: TopicContext<Db>, problem: string | null): void {
   if (problem) throw new UnprocessableDeliveryError(`${context.topic} payload names another shop: ${problem}`);
 }
 
@@ -53,7 +66,7 @@ export function refuseForeign(context: TopicContext, problem: string | null): vo
  * learned it (docs/security.md). The compliance topics use this directly: they are honoured
  * whether or not the shop is installed.
  */
-export async function knownShop(context: TopicContext): Promise<Shop> {
+export async function knownShop(context: TopicContext<Db>): Promise<Shop> {
   const shop = await cachedShop(context.db, context.shopDomain);
   if (!shop) throw new ShopNotKnownError(context.shopDomain);
   const payload = context.payload;
@@ -68,7 +81,7 @@ export async function knownShop(context: TopicContext): Promise<Shop> {
  * after a reinstall. Uninstalling drops the cached row, so the next delivery here sees the
  * uninstall at once.
  */
-export async function activeShop(context: TopicContext): Promise<Shop | null> {
+export async function activeShop(context: TopicContext<Db>): Promise<Shop | null> {
   const shop = await knownShop(context);
   if (shop.installed) return shop;
   context.logger.info("shop has uninstalled Roost: delivery kept, not applied");

@@ -28,14 +28,16 @@ import { applyCustomer, applyCustomerDeletion, applyCustomerMerge, applyCustomer
 import type { SignalDeps } from "../signals/deps";
 import { applyOrder, applyRefund } from "../signals/orders.server";
 import { bulkOperationsFinishHandler } from "../sync/backfill.server";
-import { activeShop, knownShop, parsePayload, refuseForeign, type TopicContext, type TopicHandler } from "./context.server";
+import type { Db } from "../../db.server";
+import { inTransaction } from "../../db.server";
+import { activeShop, knownShop, parsePayload, refuseForeign, type SignalTopicHandler, type TopicContext, type TopicHandler } from "./context.server";
 import { UnprocessableDeliveryError } from "./errors";
 import { orderStatusUrlMismatch, shopGid, shopIdMismatch } from "./shop-identity";
 
-export type { TopicContext, TopicHandler } from "./context.server";
+export type { SignalTopicHandler, TopicContext, TopicHandler } from "./context.server";
 
 /** Runs a record conversion, reporting bad values (e.g. an unparseable amount) as unprocessable. */
-function convert<T>(context: TopicContext, build: () => T): T {
+function convert<T>(context: TopicContext<Db>, build: () => T): T {
   try {
     return build();
   } catch (error) {
@@ -68,19 +70,20 @@ async function complianceShop(context: TopicContext, payload: { shop_id: string;
   return shop;
 }
 
-const signalDeps = (context: TopicContext): SignalDeps => ({ db: context.db, clock: context.clock, logger: context.logger, capStore: context.capStore });
+const signalDeps = (context: TopicContext<Db>): SignalDeps => ({ db: context.db, clock: context.clock, logger: context.logger, capStore: context.capStore });
 
 /**
  * Applies a delivery's signal in one transaction, when it writes in more than one: an order or
  * a refund is the mirror's transaction and the ledger's in one (fewer statements, no state
- * where the mirror holds the order and the ledger has not settled it). A signal of one or two
- * autocommitted statements (a customer, an inventory level) runs without one.
+ * where the mirror holds the order and the ledger has not settled it). Inside a batch's
+ * transaction it joins that one. A signal of one or two autocommitted statements (a customer,
+ * an inventory level) runs without one.
  */
-function inOneTransaction<T>(context: TopicContext, apply: (deps: SignalDeps) => Promise<T>): Promise<T> {
-  return context.db.$transaction((db) => apply({ ...signalDeps(context), db }));
+function inOneTransaction<T>(context: TopicContext<Db>, apply: (deps: SignalDeps) => Promise<T>): Promise<T> {
+  return inTransaction(context.db, (db) => apply({ ...signalDeps(context), db }));
 }
 
-const order: TopicHandler = async (context) => {
+const order: SignalTopicHandler = async (context) => {
   const payload = parsePayload(restOrder, context);
   const record = convert(context, () => orderFromRest(payload));
   const shop = await activeShop(context);
@@ -93,7 +96,7 @@ const order: TopicHandler = async (context) => {
 
 // A checkout's token and customer link the visitor the pixel saw check out (a guest checkout
 // links nothing until an update names its customer).
-const checkout: TopicHandler = async (context) => {
+const checkout: SignalTopicHandler = async (context) => {
   const record = checkoutFromRest(parsePayload(restCheckout, context));
   const shop = await activeShop(context);
   if (!shop) return;
@@ -101,21 +104,21 @@ const checkout: TopicHandler = async (context) => {
   if (links.linkedClientIds.length > 0) context.logger.debug({ visitors: links.linkedClientIds.length }, "checkout linked its visitor");
 };
 
-const product: TopicHandler = async (context) => {
+const product: SignalTopicHandler = async (context) => {
   const shop = await activeShop(context);
   if (!shop) return;
   const record = convert(context, () => productFromRest(parsePayload(restProduct, context), shop.currency));
   await inOneTransaction(context, (deps) => applyProduct(deps, shop, record));
 };
 
-const customer: TopicHandler = async (context) => {
+const customer: SignalTopicHandler = async (context) => {
   const shop = await activeShop(context);
   if (!shop) return;
   const record = convert(context, () => customerFromRest(parsePayload(restCustomer, context), shop.currency));
   await applyCustomer(signalDeps(context), shop, record);
 };
 
-const customerTags = (direction: "add" | "remove"): TopicHandler => async (context) => {
+const customerTags = (direction: "add" | "remove"): SignalTopicHandler => async (context) => {
   const change = customerTagsFromRest(parsePayload(restCustomerTags, context));
   const shop = await activeShop(context);
   if (!shop) return;
@@ -146,38 +149,11 @@ function subject(customer: z.infer<typeof complianceCustomer>, orderIds: string[
 }
 
 /**
- * Topic (as in X-Shopify-Topic) → the service call that applies it. Routes never call these
- * directly: every delivery goes through the inbox first. Store signals go through
- * app/services/signals, like every other source of them.
+ * The store-signal topics (orders, refunds, checkouts, catalogue, customers): every write goes
+ * through the signals seam on `context.db`, so the inbox worker applies several deliveries of
+ * these in one transaction (app/services/inbox/worker.server.ts).
  */
-export const topicHandlers: Record<string, TopicHandler> = {
-  "app/uninstalled": async (context) => {
-    const { shop, payload } = await shopResource(context);
-    // Parked before this installation was recorded: it ended an earlier one.
-    if (context.receivedAt < shop.installedAt) {
-      context.logger.info("uninstall received before the current installation: not applied");
-      return;
-    }
-    const { sessionsDeleted } = await markShopUninstalled(context.db, context.shopDomain, context.clock);
-    if (!shop.shopifyGid) await updateShopDetails(context.db, context.shopDomain, { shopifyGid: shopGid(payload.id), primaryDomain: payload.domain ?? undefined });
-    context.logger.info({ shop: context.shopDomain, sessionsDeleted }, "shop uninstalled");
-  },
-  "app/scopes_update": async (context) => {
-    const { current } = parsePayload(scopesUpdatePayload, context);
-    await knownShop(context);
-    await updateShopScopes(context.db, context.shopDomain, current);
-  },
-  "shop/update": async (context) => {
-    const { payload } = await shopResource(context);
-    await updateShopDetails(context.db, context.shopDomain, {
-      name: payload.name ?? undefined,
-      timezone: payload.iana_timezone ?? undefined,
-      currency: payload.currency ?? undefined,
-      shopifyGid: shopGid(payload.id),
-      primaryDomain: payload.domain ?? undefined,
-    });
-  },
-
+export const signalTopicHandlers: Record<string, SignalTopicHandler> = {
   "orders/create": order,
   "orders/updated": order,
   "orders/paid": order,
@@ -232,6 +208,42 @@ export const topicHandlers: Record<string, TopicHandler> = {
     const shop = await activeShop(context);
     if (shop) await inOneTransaction(context, (deps) => applyCustomerMerge(deps, shop, kept, deleted, context.triggeredAt));
   },
+};
+
+/**
+ * Topic (as in X-Shopify-Topic) → the service call that applies it. Routes never call these
+ * directly: every delivery goes through the inbox first. Store signals go through
+ * app/services/signals, like every other source of them.
+ */
+export const topicHandlers: Record<string, TopicHandler> = {
+  "app/uninstalled": async (context) => {
+    const { shop, payload } = await shopResource(context);
+    // Parked before this installation was recorded: it ended an earlier one.
+    if (context.receivedAt < shop.installedAt) {
+      context.logger.info("uninstall received before the current installation: not applied");
+      return;
+    }
+    const { sessionsDeleted } = await markShopUninstalled(context.db, context.shopDomain, context.clock);
+    if (!shop.shopifyGid) await updateShopDetails(context.db, context.shopDomain, { shopifyGid: shopGid(payload.id), primaryDomain: payload.domain ?? undefined });
+    context.logger.info({ shop: context.shopDomain, sessionsDeleted }, "shop uninstalled");
+  },
+  "app/scopes_update": async (context) => {
+    const { current } = parsePayload(scopesUpdatePayload, context);
+    await knownShop(context);
+    await updateShopScopes(context.db, context.shopDomain, current);
+  },
+  "shop/update": async (context) => {
+    const { payload } = await shopResource(context);
+    await updateShopDetails(context.db, context.shopDomain, {
+      name: payload.name ?? undefined,
+      timezone: payload.iana_timezone ?? undefined,
+      currency: payload.currency ?? undefined,
+      shopifyGid: shopGid(payload.id),
+      primaryDomain: payload.domain ?? undefined,
+    });
+  },
+
+  ...signalTopicHandlers,
 
   "bulk_operations/finish": bulkOperationsFinishHandler,
 
