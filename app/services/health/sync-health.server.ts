@@ -89,7 +89,7 @@ export async function syncHealth(db: Database, shopDomain: string, clock: Clock)
       db.reconcileRun.findFirst({ where: { shopId, status: "completed" }, orderBy: { finishedAt: "desc" }, select: { finishedAt: true } }),
     ]);
 
-  const byStatus = Object.fromEntries(BACKLOG_STATUSES.map((status, index) => [status, statusCounts[index]]));
+  const byStatus = Object.fromEntries(BACKLOG_STATUSES.map((status, index) => [status, statusCounts[index]])) as Record<(typeof BACKLOG_STATUSES)[number], number>;
   // The latest run of each resource is what matters for progress.
   const latestBackfill = new Map<string, (typeof backfills)[number]>();
   for (const run of backfills) if (!latestBackfill.has(run.resource)) latestBackfill.set(run.resource, run);
@@ -126,14 +126,14 @@ export async function syncHealth(db: Database, shopDomain: string, clock: Clock)
     lastSyncAt: syncTimes.length ? new Date(Math.max(...syncTimes)).toISOString() : null,
     counts: { products, variants, customers, orders, refunds },
     inbox: {
-      pending: byStatus.pending ?? 0,
-      failed: byStatus.failed ?? 0,
-      dead: byStatus.dead ?? 0,
+      pending: byStatus.pending,
+      failed: byStatus.failed,
+      dead: byStatus.dead,
       processed: processedRecently,
       // Arrived on the catch-all route: kept, never processed (docs/webhooks.md).
-      unhandled: byStatus.unhandled ?? 0,
+      unhandled: byStatus.unhandled,
       // Held while Roost had no installation record for the shop; released when it installs.
-      parked: byStatus.parked ?? 0,
+      parked: byStatus.parked,
       oldestPendingAt: iso(oldestPending?.receivedAt),
     },
     lastDeliveryByTopic: latestByTopic.sort((a, b) => a.topic.localeCompare(b.topic)),

@@ -40,8 +40,8 @@ export interface InboxWorkerOptions {
 
 /**
  * Most deliveries claimed and applied together. On SQLite a batch's transaction holds the one
- * connection, so the route's INSERTs wait for it: a batch of 16 signals is about 10–20 ms
- * (docs/performance.md, "Batches").
+ * connection, so the route's INSERTs wait for it: acknowledgement under load gets slower as
+ * batches grow (docs/performance.md, "Batches").
  */
 export const BATCH_SIZE = 16;
 
