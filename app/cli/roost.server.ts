@@ -164,7 +164,7 @@ const healthCommands: Record<string, Command> = {
       `${health.shop}: ${health.status.toUpperCase()}${health.reasons.length ? ` (${health.reasons.join("; ")})` : ""}`,
       `last sync      ${health.lastSyncAt ?? "never"}`,
       `ingested       ${Object.entries(health.counts).map(([name, count]) => `${name} ${count}`).join(", ")}`,
-      `deliveries     processed ${health.inbox.processed}, pending ${health.inbox.pending}, failed ${health.inbox.failed}, dead ${health.inbox.dead}, unhandled ${health.inbox.unhandled}, parked ${health.inbox.parked}`,
+      `deliveries     pending ${health.inbox.pending}, failed ${health.inbox.failed}, dead ${health.inbox.dead}, unhandled ${health.inbox.unhandled}, parked ${health.inbox.parked}; processed in the last 24 h ${health.inbox.processed}`,
       `reconciliation ${health.reconcile ? `${health.reconcile.status} at ${health.reconcile.lastRunAt}, repaired ${health.reconcile.repairedTotal}` : "not run yet"}`,
       `backfill       ${health.backfill.length ? health.backfill.map((run) => `${run.resource} ${run.status} ${run.done}/${run.total ?? "?"}`).join(", ") : "not run yet"}`,
     ];
