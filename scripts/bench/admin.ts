@@ -32,14 +32,17 @@ export function runAdmin(config: { tmpDir: string }): AdminReport {
   return report;
 }
 
-export function reportAdmin(report: AdminReport): void {
+/** Prints the loader table and one goal line a loader; returns those lines. */
+export function reportAdmin(report: AdminReport): string[] {
   console.log("");
   console.log(
     `ADMIN LOADERS: one shop with ${Object.entries(report.seeded.rows).map(([name, count]) => `${count.toLocaleString("en-US")} ${name}`).join(", ")}; ` +
       `seeded in ${fmt(report.seeded.seconds, 1)} s; each loader ${report.warmup} warm-up calls, then timed (up to 40 calls or 30 s)`,
   );
   console.log(table(["loader", "request", "calls", "p50 ms", "p95 ms", "max ms", "shows"], report.loaders.map((l) => [l.name, l.path, String(l.runs), fmt(l.p50, 1), fmt(l.p95, 1), fmt(l.max, 1), l.shows])));
-  for (const loader of report.loaders) {
-    console.log(`admin ${loader.name} p95 ${fmt(loader.p95, 0)} ms (goal ≤ ${ADMIN_TARGET_MS} ms: ${loader.p95 <= ADMIN_TARGET_MS ? "met" : `missed by ${fmt(loader.p95 - ADMIN_TARGET_MS, 0)} ms`})`);
-  }
+  const lines = report.loaders.map(
+    (loader) => `admin ${loader.name} p95 ${fmt(loader.p95, 0)} ms (goal ≤ ${ADMIN_TARGET_MS} ms: ${loader.p95 <= ADMIN_TARGET_MS ? "met" : `missed by ${fmt(loader.p95 - ADMIN_TARGET_MS, 0)} ms`})`,
+  );
+  for (const line of lines) console.log(line);
+  return lines;
 }

@@ -90,7 +90,8 @@ export function runCohorts(config: CohortConfig): CohortReport {
 
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 
-export function reportCohorts(report: CohortReport, plans = true): void {
+/** Prints the cohort sweep tables and verdict; returns the verdict line. */
+export function reportCohorts(report: CohortReport, plans = true): string[] {
   const { runs } = report;
   const first = runs[0];
   const n = runs.length;
@@ -162,10 +163,11 @@ export function reportCohorts(report: CohortReport, plans = true): void {
   const steadyMs = median(runs.map((run) => run.steady.ms));
   const worst = Math.max(...sweeps.map(({ pick }) => median(runs.map((run) => pick(run).ms))));
   const scaled = first.members === COHORT_TARGET.members && first.rules.length === COHORT_TARGET.rules;
-  console.log("");
-  console.log(
+  const verdict =
     `COHORT VERDICT: ${worst <= COHORT_TARGET.ms ? "MET" : "MISSED"} — slowest sweep ${fmt(worst, 0)} ms, steady ${fmt(steadyMs, 0)} ms ` +
       `(target ≤ ${COHORT_TARGET.ms / 1000} s for ${COHORT_TARGET.members.toLocaleString("en-US")} members × ${COHORT_TARGET.rules} rules${scaled ? "" : `; this run: ${first.members} members, so not the target's scale`}); ` +
-      `baseline ${fmt(baseMedian, 0)} ms`,
-  );
+      `baseline ${fmt(baseMedian, 0)} ms`;
+  console.log("");
+  console.log(verdict);
+  return [verdict];
 }

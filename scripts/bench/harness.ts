@@ -281,23 +281,26 @@ export async function sampleErrors(databaseUrl: string): Promise<string[]> {
   }
 }
 
-export async function neverAttempted(databaseUrl: string): Promise<number> {
+/**
+ * Pending deliveries still to process: never attempted, or claimed by a worker and not finished.
+ * Rows that failed an attempt and wait for their retry (lease released) are not counted.
+ */
+export async function backlogRows(databaseUrl: string): Promise<number> {
   const client = createClient({ url: databaseUrl });
   try {
-    const { rows } = await client.execute(`SELECT COUNT(*) FROM "WebhookDelivery" WHERE "status" = 'pending' AND "attempts" = 0`);
+    const { rows } = await client.execute(`SELECT COUNT(*) FROM "WebhookDelivery" WHERE "status" = 'pending' AND ("attempts" = 0 OR "lockedUntil" IS NOT NULL)`);
     return Number(rows[0][0]);
   } finally {
     client.close();
   }
 }
 
-/** Waits until nothing is pending (or the bound); returns the counts and the time it took. */
+/** Waits until the backlog (backlogRows) is empty, or the bound; returns the counts and the time it took. */
 export async function waitForDrain(databaseUrl: string, boundMs: number): Promise<{ counts: InboxCounts; ms: number; drained: boolean }> {
   const started = Date.now();
   for (;;) {
     const counts = await inboxCounts(databaseUrl);
-    // Rows that failed an attempt and wait for their retry are not a backlog.
-    if ((await neverAttempted(databaseUrl)) === 0) return { counts, ms: Date.now() - started, drained: true };
+    if ((await backlogRows(databaseUrl)) === 0) return { counts, ms: Date.now() - started, drained: true };
     if (Date.now() - started > boundMs) return { counts, ms: Date.now() - started, drained: false };
     await new Promise((resolve) => setTimeout(resolve, 250));
   }

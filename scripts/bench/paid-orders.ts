@@ -39,6 +39,7 @@ import {
 } from "./harness";
 import type { InitMessage, PaidDelivery, StageResult } from "./load";
 import { BENCH_SHOP, benchMember } from "./payloads";
+import { paidGoals, verdictLines } from "./goals";
 import { summariseProfile } from "./profile-summary";
 import { percentile } from "./stats";
 
@@ -552,7 +553,8 @@ export function paidOrdersFailed(report: PaidOrdersReport): boolean {
   return roost.check.problems.length > 0 || roost.check.awarded !== roost.check.acked || !roost.verify?.ok;
 }
 
-export function reportPaidOrders(report: PaidOrdersReport): void {
+/** Prints the paid-order tables and verdict; returns the verdict's lines. */
+export function reportPaidOrders(report: PaidOrdersReport): string[] {
   const rows: string[][] = [];
   const baseByConcurrency = new Map(report.baseline?.stages.map((stage) => [stage.concurrency, stage]) ?? []);
   for (const target of [report.roost, report.baseline]) {
@@ -628,22 +630,28 @@ export function reportPaidOrders(report: PaidOrdersReport): void {
 
   const roost = report.roost;
   const baseline = report.baseline;
-  if (!roost) return;
+  if (!roost) return [];
   const failed = paidOrdersFailed(report);
   const best = roost.stages.reduce((top, stage) => (stage.awardsPerSecond > top.awardsPerSecond ? stage : top), roost.stages[0]);
   const baseBest = baseline?.stages.reduce((top, stage) => (stage.awardsPerSecond > top.awardsPerSecond ? stage : top), baseline.stages[0]);
+  const e2e = (stages: PaidStageReport[]) => stages.map((stage) => `c${stage.concurrency} ${fmt(stage.endToEnd.p99, 1)} ms`).join(", ");
   const figures =
-    `Roost ${fmt(best.awardsPerSecond, 0)} awards/s at c=${best.concurrency} (e2e p99 ${roost.stages.map((stage) => `c${stage.concurrency} ${fmt(stage.endToEnd.p99 / 1000, 2)} s`).join(", ")})` +
-    (baseBest ? `; baseline ${fmt(baseBest.awardsPerSecond, 0)} awards/s at c=${baseBest.concurrency} (e2e p99 ${baseline!.stages.map((stage) => `c${stage.concurrency} ${fmt(stage.endToEnd.p99, 1)} ms`).join(", ")}), Roost ${fmt(best.awardsPerSecond / Math.max(1, baseBest.awardsPerSecond), 3)}× of it` : "");
+    `Roost ${fmt(best.awardsPerSecond, 0)} awards/s at c=${best.concurrency} (e2e p99 ${e2e(roost.stages)})` +
+    (baseBest ? `; baseline ${fmt(baseBest.awardsPerSecond, 0)} awards/s at c=${baseBest.concurrency} (e2e p99 ${e2e(baseline!.stages)})` : "");
   const correctness = failed
-    ? `✗ ${roost.check.acked - roost.check.awarded} of ${roost.check.acked} acknowledged orders not awarded exactly once with the expected points (${roost.check.problems.length} problems), ledger:verify ${roost.verify?.ok ? "ok" : "FAILED"}`
-    : `✓ ${roost.check.awarded}/${roost.check.acked} acknowledged orders awarded exactly once with the expected points, ledger:verify ok`;
+    ? `${roost.check.acked - roost.check.awarded} of ${roost.check.acked} acknowledged orders not awarded exactly once with the expected points (${roost.check.problems.length} problems), ledger:verify ${roost.verify?.ok ? "ok" : "FAILED"}`
+    : `${roost.check.awarded}/${roost.check.acked} acknowledged orders awarded exactly once with the expected points, ledger:verify ok`;
+  const awardFigures = (stage: PaidStageReport) => ({ concurrency: stage.concurrency, awardsPerSecond: stage.awardsPerSecond, p99: stage.endToEnd.p99 });
+  const goals = [{ ok: !failed, text: correctness }, ...paidGoals(roost.stages.map(awardFigures), baseline?.stages.map(awardFigures))];
+  const lines = verdictLines("PAID ORDERS VERDICT", goals);
   console.log("");
-  console.log(`PAID ORDERS VERDICT: ${correctness}; ${figures}`);
+  for (const line of lines) console.log(line);
+  console.log(`  ${figures}`);
   if (failed) {
     console.error(
       `\n!!! PAID ORDERS FAILED: ${Object.entries(roost.check.counts).filter(([, count]) => count > 0).map(([kind, count]) => `${count} ${kind}`).join(", ") || "no problem listed"}` +
         `${roost.verify?.ok ? "" : `; ledger:verify found ${roost.verify?.violations.length ?? "?"} violation(s)`}. A paid order must earn exactly once: this is a ledger bug, not a performance result.\n`,
     );
   }
+  return lines;
 }

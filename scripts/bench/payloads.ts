@@ -297,6 +297,9 @@ export class PayloadFactory {
         return { id: SHOP_ID, previous: ["read_products"], current: ["read_customers", "read_inventory", "read_orders", "read_products", "write_customers"], updated_at: now.toISOString() };
       case "shop":
         return this.shop(now);
+      case "checkouts":
+        // The checkout of the next order: the order it becomes carries the same token.
+        return this.checkout(this.orderSeq + 1, topic, now);
       default:
         return { id: 1_000_000 + this.seq, admin_graphql_api_id: gid("Resource", 1_000_000 + this.seq), updated_at: now.toISOString() };
     }
@@ -537,6 +540,91 @@ export class PayloadFactory {
       refunds: [],
       shipping_address: this.address(customer),
       shipping_lines: [{ id: 4_900_000_000 + number, carrier_identifier: null, code: "Standard", discounted_price: money(shipping), discounted_price_set: moneySet(shipping), is_removed: false, phone: null, price: money(shipping), price_set: moneySet(shipping), requested_fulfillment_service_id: null, source: "shopify", title: "Standard", tax_lines: [], discount_allocations: [] }],
+    };
+  }
+
+  /**
+   * checkouts/create, checkouts/update: the REST checkout (the abandoned-checkout resource) of
+   * order `number` before it is placed, with the order's customer, lines and totals; its `token`
+   * is the order's `checkout_token`. An update comes a minute and a half into the checkout.
+   */
+  private checkout(number: number, topic: string, now: Date) {
+    const order = this.order(number, "orders/create", now);
+    const id = 36_000_000_000 + number;
+    const created = topic === "checkouts/update" ? new Date(now.getTime() - 90_000) : now;
+    return {
+      id,
+      token: order.checkout_token,
+      cart_token: order.cart_token,
+      email: order.email,
+      gateway: null,
+      buyer_accepts_marketing: order.buyer_accepts_marketing,
+      buyer_accepts_sms_marketing: false,
+      sms_marketing_phone: null,
+      created_at: created.toISOString(),
+      updated_at: now.toISOString(),
+      landing_site: order.landing_site,
+      note: null,
+      note_attributes: [],
+      referring_site: order.referring_site,
+      shipping_lines: [{ code: "Standard", price: order.shipping_lines[0].price, original_shop_price: order.shipping_lines[0].price, source: "shopify", title: "Standard", presentment_title: "Standard", phone: null, tax_lines: [], custom_tax_lines: null, markup: "0.00", carrier_identifier: null, carrier_service_id: null, api_client_id: null, requested_fulfillment_service_id: null, applied_discounts: [], id: `shopify-Standard-${order.shipping_lines[0].price}` }],
+      shipping_address: topic === "checkouts/update" ? order.shipping_address : null,
+      taxes_included: false,
+      total_weight: order.total_weight,
+      currency: "USD",
+      completed_at: null,
+      phone: null,
+      customer_locale: "en-US",
+      line_items: order.line_items.map((line, index) => ({
+        key: `${line.variant_id}:${id.toString(16)}${index}`,
+        fulfillment_service: line.fulfillment_service,
+        gift_card: line.gift_card,
+        grams: line.grams,
+        presentment_title: line.title,
+        presentment_variant_title: line.variant_title,
+        product_id: line.product_id,
+        quantity: line.quantity,
+        requires_shipping: line.requires_shipping,
+        sku: line.sku,
+        tax_lines: line.tax_lines.map(({ price, rate, title, channel_liable }) => ({ price, rate, title, channel_liable })),
+        taxable: line.taxable,
+        title: line.title,
+        variant_id: line.variant_id,
+        variant_title: line.variant_title,
+        variant_price: line.price,
+        vendor: line.vendor,
+        unit_price_measurement: { measured_type: null, quantity_value: null, quantity_unit: null, reference_value: null, reference_unit: null },
+        compare_at_price: null,
+        line_price: money(Math.round(Number(line.price) * 100) * line.quantity),
+        price: line.price,
+        applied_discounts: [],
+        destination_location_id: null,
+        user_id: null,
+        rank: null,
+        origin_location_id: null,
+        properties: {},
+      })),
+      name: `#${id}`,
+      source: null,
+      abandoned_checkout_url: `https://${BENCH_SHOP}/${SHOP_ID}/checkouts/${order.checkout_token}/recover?key=${(id * 31).toString(36)}`,
+      discount_codes: [],
+      tax_lines: order.tax_lines.map(({ price, rate, title, channel_liable }) => ({ price, rate, title, channel_liable })),
+      source_name: "web",
+      presentment_currency: "USD",
+      total_discounts: order.total_discounts,
+      total_line_items_price: order.total_line_items_price,
+      total_price: order.total_price,
+      total_tax: order.total_tax,
+      subtotal_price: order.subtotal_price,
+      total_duties: null,
+      device_id: null,
+      user_id: null,
+      location_id: null,
+      source_identifier: null,
+      source_url: null,
+      reservation_token: null,
+      billing_address: topic === "checkouts/update" ? order.billing_address : null,
+      customer: order.customer,
     };
   }
 

@@ -180,7 +180,8 @@ export function pixelFailed(report: PixelReport): boolean {
   return (report.roost?.lost ?? 0) > 0;
 }
 
-export function reportPixel(report: PixelReport): void {
+/** Prints the pixel tables and verdict; returns the verdict line. */
+export function reportPixel(report: PixelReport): string[] {
   const rows: string[][] = [];
   const base = new Map(report.baseline?.stages.map((stage) => [stage.concurrency, stage]) ?? []);
   for (const target of [report.roost, report.baseline]) {
@@ -213,7 +214,7 @@ export function reportPixel(report: PixelReport): void {
   const busy = [...(report.roost?.stages ?? []), ...(report.baseline?.stages ?? [])].filter((stage) => stage.otherCpuPercent > 15);
   if (busy.length) console.log(`WARNING: other processes used ${busy.map((stage) => `${fmt(stage.otherCpuPercent, 0)}%`).join(", ")} of a core during ${busy.length} stage(s): figures are depressed by contention.`);
   const roost = report.roost;
-  if (!roost?.stages.length) return;
+  if (!roost?.stages.length) return [];
   const peak = roost.stages.reduce((best, stage) => (stage.eventsPerSecond > best.eventsPerSecond ? stage : best));
   const basePeak = report.baseline?.stages.reduce((best, stage) => (stage.eventsPerSecond > best.eventsPerSecond ? stage : best));
   const operating = roost.stages.filter((stage) => stage.eventsPerSecond >= PIXEL_TARGETS.eventsPerSecond && stage.p99 <= PIXEL_TARGETS.p99);
@@ -224,6 +225,8 @@ export function reportPixel(report: PixelReport): void {
     { ok: ratio !== undefined && ratio >= PIXEL_TARGETS.ratio, text: ratio !== undefined ? `${fmt(ratio, 2)}× the baseline's ${fmt(basePeak!.eventsPerSecond, 0)} events/s (target ≥ ${PIXEL_TARGETS.ratio}×)` : "baseline not run" },
     { ok: roost.lost === 0, text: `lost ${roost.lost} (target 0)` },
   ];
-  console.log(`PIXEL VERDICT: ${checks.filter((check) => check.ok).length}/${checks.length} targets met — ${checks.map((check) => `${check.ok ? "✓" : "✗"} ${check.text}`).join("; ")}`);
+  const verdict = `PIXEL VERDICT: ${checks.filter((check) => check.ok).length}/${checks.length} targets met — ${checks.map((check) => `${check.ok ? "✓" : "✗"} ${check.text}`).join("; ")}`;
+  console.log(verdict);
   if (roost.lost > 0) console.error(`\n!!! ROOST LOST ${roost.lost} ACKNOWLEDGED PIXEL EVENTS: acknowledged with 200 but not in PixelEvent.\n`);
+  return [verdict];
 }

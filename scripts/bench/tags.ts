@@ -93,7 +93,8 @@ const settledCell = (figures: Settled) =>
   figures.lost === 0 && figures.doubled === 0 ? "all" : `LOST ${figures.lost}, DOUBLED ${figures.doubled}`;
 const verdict = (ok: boolean) => (ok ? "met" : "MISSED");
 
-export function reportTags(report: TagsReport): void {
+/** Prints the tag write-back tables and verdict; returns the verdict line. */
+export function reportTags(report: TagsReport): string[] {
   const { call, bulk } = report;
   const seconds = call.wallMs / 1000;
   const rate = call.ops / seconds;
@@ -169,8 +170,10 @@ export function reportTags(report: TagsReport): void {
       : []),
   ];
   console.log("");
-  console.log(`TAG VERDICT: ${checks.map((check) => `${verdict(check.ok)} — ${check.text}`).join("; ")}`);
+  const line = `TAG VERDICT: ${checks.map((check) => `${verdict(check.ok)} — ${check.text}`).join("; ")}`;
+  console.log(line);
   if (tagsFailed(report)) console.error("\n!!! THE TAG WRITER LOST OR DOUBLED OPS: not every op was applied exactly once. This is a bug.\n");
+  return [line];
 }
 
 // ---------------------------------------------------------------------------------------
