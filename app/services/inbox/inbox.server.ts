@@ -1,5 +1,5 @@
 import { Prisma } from "@prisma/client";
-import type { Database, Db } from "../../db.server";
+import { type Database, type Db, isSqlite } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import type { QueueDefinition } from "../jobs/runner.server";
 import { DEFAULT_MAX_ATTEMPTS, LEASE_MS, newOwner, retryPlan, storedError } from "../jobs/queue.server";
@@ -105,24 +105,44 @@ export async function dueDeliveryIds(db: Database, clock: Clock, limit = 50): Pr
 }
 
 /**
- * Takes the lease on pending, due deliveries and returns them, in one conditional
- * `UPDATE … RETURNING`: of several workers (or processes sharing PostgreSQL, where a second
- * updater waits on the row lock and then re-checks the condition) exactly one wins each row; an
- * expired lease can be taken over, which is how work survives a crash mid-processing. Returned in
- * the order of `ids` (the worker's: oldest first), whatever order the database returns them in.
+ * Takes the lease on the oldest pending, due deliveries (up to `limit`) and returns them, oldest
+ * first, in one `UPDATE … RETURNING`: what a worker's drain claims. On PostgreSQL the candidates
+ * are locked with `FOR UPDATE SKIP LOCKED`, so workers of several processes each take different
+ * rows without waiting on one another; SQLite has one writer at a time, so the same statement
+ * without the lock clause is atomic there (as the job queue's claimJobs). An expired lease can
+ * be taken over, which is how work survives a crash mid-processing.
+ */
+export function claimDueDeliveries(db: Database, clock: Clock, owner: string, limit: number): Promise<Delivery[]> {
+  return claim(db, clock, owner, Prisma.empty, limit);
+}
+
+/**
+ * The lease on the given deliveries (a route's kick), those of them still pending, due and not
+ * held by another worker, by the same statement as claimDueDeliveries: exactly one worker wins
+ * each row. Returned in the order of `ids`, whatever order the database returns them in.
  */
 export async function claimDeliveries(db: Database, ids: readonly string[], clock: Clock, owner: string = newOwner()): Promise<Delivery[]> {
   if (ids.length === 0) return [];
+  const rows = await claim(db, clock, owner, Prisma.sql`"id" IN (${Prisma.join(ids)}) AND`, ids.length);
+  const position = new Map(ids.map((id, index) => [id, index]));
+  return rows.sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
+}
+
+async function claim(db: Database, clock: Clock, owner: string, which: Prisma.Sql, limit: number): Promise<Delivery[]> {
   const now = clock.now();
   const leaseUntil = new Date(now.getTime() + LEASE_MS);
+  const skipLocked = isSqlite(db) ? Prisma.empty : Prisma.sql`FOR UPDATE SKIP LOCKED`;
   const rows = await db.$queryRaw<Delivery[]>`
     UPDATE "WebhookDelivery"
     SET "lockedBy" = ${owner}, "lockedUntil" = ${leaseUntil}, "attempts" = "attempts" + 1
-    WHERE "id" IN (${Prisma.join(ids)}) AND "status" = 'pending' AND "nextAttemptAt" <= ${now}
-      AND ("lockedUntil" IS NULL OR "lockedUntil" < ${now})
+    WHERE "id" IN (
+      SELECT "id" FROM "WebhookDelivery"
+      WHERE ${which} "status" = 'pending' AND "nextAttemptAt" <= ${now} AND ("lockedUntil" IS NULL OR "lockedUntil" < ${now})
+      ORDER BY "receivedAt" LIMIT ${limit}
+      ${skipLocked})
     RETURNING *`;
-  const position = new Map(ids.map((id, index) => [id, index]));
-  return rows.sort((a, b) => (position.get(a.id) ?? 0) - (position.get(b.id) ?? 0));
+  // RETURNING follows no order: oldest first, as claimed.
+  return rows.sort((a, b) => new Date(a.receivedAt).getTime() - new Date(b.receivedAt).getTime());
 }
 
 /** One delivery's claim (claimDeliveries); null when another worker holds it or it is not due. */
@@ -141,12 +161,13 @@ export async function renewDeliveries(db: Database, ids: readonly string[], owne
 /**
  * Marks deliveries processed, in one statement: on a batch's transaction (`db` a Tx), with the
  * effects it applied, so a batch is applied and marked processed together or not at all.
+ * `lockedBy` stays: which worker (which process, docs/scaling.md) processed the delivery.
  */
 export async function completeDeliveries(db: Db, ids: readonly string[], clock: Clock): Promise<void> {
   if (ids.length === 0) return;
   await db.$executeRaw`
     UPDATE "WebhookDelivery"
-    SET "status" = 'processed', "processedAt" = ${clock.now()}, "lockedBy" = NULL, "lockedUntil" = NULL, "lastError" = NULL
+    SET "status" = 'processed', "processedAt" = ${clock.now()}, "lockedUntil" = NULL, "lastError" = NULL
     WHERE "id" IN (${Prisma.join(ids)})`;
 }
 

@@ -11,9 +11,9 @@ import type { InboxLane } from "../jobs/runner.server";
 import type { SignalTopicHandler, TopicContext, TopicHandler } from "../webhooks/context.server";
 import {
   claimDeliveries,
+  claimDueDeliveries,
   completeDeliveries,
   type Delivery,
-  dueDeliveryIds,
   failDelivery,
   MAX_PAYLOAD_DEPTH,
   parkDelivery,
@@ -57,8 +57,9 @@ export const BATCH_SIZE = 16;
  * transaction is rolled back and each is then applied alone, in its own transaction, and kept
  * as failed (or retried) with its own reason: one bad delivery never holds back the others. The
  * other topics (app lifecycle, compliance, bulk operations) always go alone. One batch runs at
- * a time per worker, which keeps SQLite free of write contention; several processes on
- * PostgreSQL share the inbox safely through leases.
+ * a time per worker, which keeps SQLite free of write contention. Several processes on
+ * PostgreSQL share the inbox: each claim skips rows another worker has locked (`FOR UPDATE SKIP
+ * LOCKED`), so their drains take different deliveries, and a lease is held by one worker.
  */
 export class InboxWorker implements InboxLane {
   private tail: Promise<void> = Promise.resolve();
@@ -86,17 +87,14 @@ export class InboxWorker implements InboxLane {
   async drain(): Promise<number> {
     let attempted = 0;
     await this.enqueue(async () => {
+      const { db, clock } = this.options;
       for (;;) {
-        // A delivery whose kick is still queued is left to it: attempting it here too only
-        // makes the kick's claim fail later (a wasted statement per delivery under load).
-        const ids = (await dueDeliveryIds(this.options.db, this.options.clock)).filter((id) => !this.queued.has(id));
-        let progressed = false;
-        for (let start = 0; start < ids.length; start += this.batchSize) {
-          const claimed = await this.attempt(ids.slice(start, start + this.batchSize));
-          attempted += claimed;
-          if (claimed > 0) progressed = true;
-        }
-        if (!progressed) return;
+        const claimed = await claimDueDeliveries(db, clock, this.owner, this.batchSize);
+        // A kicked id claimed here is not claimed again by its kick (a wasted statement under load).
+        for (const delivery of claimed) this.queued.delete(delivery.id);
+        attempted += await this.apply(claimed);
+        // Fewer than a batch: nothing else is due (or other workers hold it).
+        if (claimed.length < this.batchSize) return;
       }
     });
     return attempted;
@@ -136,14 +134,18 @@ export class InboxWorker implements InboxLane {
     }
   }
 
-  /** One attempt at each of `ids` that is due and not held elsewhere; resolves with how many were claimed. */
-  private async attempt(ids: string[]): Promise<number> {
+  /** One attempt at each of `ids` that is due and not held elsewhere. */
+  private async attempt(ids: string[]): Promise<void> {
+    await this.apply(await claimDeliveries(this.options.db, ids, this.options.clock, this.owner));
+  }
+
+  /** Applies claimed deliveries, holding their leases meanwhile; resolves with how many there were. */
+  private async apply(claimed: Delivery[]): Promise<number> {
     // Processing resolves through microtasks only (libsql is synchronous): without this a
     // queue of kicks, or a drain of the backlog, never lets a request in until it is done.
     await new Promise<void>((resolve) => setImmediate(resolve));
-    const { db, clock } = this.options;
-    const claimed = await claimDeliveries(db, ids, clock, this.owner);
     if (claimed.length === 0) return 0;
+    const { db, clock } = this.options;
     const claimedIds = claimed.map((delivery) => delivery.id);
     await holdLease(
       () => renewDeliveries(db, claimedIds, this.owner, clock.now()),
