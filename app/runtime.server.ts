@@ -13,6 +13,7 @@ import { metafieldsQueue } from "./services/outbox/metafields.server";
 import { catchUpQueue } from "./services/program/catch-up.server";
 import { cohortSweepIntervalMs, cohortSweepQueue, cohortsQueue } from "./services/cohorts/queue.server";
 import { syncIntervalMs, syncQueue } from "./services/sync/scheduler.server";
+import { tagCountsIntervalMs, tagCountsQueue } from "./services/tags/counts.server";
 import { tagsReconcileIntervalMs, tagsReconcileQueue } from "./services/tags/reconcile.server";
 import { tagsQueue } from "./services/tags/writer.server";
 import { webhooksOutQueue } from "./services/endpoints/deliver.server";
@@ -93,6 +94,8 @@ export function queueDefinitions(deps: AppDeps, env: Record<string, string | und
   if (env.ROOST_SYNC_JOBS !== "off") queues.push(tagsReconcileQueue(tagsReconcileIntervalMs(env)));
   // Cohorts: the shoppers signals touched, and the sweep for conditions that change with time.
   queues.push(cohortsQueue(), cohortSweepQueue(cohortSweepIntervalMs(env)));
+  // The Cohorts page's tag counts of large shops, recounted when stale so the page reads them.
+  queues.push(tagCountsQueue(tagCountsIntervalMs(env)));
   // Journey events out: the dispatcher's fan-out to the outputs, and the sends to merchants' endpoints.
   queues.push(journeysDispatchQueue(journeyOutputs, dispatchIntervalMs(env)), webhooksOutQueue({ env }));
   // Shopify Flow: flowTriggerReceive for the triggers the shop's workflows use (store-facing).

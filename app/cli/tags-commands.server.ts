@@ -61,6 +61,8 @@ export const tagsCommands: Record<string, Command> = {
     const limit = flags.limit ? Number(flags.limit) : 100;
     if (!Number.isInteger(limit) || limit < 1) throw new CliError("--limit must be a positive integer");
     const settings = parseShopSettings(shop.settings);
+    // Counted live, never from the Cohorts page's snapshot: support runs this to see what the
+    // writer owes right now, and a second's wait in a terminal is no page load.
     const [status, lines, rules] = await Promise.all([shopTagStatus(db, shop, { limit }), tagLines(db, shop.id, settings.cohortTagPrefix, limit), ruleTagCounts(db, shop)]);
     const json = {
       shop: shop.domain,

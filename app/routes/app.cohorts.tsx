@@ -17,6 +17,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   return {
     cohorts: shop ? await listCohorts(db, shop, clock.now()) : [],
     tagPrefix: parseShopSettings(shop?.settings ?? "{}").cohortTagPrefix,
+    timezone: shop?.timezone ?? "UTC",
     days: SPARKLINE_DAYS,
   };
 };
@@ -37,10 +38,19 @@ export default function Cohorts() {
 }
 
 function CohortList() {
-  const { cohorts, tagPrefix, days } = useLoaderData<typeof loader>();
+  const { cohorts, tagPrefix, timezone, days } = useLoaderData<typeof loader>();
+  // A large shop's counts may come from a snapshot taken before its latest changes: say when.
+  const tagsAsOf = cohorts.find((cohort) => cohort.tagsAsOf)?.tagsAsOf ?? null;
   return (
     <Page title="Cohorts" subtitle="Shoppers grouped by what they do in your store, tagged on their Shopify customer" primaryAction={{ content: "Create cohort", url: "/app/cohorts/new" }}>
       <Layout>
+        {tagsAsOf && (
+          <Layout.Section>
+            <Text as="p" variant="bodySm" tone="subdued">
+              <span data-testid="cohort-tags-as-of">Customer tag counts as of {formatTime(tagsAsOf, timezone)}: tags changed since, recounted within a minute.</span>
+            </Text>
+          </Layout.Section>
+        )}
         <Layout.Section>
           {cohorts.length === 0 ? (
             <Card>
@@ -164,6 +174,11 @@ export function Sparkline({ values, label }: { values: number[]; label: string }
 }
 
 /** A cohort's customer tags in a line: how many are on customers, still to write, and failed. */
+/** "10:42 AM" in the shop's time zone: a snapshot's time, a minute old at most. */
+function formatTime(iso: string, timezone: string): string {
+  return new Intl.DateTimeFormat("en-US", { timeZone: timezone, timeStyle: "short" }).format(new Date(iso));
+}
+
 function tagSummary(tags: { applied: number; pending: number; failed: number }): string {
   const n = (count: number) => count.toLocaleString("en-US");
   return `${n(tags.applied)} applied · ${n(tags.pending)} pending · ${n(tags.failed)} failed`;

@@ -32,7 +32,7 @@ beforeEach(async () => {
 
 describe("cohort routes", () => {
   it("the list is empty before any rule; the new page offers the program's tiers", async () => {
-    expect(await data(listLoader(args(await adminRequest("/app/cohorts", shop))))).toEqual({ cohorts: [], tagPrefix: "roost-", days: 30 });
+    expect(await data(listLoader(args(await adminRequest("/app/cohorts", shop))))).toEqual({ cohorts: [], tagPrefix: "roost-", timezone: "America/New_York", days: 30 });
     expect(await data(newLoader(args(await adminRequest("/app/cohorts/new", shop))))).toMatchObject({ tiers: ["Bronze", "Silver", "Gold"], currency: "USD", tagPrefix: "roost-" });
   });
 

@@ -9,7 +9,7 @@ import { type MatchRow, previewMatches } from "./evaluate.server";
 import { storedParams } from "./rules-store";
 import { cohortTag, isTemplateKey, type RuleParams, TEMPLATES } from "./templates";
 import { type MembershipFacts, plural, whySentences, type WhyLabels } from "./why";
-import { ruleTagCounts } from "../tags/status.server";
+import { cohortTagCounts } from "../tags/counts.server";
 
 // What the admin's cohort pages show: the list with each cohort's size over the last 30 days,
 // a rule with its members, a preview's sample, a member's cohorts, each "why" in sentences with
@@ -40,6 +40,8 @@ export interface CohortListRow {
   sparkline: number[];
   /** Its customer tags: on the customers, still to write (add or remove), kept failed with a reason. */
   tags: { applied: number; pending: number; failed: number };
+  /** When `tags` were counted, if something changed since (a large shop's snapshot); null when they are current. */
+  tagsAsOf: string | null;
 }
 
 /**
@@ -110,12 +112,13 @@ async function transitionBuckets(db: Db, shopId: string, ends: Date[]): Promise<
 export async function listCohorts(db: Database, shop: ShopRef, now: Date): Promise<CohortListRow[]> {
   const rules = await db.cohortRule.findMany({ where: { shopId: shop.id }, orderBy: { createdAt: "asc" } });
   if (rules.length === 0) return [];
-  const [counts, buckets, tagCounts] = await Promise.all([
-    db.cohortMembership.groupBy({ by: ["ruleId"], where: { shopId: shop.id }, _count: { _all: true, memberId: true } }),
+  const counts = await db.cohortMembership.groupBy({ by: ["ruleId"], where: { shopId: shop.id }, _count: { _all: true, memberId: true } });
+  const [buckets, tagCounts] = await Promise.all([
     transitionBuckets(db, shop.id, dayEnds(now, SPARKLINE_DAYS, shop.timezone)),
-    ruleTagCounts(db, shop),
+    cohortTagCounts(db, shop, now, { memberships: new Map(counts.map((row) => [row.ruleId, row._count.memberId])) }),
   ]);
-  const tagsOf = new Map(tagCounts.map((row) => [row.ruleId, { applied: row.applied, pending: row.pending, failed: row.failed }]));
+  const tagsOf = new Map(tagCounts.rows.map((row) => [row.ruleId, { applied: row.applied, pending: row.pending, failed: row.failed }]));
+  const tagsAsOf = tagCounts.asOf?.toISOString() ?? null;
   const sizes = new Map(counts.map((row) => [row.ruleId, { all: row._count._all, members: row._count.memberId }]));
   const prefix = parseShopSettings(shop.settings).cohortTagPrefix;
   return rules.map((rule) => {
@@ -142,6 +145,7 @@ export async function listCohorts(db: Database, shop: ShopRef, now: Date): Promi
       summary: params ? paramsSummary(params, shop.currency) : "Settings this version of Roost cannot read",
       sparkline: sparklineFrom(size.all, [...perBucket.values()]),
       tags: tagsOf.get(rule.id) ?? { applied: 0, pending: 0, failed: 0 },
+      tagsAsOf,
     };
   });
 }
