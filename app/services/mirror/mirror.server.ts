@@ -1,4 +1,4 @@
-import { type Database, type Db, inTransaction, type Tx } from "../../db.server";
+import { type Database, type Db, inTransaction, isSqlite, type Tx } from "../../db.server";
 import { parseShopSettings } from "../program/settings";
 import { orderEligible, lineEligible, refundEligible } from "./eligible";
 import type { CustomerRecord, InventoryLevelRecord, OrderRecord, ProductRecord, RefundRecord, UpsertOutcome, VariantRecord } from "./records";
@@ -315,6 +315,7 @@ export async function upsertOrder(
   const { countShipping } = parseShopSettings(shop.settings);
   const amounts = orderEligible(record, { countShipping });
   return inTransaction(db, async (tx): Promise<OrderUpsertResult> => {
+    await lockOrder(tx, shop.id, record.gid);
     const where = { shopId_gid: { shopId: shop.id, gid: record.gid } };
     const existing = await tx.order.findUnique({ where });
     const skip = compare(existing, record.updatedAt);
@@ -412,8 +413,22 @@ export interface RefundResult {
   refunds?: RefundRow[];
 }
 
+/**
+ * One order's mirror writes at a time, across processes. A refund that finds no order is parked
+ * and the order's upsert applies the parked ones: on PostgreSQL neither sees the other's
+ * uncommitted row, so without this a refund recorded while its order is being stored by another
+ * process stays parked and is never clawed back. A transaction-scoped advisory lock on the order
+ * (taken before either reads) orders them; it also keeps two upserts of one order from comparing
+ * against a version the other is replacing. SQLite has one writer at a time: nothing to take.
+ */
+async function lockOrder(tx: Tx, shopId: string, orderGid: string): Promise<void> {
+  if (isSqlite(tx)) return;
+  await tx.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${`order:${shopId}:${orderGid}`}, 0))`;
+}
+
 export async function recordRefund(db: Db, shop: MirrorShop, record: RefundRecord): Promise<RefundResult> {
   return inTransaction(db, async (tx): Promise<RefundResult> => {
+    await lockOrder(tx, shop.id, record.orderGid);
     const existing = await tx.refund.findUnique({ where: { shopId_gid: { shopId: shop.id, gid: record.gid } } });
     if (existing) return { outcome: "unchanged", applied: existing.eligibleAmount !== null };
     const order = await tx.order.findUnique({ where: { shopId_gid: { shopId: shop.id, gid: record.orderGid } } });
