@@ -2,6 +2,7 @@ import { execFile, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { dirWithExecutables, pathDirs } from "./binaries";
 import { freePort } from "./redis";
 
 /**
@@ -17,23 +18,8 @@ import { freePort } from "./redis";
 
 const VERSIONS = ["17", "16", "15", "14", "13"];
 
-function findPostgresBin(): string | null {
-  const candidates = [
-    process.env.POSTGRES_BIN_DIR,
-    ...VERSIONS.map((version) => `/usr/lib/postgresql/${version}/bin`),
-    ...(process.env.PATH ?? "").split(path.delimiter).filter(Boolean),
-  ];
-  for (const dir of candidates) {
-    if (!dir) continue;
-    try {
-      for (const tool of ["initdb", "pg_ctl", "postgres"]) fs.accessSync(path.join(dir, tool), fs.constants.X_OK);
-      return dir;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
+const findPostgresBin = (): string | null =>
+  dirWithExecutables([process.env.POSTGRES_BIN_DIR, ...VERSIONS.map((version) => `/usr/lib/postgresql/${version}/bin`), ...pathDirs()], ["initdb", "pg_ctl", "postgres"]);
 
 export const POSTGRES_BIN = findPostgresBin();
 /** PostgreSQL fault tests run when the server binaries are installed; on CI their absence is a failure, elsewhere a skip. */

@@ -1,8 +1,8 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
+import { firstExecutable, pathDirs } from "./binaries";
 
 /**
  * A throwaway redis-server for one test file: its own free loopback port, nothing on disk
@@ -10,23 +10,8 @@ import path from "node:path";
  * shared Redis on 6379 is never touched.
  */
 
-function findRedisServer(): string | null {
-  const candidates = [
-    process.env.REDIS_SERVER_PATH,
-    "/usr/bin/redis-server",
-    ...(process.env.PATH ?? "").split(path.delimiter).filter(Boolean).map((dir) => path.join(dir, "redis-server")),
-  ];
-  for (const candidate of candidates) {
-    if (!candidate) continue;
-    try {
-      fs.accessSync(candidate, fs.constants.X_OK);
-      return candidate;
-    } catch {
-      // not here
-    }
-  }
-  return null;
-}
+const findRedisServer = (): string | null =>
+  firstExecutable([process.env.REDIS_SERVER_PATH, "/usr/bin/redis-server", ...pathDirs().map((dir) => path.join(dir, "redis-server"))]);
 
 export const REDIS_SERVER = findRedisServer();
 /** Redis tests run when redis-server is installed; on CI its absence is a failure, elsewhere a skip. */
