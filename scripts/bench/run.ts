@@ -55,6 +55,14 @@
 //                        (scripts/bench/sql-trace.mjs; paid orders: Roost's), summary printed
 //   --keep               keep the temporary databases and logs ($TMPDIR/roost-bench-<ts>-*/)
 //   --json <file>        also write the results as JSON
+//   --database sqlite|postgresql  sqlite (default): the scenarios above, one server each;
+//                        postgresql: instead, N Roost servers on one fresh database of the local
+//                        PostgreSQL (postgresql://postgres@127.0.0.1:5432, dropped after unless
+//                        --keep), paid orders spread evenly over them: per process acknowledged,
+//                        processed, awards and CPU per delivery; rates, exactly-once and
+//                        ledger:verify (scripts/bench/processes.ts, docs/scaling.md)
+//   --processes 1        N for --database postgresql (with it: --paid-count orders per process,
+//                        the last --paid-stages in flight and --warmup untimed in all)
 // Exit code: 0 the run completed (targets missed or not: it is a benchmark); 1 the run broke
 // (build, migration, seeding or a server failed, a stage acknowledged nothing, or the baseline
 // did not award every paid order exactly once); 2 Roost got something wrong: it lost
@@ -105,6 +113,7 @@ import { type AdminReport, reportAdmin, runAdmin } from "./admin";
 import { pixelFailed, type PixelReport, reportPixel, runPixel } from "./pixel";
 import { MAX_CALL_OPS, reportTags, runTags, tagsFailed, type TagsReport } from "./tags";
 import { summariseProfile } from "./profile-summary";
+import { benchProcesses, POSTGRES_URL, wantsProcesses } from "./processes";
 import { ingestGoals, verdictLines } from "./goals";
 
 process.chdir(root);
@@ -134,6 +143,8 @@ const { values: options } = parseArgs({
     "trace-sql": { type: "boolean", default: false },
     keep: { type: "boolean", default: false },
     json: { type: "string" },
+    database: { type: "string", default: "sqlite" },
+    processes: { type: "string", default: "1" },
   },
 });
 const SCENARIOS = ["all", "ingest", "paid-orders", "pixel", "cohorts", "tags", "admin"];
@@ -615,6 +626,15 @@ async function main(): Promise<number> {
   const paidRoute = routes["orders/paid"];
   if (RUN_PAID_ORDERS && !paidRoute) throw new BrokenRun("no route for orders/paid in app/routes: the paid-order scenario has nothing to send to");
   const startTime = Date.now();
+
+  if (wantsProcesses(options.database, Number(options.processes))) {
+    if (!paidRoute) throw new BrokenRun("no route for orders/paid in app/routes: the processes scenario has nothing to send to");
+    ensureBuild();
+    const processes = Number(options.processes);
+    const concurrency = Math.max(1, Math.round(PAID_STAGES[PAID_STAGES.length - 1] / processes));
+    const warmup = Math.round(WARMUP / processes);
+    return benchProcesses({ tmpDir, routePath: paidRoute, processes, count: PAID_COUNT, concurrency, warmup, maxMs: MAX_MS, seed: SEED, start: startTime, postgresUrl: POSTGRES_URL, keep: options.keep }, options.json);
+  }
 
   if (wantRoost && (RUN_INGEST || RUN_PAID_ORDERS || RUN_PIXEL)) ensureBuild();
 
