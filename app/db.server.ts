@@ -33,6 +33,21 @@ export function databaseUrl(env: NodeJS.ProcessEnv = process.env): string {
   return env.DATABASE_URL || DEFAULT_DATABASE_URL;
 }
 
+/** node-postgres's own default: connections a process's PostgreSQL pool opens at most. */
+export const DEFAULT_POOL_MAX = 10;
+
+/**
+ * `ROOST_DATABASE_POOL_MAX`: the most PostgreSQL connections one process opens (default 10).
+ * With N processes PostgreSQL's `max_connections` must cover N × this (docs/scaling.md).
+ */
+export function databasePoolMax(env: NodeJS.ProcessEnv = process.env): number {
+  const raw = env.ROOST_DATABASE_POOL_MAX;
+  if (raw === undefined || raw === "") return DEFAULT_POOL_MAX;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`ROOST_DATABASE_POOL_MAX must be a whole number of connections, at least 1 (got "${raw}")`);
+  return value;
+}
+
 export function isPostgresUrl(url: string): boolean {
   return /^postgres(ql)?:\/\//.test(url);
 }
@@ -116,7 +131,7 @@ export async function createDatabase(url = databaseUrl(), options: DatabaseOptio
     const { PrismaClient: PostgresClient } = require(".prisma/client-postgresql") as {
       PrismaClient: typeof PrismaClient;
     };
-    return new PostgresClient({ adapter: adapter(new PrismaPg({ connectionString: url })) });
+    return new PostgresClient({ adapter: adapter(new PrismaPg({ connectionString: url, max: databasePoolMax() })) });
   }
   if (!url.startsWith("file:")) {
     throw new Error(`DATABASE_URL must be a file: (SQLite) or postgresql:// URL, got "${url.split(":")[0]}:"`);
