@@ -40,7 +40,7 @@ export const DEFAULT_POOL_MAX = 10;
  * `ROOST_DATABASE_POOL_MAX`: the most PostgreSQL connections one process opens (default 10).
  * With N processes PostgreSQL's `max_connections` must cover N × this (docs/scaling.md).
  */
-export function databasePoolMax(env: NodeJS.ProcessEnv = process.env): number {
+export function databasePoolMax(env: Record<string, string | undefined> = process.env): number {
   const raw = env.ROOST_DATABASE_POOL_MAX;
   if (raw === undefined || raw === "") return DEFAULT_POOL_MAX;
   const value = Number(raw);
