@@ -26,6 +26,8 @@ import { newOwner } from "./services/jobs/queue.server";
 import { DEFAULT_POLL_MS, JobRunner, type QueueDefinition } from "./services/jobs/runner.server";
 import { createRedisCapStore } from "./services/ledger/redis-cap.server";
 import { adminClientFor, type AdminClientFactory } from "./services/shopify/admin.server";
+import { type AdminBudget, databaseAdminBudget, withLocalFallback } from "./services/shopify/admin-budget.server";
+import { createRedisAdminBudget } from "./services/shopify/admin-budget-redis.server";
 import { signalTopicHandlers, topicHandlers } from "./services/webhooks/topics.server";
 
 // The one place that builds the process's dependencies. Routes, workers and the CLI take them
@@ -39,6 +41,8 @@ export interface AppDeps {
   capStore: CapStore;
   /** The Admin API client for an installed shop (its offline token). */
   adminFor: AdminClientFactory;
+  /** Each shop's Admin API bucket, shared by the process's Admin writers with every other process: Redis when REDIS_URL is set, the database otherwise. */
+  adminBudget: AdminBudget;
 }
 
 declare global {
@@ -49,7 +53,13 @@ declare global {
 export function buildDeps(env: Record<string, string | undefined> = process.env, overrides: Partial<AppDeps> = {}): AppDeps {
   const logger = overrides.logger ?? rootLogger;
   const capStore = overrides.capStore ?? (env.REDIS_URL ? createRedisCapStore({ url: env.REDIS_URL, logger: logger.child({ component: "cap" }) }) : databaseCapStore);
-  return { db: overrides.db ?? db, clock: overrides.clock ?? systemClock, logger, capStore, adminFor: overrides.adminFor ?? adminClientFor };
+  const database = overrides.db ?? db;
+  const adminBudget =
+    overrides.adminBudget ??
+    (env.REDIS_URL
+      ? withLocalFallback(createRedisAdminBudget({ url: env.REDIS_URL, logger: logger.child({ component: "pacing" }) }), logger.child({ component: "pacing" }), "Redis")
+      : withLocalFallback(databaseAdminBudget(database), logger.child({ component: "pacing" }), "the database"));
+  return { db: database, clock: overrides.clock ?? systemClock, logger, capStore, adminFor: overrides.adminFor ?? adminClientFor, adminBudget };
 }
 
 /** The process's dependencies (built once, kept across Vite reloads). */
@@ -129,6 +139,7 @@ export function buildRuntime(deps: AppDeps, options: { pollMs?: number; env?: Re
       await runner.stop();
       // Awards after this are held, never granted unchecked (the store answers unavailable once closed).
       await (deps.capStore as Partial<{ close(): Promise<void> }>).close?.();
+      await deps.adminBudget.close?.();
     },
   };
 }

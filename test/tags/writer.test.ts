@@ -9,7 +9,7 @@ import { claimJobs, LEASE_MS } from "../../app/services/jobs/queue.server";
 import { type AdminClientFactory, adminClientFor } from "../../app/services/shopify/admin.server";
 import { markShopUninstalled, updateShopSettings } from "../../app/services/shops/shops.server";
 import { customerTagStatus, ruleTagCounts, shopTagStatus } from "../../app/services/tags/status.server";
-import { paceWait } from "../../app/services/tags/pacing.server";
+import { memoryAdminBudget, PACING_MARGIN_MS } from "../../app/services/shopify/admin-budget.server";
 import { queueTagSync } from "../../app/services/tags/sync.server";
 import { tagsQueue, UNINSTALLED_RECHECK_MS } from "../../app/services/tags/writer.server";
 import { programSchema } from "../../app/services/program/settings";
@@ -361,13 +361,18 @@ describe("Roost's own tag writes", () => {
 });
 
 describe("pacing", () => {
-  it("waits exactly as long as the bucket needs for the next mutation", () => {
+  it("waits exactly as long as the bucket needs for the next mutation", async () => {
     const seen = { maximumAvailable: 100, currentlyAvailable: 4, restoreRate: 50, at: 1_000 };
-    expect(paceWait(null, 1_000, 10)).toBe(0);
-    expect(paceWait(seen, 1_000, 10)).toBe(120);
-    expect(paceWait(seen, 1_060, 10)).toBe(60);
-    expect(paceWait(seen, 1_200, 10)).toBe(0);
-    expect(paceWait({ ...seen, currentlyAvailable: 100 }, 1_000, 10)).toBe(0);
+    const waitAt = async (currentlyAvailable: number, nowMs: number) => {
+      const budget = memoryAdminBudget();
+      await budget.settle("shop", { ...seen, currentlyAvailable }, 0, 1_000);
+      return budget.reserve("shop", 10, nowMs);
+    };
+    expect(await memoryAdminBudget().reserve("shop", 10, 1_000)).toBe(0);
+    expect(await waitAt(4, 1_000)).toBe(120 + PACING_MARGIN_MS);
+    expect(await waitAt(4, 1_060)).toBe(60 + PACING_MARGIN_MS);
+    expect(await waitAt(4, 1_200)).toBe(0);
+    expect(await waitAt(100, 1_000)).toBe(0);
   });
 });
 

@@ -6,6 +6,7 @@ import type { Logger } from "../../lib/logger.server";
 import type { Job } from "../jobs/queue.server";
 import { LeaseLostError } from "../jobs/queue.server";
 import { drainNow, type JobOutcome, type QueueDefinition } from "../jobs/runner.server";
+import { type AdminBudget, memoryAdminBudget, pacedAdminClient, realSleep, type Sleep } from "../shopify/admin-budget.server";
 import { type AdminClient, AdminTerminalError, assertNoUserErrors } from "../shopify/admin-client.server";
 import { adminForInstalledShop } from "../shopify/shop-admin.server";
 import type { AdminClientFactory } from "../shopify/admin.server";
@@ -31,6 +32,9 @@ export class FlowNotSentError extends Error {
 
 export interface FlowSenderDeps {
   adminFor: AdminClientFactory;
+  /** The shops' bucket estimates shared by every Admin caller of every process; this queue's own when left out. */
+  adminBudget?: AdminBudget;
+  sleep?: Sleep;
 }
 
 type Outcomes = Map<string, JobOutcome | Error>;
@@ -38,6 +42,8 @@ type Outcomes = Map<string, JobOutcome | Error>;
 const asError = (error: unknown): Error => (error instanceof Error ? error : new Error(String(error)));
 
 export function flowQueue(deps: FlowSenderDeps): QueueDefinition {
+  const budget = deps.adminBudget ?? memoryAdminBudget();
+  const sleep = deps.sleep ?? realSleep;
   return {
     queue: FLOW_QUEUE,
     batch: JOBS_PER_RUN,
@@ -60,7 +66,7 @@ export function flowQueue(deps: FlowSenderDeps): QueueDefinition {
           items.forEach(({ job }) => outcomes.set(job.id, outcome));
           continue;
         }
-        const { admin } = shop;
+        const admin = pacedAdminClient(shop.admin, { shop: shop.domain, budget, clock, sleep });
         // Read at send time: a trigger whose last workflow was turned off since queuing is dropped.
         const enabled = new Set(
           (await db.flowTrigger.findMany({ where: { shopId, enabled: true }, select: { handle: true } })).map((row) => row.handle),

@@ -6,6 +6,7 @@ import type { Logger } from "../../lib/logger.server";
 import { enqueue, type Job, LeaseLostError } from "../jobs/queue.server";
 import { drainNow, type JobContext, type JobOutcome, type QueueDefinition } from "../jobs/runner.server";
 import type { Tx } from "../ledger/types";
+import { type AdminBudget, memoryAdminBudget, pacedAdminClient, realSleep, type Sleep } from "../shopify/admin-budget.server";
 import { type AdminClient, assertNoUserErrors } from "../shopify/admin-client.server";
 import type { AdminClientFactory } from "../shopify/admin.server";
 import { ShopNotActiveError } from "../shops/shops.server";
@@ -60,18 +61,29 @@ export interface MetafieldsQueue extends QueueDefinition {
   run(jobs: Job[], context: JobContext): Promise<Outcomes>;
 }
 
+/** What the metafield writer calls Shopify with. */
+export interface MetafieldWriterDeps {
+  adminFor: AdminClientFactory;
+  /** The shops' bucket estimates shared by every Admin caller of every process; this queue's own when left out. */
+  adminBudget?: AdminBudget;
+  sleep?: Sleep;
+}
+
 /**
  * The writer of the metafield outbox: claimed jobs grouped by shop, 12 customers per
- * metafieldsSet call. The Admin client rides out Shopify's throttle; `userErrors` and
+ * metafieldsSet call, each waiting for its turn in the shop's bucket (the budget it shares
+ * with the tag writer). The Admin client rides out THROTTLED; `userErrors` and
  * 401/402/403/404/423 are terminal (the jobs are kept as failed with the reason), other
  * failures are retried with the queue's back-off. A job queued again while its write was in
  * flight stays pending with the newer value (the queue compares versions).
  */
-export function metafieldsQueue(deps: { adminFor: AdminClientFactory }): MetafieldsQueue {
+export function metafieldsQueue(deps: MetafieldWriterDeps): MetafieldsQueue {
+  const budget = deps.adminBudget ?? memoryAdminBudget();
+  const sleep = deps.sleep ?? realSleep;
   return {
     queue: METAFIELDS_QUEUE,
     batch: JOBS_PER_RUN,
-    async run(jobs, { db, logger, signal }) {
+    async run(jobs, { db, clock, logger, signal }) {
       const outcomes: Outcomes = new Map();
       const byShop = new Map<string, { job: Job; write: MetafieldWrite }[]>();
       for (const job of jobs) {
@@ -85,7 +97,7 @@ export function metafieldsQueue(deps: { adminFor: AdminClientFactory }): Metafie
         try {
           const shop = await db.shop.findUnique({ where: { id: shopId }, select: { domain: true } });
           if (!shop) throw new ShopNotActiveError(shopId);
-          admin = await deps.adminFor(db, shop.domain);
+          admin = pacedAdminClient(await deps.adminFor(db, shop.domain), { shop: shop.domain, budget, clock, sleep });
         } catch (error) {
           fail(writes, error instanceof ShopNotActiveError ? new ShopNotInstalledError() : asError(error));
           continue;
@@ -135,7 +147,7 @@ const asError = (error: unknown): Error => (error instanceof Error ? error : new
  * does the same on its tick). Counts the jobs written and failed, of one shop when it is given.
  */
 export async function writeMetafieldsNow(
-  deps: { db: Database; clock: Clock; logger: Logger; adminFor: AdminClientFactory },
+  deps: { db: Database; clock: Clock; logger: Logger } & MetafieldWriterDeps,
   options: { shopId?: string } = {},
 ): Promise<{ written: number; failed: number }> {
   const { done, failed } = await drainNow(metafieldsQueue(deps), deps, options);

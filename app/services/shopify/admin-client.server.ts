@@ -11,6 +11,14 @@ export interface AdminClient {
   request<T>(query: string, variables?: Record<string, unknown>): Promise<T>;
   /** The bucket as the last response reported it, and when (ms): writers pace themselves by it. */
   throttleStatus?(): ObservedThrottle | null;
+  /** What the last response said it cost (requested up front, actual after the refund). */
+  lastCost?(): QueryCost | null;
+}
+
+/** `extensions.cost` of one answer, without the throttle status. */
+export interface QueryCost {
+  requestedQueryCost?: number;
+  actualQueryCost?: number;
 }
 
 /** Throttle state Shopify reports in `extensions.cost.throttleStatus`. */
@@ -28,7 +36,7 @@ export interface ObservedThrottle extends ThrottleStatus {
 interface GraphQLBody<T> {
   data?: T;
   errors?: { message: string; extensions?: { code?: string } }[] | string;
-  extensions?: { cost?: { requestedQueryCost?: number; throttleStatus?: ThrottleStatus } };
+  extensions?: { cost?: QueryCost & { throttleStatus?: ThrottleStatus } };
 }
 
 /** A failure worth retrying later (network, 5xx, throttling that outlasted our patience). */
@@ -86,9 +94,11 @@ export function createHttpAdminClient(options: HttpAdminClientOptions): AdminCli
   const maxAttempts = options.maxAttempts ?? 6;
   const doFetch = options.fetch ?? fetch;
   let observed: ObservedThrottle | null = null;
+  let cost: QueryCost | null = null;
 
   return {
     throttleStatus: () => observed,
+    lastCost: () => cost,
     async request<T>(query: string, variables?: Record<string, unknown>): Promise<T> {
       for (let attempt = 1; ; attempt += 1) {
         let response: Response;
@@ -114,6 +124,7 @@ export function createHttpAdminClient(options: HttpAdminClientOptions): AdminCli
         const body = (await response.json()) as GraphQLBody<T>;
         const status = body.extensions?.cost?.throttleStatus;
         if (status) observed = { ...status, at: options.clock.now().getTime() };
+        if (body.extensions?.cost) cost = { requestedQueryCost: body.extensions.cost.requestedQueryCost, actualQueryCost: body.extensions.cost.actualQueryCost };
         const errors = Array.isArray(body.errors) ? body.errors : body.errors ? [{ message: body.errors }] : [];
         if (errors.some((error) => error.extensions?.code === "THROTTLED")) {
           if (attempt >= maxAttempts) throw new AdminTransientError("Admin API still throttled");

@@ -4,6 +4,7 @@ import type { Logger } from "../../lib/logger.server";
 import { enqueue } from "../jobs/queue.server";
 import type { CapStore } from "../ledger/cap.server";
 import type { Tx } from "../ledger/types";
+import { type AdminBudget, pacedAdminClient, realSleep } from "../shopify/admin-budget.server";
 import type { AdminClient } from "../shopify/admin-client.server";
 import { adminClientFor, type AdminClientFactory } from "../shopify/admin.server";
 
@@ -18,15 +19,18 @@ export interface SyncDeps {
   admin?: AdminClient;
   /** … a factory per shop; defaults to `adminClientFor` (the shop's offline token). */
   adminFor?: AdminClientFactory;
+  /** The shops' bucket estimates the process's Admin callers share: the factory's clients wait their turn in them. */
+  adminBudget?: AdminBudget;
   /** Downloads bulk results; defaults to the global fetch. */
   fetch?: typeof fetch;
   /** Test hook: called for each JSONL line an import reads, before its object is applied. */
   onLine?: (event: { resource: string; line: number }) => void | Promise<void>;
 }
 
-export function adminFor(deps: SyncDeps, shopDomain: string): Promise<AdminClient> {
-  if (deps.admin) return Promise.resolve(deps.admin);
-  return (deps.adminFor ?? adminClientFor)(deps.db, shopDomain);
+export async function adminFor(deps: SyncDeps, shopDomain: string): Promise<AdminClient> {
+  if (deps.admin) return deps.admin;
+  const admin = await (deps.adminFor ?? adminClientFor)(deps.db, shopDomain);
+  return deps.adminBudget ? pacedAdminClient(admin, { shop: shopDomain, budget: deps.adminBudget, clock: deps.clock, sleep: realSleep }) : admin;
 }
 
 /** The queue of per-shop sync jobs (scheduler.server.ts runs them). */

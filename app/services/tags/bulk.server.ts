@@ -11,7 +11,7 @@ import { TagsRemoveMutation } from "../../graphql/TagsRemoveMutation";
 import type { Logger } from "../../lib/logger.server";
 import { LeaseLostError } from "../jobs/queue.server";
 import type { AdminClient } from "../shopify/admin-client.server";
-import type { Sleep } from "./pacing.server";
+import type { Sleep } from "../shopify/admin-budget.server";
 
 // The tag writer's bulk path (DESIGN.md, "Tag write-back"): a large backlog goes to Shopify as
 // two bulk mutations, tagsRemove then tagsAdd, one JSONL line per customer. Bulk lines cost

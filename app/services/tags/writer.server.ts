@@ -9,12 +9,12 @@ import type { Job } from "../jobs/queue.server";
 import { LeaseLostError } from "../jobs/queue.server";
 import { drainNow, type JobContext, type JobOutcome, type QueueDefinition } from "../jobs/runner.server";
 import { parseShopSettings } from "../program/settings";
-import { type AdminClient, AdminTerminalError, type ObservedThrottle } from "../shopify/admin-client.server";
+import { type AdminBudget, memoryAdminBudget, pacedAdminClient, realSleep, type Sleep } from "../shopify/admin-budget.server";
+import { type AdminClient, AdminTerminalError } from "../shopify/admin-client.server";
 import type { AdminClientFactory } from "../shopify/admin.server";
 import { ShopNotActiveError } from "../shops/shops.server";
 import { BULK_THRESHOLD, type BulkLineResult, type BulkOutcome, writeTagsInBulk } from "./bulk.server";
 import { overBudgetReason, wantedTags } from "./desired.server";
-import { pacedAdminClient, realSleep, type Sleep } from "./pacing.server";
 
 // The tag writer (DESIGN.md, "Tag write-back"): cohort tag ops from the outbox become tagsAdd /
 // tagsRemove calls. It compares what memberships want with what Roost has applied
@@ -70,6 +70,8 @@ export type TagWork = TagOp | TagSync;
 
 export interface TagWriterDeps {
   adminFor: AdminClientFactory;
+  /** The shops' bucket estimates shared by every Admin caller of every process; this queue's own when left out. */
+  adminBudget?: AdminBudget;
   /** How the writer waits for Shopify's bucket (tests may shorten it). */
   sleep?: Sleep;
 }
@@ -91,8 +93,8 @@ interface Plan {
 
 export function tagsQueue(deps: TagWriterDeps): TagsQueue {
   const sleep = deps.sleep ?? realSleep;
-  // The bucket each shop's last answer reported, so consecutive runs pace from their first call.
-  const buckets = new Map<string, { seen: ObservedThrottle | null }>();
+  // Kept across runs, so consecutive runs pace from their first call.
+  const budget = deps.adminBudget ?? memoryAdminBudget();
   return {
     queue: TAGS_QUEUE,
     batch: JOBS_PER_RUN,
@@ -126,9 +128,7 @@ export function tagsQueue(deps: TagWriterDeps): TagsQueue {
           else shopJobs.forEach(({ job }) => outcomes.set(job.id, asError(error)));
           continue;
         }
-        const memory = buckets.get(shop.domain) ?? { seen: null };
-        buckets.set(shop.domain, memory);
-        const paced = pacedAdminClient(admin, { clock, sleep, memory });
+        const paced = pacedAdminClient(admin, { shop: shop.domain, budget, clock, sleep });
         const plans = await planShop(db, shopId, shop.settings, customers, clock.now());
         const writing = plans.filter((plan) => plan.add.length > 0 || plan.remove.length > 0);
         let bulk: Map<string, BulkOutcome> | null = null;
