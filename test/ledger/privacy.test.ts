@@ -73,10 +73,15 @@ describe("privacy for loyalty data", () => {
 
   it("erases members, ledger and timelines with the shop for shop/redact", async () => {
     // Shopify sends it 48 hours after the uninstall.
+    // What Roost keeps about the shop itself: its Admin API bucket estimate and tag count snapshots.
+    await db.adminThrottle.create({ data: { shopDomain: shop, available: 1000, maximumAvailable: 2000, restoreRate: 100, atMs: Date.now(), learned: 1 } });
+    await db.ruleTagCount.create({ data: { ruleId: `rule-${shop}`, shopId, applied: 1, pending: 0, failed: 0, fingerprint: "f", countMs: 1, countedAt: new Date() } });
     await deliver({ topic: "app/uninstalled", shop, payload: shopPayload(shop, { id: 1 }) });
     await deliver({ topic: "shop/redact", shop, payload: { shop_id: 1, shop_domain: shop } });
     expect(await db.member.count({ where: { shopId } })).toBe(0);
     expect(await db.ledgerEntry.count({ where: { shopId } })).toBe(0);
     expect(await db.journeyEvent.count({ where: { shopId } })).toBe(0);
+    expect(await db.adminThrottle.count({ where: { shopDomain: shop } })).toBe(0);
+    expect(await db.ruleTagCount.count({ where: { shopId } })).toBe(0);
   });
 });
