@@ -3,6 +3,7 @@ import db from "../../app/db.server";
 import { updateCohortTagPrefix, TAG_PREFIX_UPDATED } from "../../app/services/cohorts/prefix.server";
 import { cohortRulePage, dayEnds, listCohorts, paramsSummary, previewCohort, sparklineFrom } from "../../app/services/cohorts/reports.server";
 import { createRule } from "../../app/services/cohorts/rules.server";
+import { redactCustomer } from "../../app/services/privacy/privacy.server";
 import { CHARCOAL_GID, pixelEvent, shopWithCatalogue } from "../identity/helpers";
 import { clockAt } from "./helpers";
 
@@ -103,6 +104,55 @@ describe("cohort reports", () => {
     expect(row.sparkline.slice(0, 14)).toEqual(new Array(14).fill(1));
     expect(row.sparkline[14]).toBe(2);
     expect(second).toMatchObject({ key: "repeat-purchaser", members: 0, visitors: 0, summary: "At least 3 paid orders" });
+  });
+
+  it("the sparklines: stored with the tag counts' snapshot and read while exact; counted again after a transition, a new shop day or a redaction", async () => {
+    const { shopId } = await shopWithCatalogue();
+    await db.shop.update({ where: { id: shopId }, data: { timezone: "America/New_York" } });
+    const first = await disabledRule(shopId, "first-purchase", { days: "45" });
+    const [ana, bo] = await Promise.all(["Ana", "Bo"].map((name) => member(shopId, name)));
+    await hold(shopId, first.id, { memberId: ana.id }, (await transition(shopId, first, { memberId: ana.id }, "in", "2026-11-28T10:00:00Z")).id, NOW);
+    await transition(shopId, first, { memberId: bo.id }, "in", "2026-12-03T09:00:00Z");
+    await transition(shopId, first, { memberId: bo.id }, "out", "2026-12-04T15:00:00Z");
+
+    /** The sparkline from the transitions themselves (no snapshot), in minus out up to each end. */
+    const live = async (now: Date) => {
+      const transitions = await db.cohortTransition.findMany({ where: { ruleId: first.id } });
+      const sizeAt = (end: Date) => transitions.filter((t) => t.occurredAt <= end).reduce((size, t) => size + (t.direction === "in" ? 1 : -1), 0);
+      return dayEnds(now, 30, "America/New_York").map(sizeAt).reverse();
+    };
+    const sparkline = async (now: Date) => (await listCohorts(db, await shopRow(shopId), now))[0].sparkline;
+    /** A chart no count gives (seven entries today): seeing it proves the stored one was read. */
+    const tamper = () => db.ruleTagCount.updateMany({ where: { ruleId: first.id }, data: { chart: "[[0,7,0]]" } });
+
+    const now = new Date(NOW);
+    const counted = await sparkline(now);
+    expect(counted).toEqual(await live(now));
+    expect(counted.slice(-3)).toEqual([2, 1, 1]);
+    expect(await db.ruleTagCount.findUniqueOrThrow({ where: { ruleId: first.id } })).toMatchObject({ chartKey: expect.any(String), chart: expect.any(String) });
+    await tamper();
+    // Later the same shop day (New York's 5 Dec ends at 05:00 UTC on the 6th): the stored chart.
+    expect(await sparkline(new Date("2026-12-06T04:59:00Z"))).toEqual([...new Array(29).fill(1 - 7), 1]);
+
+    // A transition (with its membership change) is counted.
+    await transition(shopId, first, { memberId: bo.id }, "in", "2026-12-05T13:00:00Z");
+    await db.cohortMembership.create({ data: { shopId, ruleId: first.id, subjectKey: `m:${bo.id}`, memberId: bo.id, transitionId: crypto.randomUUID(), enteredAt: new Date("2026-12-05T13:00:00Z") } });
+    const later = new Date("2026-12-05T14:00:00Z");
+    expect(await sparkline(later)).toEqual(await live(later));
+    expect((await sparkline(later)).slice(-3)).toEqual([2, 1, 2]);
+
+    // A new shop day moves every bucket: counted again.
+    await tamper();
+    const nextDay = new Date("2026-12-06T06:00:00Z");
+    expect(await sparkline(nextDay)).toEqual(await live(nextDay));
+    expect((await sparkline(nextDay)).slice(-4)).toEqual([2, 1, 2, 2]);
+
+    // Redacting Bo deletes his transitions and membership: counted again, as if he never was.
+    await tamper();
+    const redacted = await redactCustomer(db, await shopRow(shopId), { customerGid: bo.customerGid!, email: null, orderGids: [] }, clockAt(nextDay));
+    expect(redacted).toBeTruthy();
+    expect(await sparkline(nextDay)).toEqual(await live(nextDay));
+    expect((await sparkline(nextDay)).slice(-4)).toEqual([1, 1, 1, 1]);
   });
 
   it("summarises each template's parameters in words", () => {

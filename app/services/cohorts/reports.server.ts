@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Prisma } from "@prisma/client";
 import { type Database, type Db, sqlTime } from "../../db.server";
 import { currencyExponent, formatMinorUnits } from "../../lib/money";
@@ -108,30 +109,61 @@ async function transitionBuckets(db: Db, shopId: string, ends: Date[]): Promise<
     ) b GROUP BY b."ruleId", b."bucket", b."direction"`;
 }
 
+type DayCounts = { bucket: number; entered: number; exited: number };
+
+/** Each rule's transitions per bucket and direction, from the rows of `transitionBuckets`. */
+function perRule(rows: readonly TransitionCount[]): Map<string, DayCounts[]> {
+  const byRule = new Map<string, Map<number, DayCounts>>();
+  for (const row of rows) {
+    if (row.bucket === null) continue;
+    const bucket = Number(row.bucket);
+    const buckets = byRule.get(row.ruleId) ?? new Map<number, DayCounts>();
+    const entry = buckets.get(bucket) ?? { bucket, entered: 0, exited: 0 };
+    if (row.direction === "in") entry.entered += Number(row.count);
+    else entry.exited += Number(row.count);
+    buckets.set(bucket, entry);
+    byRule.set(row.ruleId, buckets);
+  }
+  return new Map([...byRule].map(([ruleId, buckets]) => [ruleId, [...buckets.values()]]));
+}
+
+/**
+ * The sparklines' transition counts per rule and day: stored on the rule's RuleTagCount row
+ * (`chart`) under `chartKey`, the tag counts' fingerprint with the shop's past day ends. A
+ * transition is stamped when it is written and only deletion (redaction, a rule deleted) takes
+ * one away, both of which move the fingerprint's transition count and latest time; the day ends
+ * fix the buckets. So while the key matches, the stored counts are the live ones, today's
+ * bucket included; otherwise they are counted (after the fingerprint was read: a transition
+ * written meanwhile makes the next key differ) and stored.
+ */
+async function chartCounts(db: Database, shopId: string, ruleIds: readonly string[], ends: Date[], fingerprint: string): Promise<Map<string, DayCounts[]>> {
+  const chartKey = createHash("sha256")
+    .update(JSON.stringify([fingerprint, ends.slice(1).map((end) => end.getTime())]))
+    .digest("hex");
+  const stored = await db.ruleTagCount.findMany({ where: { shopId, ruleId: { in: [...ruleIds] } }, select: { ruleId: true, chartKey: true, chart: true } });
+  if (stored.length === ruleIds.length && stored.every((row) => row.chartKey === chartKey && row.chart !== null)) {
+    return new Map(stored.map((row) => [row.ruleId, (JSON.parse(row.chart!) as [number, number, number][]).map(([bucket, entered, exited]) => ({ bucket, entered, exited }))]));
+  }
+  const counted = perRule(await transitionBuckets(db, shopId, ends));
+  const chart = (ruleId: string) => JSON.stringify((counted.get(ruleId) ?? []).map((day) => [day.bucket, day.entered, day.exited]));
+  // A rule without a row (its tag counts not stored yet) is counted again on the next load.
+  await db.$transaction(ruleIds.map((ruleId) => db.ruleTagCount.updateMany({ where: { ruleId, shopId }, data: { chartKey, chart: chart(ruleId) } })));
+  return counted;
+}
+
 /** The shop's cohorts for the list page, oldest first. */
 export async function listCohorts(db: Database, shop: ShopRef, now: Date): Promise<CohortListRow[]> {
   const rules = await db.cohortRule.findMany({ where: { shopId: shop.id }, orderBy: { createdAt: "asc" } });
   if (rules.length === 0) return [];
   const counts = await db.cohortMembership.groupBy({ by: ["ruleId"], where: { shopId: shop.id }, _count: { _all: true, memberId: true } });
-  const [buckets, tagCounts] = await Promise.all([
-    transitionBuckets(db, shop.id, dayEnds(now, SPARKLINE_DAYS, shop.timezone)),
-    cohortTagCounts(db, shop, now, { memberships: new Map(counts.map((row) => [row.ruleId, row._count.memberId])) }),
-  ]);
+  const tagCounts = await cohortTagCounts(db, shop, now, { memberships: new Map(counts.map((row) => [row.ruleId, row._count.memberId])) });
+  const charts = await chartCounts(db, shop.id, rules.map((rule) => rule.id), dayEnds(now, SPARKLINE_DAYS, shop.timezone), tagCounts.fingerprint);
   const tagsOf = new Map(tagCounts.rows.map((row) => [row.ruleId, { applied: row.applied, pending: row.pending, failed: row.failed }]));
   const tagsAsOf = tagCounts.asOf?.toISOString() ?? null;
   const sizes = new Map(counts.map((row) => [row.ruleId, { all: row._count._all, members: row._count.memberId }]));
   const prefix = parseShopSettings(shop.settings).cohortTagPrefix;
   return rules.map((rule) => {
     const size = sizes.get(rule.id) ?? { all: 0, members: 0 };
-    const perBucket = new Map<number, { bucket: number; entered: number; exited: number }>();
-    for (const row of buckets) {
-      if (row.ruleId !== rule.id || row.bucket === null) continue;
-      const bucket = Number(row.bucket);
-      const entry = perBucket.get(bucket) ?? { bucket, entered: 0, exited: 0 };
-      if (row.direction === "in") entry.entered += Number(row.count);
-      else entry.exited += Number(row.count);
-      perBucket.set(bucket, entry);
-    }
     const params = storedParams(rule);
     return {
       id: rule.id,
@@ -143,7 +175,7 @@ export async function listCohorts(db: Database, shop: ShopRef, now: Date): Promi
       members: size.members,
       visitors: size.all - size.members,
       summary: params ? paramsSummary(params, shop.currency) : "Settings this version of Roost cannot read",
-      sparkline: sparklineFrom(size.all, [...perBucket.values()]),
+      sparkline: sparklineFrom(size.all, charts.get(rule.id) ?? []),
       tags: tagsOf.get(rule.id) ?? { applied: 0, pending: 0, failed: 0 },
       tagsAsOf,
     };

@@ -22,6 +22,7 @@ import { type RuleTagCounts, ruleTagCounts } from "./status.server";
 //   delete or move a row between states, and every upsert stamps its time.
 // The fingerprint is read before the count, so a write during the count leaves the snapshot
 // stale, never wrongly exact.
+// The Cohorts list's sparklines are stored under the same fingerprint (cohorts/reports.server.ts).
 
 /** A stale snapshot younger than this is shown, labelled with its time, on a shop whose count is slow. */
 export const TAG_COUNTS_MAX_AGE_MS = 60_000;
@@ -39,6 +40,8 @@ export interface TagCountsView {
   rows: RuleTagCounts[];
   /** When the rows were counted, if something changed since (null: they are current). */
   asOf: Date | null;
+  /** What the shop's counts are counted from now, read before anything else (the sparklines' snapshot is keyed by it too). */
+  fingerprint: string;
 }
 
 export interface TagCountsOptions {
@@ -90,12 +93,12 @@ export async function cohortTagCounts(db: Database, shop: CountShop, now: Date, 
     const prefix = parseShopSettings(shop.settings).cohortTagPrefix;
     const snapshot = rules.map((rule) => ({ rule, row: byRule.get(rule.id)! }));
     const rows = snapshot.map(({ rule, row }) => ({ ruleId: rule.id, key: rule.key, tag: `${prefix}${rule.key}`, applied: row.applied, pending: row.pending, failed: row.failed }));
-    if (snapshot.every(({ row }) => row.fingerprint === fingerprint)) return { rows, asOf: null };
+    if (snapshot.every(({ row }) => row.fingerprint === fingerprint)) return { rows, asOf: null, fingerprint };
     const countedAt = Math.min(...snapshot.map(({ row }) => row.countedAt.getTime()));
     const slow = Math.max(0, ...snapshot.map(({ row }) => row.countMs)) >= (options.slowMs ?? SLOW_COUNT_MS);
-    if (slow && now.getTime() - countedAt < (options.maxAgeMs ?? TAG_COUNTS_MAX_AGE_MS)) return { rows, asOf: new Date(countedAt) };
+    if (slow && now.getTime() - countedAt < (options.maxAgeMs ?? TAG_COUNTS_MAX_AGE_MS)) return { rows, asOf: new Date(countedAt), fingerprint };
   }
-  return { rows: await countAndStore(db, shop, now, fingerprint), asOf: null };
+  return { rows: await countAndStore(db, shop, now, fingerprint), asOf: null, fingerprint };
 }
 
 /** Counts the shop's tags now and stores them with the fingerprint read before the count. */

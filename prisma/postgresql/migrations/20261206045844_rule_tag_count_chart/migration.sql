@@ -1,0 +1,4 @@
+-- AlterTable
+ALTER TABLE "RuleTagCount" ADD COLUMN     "chart" TEXT,
+ADD COLUMN     "chartKey" TEXT;
+
