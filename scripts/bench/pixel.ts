@@ -8,7 +8,7 @@ import { spawn } from "node:child_process";
 import path from "node:path";
 import fs from "node:fs";
 import { createClient } from "@libsql/client";
-import { BrokenRun, CLK_TCK, children, fmt, freePort, log, readCpuMs, readMachineCpu, roostEnv, root, runNode, type Server, startServer, stopProcess, table } from "./harness";
+import { BrokenRun, CLK_TCK, children, fmt, freePort, log, readCpuMs, readMachineCpu, roostEnv, root, runNode, type Server, startServer, stopProcess, summariseSqlTrace, table } from "./harness";
 import { BENCH_SHOP } from "./payloads";
 import { summariseProfile } from "./profile-summary";
 
@@ -136,7 +136,7 @@ async function seedVariants(databaseUrl: string): Promise<{ shopId: string; orgI
   }
 }
 
-export async function runPixel(options: { tmpDir: string; stages: number[]; count: number; maxMs: number; warmup: number; wantRoost: boolean; wantBaseline: boolean; profileDir?: string }): Promise<PixelReport> {
+export async function runPixel(options: { tmpDir: string; stages: number[]; count: number; maxMs: number; warmup: number; wantRoost: boolean; wantBaseline: boolean; profileDir?: string; traceSql?: boolean }): Promise<PixelReport> {
   const result: PixelReport = {};
   if (options.wantBaseline) {
     const databaseUrl = `file:${options.tmpDir}/pixel-baseline.sqlite`;
@@ -153,18 +153,25 @@ export async function runPixel(options: { tmpDir: string; stages: number[]; coun
     const databaseUrl = `file:${options.tmpDir}/pixel-roost.sqlite`;
     const port = await freePort();
     // Behind one trusted proxy, as in production: each visitor's address comes in X-Forwarded-For.
-    const env: NodeJS.ProcessEnv = { ...roostEnv(port, databaseUrl), ROOST_TRUST_PROXY: "1" };
+    const trace = path.join(options.tmpDir, "pixel-roost-sql.json");
+    const env: NodeJS.ProcessEnv = { ...roostEnv(port, databaseUrl), ROOST_TRUST_PROXY: "1", ROOST_BENCH_SQL_TRACE: trace };
     runNode(["scripts/db/migrate.mjs"], env, "migration");
     runNode(["--import", "tsx", "scripts/bench/seed.ts"], env, "seeding the bench shop");
     const { shopId, orgId } = await seedVariants(databaseUrl);
     const profile = options.profileDir ? [`--cpu-prof`, `--cpu-prof-dir=${options.profileDir}`] : [];
     if (options.profileDir) fs.rmSync(options.profileDir, { recursive: true, force: true });
-    const server = await startServer(options.tmpDir, "pixel-roost", [...profile, "server.mjs"], env, port, databaseUrl);
+    const tracing = options.traceSql ? ["--import", "./scripts/bench/sql-trace.mjs"] : [];
+    const server = await startServer(options.tmpDir, "pixel-roost", [...profile, ...tracing, "server.mjs"], env, port, databaseUrl);
     log(`pixel roost: NODE_ENV=production node server.mjs on ${server.origin} (pid ${server.pid})`);
     try {
       result.roost = await benchTarget(server, "roost", orgId, options, () => count(databaseUrl, `SELECT count(*) FROM "PixelEvent" WHERE "shopId" = ?`, [shopId]));
     } finally {
       await stopProcess(server.process);
+    }
+    // Everything the server ran (the batches and its background queues), per batch sent.
+    if (options.traceSql && result.roost) {
+      const batches = result.roost.ackedEvents / BATCH;
+      console.log(`\n${summariseSqlTrace("roost, pixel", trace, batches, "batch", `${Math.round(batches)} batches incl. warm-up`)}`);
     }
     const profileDir = options.profileDir;
     if (profileDir && fs.existsSync(profileDir)) {

@@ -671,6 +671,7 @@ async function main(): Promise<number> {
       wantRoost,
       wantBaseline,
       profileDir: options.profile ? path.join(os.tmpdir(), "roost-bench-profile-pixel") : undefined,
+      traceSql: options["trace-sql"],
     });
   }
 
