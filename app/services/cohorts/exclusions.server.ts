@@ -56,7 +56,9 @@ async function setExclusion(deps: ExclusionDeps, shop: RuleShop, ruleId: string,
     await recordAudit(tx, { shopId: shop.id, actor, action: exclude ? "cohort.member.excluded" : "cohort.member.included", details: { key: rule.key, memberId }, at: now });
     if (rule.enabled) await evaluateCohorts({ db: tx, clock: deps.clock }, shop, { rules: [rule], scope: { memberIds: [memberId] }, now });
     return { ok: true as const, changed: true };
-  });
+    // The member's evaluation runs inside: on a loaded PostgreSQL it can outlast Prisma's 5 s
+    // default, which would fail the merchant's click instead of waiting (as the dispatcher does).
+  }, { timeout: 30_000, maxWait: 10_000 });
 }
 
 /** The cohorts a member is kept out of, newest first. */
