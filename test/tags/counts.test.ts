@@ -9,8 +9,7 @@ import { renameRule, setRuleEnabled } from "../../app/services/cohorts/rules.ser
 import { redactCustomer } from "../../app/services/privacy/privacy.server";
 import { cohortTagCounts, refreshTagCounts, TAG_COUNTS_QUEUE, tagCountsQueue } from "../../app/services/tags/counts.server";
 import { ruleTagCounts } from "../../app/services/tags/status.server";
-import { enabledRule } from "../cohorts/helpers";
-import { givePoints, member, type TagShop, tagShop, writeNow } from "./support";
+import { balanceRule, givePoints, member, type TagShop, tagShop, writeNow, shopRowOf } from "./support";
 
 // The Cohorts page's tag counts (app/services/tags/counts.server.ts): a snapshot read while its
 // fingerprint matches, counted again when a membership, a tag, a rule or the prefix changes; a
@@ -24,8 +23,8 @@ beforeEach(async () => {
   ana = await member(at);
 });
 
-const rule = (key: string, minPoints = 100) => enabledRule(at.shopId, "points-balance", { minPoints: String(minPoints) }, new Date().toISOString(), key);
-const shopRow = () => db.shop.findUniqueOrThrow({ where: { id: at.shopId } });
+const rule = (key: string, minPoints?: number) => balanceRule(at, key, minPoints);
+const shopRow = () => shopRowOf(at);
 const NOW = new Date("2026-12-06T10:42:00Z");
 const seconds = (count: number) => new Date(NOW.getTime() + count * 1000);
 /** Figures no count gives: seeing them proves the snapshot was read, not counted. */

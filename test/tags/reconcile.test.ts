@@ -3,10 +3,9 @@ import db from "../../app/db.server";
 import { systemClock } from "../../app/lib/clock";
 import { buildDeps, queueDefinitions } from "../../app/runtime.server";
 import { reconcileTags, TAGS_RECONCILE_QUEUE, tagsReconcileIntervalMs } from "../../app/services/tags/reconcile.server";
-import { enabledRule } from "../cohorts/helpers";
 import { deliver } from "../support/deliver";
 import { fakeShopify } from "../support/shopify";
-import { givePoints, member, shopifyTags, type TagShop, tagShop, tagWrites, writeNow } from "./support";
+import { balanceRule, givePoints, member, shopifyTags, type TagShop, tagShop, tagWrites, writeNow, shopRowOf } from "./support";
 
 // The tag reconciliation (app/services/tags/reconcile.server.ts): drift made by hand in Shopify,
 // seen by the mirror through customer.tags_added / tags_removed, is repaired by a sync.
@@ -19,8 +18,8 @@ beforeEach(async () => {
   ana = await member(at);
 });
 
-const rule = (key: string, minPoints = 100) => enabledRule(at.shopId, "points-balance", { minPoints: String(minPoints) }, new Date().toISOString(), key);
-const shopRow = () => db.shop.findUniqueOrThrow({ where: { id: at.shopId } });
+const rule = (key: string, minPoints?: number) => balanceRule(at, key, minPoints);
+const shopRow = () => shopRowOf(at);
 const reconcile = async () => reconcileTags({ db, clock: systemClock }, await shopRow());
 const mirrorTags = async (customerGid: string) => JSON.parse((await db.customer.findUniqueOrThrow({ where: { shopId_gid: { shopId: at.shopId, gid: customerGid } } })).tags) as string[];
 

@@ -8,7 +8,7 @@ import { createHttpAdminClient } from "../../app/services/shopify/admin-client.s
 import { ADMIN_API_VERSION, type AdminClientFactory, adminClientFor } from "../../app/services/shopify/admin.server";
 import { updateShopSettings } from "../../app/services/shops/shops.server";
 import { writeTagsNow } from "../../app/services/tags/writer.server";
-import { runQueuedEvaluations } from "../cohorts/helpers";
+import { enabledRule, runQueuedEvaluations } from "../cohorts/helpers";
 import { customerPayload } from "../fixtures/rest-payloads";
 import { deliver } from "../support/deliver";
 import { fakeShopify, installTestShop, uniqueShop } from "../support/shopify";
@@ -77,3 +77,10 @@ export const impatient: AdminClientFactory = async (database, domain) => {
 };
 
 export const later = (ms: number): Clock => ({ now: () => new Date(Date.now() + ms) });
+
+/** An enabled points-balance rule on the shop: members with at least `minPoints` are in it. */
+export const balanceRule = (at: TagShop, key: string, minPoints = 100) =>
+  enabledRule(at.shopId, "points-balance", { minPoints: String(minPoints) }, new Date().toISOString(), key);
+
+/** The shop's row as the services take it. */
+export const shopRowOf = (at: TagShop) => db.shop.findUniqueOrThrow({ where: { id: at.shopId } });

@@ -16,7 +16,7 @@ import { programSchema } from "../../app/services/program/settings";
 import { enabledRule, runQueuedEvaluations } from "../cohorts/helpers";
 import { deliver } from "../support/deliver";
 import { fakeShopify, installTestShop, OFFLINE_TOKEN } from "../support/shopify";
-import { givePoints, impatient, later, member, shopifyTags, type TagShop, tagJobs, tagShop, tagWrites, tagCalls, writeNow } from "./support";
+import { balanceRule, givePoints, impatient, later, member, shopifyTags, type TagShop, tagJobs, tagShop, tagWrites, tagCalls, writeNow, shopRowOf } from "./support";
 
 // The tag writer (app/services/tags/writer.server.ts): cohort entries and exits queued as tag
 // ops become tagsAdd / tagsRemove calls on the fake Admin API, which keeps Shopify's cost
@@ -30,8 +30,8 @@ beforeEach(async () => {
   ana = await member(at);
 });
 
-const rule = (key: string, minPoints = 100) => enabledRule(at.shopId, "points-balance", { minPoints: String(minPoints) }, new Date().toISOString(), key);
-const shopRow = () => db.shop.findUniqueOrThrow({ where: { id: at.shopId } });
+const rule = (key: string, minPoints?: number) => balanceRule(at, key, minPoints);
+const shopRow = () => shopRowOf(at);
 const rows = (customerGid = ana.customerGid) => db.customerTag.findMany({ where: { shopId: at.shopId, customerGid }, orderBy: { tag: "asc" } });
 
 describe("the tag writer", () => {
