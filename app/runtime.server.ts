@@ -10,6 +10,10 @@ import { InboxWorker } from "./services/inbox/worker.server";
 import { releaseIntervalMs, releaseQueue } from "./services/ledger/release-worker.server";
 import { tierSweepQueue } from "./services/ledger/tiers.server";
 import { metafieldsQueue } from "./services/outbox/metafields.server";
+import { metafieldDefinitionsQueue } from "./services/outbox/definitions.server";
+import { bonusesQueue } from "./services/ledger/bonus.server";
+import { redemptionsQueue } from "./services/rewards/issue.server";
+import { pointsDailyIntervalMs, pointsDailyQueue } from "./services/rewards/daily.server";
 import { catchUpQueue } from "./services/program/catch-up.server";
 import { cohortSweepIntervalMs, cohortSweepQueue, cohortsQueue } from "./services/cohorts/queue.server";
 import { syncIntervalMs, syncQueue } from "./services/sync/scheduler.server";
@@ -97,6 +101,10 @@ export function queueDefinitions(deps: AppDeps, env: Record<string, string | und
   queues.push(eventsRetentionQueue(eventsRetentionDays(env)));
   // The ledger's: metafield write-back (the outbox), releasing held awards, the daily tier sweep.
   if (env.ROOST_SYNC_JOBS !== "off") queues.push(metafieldsQueue(deps), releaseQueue(deps, releaseIntervalMs(env)), tierSweepQueue());
+  // Rewards: codes and store credit for redemptions, the customer metafield definitions at install
+  // (store-facing); sign-up bonuses; the daily pass of expiry and birthdays (reads birth dates from the store).
+  if (env.ROOST_SYNC_JOBS !== "off") queues.push(redemptionsQueue(deps), metafieldDefinitionsQueue(deps), pointsDailyQueue(deps, pointsDailyIntervalMs(env)));
+  queues.push(bonusesQueue(deps));
   // The program catch-up of stored orders; each installed shop's backfill steps and reconciliation.
   if (env.ROOST_SYNC_JOBS !== "off") queues.push(catchUpQueue(deps), syncQueue(deps, { intervalMs: syncIntervalMs(env) }));
   // Cohort tags on Shopify customers: the tag ops the cohorts write in their outbox.

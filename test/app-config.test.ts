@@ -5,7 +5,7 @@ import { apiVersion, appScopes, webhookApiVersion, webhookSubscriptions } from "
 
 describe("shopify.app.toml", () => {
   it("requests only the scopes shipped features use", () => {
-    expect(appScopes).toEqual(["read_customer_events", "read_customers", "read_inventory", "read_orders", "read_products", "write_customers", "write_pixels"]);
+    expect(appScopes).toEqual(["read_customer_events", "read_customers", "read_inventory", "read_orders", "read_products", "write_customers", "write_discounts", "write_pixels", "write_store_credit_account_transactions"]);
   });
 
   it("subscribes on the app's API version", () => {

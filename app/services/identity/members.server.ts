@@ -1,4 +1,5 @@
 import { type Database, type Db, isTransaction } from "../../db.server";
+import { queueSignupBonus } from "../ledger/bonus.server";
 import type { LedgerShop, Member } from "../ledger/types";
 import type { MirroredCustomer } from "../mirror/mirror.server";
 import { parseShopSettings, type Program } from "../program/settings";
@@ -56,7 +57,10 @@ export async function enrolCustomer(db: Db, shop: LedgerShop, customer: Customer
   try {
     // In a caller's transaction the insert gets a savepoint (Prisma's nested transaction): on
     // PostgreSQL a failed statement would otherwise abort the whole transaction.
-    return await (isTransaction(db) ? (db as Database).$transaction((inner) => inner.member.create({ data })) : db.member.create({ data }));
+    const member = await (isTransaction(db) ? (db as Database).$transaction((inner) => inner.member.create({ data })) : db.member.create({ data }));
+    // A new member: their sign-up bonus, when the shop gives one (queued, granted by the bonuses queue).
+    await queueSignupBonus(db, shop, member.id, member.createdAt);
+    return member;
   } catch {
     // Created concurrently by another delivery for the same customer.
     return db.member.findUnique({ where: { shopId_customerGid: { shopId: shop.id, customerGid: customer.gid } } });

@@ -12,6 +12,8 @@ export const JOURNEY_EVENT_TYPES = [
   "cohort_entered",
   "cohort_exited",
   "cart_abandoned",
+  "reward_redeemed",
+  "points_expiring",
 ] as const;
 
 export type JourneyEventType = (typeof JOURNEY_EVENT_TYPES)[number];
@@ -29,6 +31,8 @@ export const JOURNEY_EVENT_LABELS: Record<JourneyEventType, string> = {
   cohort_entered: "Entered cohort",
   cohort_exited: "Left cohort",
   cart_abandoned: "Cart abandoned",
+  reward_redeemed: "Reward redeemed",
+  points_expiring: "Points expiring",
 };
 
 export function isJourneyEventType(value: string): value is JourneyEventType {

@@ -1,5 +1,8 @@
 import type { Database } from "../../db.server";
 
+/** The entries that count against a member's daily cap: awards granted (at once or on release) and bonuses. */
+export const CAP_KINDS = ["earn", "released", "bonus"];
+
 /** The cap store could not answer: the award is held, never granted blindly (fails closed). */
 export class CapStoreUnavailableError extends Error {
   constructor(message: string) {
@@ -35,7 +38,7 @@ export interface CapStore {
 export const databaseCapStore: CapStore = {
   async reserve(reservation, db) {
     const granted = await db.ledgerEntry.aggregate({
-      where: { shopId: reservation.shopId, memberId: reservation.memberId, capDay: reservation.day, kind: { in: ["earn", "released"] } },
+      where: { shopId: reservation.shopId, memberId: reservation.memberId, capDay: reservation.day, kind: { in: CAP_KINDS } },
       _sum: { points: true },
     });
     const remaining = Math.max(0, reservation.cap - (granted._sum.points ?? 0));

@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Redis } from "ioredis";
 import type { Database } from "../../db.server";
 import type { Logger } from "../../lib/logger.server";
-import { type CapReservation, type CapStore, CapStoreUnavailableError } from "./cap.server";
+import { CAP_KINDS, type CapReservation, type CapStore, CapStoreUnavailableError } from "./cap.server";
 
 /**
  * The daily cap counted in Redis (DESIGN, "Daily cap"; docs/decisions/0002-daily-cap-in-redis.md).
@@ -109,7 +109,7 @@ const SCRIPTS = { reserve: { lua: RESERVE, sha: sha1(RESERVE) }, seed: { lua: SE
 /** What the ledger already granted on a member's day, per award key (earn + released). */
 export async function grantedFromLedger(db: Database, shopId: string, memberId: string, day: string): Promise<Map<string, number>> {
   const rows = await db.ledgerEntry.findMany({
-    where: { shopId, memberId, capDay: day, kind: { in: ["earn", "released"] } },
+    where: { shopId, memberId, capDay: day, kind: { in: CAP_KINDS } },
     select: { awardKey: true, idempotencyKey: true, points: true },
   });
   const granted = new Map<string, number>();

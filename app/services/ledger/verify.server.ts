@@ -1,5 +1,6 @@
 import type { Database } from "../../db.server";
 import { parseShopSettings } from "../program/settings";
+import { CAP_KINDS } from "./cap.server";
 import { HELD_REFUND_REASON } from "./held";
 
 export interface LedgerViolation {
@@ -59,10 +60,8 @@ export async function verifyLedger(db: Database, shopId?: string): Promise<{ mem
       for (const row of rows) {
         if (!row.awardKey) continue;
         const award = awards.get(row.awardKey) ?? { granted: 0, clawed: 0 };
-        if (row.kind === "earn" || row.kind === "released") {
-          award.granted += row.points;
-          if (row.capDay) days.set(row.capDay, (days.get(row.capDay) ?? 0) + row.points);
-        }
+        if (row.kind === "earn" || row.kind === "released") award.granted += row.points;
+        if (CAP_KINDS.includes(row.kind) && row.capDay) days.set(row.capDay, (days.get(row.capDay) ?? 0) + row.points);
         if (row.kind === "clawback") award.clawed += -row.points;
         awards.set(row.awardKey, award);
       }

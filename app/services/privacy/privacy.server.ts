@@ -1,4 +1,7 @@
 import { checkpointErasure, type Database } from "../../db.server";
+import { BONUSES_QUEUE } from "../ledger/bonus.server";
+import { DEFINITIONS_QUEUE } from "../outbox/definitions.server";
+import { REDEMPTIONS_QUEUE } from "../rewards/redeem.server";
 import type { Clock } from "../../lib/clock";
 import { shopifyOrderKey } from "../ledger/keys";
 import { normaliseEmail } from "../identity/email";
@@ -208,7 +211,7 @@ export async function redactCustomer(
     // everything that says who they are or what they did goes.
     db.member.updateMany({
       where: { id: { in: memberIds } },
-      data: { email: null, firstName: null, lastName: null, customerGid: null, externalId: null, redactedAt: now },
+      data: { email: null, firstName: null, lastName: null, customerGid: null, externalId: null, birthday: null, redactedAt: now },
     }),
     db.journeyEvent.deleteMany({ where: { shopId, memberId: { in: memberIds } } }),
     // The journey events sent (or still to send) to the shop's endpoints about them: a queued send finds no row.
@@ -298,7 +301,9 @@ export async function redactShop(db: Database, shopDomain: string, keepWebhookId
     db.endpointDelivery.deleteMany({ where: { shopId } }),
     db.endpoint.deleteMany({ where: { shopId } }),
     db.flowTrigger.deleteMany({ where: { shopId } }),
-    db.job.deleteMany({ where: { shopId, queue: { in: [METAFIELDS_QUEUE, TAGS_QUEUE, COHORTS_QUEUE, WEBHOOKS_OUT_QUEUE, FLOW_QUEUE] } } }),
+    db.redemption.deleteMany({ where: { shopId } }),
+    db.reward.deleteMany({ where: { shopId } }),
+    db.job.deleteMany({ where: { shopId, queue: { in: [METAFIELDS_QUEUE, TAGS_QUEUE, COHORTS_QUEUE, WEBHOOKS_OUT_QUEUE, FLOW_QUEUE, REDEMPTIONS_QUEUE, BONUSES_QUEUE, DEFINITIONS_QUEUE] } } }),
     db.unmatchedOrder.deleteMany({ where: { shopId } }),
     db.auditLog.deleteMany({ where: { shopId } }),
     db.programJob.deleteMany({ where: { shopId } }),

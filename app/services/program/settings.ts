@@ -20,6 +20,9 @@ export const DEFAULT_TIERS: Tier[] = [
   { name: "Gold", threshold: 2000, multiplier: "1.5" },
 ];
 
+/** The largest sign-up or birthday bonus: beyond it a typo is likelier than intent. */
+export const MAX_BONUS = 1_000_000;
+
 export const programSchema = z.object({
   enabled: z.boolean().default(true),
   /** YYYY-MM-DD in the shop's timezone; orders processed before it earn nothing (null: install day). */
@@ -42,6 +45,18 @@ export const programSchema = z.object({
     .default({ mode: "email" }),
   /** Whether orders imported by a backfill earn points. */
   retroactive: z.boolean().default(false),
+  /** Points a member gets once when enrolled (0: none). Counted against the daily cap. */
+  signupBonus: z.number().int().min(0).max(MAX_BONUS).default(0),
+  /** Points a member gets on their birthday, once a year (0: none). Counted against the daily cap. */
+  birthdayBonus: z.number().int().min(0).max(MAX_BONUS).default(0),
+  /** The customer metafield holding the birth date (`namespace.key`, a date): Shopify's standard one by default. */
+  birthdayMetafield: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z0-9_-]{2,255}\.[A-Za-z0-9_-]{2,64}$/, "Enter the metafield as namespace.key, such as facts.birth_date")
+    .default("facts.birth_date"),
+  /** Points expire this many months after the member's last order; null: they never expire. */
+  expiryMonths: z.number().int().min(1).max(60).nullable().default(null),
 });
 export type Program = z.infer<typeof programSchema>;
 
