@@ -43,7 +43,8 @@ export function eventData(type: string, data: Data): Data {
     case "order_fulfilled":
       return { order: text(data, "order") };
     case "points_earned":
-      return { points: num(data, "points"), balance: num(data, "balance"), order: text(data, "order") };
+      // A bonus (sign-up, birthday) has no order: `bonus` says which it was.
+      return { points: num(data, "points"), balance: num(data, "balance"), order: text(data, "order"), ...(text(data, "bonus") ? { bonus: text(data, "bonus") } : {}) };
     case "points_held":
       return { points: num(data, "points"), order: text(data, "order") };
     case "points_released":
@@ -57,6 +58,10 @@ export function eventData(type: string, data: Data): Data {
       return { cohort: text(data, "cohort"), tag: text(data, "tag"), cause: text(data, "cause") };
     case "cart_abandoned":
       return { cohort: text(data, "cohort"), variant: text(data, "variant"), stock: num(data, "stock"), added_at: text(data, "addedAt") };
+    case "reward_redeemed":
+      return { redemption: text(data, "redemption"), reward: text(data, "reward"), description: text(data, "description"), reward_type: text(data, "rewardType"), points: num(data, "points"), code: text(data, "code") };
+    case "points_expiring":
+      return { points: num(data, "points"), expires_on: text(data, "expiresOn"), last_order_on: text(data, "lastOrderOn") };
     default:
       return {};
   }

@@ -22,7 +22,7 @@ export interface FlowTriggerSpec {
   fields: readonly FlowField[];
 }
 
-export const FLOW_EVENT_TYPES = ["points_earned", "tier_changed", "cohort_entered", "cohort_exited", "cart_abandoned", "first_purchase"] as const satisfies readonly JourneyEventType[];
+export const FLOW_EVENT_TYPES = ["points_earned", "tier_changed", "cohort_entered", "cohort_exited", "cart_abandoned", "first_purchase", "reward_redeemed", "points_expiring"] as const satisfies readonly JourneyEventType[];
 
 export type FlowEventType = (typeof FLOW_EVENT_TYPES)[number];
 
@@ -36,6 +36,8 @@ export const FLOW_TRIGGERS: Record<FlowEventType, FlowTriggerSpec> = {
   cohort_exited: { handle: "roost-cohort-exited", event: "cohort_exited", fields: [text("Cohort key"), text("Cohort tag")] },
   cart_abandoned: { handle: "roost-cart-abandoned", event: "cart_abandoned", fields: [text("Product title"), text("Variant title"), int("Stock then")] },
   first_purchase: { handle: "roost-first-purchase", event: "first_purchase", fields: [text("Order name")] },
+  reward_redeemed: { handle: "roost-reward-redeemed", event: "reward_redeemed", fields: [text("Reward"), int("Points spent"), text("Discount code")] },
+  points_expiring: { handle: "roost-points-expiring", event: "points_expiring", fields: [int("Points expiring"), text("Expires on")] },
 };
 
 const BY_HANDLE = new Map(Object.values(FLOW_TRIGGERS).map((spec) => [spec.handle, spec]));
@@ -88,6 +90,10 @@ export function flowPayload(spec: FlowTriggerSpec, customerGid: string, data: Da
         return { "Product title": mirror.productTitle ?? null, "Variant title": mirror.variantTitle ?? null, "Stock then": num(data, "stock") };
       case "first_purchase":
         return { "Order name": mirror.orderName ?? null };
+      case "reward_redeemed":
+        return { Reward: str(data, "description"), "Points spent": num(data, "points"), "Discount code": str(data, "code") };
+      case "points_expiring":
+        return { "Points expiring": num(data, "points"), "Expires on": str(data, "expiresOn") };
     }
   })();
   const payload: Record<string, unknown> = { customer_id: numericId(customerGid) };

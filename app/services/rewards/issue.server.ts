@@ -31,20 +31,31 @@ class RedemptionRefused extends Error {
 export function redemptionsQueue(deps: RedemptionWriterDeps): QueueDefinition {
   const budget = deps.adminBudget ?? memoryAdminBudget();
   const sleep = deps.sleep ?? realSleep;
+  async function issueJob(job: Job, context: JobContext): Promise<void> {
+    const redemption = await context.db.redemption.findUnique({ where: { id: redemptionIdOf(job) } });
+    if (!redemption || redemption.status !== "pending") return;
+    const shop = await context.db.shop.findUnique({ where: { id: redemption.shopId } });
+    if (!shop?.installed) throw new ShopNotInstalledError();
+    const member = await context.db.member.findUnique({ where: { id: redemption.memberId }, select: { customerGid: true, redactedAt: true } });
+    if (!member?.customerGid || member.redactedAt) throw new RedemptionRefused("the member no longer has a Shopify customer");
+    const admin = pacedAdminClient(await deps.adminFor(context.db, shop.domain), { shop: shop.domain, budget, clock: context.clock, sleep });
+    if (context.signal.reason instanceof LeaseLostError) throw context.signal.reason;
+    const issued = await issue(admin, redemption, member.customerGid, context, job.attempts > 1);
+    await markIssued(context.db, shop, redemption.id, issued, context.clock.now());
+    context.logger.info({ shop: shop.domain, redemption: redemption.id, type: redemption.rewardType }, "reward issued");
+  }
+
   return {
     queue: REDEMPTIONS_QUEUE,
     async run([job], context) {
-      const redemption = await context.db.redemption.findUnique({ where: { id: redemptionIdOf(job) } });
-      if (!redemption || redemption.status !== "pending") return;
-      const shop = await context.db.shop.findUnique({ where: { id: redemption.shopId } });
-      if (!shop?.installed) throw new ShopNotInstalledError();
-      const member = await context.db.member.findUnique({ where: { id: redemption.memberId }, select: { customerGid: true, redactedAt: true } });
-      if (!member?.customerGid || member.redactedAt) throw new RedemptionRefused("the member no longer has a Shopify customer");
-      const admin = pacedAdminClient(await deps.adminFor(context.db, shop.domain), { shop: shop.domain, budget, clock: context.clock, sleep });
-      if (context.signal.reason instanceof LeaseLostError) throw context.signal.reason;
-      const issued = await issue(admin, redemption, member.customerGid, context, job.attempts > 1);
-      await markIssued(context.db, shop, redemption.id, issued, context.clock.now());
-      context.logger.info({ shop: shop.domain, redemption: redemption.id, type: redemption.rewardType }, "reward issued");
+      // Answered per job, so a failure is this job's: retried, or its points returned (onFailed).
+      try {
+        await issueJob(job, context);
+        return new Map([[job.id, undefined]]);
+      } catch (error) {
+        if (error instanceof LeaseLostError) throw error;
+        return new Map([[job.id, error instanceof Error ? error : new Error(String(error))]]);
+      }
     },
     async onFailed(job, error, context) {
       const redemption = await context.db.redemption.findUnique({ where: { id: redemptionIdOf(job) } });
