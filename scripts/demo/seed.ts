@@ -12,6 +12,7 @@ import { createRule, getRuleByKey } from "../../app/services/cohorts/rules.serve
 import { reconcileTags } from "../../app/services/tags/reconcile.server";
 import { startBackfill, waitForBackfill } from "../../app/services/sync/backfill.server";
 import { parseShopSettings } from "../../app/services/program/settings";
+import { createReward, listRewards, parseReward } from "../../app/services/rewards/catalogue.server";
 import { markShopInstalled, updateShopSettings } from "../../app/services/shops/shops.server";
 import type { createFakeShopify, WebhookEvent } from "../../test/support/fake-shopify";
 import { shopifyWebhookHeaders } from "../../test/support/webhook-signing";
@@ -59,6 +60,7 @@ export async function seedDemoStore({ fake, shop, appUrl }: { fake: Fake; shop: 
     const statuses = await Promise.all(deliveries);
     await simulateStorefront(installed.id, storefront);
     const cohorts = await seedCohorts(shop);
+    await seedRewards(shop);
     return { ...summary, cohorts, deliveries: statuses.length, rejected: statuses.filter((status) => status !== 200).length };
   } finally {
     stop();
@@ -150,6 +152,23 @@ function simulateTrading(fake: Fake, shop: string): { summary: Omit<SimulationSu
     ],
   };
   return { summary: { products: 3, variants: 5, customers: 3, orders: 3, refunds: 1 }, storefront };
+}
+
+/**
+ * A starting catalogue, so the member page can redeem at once: $5 off for 50 points (Bo has
+ * them) and free shipping for 30. A shop that already has rewards keeps its own.
+ */
+async function seedRewards(shop: string): Promise<void> {
+  const row = await db.shop.findUniqueOrThrow({ where: { domain: shop } });
+  if ((await listRewards(db, row.id)).length > 0) return;
+  for (const input of [
+    { type: "fixed_amount", name: "$5 off your next order", pointsCost: "50", value: "5" },
+    { type: "free_shipping", name: "Free shipping", pointsCost: "30" },
+  ]) {
+    const parsed = parseReward(input, row.currency);
+    if (!parsed.ok) throw new Error(`demo reward refused: ${JSON.stringify(parsed.errors)}`);
+    await createReward(db, row, parsed.value, "system:demo");
+  }
 }
 
 /**
