@@ -36,6 +36,8 @@ describe('flowTriggerReceive', () => {
       'roost-cohort-exited',
       'roost-first-purchase',
       'roost-points-earned',
+      'roost-points-expiring',
+      'roost-reward-redeemed',
       'roost-tier-changed',
     ]);
     expect(triggers.get('roost-points-earned')).toMatchObject({ customerReference: true, fields: new Map([['Points earned', 'number_decimal'], ['Points balance', 'number_decimal'], ['Order name', 'single_line_text_field']]) });
