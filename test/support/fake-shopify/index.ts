@@ -88,5 +88,6 @@ export type {
 export { ManualClock, systemClock } from './time.js';
 export type { Clock, TimeInput } from './time.js';
 export { parseGid, toGid } from './gid.js';
+export type { CodeDiscountRecord, DiscountValue, MetafieldDefinitionRecord, StoreCreditAccountRecord } from './discounts.js';
 export { DEFAULT_WEB_PIXEL_REQUIRED, DEFAULT_WEB_PIXEL_SETTINGS } from './web-pixels.js';
 export type { WebPixelRecord, WebPixelUserErrorData } from './web-pixels.js';

@@ -62,6 +62,8 @@ import type {
   VariantRecord,
 } from './store.js';
 import { metafieldDigest } from './store.js';
+import type { CodeDiscountRecord, DiscountHost } from './discounts.js';
+import { createBasicCodeDiscount, createFreeShippingCodeDiscount, createMetafieldDefinition, creditStoreCredit, findCodeDiscount } from './discounts.js';
 import { receiveFlowTrigger } from './flow.js';
 import { createWebPixel, deleteWebPixel, findWebPixel, updateWebPixel } from './web-pixels.js';
 import { isoSeconds, zoneOffsetMinutes } from './time.js';
@@ -132,6 +134,16 @@ function findById(ctx: FakeShopifyContext, id: string): NodeRecord | null {
 function findKind<K extends NodeRecord['kind']>(ctx: FakeShopifyContext, id: string, kind: K): Extract<NodeRecord, { kind: K }> | null {
   const record = findById(ctx, id);
   return record && record.kind === kind ? (record as Extract<NodeRecord, { kind: K }>) : null;
+}
+
+/** What discounts, store credit and metafield definitions need of the store and the shop. */
+function discountHost(ctx: FakeShopifyContext): DiscountHost {
+  return {
+    allocateId: () => ctx.store.allocateId(),
+    now: () => ctx.store.now(),
+    currency: ctx.state.shop.currency,
+    customerExists: (gid) => ctx.store.findNode(ctx.state, gid)?.kind === 'Customer',
+  };
 }
 
 function required<T>(value: T | null | undefined, what: string): T {
@@ -522,8 +534,14 @@ const resolvers: ResolverMap = {
     locations: (_source, args, ctx) => paginate([...ctx.state.locations.values()], byId, pageArgs(args), { unbounded: ctx.bulk }),
     bulkOperation: (_source, args, ctx) => findKind(ctx, str(args, 'id') ?? '', 'BulkOperation'),
     webPixel: (_source, args, ctx) => findWebPixel(ctx.state, args),
+    codeDiscountNodeByCode: (_source, args, ctx) => findCodeDiscount(ctx.state, str(args, 'code') ?? ''),
     currentBulkOperation: (_source, args, ctx) =>
       ctx.store.latestBulkOperation(ctx.state, args.type === 'MUTATION' ? 'MUTATION' : 'QUERY') ?? null,
+  }),
+
+  DiscountCodeNode: typed<CodeDiscountRecord>({
+    // The union member is the discount's own type (graphql-js reads __typename).
+    codeDiscount: (node) => ({ ...node, __typename: node.discountType }),
   }),
 
   Shop: typed<ShopRecord>({
@@ -830,6 +848,10 @@ const resolvers: ResolverMap = {
     webPixelCreate: (_source, args, ctx) => createWebPixel(ctx.store, ctx.state, args),
     webPixelUpdate: (_source, args, ctx) => updateWebPixel(ctx.store, ctx.state, args),
     webPixelDelete: (_source, args, ctx) => deleteWebPixel(ctx.state, args),
+    discountCodeBasicCreate: (_source, args, ctx) => createBasicCodeDiscount(discountHost(ctx), ctx.state, args),
+    discountCodeFreeShippingCreate: (_source, args, ctx) => createFreeShippingCodeDiscount(discountHost(ctx), ctx.state, args),
+    storeCreditAccountCredit: (_source, args, ctx) => creditStoreCredit(discountHost(ctx), ctx.state, args),
+    metafieldDefinitionCreate: (_source, args, ctx) => createMetafieldDefinition(discountHost(ctx), ctx.state, args),
     flowTriggerReceive: (_source, args, ctx) => receiveFlowTrigger({ flowTriggers: ctx.store.flowTriggers, now: () => ctx.store.clock.now() }, ctx.state, args),
     bulkOperationCancel: (_source, args, ctx) => {
       const operation = findKind(ctx, str(args, 'id') ?? '', 'BulkOperation');

@@ -530,6 +530,7 @@ export const ADMIN_SDL = /* GraphQL */ `
     bulkOperation(id: ID!): BulkOperation
     currentBulkOperation(type: BulkOperationType = QUERY): BulkOperation
     webPixel(id: ID): WebPixel
+    codeDiscountNodeByCode(code: String!): DiscountCodeNode
   }
 
   input MetafieldsSetInput {
@@ -735,7 +736,241 @@ export const ADMIN_SDL = /* GraphQL */ `
     userErrors: [ErrorsWebPixelUserError!]!
   }
 
+  type DiscountUserError {
+    field: [String!]
+    message: String!
+    code: String
+  }
+
+  type DiscountCodeBasic {
+    title: String!
+    startsAt: DateTime!
+    endsAt: DateTime
+    usageLimit: Int
+    appliesOncePerCustomer: Boolean!
+  }
+
+  type DiscountCodeFreeShipping {
+    title: String!
+    startsAt: DateTime!
+    endsAt: DateTime
+    usageLimit: Int
+    appliesOncePerCustomer: Boolean!
+  }
+
+  union DiscountCode = DiscountCodeBasic | DiscountCodeFreeShipping
+
+  type DiscountCodeNode implements Node {
+    id: ID!
+    codeDiscount: DiscountCode!
+  }
+
+  input DiscountCustomersInput {
+    add: [ID!]
+    remove: [ID!]
+  }
+
+  enum DiscountBuyerSelection {
+    ALL
+  }
+
+  input DiscountContextInput {
+    all: DiscountBuyerSelection
+    customers: DiscountCustomersInput
+    customerSegments: JSON
+  }
+
+  input DiscountMinimumSubtotalInput {
+    greaterThanOrEqualToSubtotal: Decimal
+  }
+
+  input DiscountMinimumQuantityInput {
+    greaterThanOrEqualToQuantity: UnsignedInt64
+  }
+
+  input DiscountMinimumRequirementInput {
+    subtotal: DiscountMinimumSubtotalInput
+    quantity: DiscountMinimumQuantityInput
+  }
+
+  input DiscountAmountInput {
+    amount: Decimal
+    appliesOnEachItem: Boolean
+  }
+
+  input DiscountCustomerGetsValueInput {
+    percentage: Float
+    discountAmount: DiscountAmountInput
+    discountOnQuantity: JSON
+  }
+
+  input DiscountItemsInput {
+    all: Boolean
+    products: JSON
+    collections: JSON
+  }
+
+  input DiscountCustomerGetsInput {
+    value: DiscountCustomerGetsValueInput
+    items: DiscountItemsInput
+    appliesOnOneTimePurchase: Boolean
+    appliesOnSubscription: Boolean
+  }
+
+  input DiscountCombinesWithInput {
+    orderDiscounts: Boolean
+    productDiscounts: Boolean
+    shippingDiscounts: Boolean
+  }
+
+  input DiscountCodeBasicInput {
+    title: String
+    code: String
+    startsAt: DateTime
+    endsAt: DateTime
+    context: DiscountContextInput
+    customerSelection: JSON
+    customerGets: DiscountCustomerGetsInput
+    minimumRequirement: DiscountMinimumRequirementInput
+    usageLimit: Int
+    appliesOncePerCustomer: Boolean
+    combinesWith: DiscountCombinesWithInput
+    recurringCycleLimit: Int
+  }
+
+  input DiscountShippingDestinationSelectionInput {
+    all: Boolean
+    countries: JSON
+  }
+
+  input DiscountCodeFreeShippingInput {
+    title: String
+    code: String
+    startsAt: DateTime
+    endsAt: DateTime
+    context: DiscountContextInput
+    customerSelection: JSON
+    destination: DiscountShippingDestinationSelectionInput
+    maximumShippingPrice: Decimal
+    minimumRequirement: DiscountMinimumRequirementInput
+    usageLimit: Int
+    appliesOncePerCustomer: Boolean
+    appliesOnOneTimePurchase: Boolean
+    appliesOnSubscription: Boolean
+    combinesWith: DiscountCombinesWithInput
+    recurringCycleLimit: Int
+  }
+
+  type DiscountCodeBasicCreatePayload {
+    codeDiscountNode: DiscountCodeNode
+    userErrors: [DiscountUserError!]!
+  }
+
+  type DiscountCodeFreeShippingCreatePayload {
+    codeDiscountNode: DiscountCodeNode
+    userErrors: [DiscountUserError!]!
+  }
+
+  input MoneyInput {
+    amount: Decimal!
+    currencyCode: CurrencyCode!
+  }
+
+  input StoreCreditAccountCreditInput {
+    creditAmount: MoneyInput!
+    expiresAt: DateTime
+    notify: Boolean
+  }
+
+  type StoreCreditAccount implements Node {
+    id: ID!
+    balance: MoneyV2!
+  }
+
+  type StoreCreditAccountCreditTransaction implements Node {
+    id: ID!
+    amount: MoneyV2!
+    balanceAfterTransaction: MoneyV2!
+    createdAt: DateTime!
+    account: StoreCreditAccount!
+  }
+
+  type StoreCreditAccountCreditUserError {
+    field: [String!]
+    message: String!
+    code: String
+  }
+
+  type StoreCreditAccountCreditPayload {
+    storeCreditAccountTransaction: StoreCreditAccountCreditTransaction
+    userErrors: [StoreCreditAccountCreditUserError!]!
+  }
+
+  enum MetafieldStorefrontAccessInput {
+    NONE
+    PUBLIC_READ
+  }
+
+  enum MetafieldCustomerAccountAccessInput {
+    NONE
+    READ
+    READ_WRITE
+  }
+
+  enum MetafieldAdminAccessInput {
+    MERCHANT_READ
+    MERCHANT_READ_WRITE
+  }
+
+  input MetafieldAccessInput {
+    admin: MetafieldAdminAccessInput
+    storefront: MetafieldStorefrontAccessInput
+    customerAccount: MetafieldCustomerAccountAccessInput
+  }
+
+  input MetafieldDefinitionInput {
+    name: String!
+    namespace: String
+    key: String!
+    description: String
+    type: String!
+    ownerType: MetafieldOwnerType!
+    validations: JSON
+    pin: Boolean
+    access: MetafieldAccessInput
+    capabilities: JSON
+  }
+
+  type MetafieldDefinitionType {
+    name: String!
+  }
+
+  type MetafieldDefinition implements Node {
+    id: ID!
+    name: String!
+    namespace: String!
+    key: String!
+    description: String
+    ownerType: MetafieldOwnerType!
+    type: MetafieldDefinitionType!
+  }
+
+  type MetafieldDefinitionCreateUserError {
+    field: [String!]
+    message: String!
+    code: String
+  }
+
+  type MetafieldDefinitionCreatePayload {
+    createdDefinition: MetafieldDefinition
+    userErrors: [MetafieldDefinitionCreateUserError!]!
+  }
+
   type Mutation {
+    discountCodeBasicCreate(basicCodeDiscount: DiscountCodeBasicInput!): DiscountCodeBasicCreatePayload
+    discountCodeFreeShippingCreate(freeShippingCodeDiscount: DiscountCodeFreeShippingInput!): DiscountCodeFreeShippingCreatePayload
+    storeCreditAccountCredit(id: ID!, creditInput: StoreCreditAccountCreditInput!): StoreCreditAccountCreditPayload
+    metafieldDefinitionCreate(definition: MetafieldDefinitionInput!): MetafieldDefinitionCreatePayload
     tagsAdd(id: ID!, tags: [String!]!): TagsAddPayload
     flowTriggerReceive(handle: String, payload: JSON, body: String): FlowTriggerReceivePayload
     tagsRemove(id: ID!, tags: [String!]!): TagsRemovePayload

@@ -21,6 +21,8 @@ import type { WebhookEvent, WebhookListener, WebhookPayloadExtras, WebhookTopic 
 import { bulkOperationsFinishPayload, buildWebhookPayload, WEBHOOK_API_VERSION, webhookEvent } from './webhooks.js';
 import type { FlowTriggerDefinition, FlowTriggerReceivedRecord } from './flow.js';
 import { loadFlowTriggers } from './flow.js';
+import type { CodeDiscountRecord, DiscountState, MetafieldDefinitionRecord, StoreCreditAccountRecord } from './discounts.js';
+import { emptyDiscountState, findCodeDiscount } from './discounts.js';
 import type { WebPixelRecord } from './web-pixels.js';
 import { DEFAULT_WEB_PIXEL_REQUIRED, DEFAULT_WEB_PIXEL_SETTINGS } from './web-pixels.js';
 
@@ -433,7 +435,7 @@ export interface PendingFailure {
   headers: Record<string, string>;
 }
 
-export interface ShopState {
+export interface ShopState extends DiscountState {
   shop: ShopRecord;
   customers: Map<number, CustomerRecord>;
   products: Map<number, ProductRecord>;
@@ -1078,6 +1080,7 @@ export class FakeShopifyStore {
       channels: new Map(),
       webPixel: null,
       flowTriggersReceived: [],
+      ...emptyDiscountState(),
     });
     return canonical;
   }
@@ -1948,6 +1951,28 @@ export class FakeShopifyStore {
   // -------------------------------------------------------------------------
   // Snapshots for assertions
   // -------------------------------------------------------------------------
+
+  /** The shop's code discounts, oldest first. */
+  discounts(shop: string): CodeDiscountRecord[] {
+    return [...this.state(shop).discounts.values()].map((discount) => structuredClone(discount));
+  }
+
+  /** The code discount holding `code` (any case), or undefined. */
+  discountByCode(shop: string, code: string): CodeDiscountRecord | undefined {
+    const discount = findCodeDiscount(this.state(shop), code);
+    return discount ? structuredClone(discount) : undefined;
+  }
+
+  /** The customer's store-credit account (balance and transactions), or undefined before its first credit. */
+  storeCredit(shop: string, customerGid: string): StoreCreditAccountRecord | undefined {
+    const account = this.state(shop).storeCreditAccounts.get(customerGid);
+    return account ? structuredClone(account) : undefined;
+  }
+
+  /** The metafield definitions metafieldDefinitionCreate made, oldest first. */
+  metafieldDefinitions(shop: string): MetafieldDefinitionRecord[] {
+    return this.state(shop).metafieldDefinitions.map((definition) => structuredClone(definition));
+  }
 
   /** The Flow triggers the shop's flowTriggerReceive accepted, oldest first. */
   flowTriggersReceived(shop: string): FlowTriggerReceivedRecord[] {
