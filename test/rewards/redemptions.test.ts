@@ -1,5 +1,7 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import db from "../../app/db.server";
+import { systemClock } from "../../app/lib/clock";
+import { exportCustomerData, redactCustomer } from "../../app/services/privacy/privacy.server";
 import { redeemReward, returnRedemption } from "../../app/services/rewards/redeem.server";
 import { REDEMPTIONS_QUEUE } from "../../app/services/rewards/redeem.server";
 import { fakeShopify } from "../support/shopify";
@@ -203,6 +205,26 @@ describe("when Shopify does not issue the code", () => {
     expect(issued.creditGid).toBeTruthy();
     expect(JSON.stringify(fakeShopify.store.storeCredit(at.shop, rita.customerGid))).toContain("10.0");
     expect(await balanceOf(rita.memberId)).toBe(0);
+    await expectLedgerOk(at);
+  });
+});
+
+describe("privacy", () => {
+  it("a data request lists the redemptions with their codes; redaction removes the codes and keeps the points spent", async () => {
+    const rita = await shopper(at);
+    await givePoints(at, rita.memberId, 600);
+    const fiveOff = await reward(at, { type: "fixed_amount", pointsCost: "500", value: "5" });
+    const result = await redeem(rita.memberId, fiveOff.id);
+    if (!result.ok) throw new Error("not redeemed");
+    await issueNow(at);
+    const subject = { customerGid: rita.customerGid, email: rita.email, orderGids: [] };
+    const exported = await exportCustomerData(db, at.shopId, { ...subject, requestId: null }, systemClock);
+    expect(exported.export.redemptions).toMatchObject([{ rewardName: fiveOff.name, points: 500, status: "issued", code: result.redemption.code }]);
+    expect(JSON.stringify(exported.export.redemptions)).not.toContain(result.redemption.idempotencyKey);
+
+    await redactCustomer(db, { id: at.shopId, domain: at.shop }, subject, systemClock);
+    expect(await db.redemption.findUniqueOrThrow({ where: { id: result.redemption.id } })).toMatchObject({ points: 500, status: "issued", code: null, discountGid: null });
+    expect(await balanceOf(rita.memberId)).toBe(100);
     await expectLedgerOk(at);
   });
 });

@@ -90,12 +90,13 @@ export async function exportCustomerData(
     : [];
   const members = await db.member.findMany({ where: { shopId, id: { in: resolved.memberIds } } });
   const memberIds = members.map((member) => member.id);
-  const [ledger, timeline] = memberIds.length
+  const [ledger, timeline, redemptions] = memberIds.length
     ? await Promise.all([
         db.ledgerEntry.findMany({ where: { shopId, memberId: { in: memberIds } }, orderBy: [{ memberId: "asc" }, { seq: "asc" }] }),
         db.journeyEvent.findMany({ where: { shopId, memberId: { in: memberIds } }, orderBy: { occurredAt: "asc" } }),
+        db.redemption.findMany({ where: { shopId, memberId: { in: memberIds } }, orderBy: { createdAt: "asc" } }),
       ])
-    : [[], []];
+    : [[], [], []];
   // The storefront visitors linked to them, the checkouts that linked them, and those visitors' events.
   const links = await db.visitorLink.findMany({ where: { shopId, customerGid: { in: resolved.customerGids } }, orderBy: { linkedAt: "asc" } });
   const clientIds = links.map((link) => link.clientId);
@@ -125,6 +126,8 @@ export async function exportCustomerData(
     members: members.map(({ shopId: _shop, ...member }) => member),
     ledger: ledger.map(({ shopId: _shop, ...entry }) => entry),
     timeline: timeline.map(({ shopId: _shop, data, ...event }) => ({ ...event, data: JSON.parse(data) })),
+    // The rewards they redeemed, with the codes made for them.
+    redemptions: redemptions.map(({ shopId: _shop, idempotencyKey: _key, ...redemption }) => redemption),
     visitors: links.map(({ id: _id, shopId: _shop, ...link }) => link),
     checkouts: checkouts.map(({ id: _id, shopId: _shop, ...checkout }) => checkout),
     storefrontEvents: browsing.map(({ id: _id, shopId: _shop, ...event }) => event),
@@ -231,6 +234,8 @@ export async function redactCustomer(
     db.customerTag.deleteMany({ where: { shopId, customerGid: { in: gids } } }),
     db.job.deleteMany({ where: { queue: TAGS_QUEUE, key: { in: gids.map((gid) => tagSyncKey(shopId, gid)) } } }),
     db.ledgerEntry.updateMany({ where: { shopId, memberId: { in: memberIds } }, data: { reason: null } }),
+    // Their redemptions keep the points spent (the ledger's totals); the codes made for them go.
+    db.redemption.updateMany({ where: { shopId, memberId: { in: memberIds } }, data: { code: null, discountGid: null, creditGid: null } }),
     ...audits.map((audit) => db.auditLog.update({ where: { id: audit.id }, data: { details: audit.details } })),
     db.job.deleteMany({ where: { queue: METAFIELDS_QUEUE, key: { in: gids.map((gid) => metafieldJobKey(shopId, gid)) } } }),
     // Unmatched orders stay counted. A Shopify order's is theirs when the order is; another
