@@ -21,10 +21,11 @@ import { clientKey } from "./client-address.server";
 import type { FailureLimiter } from "./rate-limit";
 
 /**
- * The HTTP edge of the external orders API, shared by `api.v1.orders` and `api.v1.refunds`:
- * rate limit → bearer token → Idempotency-Key → JSON → zod → one service call → JSON response. It
- * holds what both routes would otherwise repeat, and the domain services it calls (app/services/api)
- * never see HTTP. Errors: docs/api.md.
+ * The HTTP edge of the external API, shared by its routes (`api.v1.*`): for a write (orders,
+ * refunds, redemptions) rate limit → bearer token → Idempotency-Key → JSON → zod → one service
+ * call → JSON response; for a read (a redemption by id) the same rate limit and token, then one
+ * service call. It holds what the routes would otherwise repeat, and the domain services it calls
+ * (app/services/api) never see HTTP. Errors: docs/api.md.
  */
 
 type Shop = NonNullable<Awaited<ReturnType<typeof authenticateApiToken>>>["shop"];
@@ -34,10 +35,16 @@ export interface ApiResult {
   body: unknown;
 }
 
+/** Who asked: the token that authenticated and the request's Idempotency-Key. */
+export interface ApiCaller {
+  tokenId: string;
+  idempotencyKey: string;
+}
+
 export interface ApiEndpoint<T> {
   /** The body's schema for the shop the token resolved (amounts follow its currency). */
   schema: (currency: string) => z.ZodType<T>;
-  handle: (deps: LedgerDeps, shop: Shop, input: T) => Promise<ApiResult>;
+  handle: (deps: LedgerDeps, shop: Shop, input: T, caller: ApiCaller) => Promise<ApiResult>;
 }
 
 /** What the API's entry takes: the process's dependencies and its failed-authentication limiter (app/runtime.server.ts, httpDeps()). */
@@ -70,13 +77,12 @@ export function apiError(status: number, error: string, message: string, extra: 
   return Response.json(errorBody(error, message, extra), { status, headers: { "Cache-Control": "no-store", ...headers } });
 }
 
-export const methodNotAllowed = () => apiError(405, "method_not_allowed", "Use POST", {}, { Allow: "POST" });
+export const methodNotAllowed = (allow: "POST" | "GET" = "POST") => apiError(405, "method_not_allowed", `Use ${allow}`, {}, { Allow: allow });
 
-export async function handleApiRequest<T>(
-  deps: ApiDeps,
-  { request, context }: { request: Request; context?: AppLoadContext },
-  endpoint: ApiEndpoint<T>,
-): Promise<Response> {
+type RouteArgs = { request: Request; context?: AppLoadContext };
+
+/** Rate limit → method → bearer token: the shop and a logger for it, or the refusal. */
+async function authenticate(deps: ApiDeps, { request, context }: RouteArgs, method: "POST" | "GET"): Promise<Response | { shop: Shop; tokenId: string; logger: Logger }> {
   const { db, clock, apiAuthFailures: authFailures } = deps;
   // A client that failed authentication too often is refused whatever it sends, a valid token included.
   const client = clientKey(request, context);
@@ -85,7 +91,7 @@ export async function handleApiRequest<T>(
     const seconds = Math.ceil(blockedMs / 1000);
     return apiError(429, "rate_limited", `Too many failed authentication attempts; retry in ${seconds} s`, {}, { "Retry-After": String(seconds) });
   }
-  if (request.method !== "POST") return methodNotAllowed();
+  if (request.method !== method) return methodNotAllowed(method);
 
   const bearer = /^Bearer\s+(\S+)\s*$/i.exec(request.headers.get("Authorization") ?? "")?.[1];
   const auth = bearer ? await authenticateApiToken(db, bearer, clock) : null;
@@ -93,11 +99,32 @@ export async function handleApiRequest<T>(
     authFailures.recordFailure(client);
     return apiError(401, "unauthorized", bearer ? "The API token is unknown or revoked" : "Send Authorization: Bearer <API token>", {}, { "WWW-Authenticate": 'Bearer realm="roost"' });
   }
-  const { shop } = auth;
-  const logger = deps.logger.child({ shop: shop.domain, api: new URL(request.url).pathname });
+  return { shop: auth.shop, tokenId: auth.tokenId, logger: deps.logger.child({ shop: auth.shop.domain, api: new URL(request.url).pathname }) };
+}
+
+/** A read (GET) of the API: the same rate limit and bearer token, no Idempotency-Key, no body. */
+export async function handleApiRead(deps: ApiDeps, args: RouteArgs, handle: (deps: Pick<ApiDeps, "db" | "clock">, shop: Shop) => Promise<ApiResult>): Promise<Response> {
+  const auth = await authenticate(deps, args, "GET");
+  if (auth instanceof Response) return auth;
+  let result: ApiResult;
+  try {
+    result = await handle({ db: deps.db, clock: deps.clock }, auth.shop);
+  } catch (error) {
+    auth.logger.error({ err: error }, "external API read failed");
+    return apiError(500, "internal_error", "The request could not be processed; retry it");
+  }
+  return Response.json(result.body, { status: result.status, headers: { "Cache-Control": "no-store" } });
+}
+
+export async function handleApiRequest<T>(deps: ApiDeps, args: RouteArgs, endpoint: ApiEndpoint<T>): Promise<Response> {
+  const { db, clock } = deps;
+  const { request } = args;
+  const auth = await authenticate(deps, args, "POST");
+  if (auth instanceof Response) return auth;
+  const { shop, logger } = auth;
 
   const key = request.headers.get("Idempotency-Key");
-  if (!key) return apiError(400, "idempotency_key_required", "Send an Idempotency-Key header (a unique value per order or refund, reused on retries)");
+  if (!key) return apiError(400, "idempotency_key_required", "Send an Idempotency-Key header (a unique value per operation, reused on retries)");
   if (!IDEMPOTENCY_KEY.test(key)) return apiError(400, "invalid_idempotency_key", "The Idempotency-Key must be 1–255 visible ASCII characters");
   if (!isJsonMediaType(request.headers.get("Content-Type"))) {
     return apiError(415, "unsupported_media_type", "Send the body as Content-Type: application/json (UTF-8)");
@@ -133,7 +160,7 @@ export async function handleApiRequest<T>(
 
   let result: ApiResult;
   try {
-    result = await endpoint.handle({ db, clock, logger, capStore: deps.capStore }, shop, parsed.data);
+    result = await endpoint.handle({ db, clock, logger, capStore: deps.capStore }, shop, parsed.data, { tokenId: auth.tokenId, idempotencyKey: key });
   } catch (error) {
     await releaseIdempotencyKey(db, claim.id).catch(() => undefined);
     // Points or a balance past 2^53 (an amount near the bound at a high rate): refused, never rounded.

@@ -154,3 +154,19 @@ export function fieldErrors(error: z.ZodError): Record<string, string> {
 export const apiTokenForm = z.object({
   name: z.string("Enter a name").trim().min(1, "Enter a name, e.g. the system that will use the token").max(60, "Use at most 60 characters"),
 });
+
+/**
+ * POST /api/v1/redemptions: who redeems (a member by Shopify customer id, external id or email,
+ * matched in that order) and which reward. Snake case, as docs/api.md writes it.
+ */
+export const redemptionBody = () =>
+  z.object(
+    {
+      customer: z
+        .object({ shopify_customer_id: customerId.optional(), external_id: buyer.shape.externalId, email: buyer.shape.email }, required("an object"))
+        .refine((value) => !!(value.shopify_customer_id || value.external_id || value.email), { message: "Give at least one of shopify_customer_id, external_id or email" }),
+      reward_id: z.string(required("a reward id")).trim().min(1, "Must not be empty").max(64, "Must be at most 64 characters").regex(NO_CONTROL_CHARACTERS, "Must not contain control characters"),
+    },
+    JSON_OBJECT,
+  );
+export type RedemptionBody = z.output<ReturnType<typeof redemptionBody>>;
