@@ -37,6 +37,12 @@ export interface CommandContext {
     url?: string;
     events?: string;
     "personal-data"?: boolean;
+    type?: string;
+    value?: string;
+    cost?: string;
+    name?: string;
+    minimum?: string;
+    member?: string;
   };
   io: CliIO;
 }

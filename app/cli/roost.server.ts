@@ -24,6 +24,7 @@ import { ENDPOINTS_USAGE, endpointCommands } from "./endpoint-commands.server";
 import { CliError, type CliIO, type Command, resolveShop, table } from "./command.server";
 import { JOBS_USAGE, jobsCommands } from "./jobs-commands.server";
 import { PIXEL_USAGE, pixelCommands } from "./pixel-commands.server";
+import { REWARDS_USAGE, rewardsCommands } from "./rewards-commands.server";
 import { cliLogger, SYNC_USAGE, syncCommands } from "./sync-commands.server";
 import { TAGS_USAGE, tagsCommands } from "./tags-commands.server";
 
@@ -51,6 +52,7 @@ ${JOBS_USAGE}
 ${COHORTS_USAGE}
 ${TAGS_USAGE}
 ${ENDPOINTS_USAGE}
+${REWARDS_USAGE}
 
 --shop may be left out when exactly one shop exists. --json prints one JSON document.`;
 
@@ -249,7 +251,7 @@ function catchUpOutcome(job: CatchUpView): "done" | "failed" | "retrying" | "wai
   return job.lastError ? "retrying" : "waiting";
 }
 
-const commands: Record<string, Command> = { ...inboxCommands, ...healthCommands, ...syncCommands, ...ledgerCommands, ...pixelCommands, ...jobsCommands, ...cohortCommands, ...tagsCommands, ...endpointCommands };
+const commands: Record<string, Command> = { ...inboxCommands, ...healthCommands, ...syncCommands, ...ledgerCommands, ...pixelCommands, ...jobsCommands, ...cohortCommands, ...tagsCommands, ...endpointCommands, ...rewardsCommands };
 
 /** Runs one command; resolves with the exit code. */
 export async function runCli(argv: string[], io: CliIO): Promise<number> {
@@ -275,6 +277,12 @@ export async function runCli(argv: string[], io: CliIO): Promise<number> {
         url: { type: "string" },
         events: { type: "string" },
         "personal-data": { type: "boolean", default: false },
+        type: { type: "string" },
+        value: { type: "string" },
+        cost: { type: "string" },
+        name: { type: "string" },
+        minimum: { type: "string" },
+        member: { type: "string" },
         wait: { type: "boolean", default: false },
         help: { type: "boolean", short: "h", default: false },
       },
