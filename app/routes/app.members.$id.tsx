@@ -1,11 +1,12 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
+import { Form, useActionData, useLoaderData, useNavigation, useRevalidator, useSubmit } from "@remix-run/react";
 import {
   Badge,
   Banner,
   BlockStack,
   Button,
   Card,
+  ChoiceList,
   DataTable,
   FormLayout,
   InlineGrid,
@@ -23,13 +24,14 @@ import { NotFoundBoundary } from "../components/NotFoundBoundary";
 import { appDeps } from "../runtime.server";
 import { staffActor } from "../services/members/actor";
 import { adjustMemberPoints, adjustmentErrors, adjustmentSchema } from "../services/members/adjust.server";
-import { loadMemberDetail } from "../services/members/detail.server";
+import { loadMemberDetail, loadMemberRewards } from "../services/members/detail.server";
+import { redeemReward } from "../services/rewards/redeem.server";
 import { excludeMember, includeMember, memberExclusions } from "../services/cohorts/exclusions.server";
 import { memberCohortsView } from "../services/cohorts/reports.server";
 import { cohortTag } from "../services/cohorts/templates";
 import { parseShopSettings } from "../services/program/settings";
 import { customerTagStatus } from "../services/tags/status.server";
-import { EVENT_LABELS, formatWhen, KIND_LABELS, readableGid, signedPoints, termsLabel, timelineSentence } from "../services/members/format";
+import { EVENT_LABELS, formatWhen, KIND_LABELS, ledgerSentence, readableGid, signedPoints, termsLabel, timelineSentence } from "../services/members/format";
 import { findShop } from "../services/shops/shops.server";
 import { authenticate } from "../shopify.server";
 
@@ -52,8 +54,12 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
     tag: cohortTag(prefix, row.ruleKey),
     createdAt: row.createdAt.toISOString(),
   }));
-  return { ...detail, cohorts, variantNames, customerTags, excluded };
+  const rewards = await loadMemberRewards(db, shop, detail.member);
+  return { ...detail, cohorts, variantNames, customerTags, excluded, ...rewards };
 };
+
+/** Redeeming a reward for the member; the key comes from the page (admin:<uuid>). */
+const redeemForm = z.object({ intent: z.literal("redeem"), rewardId: z.string().min(1), idempotencyKey: z.string().regex(/^admin:[0-9a-f-]{36}$/) });
 
 /** Taking the member out of a cohort by hand, or letting them back in. */
 const cohortForm = z.object({ intent: z.enum(["exclude", "include"]), ruleId: z.string().min(1) });
@@ -65,6 +71,17 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
   if (!shop || !params.id) throw notFound();
   const form = await request.formData();
   const actor = staffActor(context.session, "sessionToken" in context ? context.sessionToken : null);
+  if (form.get("intent") === "redeem") {
+    const redeem = redeemForm.safeParse({ intent: form.get("intent"), rewardId: form.get("rewardId"), idempotencyKey: form.get("idempotencyKey") });
+    if (!redeem.success) return { redeem: true as const, ok: false as const, message: "Choose a reward to redeem." };
+    const result = await redeemReward({ ...deps, logger: deps.logger.child({ shop: shop.domain }) }, shop, { memberId: params.id, rewardId: redeem.data.rewardId, idempotencyKey: redeem.data.idempotencyKey, actor });
+    if (!result.ok) {
+      if (result.reason === "no-member") throw notFound();
+      return { redeem: true as const, ok: false as const, message: result.message };
+    }
+    const { redemption } = result;
+    return { redeem: true as const, ok: true as const, redemptionId: redemption.id, message: `Redeemed ${redemption.points.toLocaleString("en-US")} points for ${redemption.rewardName}.` };
+  }
   const cohortIntent = cohortForm.safeParse({ intent: form.get("intent"), ruleId: form.get("ruleId") });
   if (cohortIntent.success) {
     const { intent, ruleId } = cohortIntent.data;
@@ -83,7 +100,7 @@ export const action = async ({ request, params }: ActionFunctionArgs) => {
 type Detail = ReturnType<typeof useLoaderData<typeof loader>>;
 
 export default function MemberPage() {
-  const { member, browsing, orderNames, exponent, currency, timezone, cohorts, variantNames, customerTags, excluded } = useLoaderData<typeof loader>();
+  const { member, browsing, orderNames, exponent, currency, timezone, cohorts, variantNames, customerTags, excluded, rewards, redemptions, redeemKey } = useLoaderData<typeof loader>();
   const title = member.redacted ? "Redacted member" : (member.name ?? member.email ?? "Member");
   const subtitle = [member.redacted ? null : member.name ? member.email : null, member.customerGid ? `Customer ${readableGid(member.customerGid)}` : null, member.externalId ? `External id ${member.externalId}` : null]
     .filter(Boolean)
@@ -137,6 +154,14 @@ export default function MemberPage() {
               )}
             </BlockStack>
           </Card>
+        </Layout.Section>
+
+        <Layout.Section variant="oneHalf">
+          <RedeemCard rewards={rewards} redemptions={redemptions} redeemKey={redeemKey} balance={member.balance} blocked={redeemBlocked(member)} />
+        </Layout.Section>
+
+        <Layout.Section variant="oneHalf">
+          <RedemptionsCard redemptions={redemptions} timezone={timezone} />
         </Layout.Section>
 
         <Layout.Section variant="oneHalf">
@@ -350,7 +375,7 @@ function BrowsingCard({ browsing, timezone }: { browsing: Detail["browsing"]; ti
 }
 
 function reasonText(entry: Detail["member"]["entries"][number]): string {
-  const parts = [entry.reason];
+  const parts = [ledgerSentence(entry) ?? entry.reason];
   // On a claw-back recorded while its award was held, `withheld` is what the refund took off the held award.
   if (entry.withheld > 0 && entry.kind === "clawback") parts.push(`held award reduced by ${entry.withheld}`);
   else if (entry.withheld > 0 && entry.kind !== "capped" && entry.kind !== "held") parts.push(`${entry.withheld} over the daily cap`);
@@ -362,8 +387,8 @@ function reasonText(entry: Detail["member"]["entries"][number]): string {
 
 function AdjustmentCard({ balance }: { balance: number }) {
   const data = useActionData<typeof action>();
-  // The adjustment's own answer (the cohort buttons post to the same action).
-  const result = data && !("cohort" in data) ? data : undefined;
+  // The adjustment's own answer (the cohort buttons and the redeem form post to the same action).
+  const result = data && !("cohort" in data) && !("redeem" in data) ? data : undefined;
   const navigation = useNavigation();
   const saving = navigation.state === "submitting" && navigation.formData?.get("intent") == null;
   const [points, setPoints] = useState("");
@@ -413,6 +438,208 @@ function AdjustmentCard({ balance }: { balance: number }) {
         </FormLayout>
       </Form>
     </Card>
+  );
+}
+
+/** Why the member cannot redeem, or null when they can. */
+function redeemBlocked(member: Detail["member"]): string | null {
+  if (member.redacted) return "This member's personal data was erased: nothing can be redeemed.";
+  if (!member.customerGid) return "This member has no Shopify customer to give a code to.";
+  return null;
+}
+
+/**
+ * Redeeming one of the enabled rewards for the member: those they cannot afford say what they
+ * still need. After redeeming, the answer stays and shows the code once Shopify has made it.
+ */
+function RedeemCard({ rewards, redemptions, redeemKey, balance, blocked }: { rewards: Detail["rewards"]; redemptions: Detail["redemptions"]; redeemKey: string; balance: number; blocked: string | null }) {
+  const data = useActionData<typeof action>();
+  const navigation = useNavigation();
+  const redeeming = navigation.state !== "idle" && navigation.formData?.get("intent") === "redeem";
+  const [chosen, setChosen] = useState<string[]>([]);
+  // Kept in state: the page revalidates while it waits for the code, and the action's answer must outlive that.
+  const [result, setResult] = useState<{ ok: boolean; message: string; redemptionId?: string } | null>(null);
+  useEffect(() => {
+    if (data && "redeem" in data) {
+      setResult({ ok: data.ok, message: data.message ?? "", redemptionId: data.ok ? data.redemptionId : undefined });
+      if (data.ok) setChosen([]);
+    }
+  }, [data]);
+  const redeemed = result?.redemptionId ? redemptions.find((redemption) => redemption.id === result.redemptionId) : undefined;
+  const affordable = rewards.some((reward) => reward.shortfall === 0);
+  return (
+    <Card>
+      <Form method="post">
+        <input type="hidden" name="intent" value="redeem" />
+        <input type="hidden" name="idempotencyKey" value={redeemKey} />
+        <FormLayout>
+          <Text as="h2" variant="headingMd">
+            Redeem a reward
+          </Text>
+          {result && (
+            <Banner tone={!result.ok || redeemed?.status === "failed" ? "critical" : "success"} onDismiss={() => setResult(null)}>
+              <BlockStack gap="200">
+                <Text as="p">
+                  <span data-testid="redeem-result">{result.message}</span>
+                </Text>
+                {redeemed && <RedemptionOutcome redemption={redeemed} />}
+              </BlockStack>
+            </Banner>
+          )}
+          {blocked && (
+            <Text as="p" tone="subdued">
+              {blocked}
+            </Text>
+          )}
+          {rewards.length === 0 ? (
+            <Text as="p" tone="subdued">
+              No rewards are enabled. <Link url="/app/rewards">Add one on the Rewards page.</Link>
+            </Text>
+          ) : (
+            <>
+              <ChoiceList
+                title={`Rewards (balance ${balance.toLocaleString("en-US")} points)`}
+                name="rewardId"
+                disabled={!!blocked}
+                choices={rewards.map((reward) => ({
+                  value: reward.id,
+                  label: `${reward.name} · ${reward.pointsCost.toLocaleString("en-US")} points`,
+                  disabled: reward.shortfall > 0,
+                  helpText: reward.shortfall > 0 ? `${reward.gives} · needs ${reward.shortfall.toLocaleString("en-US")} more points` : reward.gives,
+                }))}
+                selected={chosen}
+                onChange={setChosen}
+              />
+              <InlineStack>
+                <Button submit variant="primary" loading={redeeming} disabled={!!blocked || !affordable || chosen.length === 0}>
+                  Redeem
+                </Button>
+              </InlineStack>
+            </>
+          )}
+        </FormLayout>
+      </Form>
+    </Card>
+  );
+}
+
+/** Where a redemption stands, in words: the code (or credit) once made, or why it was not. */
+function RedemptionOutcome({ redemption }: { redemption: Detail["redemptions"][number] }) {
+  if (redemption.status === "issued") {
+    return redemption.code ? <CodeLine code={redemption.code} /> : <Text as="p">Added to the customer&apos;s store credit.</Text>;
+  }
+  if (redemption.status === "failed") {
+    return (
+      <Text as="p" tone="critical">
+        {`Not issued: ${redemption.failureReason ?? "Shopify refused the reward"}. The points were returned.`}
+      </Text>
+    );
+  }
+  return (
+    <Text as="p" tone="subdued">
+      Shopify is making the {redemption.storeCredit ? "store credit" : "code"}…
+    </Text>
+  );
+}
+
+const REDEMPTION_STATUS: Record<Detail["redemptions"][number]["status"], { label: string; tone?: "success" | "critical" | "attention" }> = {
+  pending: { label: "Being issued", tone: "attention" },
+  issued: { label: "Issued", tone: "success" },
+  failed: { label: "Not issued, points returned", tone: "critical" },
+};
+
+/** Revalidate this often while a redemption waits for Shopify, and at most this many times for the same ones. */
+const PENDING_POLL_MS = 2_000;
+const PENDING_POLLS = 30;
+
+/**
+ * Reloads the page's data every PENDING_POLL_MS while `pendingKey` (the pending redemptions'
+ * ids) is not empty, at most PENDING_POLLS times for the same key; stops as soon as nothing is
+ * pending. Returns whether it gave up waiting.
+ */
+function usePendingPoll(pendingKey: string): boolean {
+  const revalidator = useRevalidator();
+  const [polled, setPolled] = useState({ key: "", count: 0 });
+  const count = polled.key === pendingKey ? polled.count : 0;
+  useEffect(() => {
+    if (!pendingKey || count >= PENDING_POLLS || revalidator.state !== "idle") return;
+    const timer = setTimeout(() => {
+      setPolled({ key: pendingKey, count: count + 1 });
+      revalidator.revalidate();
+    }, PENDING_POLL_MS);
+    return () => clearTimeout(timer);
+  }, [pendingKey, count, revalidator]);
+  return !!pendingKey && count >= PENDING_POLLS;
+}
+
+/** The member's redemptions, newest first, with the code once issued and dates in the shop's timezone. */
+function RedemptionsCard({ redemptions, timezone }: { redemptions: Detail["redemptions"]; timezone: string }) {
+  const pendingKey = redemptions
+    .filter((redemption) => redemption.status === "pending")
+    .map((redemption) => redemption.id)
+    .join(",");
+  const gaveUp = usePendingPoll(pendingKey);
+  return (
+    <Card>
+      <BlockStack gap="300">
+        <Text as="h2" variant="headingMd">
+          Redemptions
+        </Text>
+        {redemptions.length === 0 ? (
+          <Text as="p" tone="subdued">
+            Nothing redeemed yet.
+          </Text>
+        ) : (
+          <BlockStack gap="300" as="ul">
+            {redemptions.map((redemption) => {
+              const status = REDEMPTION_STATUS[redemption.status];
+              return (
+                <li key={redemption.id} data-testid="redemption">
+                  <BlockStack gap="100">
+                    <InlineStack gap="200" blockAlign="center" align="space-between">
+                      <Text as="span" fontWeight="semibold">
+                        {redemption.rewardName}
+                      </Text>
+                      <Badge tone={status.tone}>{status.label}</Badge>
+                    </InlineStack>
+                    <Text as="p" variant="bodySm" tone="subdued">
+                      {`${redemption.gives} · ${redemption.points.toLocaleString("en-US")} points · ${formatWhen(redemption.createdAt, timezone)}`}
+                    </Text>
+                    <RedemptionOutcome redemption={redemption} />
+                  </BlockStack>
+                </li>
+              );
+            })}
+          </BlockStack>
+        )}
+        {gaveUp && (
+          <Text as="p" tone="subdued">
+            Shopify has not answered yet; Roost keeps trying for about 20 minutes and returns the points if it cannot. Reload the page to see where it stands.
+          </Text>
+        )}
+      </BlockStack>
+    </Card>
+  );
+}
+
+/** An issued code with a button that copies it. */
+function CodeLine({ code }: { code: string }) {
+  const [copied, setCopied] = useState(false);
+  const copy = () => {
+    navigator.clipboard
+      ?.writeText(code)
+      .then(() => setCopied(true))
+      .catch(() => setCopied(false));
+  };
+  return (
+    <InlineStack gap="200" blockAlign="center">
+      <Text as="span" variant="bodyMd">
+        <code data-testid="redemption-code">{code}</code>
+      </Text>
+      <Button variant="plain" onClick={copy} accessibilityLabel={`Copy the code ${code}`}>
+        {copied ? "Copied" : "Copy"}
+      </Button>
+    </InlineStack>
   );
 }
 

@@ -353,6 +353,11 @@ function ProgramForm({ settings, currency, timezone, audit, catchUp }: { setting
   const [enrolment, setEnrolment] = useState<string>(program.enrolment.mode);
   const [tag, setTag] = useState(program.enrolment.mode === "tag" ? program.enrolment.tag : "");
   const [retroactive, setRetroactive] = useState(program.retroactive);
+  const [signupBonus, setSignupBonus] = useState(String(program.signupBonus));
+  const [birthdayBonus, setBirthdayBonus] = useState(String(program.birthdayBonus));
+  const [birthdayMetafield, setBirthdayMetafield] = useState(program.birthdayMetafield);
+  const [expiry, setExpiry] = useState(program.expiryMonths ? "months" : "never");
+  const [expiryMonths, setExpiryMonths] = useState(program.expiryMonths ? String(program.expiryMonths) : "12");
   const editTier = (key: number, field: "name" | "threshold" | "multiplier") => (value: string) =>
     setTiers((rows) => rows.map((row) => (row.key === key ? { ...row, [field]: value } : row)));
 
@@ -499,6 +504,79 @@ function ProgramForm({ settings, currency, timezone, audit, catchUp }: { setting
               checked={retroactive}
               onChange={setRetroactive}
             />
+            <BlockStack gap="200">
+              <Text as="h3" variant="headingSm">
+                Bonuses
+              </Text>
+              <Text as="p" tone="subdued">
+                Points given once, on top of what orders earn; they count toward the daily cap. 0 for none.
+              </Text>
+              <FormLayout.Group>
+                <TextField
+                  label="Sign-up bonus"
+                  name="signupBonus"
+                  type="number"
+                  min={0}
+                  value={signupBonus}
+                  onChange={setSignupBonus}
+                  autoComplete="off"
+                  suffix="points"
+                  helpText="Given once when a customer becomes a member."
+                  error={errors.signupBonus}
+                />
+                <TextField
+                  label="Birthday bonus"
+                  name="birthdayBonus"
+                  type="number"
+                  min={0}
+                  value={birthdayBonus}
+                  onChange={setBirthdayBonus}
+                  autoComplete="off"
+                  suffix="points"
+                  helpText="Given on the member's birthday, once a year."
+                  error={errors.birthdayBonus}
+                />
+              </FormLayout.Group>
+              <TextField
+                label="Birthday metafield"
+                name="birthdayMetafield"
+                value={birthdayMetafield}
+                onChange={setBirthdayMetafield}
+                autoComplete="off"
+                helpText="The customer metafield holding the birth date, as namespace.key (a date). Shopify's standard one is facts.birth_date."
+                error={errors.birthdayMetafield}
+              />
+            </BlockStack>
+            <ChoiceList
+              title="Points expiry"
+              name="expiry"
+              choices={[
+                { label: "Never", value: "never" },
+                {
+                  label: "After a number of months without an order",
+                  value: "months",
+                  renderChildren: (isSelected: boolean) =>
+                    isSelected && (
+                      <TextField
+                        label="Months without an order"
+                        name="expiryMonths"
+                        type="number"
+                        min={1}
+                        max={60}
+                        value={expiryMonths}
+                        onChange={setExpiryMonths}
+                        autoComplete="off"
+                        suffix="months"
+                        helpText="From 1 to 60. A member's points expire this many months after their last order; they are told 14 days before."
+                        error={errors.expiryMonths}
+                      />
+                    ),
+                },
+              ]}
+              selected={[expiry]}
+              onChange={(selected) => setExpiry(selected[0] ?? "never")}
+              error={errors.expiry}
+            />
             <Button submit variant="primary" loading={saving}>
               Save program
             </Button>
@@ -577,12 +655,17 @@ const CHANGE_LABELS: Record<string, string> = {
   "program.dailyCap": "daily cap",
   "program.enrolment": "enrolment",
   "program.retroactive": "retroactive awards",
+  "program.signupBonus": "sign-up bonus",
+  "program.birthdayBonus": "birthday bonus",
+  "program.birthdayMetafield": "birthday metafield",
+  "program.expiryMonths": "points expiry",
   countShipping: "count shipping",
 };
 const changeLabel = (key: string) => CHANGE_LABELS[key] ?? key;
 
 function describe(key: string, value: unknown): string {
-  if (value === null || value === undefined) return key === "program.startDate" ? "install day" : "none";
+  if (value === null || value === undefined) return key === "program.startDate" ? "install day" : key === "program.expiryMonths" ? "never" : "none";
+  if (key === "program.expiryMonths") return `after ${String(value)} months`;
   if (typeof value === "boolean") return value ? "on" : "off";
   if (key === "program.dailyCap" && value === 0) return "no cap";
   if (key === "program.channels" && Array.isArray(value)) return value.length ? value.map((channel) => CHANNEL_LABELS[channel as keyof typeof CHANNEL_LABELS] ?? channel).join(", ") : "none";

@@ -35,6 +35,7 @@ export default function App() {
         </Link>
         <Link to="/app/members">Members</Link>
         <Link to="/app/cohorts">Cohorts</Link>
+        <Link to="/app/rewards">Rewards</Link>
         <Link to="/app/settings">Settings</Link>
         <Link to="/app/webhooks">Webhooks</Link>
         <Link to="/app/api-tokens">API tokens</Link>

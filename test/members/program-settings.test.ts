@@ -74,6 +74,10 @@ describe("program settings", () => {
         dailyCap: 0,
         enrolment: { mode: "email" },
         retroactive: false,
+        signupBonus: 0,
+        birthdayBonus: 0,
+        birthdayMetafield: "facts.birth_date",
+        expiryMonths: null,
       },
     });
     expect(data.programAudit).toEqual([]);
@@ -115,6 +119,25 @@ describe("program settings", () => {
       errors: { "enrolment.tag": 'Tags starting with "roost-" are Roost\'s cohort tags: choose another tag for enrolment' },
     });
     expect(await save(form({ "channels[]": ["online_store", "marketplace"] }))).toEqual({ form: "program", saved: false, errors: { channels: "Unknown channel: marketplace" } });
+    // Bonuses, the birthday metafield and expiry.
+    expect(await save(form({ signupBonus: "-5", birthdayBonus: "1000001", birthdayMetafield: "birth_date" }))).toEqual({
+      form: "program",
+      saved: false,
+      errors: {
+        signupBonus: "Enter a whole number of points up to 1,000,000, or 0 for none",
+        birthdayBonus: "Enter a whole number of points up to 1,000,000, or 0 for none",
+        birthdayMetafield: "Enter the metafield as namespace.key, such as facts.birth_date",
+      },
+    });
+    expect(await save(form({ signupBonus: "2.5", birthdayMetafield: "facts.birth date" }))).toEqual({
+      form: "program",
+      saved: false,
+      errors: { signupBonus: "Enter a whole number of points up to 1,000,000, or 0 for none", birthdayMetafield: "Enter the metafield as namespace.key, such as facts.birth_date" },
+    });
+    for (const months of ["0", "61", "1.5", "twelve", ""]) {
+      expect(await save(form({ expiry: "months", expiryMonths: months }))).toEqual({ form: "program", saved: false, errors: { expiryMonths: "Enter a whole number of months from 1 to 60" } });
+    }
+    expect(await save(form({ expiry: "sometimes" }))).toEqual({ form: "program", saved: false, errors: { expiry: "Choose when points expire" } });
 
     expect(await stored()).toEqual(before);
     expect(await auditRows()).toEqual([]);
@@ -154,6 +177,10 @@ describe("program settings", () => {
       dailyCap: 250,
       enrolment: { mode: "tag", tag: "vip" },
       retroactive: true,
+      signupBonus: 0,
+      birthdayBonus: 0,
+      birthdayMetafield: "facts.birth_date",
+      expiryMonths: null,
     };
     expect(await stored()).toEqual({ lowStockThreshold: 5, countShipping: true, cohortTagPrefix: "roost-", cohortTagBudget: 20, program: after, pixel: { samplingRate: "1", enableConsoleLogging: false, metaPixelId: "", disconnected: false, installedAt: null } });
 
@@ -192,6 +219,28 @@ describe("program settings", () => {
     ]);
     const { programAudit } = await loader(args(await adminRequest("/app/settings", shop)));
     expect(programAudit.map((row) => Object.keys(row.changes))).toEqual([["program.startDate"], Object.keys(JSON.parse(rows[0].details).changes)]);
+  });
+
+  it("saves the bonuses, the birthday metafield and expiry, shows them back, and audits them", async () => {
+    const body = form({ signupBonus: "100", birthdayBonus: " 250 ", birthdayMetafield: "custom.birthday", expiry: "months", expiryMonths: "12" });
+    expect(await save(body)).toMatchObject({
+      saved: true,
+      changed: ["program.signupBonus", "program.birthdayBonus", "program.birthdayMetafield", "program.expiryMonths"],
+    });
+    expect((await stored()).program).toMatchObject({ signupBonus: 100, birthdayBonus: 250, birthdayMetafield: "custom.birthday", expiryMonths: 12 });
+    expect(JSON.parse((await auditRows())[0].details).changes).toEqual({
+      "program.signupBonus": { before: 0, after: 100 },
+      "program.birthdayBonus": { before: 0, after: 250 },
+      "program.birthdayMetafield": { before: "facts.birth_date", after: "custom.birthday" },
+      "program.expiryMonths": { before: null, after: 12 },
+    });
+
+    // "Never" leaves the months typed in the hidden field aside; empty bonuses are none.
+    const never = new URLSearchParams(body);
+    never.set("expiry", "never");
+    never.set("signupBonus", "");
+    expect(await save(never)).toMatchObject({ saved: true, changed: ["program.signupBonus", "program.expiryMonths"] });
+    expect((await stored()).program).toMatchObject({ signupBonus: 0, birthdayBonus: 250, expiryMonths: null });
   });
 
   it("keeps the low-stock form working beside it, unaudited and untouched by the program", async () => {

@@ -1,7 +1,10 @@
+import { randomUUID } from "node:crypto";
 import type { Database } from "../../db.server";
 import { currencyExponent } from "../../lib/money";
 import { memberTimeline } from "../identity/visitors.server";
 import { memberSummary } from "../ledger/verify.server";
+import { describeReward, listRewards } from "../rewards/catalogue.server";
+import { describeRedemption, listRedemptions } from "../rewards/redeem.server";
 import { memberName } from "./search.server";
 
 export type MemberDetail = NonNullable<Awaited<ReturnType<typeof loadMemberDetail>>>;
@@ -29,5 +32,37 @@ export async function loadMemberDetail(db: Database, shop: { id: string; currenc
     currency: shop.currency,
     exponent: currencyExponent(shop.currency),
     timezone: shop.timezone,
+  };
+}
+
+/**
+ * The member's side of the rewards: the enabled rewards with what each still needs (0: they can
+ * afford it), their redemptions, newest first (a code shows only once Shopify has made it), and
+ * a fresh idempotency key for the page's redeem form: one per render, so the same form submitted
+ * twice spends the points once.
+ */
+export async function loadMemberRewards(db: Database, shop: { id: string; currency: string }, member: { id: string; balance: number }) {
+  const rewards = await listRewards(db, shop.id, { enabledOnly: true });
+  const redemptions = await listRedemptions(db, shop.id, { memberId: member.id, take: 50 });
+  return {
+    rewards: rewards.map((reward) => ({
+      id: reward.id,
+      name: reward.name,
+      gives: describeReward(reward, shop.currency),
+      pointsCost: reward.pointsCost,
+      shortfall: Math.max(0, reward.pointsCost - member.balance),
+    })),
+    redemptions: redemptions.map((redemption) => ({
+      id: redemption.id,
+      rewardName: redemption.rewardName,
+      gives: describeRedemption(redemption),
+      points: redemption.points,
+      status: redemption.status as "pending" | "issued" | "failed",
+      code: redemption.status === "issued" ? redemption.code : null,
+      storeCredit: redemption.rewardType === "store_credit",
+      failureReason: redemption.status === "failed" ? redemption.failureReason : null,
+      createdAt: redemption.createdAt.toISOString(),
+    })),
+    redeemKey: `admin:${randomUUID()}`,
   };
 }

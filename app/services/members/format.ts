@@ -22,8 +22,40 @@ export const KIND_LABELS: Record<string, string> = {
   clawback: "Clawed back",
   adjustment: "Adjustment",
   redemption: "Redeemed",
+  returned: "Returned",
+  bonus: "Bonus",
   expiry: "Expired",
 };
+
+const points = (count: number) => `${Math.abs(count).toLocaleString("en-US")} point${Math.abs(count) === 1 ? "" : "s"}`;
+const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
+
+/**
+ * A ledger entry of the rewards kinds as a sentence ("Redeemed 50 points for $5 off", "Returned
+ * 50 points: $5 off was not issued (Shopify refused the reward: …)", "Sign-up bonus: 100 points",
+ * "56 points expired (no order since 2026-01-02: …)"); null for the other kinds, whose reason
+ * stands as it is.
+ */
+export function ledgerSentence(entry: { kind: string; points: number; reason: string | null }): string | null {
+  const reason = entry.reason ?? "";
+  switch (entry.kind) {
+    case "redemption":
+      return `Redeemed ${points(entry.points)}${reason ? ` for ${reason}` : ""}`;
+    case "returned": {
+      // The reason is "<reward>: <why>" (returnRedemption): the reward's name, then what Shopify said.
+      const split = reason.indexOf(": ");
+      const reward = split >= 0 ? reason.slice(0, split) : reason;
+      const why = split >= 0 ? reason.slice(split + 2) : "";
+      return `Returned ${points(entry.points)}${reward ? `: ${reward} was not issued` : ""}${why ? ` (${why})` : ""}`;
+    }
+    case "bonus":
+      return `${capitalised(reason || "bonus")}: ${points(entry.points)}`;
+    case "expiry":
+      return `${capitalised(points(entry.points))} expired${reason ? ` (${reason})` : ""}`;
+    default:
+      return null;
+  }
+}
 
 export const EVENT_LABELS: Record<string, string> = JOURNEY_EVENT_LABELS;
 
@@ -68,6 +100,16 @@ export function timelineSentence(event: { type: string; data: Record<string, unk
       const stock = typeof event.data.stock === "number" ? `, when ${event.data.stock === 1 ? "1 unit was" : `${event.data.stock} units were`} left` : "";
       const added = text("addedAt");
       return `Left ${item} in the cart${added ? ` after adding it on ${formatWhen(added, labels.timezone)}` : ""}${stock}, without checking out (cohort ${text("cohort") ?? "?"}).`;
+    }
+    case "reward_redeemed": {
+      const spent = typeof event.data.points === "number" ? points(event.data.points) : "points";
+      const code = text("code");
+      return `Redeemed ${spent} for ${text("description") ?? text("reward") ?? "a reward"}${code ? `: code ${code}` : ""}.`;
+    }
+    case "points_expiring": {
+      const expiring = typeof event.data.points === "number" ? points(event.data.points) : "points";
+      const last = text("lastOrderOn");
+      return `${capitalised(expiring)} expire on ${text("expiresOn") ?? "?"}${last ? ` (no order since ${last})` : ""}.`;
     }
     default:
       return null;

@@ -1,4 +1,4 @@
-import { CHANNELS, type Channel, type Program, programSchema } from "./settings";
+import { CHANNELS, type Channel, MAX_BONUS, type Program, programSchema } from "./settings";
 
 /** The program settings a merchant edits on the Settings page (countShipping lives beside the program). */
 export interface ProgramSettings {
@@ -85,6 +85,28 @@ export function parseProgramForm(form: FormData, shop: { cohortTagPrefix?: strin
     errors["enrolment.tag"] = `Tags starting with "${prefix}" are Roost's cohort tags: choose another tag for enrolment`;
   }
 
+  // Bonuses: whole points, empty for none.
+  const bonus = (name: "signupBonus" | "birthdayBonus") => {
+    const value = text(form, name) || "0";
+    if (WHOLE.test(value) && Number(value) <= MAX_BONUS) return Number(value);
+    errors[name] = `Enter a whole number of points up to ${MAX_BONUS.toLocaleString("en-US")}, or 0 for none`;
+    return 0;
+  };
+  const signupBonus = bonus("signupBonus");
+  const birthdayBonus = bonus("birthdayBonus");
+  const birthdayMetafield = text(form, "birthdayMetafield") || "facts.birth_date";
+
+  // Expiry: "never", or "months" with a whole number of months from 1 to 60.
+  const expiry = text(form, "expiry") || "never";
+  let expiryMonths: number | null = null;
+  if (expiry === "months") {
+    const months = text(form, "expiryMonths");
+    if (!WHOLE.test(months) || Number(months) < 1 || Number(months) > 60) errors.expiryMonths = "Enter a whole number of months from 1 to 60";
+    else expiryMonths = Number(months);
+  } else if (expiry !== "never") {
+    errors.expiry = "Choose when points expire";
+  }
+
   const candidate = {
     enabled: checked(form, "enabled"),
     startDate: startDate || null,
@@ -98,6 +120,10 @@ export function parseProgramForm(form: FormData, shop: { cohortTagPrefix?: strin
     dailyCap: wholePoints(dailyCap) ? Number(dailyCap) : 0,
     enrolment: mode === "tag" ? { mode: "tag" as const, tag } : { mode: "email" as const },
     retroactive: checked(form, "retroactive"),
+    signupBonus,
+    birthdayBonus,
+    birthdayMetafield,
+    expiryMonths,
   };
   const parsed = programSchema.safeParse(candidate);
   if (!parsed.success) {
