@@ -24,7 +24,7 @@ describe.skipIf(!browserAvailable)("the embedded admin in Chromium (npm run demo
 
     await expect.poll(() => page.locator("h1").first().textContent(), { timeout: 60_000 }).toBe("Dashboard");
     // Polled: on a first run Vite may reload the page once after optimising dependencies.
-    await expect.poll(() => page.locator("ui-nav-menu a").allTextContents(), { timeout: 30_000 }).toEqual(["Dashboard", "Members", "Cohorts", "Settings", "Webhooks", "API tokens"]);
+    await expect.poll(() => page.locator("ui-nav-menu a").allTextContents(), { timeout: 30_000 }).toEqual(["Dashboard", "Members", "Cohorts", "Rewards", "Settings", "Webhooks", "API tokens"]);
     await expect.poll(() => page.getByRole("heading", { name: "Roost Demo Store" }).count(), { timeout: 30_000 }).toBe(1);
     expect(await page.getByText("roost-demo.myshopify.com · USD · America/New_York").count()).toBe(1);
 

@@ -92,13 +92,13 @@ describe.skipIf(!browserAvailable)("Members in Chromium (npm run demo)", { timeo
   });
 
   it("refuses a deduction beyond the balance, then adds points with a reason", async () => {
-    await page.getByLabel("Points").fill(`-${BALANCE + 1}`);
+    await page.getByLabel("Points", { exact: true }).fill(`-${BALANCE + 1}`);
     await page.getByLabel("Reason").fill("Return abuse");
     await page.getByRole("button", { name: "Adjust points" }).click();
     await expect.poll(() => page.getByText(`The balance is ${BALANCE}: you can remove at most ${BALANCE} points`, { exact: false }).count(), { timeout: 30_000 }).toBe(1);
     expect(await figure("member-balance")).toBe(String(BALANCE));
 
-    await page.getByLabel("Points").fill("12");
+    await page.getByLabel("Points", { exact: true }).fill("12");
     await page.getByLabel("Reason").fill("Goodwill for a late delivery");
     await page.getByRole("button", { name: "Adjust points" }).click();
     await expect.poll(() => figure("member-balance"), { timeout: 30_000 }).toBe(String(BALANCE + 12));
@@ -107,7 +107,7 @@ describe.skipIf(!browserAvailable)("Members in Chromium (npm run demo)", { timeo
     expect(rows).toHaveLength(3);
     expect(rows[2]).toEqual(["Adjustment", "+12", String(BALANCE + 12), "", "", "Goodwill for a late delivery · by staff user 12345 via admin"]);
     // The form is cleared for the next adjustment.
-    expect(await page.getByLabel("Points").inputValue()).toBe("");
+    expect(await page.getByLabel("Points", { exact: true }).inputValue()).toBe("");
 
     // The list shows the new balance too.
     await page.getByRole("link", { name: "Members" }).first().click();
