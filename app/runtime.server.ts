@@ -184,7 +184,7 @@ export function httpEdge(): HttpEdge {
 /** What the webhook and API routes hand to app/http/: the process's dependencies, its HTTP edge, the inbox hand-over. */
 export function httpDeps(): HttpDeps {
   const { db, clock, logger, capStore } = appDeps();
-  const { apiAuthFailures, webhookValidator, ingestLimits } = httpEdge();
+  const { apiAuthFailures, webhookValidator, ingestLimits, accountRequests } = httpEdge();
   return {
     db,
     clock,
@@ -193,6 +193,8 @@ export function httpDeps(): HttpDeps {
     apiAuthFailures,
     webhookValidator,
     ingestLimits,
+    accountRequests,
+    apiKey: process.env.SHOPIFY_API_KEY ?? "",
     // A stored delivery goes to the runner's inbox lane at once (the runner's tick is the fallback).
     kick: (id) => appRuntime().runner.kickDelivery(id),
   };

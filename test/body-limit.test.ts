@@ -19,9 +19,10 @@ describe("bodyLimitFor: one table, keyed by path prefix", () => {
     expect(bodyLimitFor("/api/v1/orders")).toMatchObject({ bytes: 64 * 1024, json: true });
     expect(bodyLimitFor("/api/v1/refunds").bytes).toBe(64 * 1024);
     expect(bodyLimitFor("/ingest/events").bytes).toBe(64 * 1024);
+    expect(bodyLimitFor("/account/redemptions")).toMatchObject({ bytes: 8 * 1024, json: true, cors: true });
     expect(bodyLimitFor("/app/settings")).toBe(DEFAULT_BODY_LIMIT);
     expect(DEFAULT_BODY_LIMIT.bytes).toBe(1024 * 1024);
-    expect(BODY_LIMITS.map((limit: BodyLimit) => limit.prefix)).toEqual(["/webhooks", "/api/v1", "/ingest"]);
+    expect(BODY_LIMITS.map((limit: BodyLimit) => limit.prefix)).toEqual(["/webhooks", "/api/v1", "/ingest", "/account"]);
   });
 
   it("matches whole segments, as the router would spell the path", () => {

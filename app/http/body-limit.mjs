@@ -24,6 +24,8 @@ export const BODY_LIMITS = Object.freeze([
   // The web pixel's batches (POST /ingest/events), sent cross-origin from the storefront: the
   // 413 carries the CORS header too, or the pixel would see a network error instead.
   Object.freeze({ prefix: "/ingest", bytes: 64 * KiB, cors: true }),
+  // The customer account extension's calls (docs/shopper.md): `{"rewardId": "…"}`, cross-origin.
+  Object.freeze({ prefix: "/account", bytes: 8 * KiB, json: true, cors: true }),
 ]);
 
 /** Everything else: the admin UI's form posts. */
