@@ -4,7 +4,7 @@ import globals from "globals";
 import tseslint from "typescript-eslint";
 
 export default tseslint.config(
-  { ignores: ["build/", "node_modules/", ".tools/", ".cache/", ".tmp/", "extensions/*/dist/", "public/build/"] },
+  { ignores: ["build/", "node_modules/", ".tools/", ".cache/", ".tmp/", "extensions/*/dist/", "public/build/", "extensions/*/shopify.d.ts"] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -23,6 +23,11 @@ export default tseslint.config(
     // Browser scripts and command-line entry points.
     files: ["scripts/demo/app-bridge.js"],
     languageOptions: { globals: { ...globals.browser } },
+  },
+  {
+    // The customer account extension runs in Shopify's sandbox: browser globals and `shopify`.
+    files: ["extensions/roost-account/src/**"],
+    languageOptions: { globals: { ...globals.browser, shopify: "readonly" } },
   },
   {
     files: ["scripts/**", "server.mjs", "test/**"],
