@@ -1,0 +1,57 @@
+// `shopify app build` over the whole app, as a deploy runs it: every UI extension bundled (the
+// customer account extension with the APP_URL it will call), the pixel, and the theme extension
+// theme-checked. Offline: the CLI needs no Shopify login to build.
+import { execFile } from "node:child_process";
+import { existsSync, readFileSync } from "node:fs";
+import { join } from "node:path";
+import { promisify } from "node:util";
+import { brotliCompressSync, constants, gzipSync } from "node:zlib";
+import { beforeAll, describe, expect, it } from "vitest";
+
+const root = join(import.meta.dirname, "..");
+const APP_URL = "https://roost-build-test.example.com";
+/** Shopify's limit for a UI extension's compiled script, compressed (the CLI reports it with brotli). */
+const UI_EXTENSION_LIMIT = 64 * 1024;
+
+let output = "";
+let seconds = 0;
+
+beforeAll(async () => {
+  const started = performance.now();
+  // --skip-dependencies-installation: the root package.json has every extension's dependencies;
+  // without it the CLI runs npm install in each extension folder (a second preact among others).
+  const result = await promisify(execFile)(join(root, "node_modules/.bin/shopify"), ["app", "build", "--skip-dependencies-installation", "--path", root], {
+    cwd: root,
+    env: { ...process.env, SHOPIFY_CLI_NO_ANALYTICS: "1", CI: "1", APP_URL, NODE_ENV: "production" },
+    maxBuffer: 16 * 1024 * 1024,
+    timeout: 180_000,
+  });
+  seconds = (performance.now() - started) / 1000;
+  output = result.stdout + result.stderr;
+  console.log(`shopify app build: ${seconds.toFixed(1)} s`);
+}, 200_000);
+
+describe("shopify app build", () => {
+  it("succeeds", () => {
+    expect(output).toContain("built!");
+  });
+
+  it.each(["roost-account", "roost-account-page"])("bundles %s within Shopify's size limit, calling the APP_URL it was built with", (handle) => {
+    const file = join(root, "extensions/roost-account/dist", `${handle}.js`);
+    expect(existsSync(file)).toBe(true);
+    const bundle = readFileSync(file);
+    const brotli = brotliCompressSync(bundle, { params: { [constants.BROTLI_PARAM_QUALITY]: 11 } }).length;
+    console.log(`${handle}: ${bundle.length} bytes, ${brotli} brotli, ${gzipSync(bundle).length} gzip`);
+    expect(brotli).toBeLessThanOrEqual(UI_EXTENSION_LIMIT);
+    const text = bundle.toString("utf8");
+    expect(text).toContain(APP_URL);
+    expect(text).toContain("/account/loyalty");
+    expect(text).not.toContain("process.env");
+  });
+
+  it("writes shopify.d.ts with the shopify global for both targets", () => {
+    const types = readFileSync(join(root, "extensions/roost-account/shopify.d.ts"), "utf8");
+    expect(types).toContain("customer-account.profile.block.render");
+    expect(types).toContain("customer-account.page.render");
+  });
+});
