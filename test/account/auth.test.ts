@@ -1,12 +1,13 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import db from "../../app/db.server";
-import { handleAccountRead } from "../../app/http/account.server";
+import { handleAccountRead, handleAccountRedeem } from "../../app/http/account.server";
 import { MemoryWindowLimiter } from "../../app/http/ingest.server";
 import { systemClock } from "../../app/lib/clock";
 import { logger } from "../../app/lib/logger.server";
 import * as loyaltyRoute from "../../app/routes/account.loyalty";
 import * as redeemRoute from "../../app/routes/account.redemptions";
 import * as readRoute from "../../app/routes/account.redemptions.$id";
+import { httpDeps } from "../../app/runtime.server";
 import { databaseCapStore } from "../../app/services/ledger/cap.server";
 import { markShopUninstalled } from "../../app/services/shops/shops.server";
 import { authenticate } from "../../app/shopify.server";
@@ -151,6 +152,23 @@ describe("CORS and methods", () => {
     expect(response.status).toBe(410);
     expect(json).toMatchObject({ error: "refused" });
     expectCors(response);
+  });
+});
+
+describe("unexpected failures", () => {
+  it("a service that throws: 500 internal_error with CORS, for a read and a redemption", async () => {
+    const deps = { ...httpDeps(), authenticate: authenticate.public.customerAccount };
+    const boom = async (): Promise<never> => {
+      throw new Error("database went away");
+    };
+    const read = await handleAccountRead(deps, { request: accountRequest("/account/loyalty", { token: await token() }) }, boom);
+    expect(read.status).toBe(500);
+    expect(await read.json()).toMatchObject({ error: "internal_error" });
+    expectCors(read);
+    const redeem = await handleAccountRedeem(deps, { request: accountRequest("/account/redemptions", { token: await token(), key: "k", body: { rewardId: "r" } }) }, boom);
+    expect(redeem.status).toBe(500);
+    expect(await redeem.json()).toMatchObject({ error: "internal_error", message: expect.stringMatching(/same Idempotency-Key/) });
+    expectCors(redeem);
   });
 });
 

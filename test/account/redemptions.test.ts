@@ -80,6 +80,24 @@ describe("POST /account/redemptions", () => {
     await expectLedgerOk(at);
   });
 
+  it("the same key sent twice at once spends once; two keys over the balance at once: one 201, one 422", async () => {
+    await givePoints(at, rita.memberId, 700);
+    const fiveOff = await reward(at, { type: "fixed_amount", pointsCost: "400", value: "5" });
+    const twice = await Promise.all([0, 1].map(() => postRedemption({ token, key: "double-tap", body: { rewardId: fiveOff.id } })));
+    expect(twice.map((answer) => answer.response.status).sort()).toEqual([200, 201]);
+    expect(twice[0].json.redemption.id).toBe(twice[1].json.redemption.id);
+    expect(await balanceOf(rita.memberId)).toBe(300);
+    const racing = await Promise.all(["a", "b"].map((key) => postRedemption({ token, key, body: { rewardId: fiveOff.id } })));
+    // 300 left, 400 each: neither passes; then 100 more and two at once: one passes.
+    expect(racing.map((answer) => answer.response.status)).toEqual([422, 422]);
+    await givePoints(at, rita.memberId, 100);
+    const next = await Promise.all(["c", "d"].map((key) => postRedemption({ token, key, body: { rewardId: fiveOff.id } })));
+    expect(next.map((answer) => answer.response.status).sort()).toEqual([201, 422]);
+    expect(await balanceOf(rita.memberId)).toBe(0);
+    expect(await written()).toEqual({ redemptions: 2, entries: 2, jobs: 2 });
+    await expectLedgerOk(at);
+  });
+
   it("two shoppers sending the same key each get their own redemption", async () => {
     const bo = await shopper(at);
     await givePoints(at, rita.memberId, 500);
@@ -174,6 +192,11 @@ describe("POST /account/redemptions", () => {
       expect(response.status).toBe(400);
       expect(json).toMatchObject({ error: "invalid_request" });
     }
+    let deep: unknown = "x";
+    for (let i = 0; i < 9; i += 1) deep = [deep];
+    const tooDeep = await postRedemption({ token, body: { rewardId: "x", deep } });
+    expect(tooDeep.response.status).toBe(400);
+    expect(tooDeep.json).toMatchObject({ error: "invalid_json" });
     const large = await postRedemption({ token, body: { rewardId: "x", padding: "x".repeat(9000) } });
     expect(large.response.status).toBe(413);
     expect(large.json).toMatchObject({ error: "body_too_large" });

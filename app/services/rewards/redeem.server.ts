@@ -69,6 +69,10 @@ export async function redeemReward(deps: LedgerDeps, shop: LedgerShop, input: Re
         if (!reward.enabled) return { ok: false, reason: "reward-disabled", message: `"${reward.name}" is not available` };
         // The member's lock: concurrent redemptions, awards and claw-backs run one after another.
         const member = await lockMember(tx, found.id);
+        // The same key sent twice at once: the second waits here for the first, then answers its
+        // redemption (checked before the balance, which the first has just spent).
+        const raced = await tx.redemption.findUnique({ where: { shopId_idempotencyKey: { shopId: shop.id, idempotencyKey: input.idempotencyKey } } });
+        if (raced) return replay(raced, input);
         if (member.redactedAt) return { ok: false, reason: "redacted", message: "The member's personal data was erased: nothing can be redeemed" };
         if (!member.customerGid) return { ok: false, reason: "no-customer", message: "The member has no Shopify customer to give a code to" };
         if (member.balance < reward.pointsCost) {
