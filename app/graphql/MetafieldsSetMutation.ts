@@ -1,4 +1,7 @@
-/** Writes a customer's `roost.points_balance` and `roost.tier` metafields (docs/ledger.md, "Ledger, timeline, write-back"). */
+/**
+ * Writes a customer's `roost.points_balance` and `roost.tier` metafields (docs/ledger.md, "Ledger,
+ * timeline, write-back"), and the app installation's `roost.program` (docs/rewards.md).
+ */
 export const MetafieldsSetMutation = `#graphql
   mutation RoostMetafieldsSet($metafields: [MetafieldsSetInput!]!) {
     metafieldsSet(metafields: $metafields) {

@@ -38,6 +38,7 @@ import {
   shippingDiscountedMinor,
 } from './orders.js';
 import type {
+  AppInstallationRecord,
   BulkOperationRecord,
   CustomerRecord,
   FakeShopifyStore,
@@ -501,6 +502,7 @@ function typed<TSource>(fields: Record<string, FieldFn<TSource>>): Record<string
 const resolvers: ResolverMap = {
   QueryRoot: typed<undefined>({
     shop: (_source, _args, ctx) => ctx.state.shop,
+    currentAppInstallation: (_source, _args, ctx) => ctx.state.appInstallation,
     node: (_source, args, ctx) => findById(ctx, str(args, 'id') ?? ''),
     nodes: (_source, args, ctx) => {
       const ids = strings(args, 'ids');
@@ -542,6 +544,10 @@ const resolvers: ResolverMap = {
   DiscountCodeNode: typed<CodeDiscountRecord>({
     // The union member is the discount's own type (graphql-js reads __typename).
     codeDiscount: (node) => ({ ...node, __typename: node.discountType }),
+  }),
+
+  AppInstallation: typed<AppInstallationRecord>({
+    ...metafieldOwnerFields,
   }),
 
   Shop: typed<ShopRecord>({

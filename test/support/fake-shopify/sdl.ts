@@ -88,6 +88,10 @@ export const ADMIN_SDL = /* GraphQL */ `
     sslEnabled: Boolean!
   }
 
+  type AppInstallation implements Node & HasMetafields {
+    id: ID!${metafieldFields}
+  }
+
   type Shop implements Node & HasMetafields {
     id: ID!
     name: String!
@@ -451,6 +455,7 @@ export const ADMIN_SDL = /* GraphQL */ `
   }
 
   enum MetafieldOwnerType {
+    API_PERMISSION
     CUSTOMER
     ORDER
     PRODUCT
@@ -512,6 +517,7 @@ export const ADMIN_SDL = /* GraphQL */ `
 
   type QueryRoot {
     shop: Shop!
+    currentAppInstallation: AppInstallation!
     node(id: ID!): Node
     nodes(ids: [ID!]!): [Node]!
     customer(id: ID!): Customer

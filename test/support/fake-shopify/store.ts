@@ -121,7 +121,8 @@ export type OrderFulfillmentStatus =
   | 'SCHEDULED'
   | 'UNFULFILLED';
 export type OrderCancelReason = 'CUSTOMER' | 'DECLINED' | 'FRAUD' | 'INVENTORY' | 'OTHER' | 'STAFF';
-export type MetafieldOwnerType = 'CUSTOMER' | 'ORDER' | 'PRODUCT' | 'PRODUCTVARIANT' | 'SHOP';
+/** API_PERMISSION: an app-data metafield, owned by the app's installation. */
+export type MetafieldOwnerType = 'API_PERMISSION' | 'CUSTOMER' | 'ORDER' | 'PRODUCT' | 'PRODUCTVARIANT' | 'SHOP';
 export type BulkOperationStatus = 'CANCELED' | 'CANCELING' | 'COMPLETED' | 'CREATED' | 'EXPIRED' | 'FAILED' | 'RUNNING';
 export type BulkOperationErrorCode = 'ACCESS_DENIED' | 'INTERNAL_SERVER_ERROR' | 'TIMEOUT';
 export type BulkOperationType = 'MUTATION' | 'QUERY';
@@ -152,6 +153,14 @@ export interface ShopRecord extends BaseRecord {
   installationId: number;
   createdAt: number;
   updatedAt: number;
+}
+
+/**
+ * The app's installation on the shop (`currentAppInstallation`): the owner of its app-data
+ * metafields, which only this app reads and writes (in Liquid, `app.metafields`).
+ */
+export interface AppInstallationRecord extends BaseRecord {
+  kind: 'AppInstallation';
 }
 
 export interface CustomerRecord extends BaseRecord {
@@ -387,6 +396,7 @@ export interface BulkOperationRecord extends BaseRecord {
 }
 
 export type NodeRecord =
+  | AppInstallationRecord
   | BulkOperationRecord
   | CustomerRecord
   | InventoryItemRecord
@@ -415,7 +425,7 @@ export interface StagedUploadRecord {
   content: string | null;
 }
 
-export type MetafieldOwnerRecord = CustomerRecord | OrderRecord | ProductRecord | ShopRecord | VariantRecord;
+export type MetafieldOwnerRecord = AppInstallationRecord | CustomerRecord | OrderRecord | ProductRecord | ShopRecord | VariantRecord;
 
 export type FailureStatus = 429 | 500 | 502 | 503 | 504;
 
@@ -437,6 +447,8 @@ export interface PendingFailure {
 
 export interface ShopState extends DiscountState {
   shop: ShopRecord;
+  /** This app's installation: `currentAppInstallation`, the owner of app-data metafields. */
+  appInstallation: AppInstallationRecord;
   customers: Map<number, CustomerRecord>;
   products: Map<number, ProductRecord>;
   variants: Map<number, VariantRecord>;
@@ -1048,6 +1060,7 @@ export class FakeShopifyStore {
       return canonical;
     }
     const numericId = this.allocateId();
+    const installationId = this.allocateId();
     const now = this.now();
     this.shops.set(canonical, {
       shop: {
@@ -1055,10 +1068,11 @@ export class FakeShopifyStore {
         id: toGid('Shop', numericId),
         numericId,
         ...shopFields,
-        installationId: this.allocateId(),
+        installationId,
         createdAt: now,
         updatedAt: now,
       },
+      appInstallation: { kind: 'AppInstallation', id: toGid('AppInstallation', installationId), numericId: installationId },
       customers: new Map(),
       products: new Map(),
       variants: new Map(),
@@ -1864,6 +1878,8 @@ export class FakeShopifyStore {
     switch (parsed.type) {
       case 'Shop':
         return parsed.id === state.shop.numericId ? state.shop : null;
+      case 'AppInstallation':
+        return parsed.id === state.appInstallation.numericId ? state.appInstallation : null;
       case 'Customer':
         return state.customers.get(parsed.id) ?? null;
       case 'Product':
@@ -2019,6 +2035,16 @@ export class FakeShopifyStore {
     return [...(state.metafields.get(ownerId)?.values() ?? [])]
       .filter((record) => resolved === undefined || record.namespace === resolved)
       .map(metafieldSnapshot);
+  }
+
+  /** The GID of this app's installation on the shop (`currentAppInstallation { id }`). */
+  appInstallationId(shop: string): string {
+    return this.state(shop).appInstallation.id;
+  }
+
+  /** The app-data metafields the app wrote on its installation (Liquid's `app.metafields`). */
+  appMetafields(shop: string): MetafieldSnapshot[] {
+    return this.metafields(shop, this.appInstallationId(shop));
   }
 
   metafield(shop: string, ownerId: string, namespace: string, key: string): MetafieldSnapshot | undefined {
@@ -2248,6 +2274,7 @@ export class FakeShopifyStore {
   private metafieldOwner(state: ShopState, ownerId: string): MetafieldOwnerRecord | null {
     const record = this.findNode(state, ownerId);
     switch (record?.kind) {
+      case 'AppInstallation':
       case 'Customer':
       case 'Order':
       case 'Product':
@@ -2838,6 +2865,8 @@ export class FakeShopifyStore {
 
 export function metafieldOwnerType(owner: MetafieldOwnerRecord): MetafieldOwnerType {
   switch (owner.kind) {
+    case 'AppInstallation':
+      return 'API_PERMISSION';
     case 'Customer':
       return 'CUSTOMER';
     case 'Order':
