@@ -11,6 +11,7 @@ import { releaseIntervalMs, releaseQueue } from "./services/ledger/release-worke
 import { tierSweepQueue } from "./services/ledger/tiers.server";
 import { metafieldsQueue } from "./services/outbox/metafields.server";
 import { metafieldDefinitionsQueue } from "./services/outbox/definitions.server";
+import { programMetafieldQueue } from "./services/outbox/program-metafield.server";
 import { bonusesQueue } from "./services/ledger/bonus.server";
 import { redemptionsQueue } from "./services/rewards/issue.server";
 import { pointsDailyIntervalMs, pointsDailyQueue } from "./services/rewards/daily.server";
@@ -102,8 +103,9 @@ export function queueDefinitions(deps: AppDeps, env: Record<string, string | und
   // The ledger's: metafield write-back (the outbox), releasing held awards, the daily tier sweep.
   if (env.ROOST_SYNC_JOBS !== "off") queues.push(metafieldsQueue(deps), releaseQueue(deps, releaseIntervalMs(env)), tierSweepQueue());
   // Rewards: codes and store credit for redemptions, the customer metafield definitions at install
-  // (store-facing); sign-up bonuses; the daily pass of expiry and birthdays (reads birth dates from the store).
-  if (env.ROOST_SYNC_JOBS !== "off") queues.push(redemptionsQueue(deps), metafieldDefinitionsQueue(deps), pointsDailyQueue(deps, pointsDailyIntervalMs(env)));
+  // and the program's facts for the theme block (store-facing); sign-up bonuses; the daily pass of
+  // expiry and birthdays (reads birth dates from the store).
+  if (env.ROOST_SYNC_JOBS !== "off") queues.push(redemptionsQueue(deps), metafieldDefinitionsQueue(deps), programMetafieldQueue(deps), pointsDailyQueue(deps, pointsDailyIntervalMs(env)));
   queues.push(bonusesQueue(deps));
   // The program catch-up of stored orders; each installed shop's backfill steps and reconciliation.
   if (env.ROOST_SYNC_JOBS !== "off") queues.push(catchUpQueue(deps), syncQueue(deps, { intervalMs: syncIntervalMs(env) }));

@@ -10,6 +10,7 @@ import db from "./db.server";
 import { appDeps, appRuntime } from "./runtime.server";
 import { learnShopIdentityOnInstall } from "./services/shopify/admin.server";
 import { DEFINITIONS_QUEUE, queueMetafieldDefinitions } from "./services/outbox/definitions.server";
+import { PROGRAM_METAFIELD_QUEUE, queueProgramMetafield } from "./services/outbox/program-metafield.server";
 import { markShopInstalled } from "./services/shops/shops.server";
 import { SYNC_QUEUE } from "./services/sync/deps.server";
 import { startBackfillOnInstall } from "./services/sync/scheduler.server";
@@ -41,11 +42,14 @@ const shopify = shopifyApp({
       await learnShopIdentityOnInstall(db, session.shop);
       // Import the catalogue, customers and recent orders (skipped after a recent backfill): the
       // shop's sync job, due now and started at once.
-      // roost.points_balance and roost.tier get their definitions (the queue makes them, retrying).
+      // roost.points_balance and roost.tier get their definitions, and the theme block its
+      // program facts (app.metafields.roost.program): the queues write them, retrying.
       const installed = await db.shop.findUnique({ where: { domain: session.shop }, select: { id: true } });
       if (installed) {
         await queueMetafieldDefinitions(db, installed.id, new Date());
+        await queueProgramMetafield(db, installed.id, new Date());
         appRuntime().runner.kick(DEFINITIONS_QUEUE);
+        appRuntime().runner.kick(PROGRAM_METAFIELD_QUEUE);
       }
       await startBackfillOnInstall(appDeps(), session.shop, () => appRuntime().runner.kick(SYNC_QUEUE));
     },

@@ -11,6 +11,7 @@ import { listCohorts } from "../../app/services/cohorts/reports.server";
 import { createRule, getRuleByKey } from "../../app/services/cohorts/rules.server";
 import { reconcileTags } from "../../app/services/tags/reconcile.server";
 import { startBackfill, waitForBackfill } from "../../app/services/sync/backfill.server";
+import { queueProgramMetafield } from "../../app/services/outbox/program-metafield.server";
 import { parseShopSettings } from "../../app/services/program/settings";
 import { createReward, listRewards, parseReward } from "../../app/services/rewards/catalogue.server";
 import { markShopInstalled, updateShopSettings } from "../../app/services/shops/shops.server";
@@ -38,6 +39,8 @@ export async function seedDemoStore({ fake, shop, appUrl }: { fake: Fake; shop: 
   // fixed, earlier start keeps them earning whenever the demo runs. A start date already set is kept.
   const { program } = parseShopSettings(installed.settings);
   if (!program.startDate) await updateShopSettings(db, shop, { program: { ...program, startDate: "2026-01-01" } });
+  // As afterAuth: the program's facts for the theme block (app.metafields.roost.program), written by the runner.
+  await queueProgramMetafield(db, installed.id, new Date());
 
   const deliveries: Promise<number>[] = [];
   const stop = fake.store.onWebhook((event) => {

@@ -22,6 +22,13 @@ describe("/__demo/store (the simulated store's customers and their tags)", () =>
     expect(row("cleo.ward@example.com")).toContain("No tags");
   });
 
+  it("shows the app's roost.program metafield once Roost has written it", () => {
+    expect(html).toContain('<p class="none" data-app-metafield="roost.program">Not written yet.</p>');
+    fake.store.setMetafield(SHOP, fake.store.appInstallationId(SHOP), { namespace: "roost", key: "program", type: "json", value: '{"enabled":true,"earn_rate":"1.5","currency":"USD","tiers":[]}' });
+    const written = renderStorePage(fake, SHOP, "roost-");
+    expect(written).toContain('<pre data-app-metafield="roost.program">{\n  &#34;enabled&#34;: true,\n  &#34;earn_rate&#34;: &#34;1.5&#34;');
+  });
+
   it("escapes what the store holds and shows no GIDs", () => {
     expect(row("ana.lima@example.com")).toContain("<td>Ana &#60;Lima &#38; co&#62;</td>");
     expect(html).not.toContain("<Lima");

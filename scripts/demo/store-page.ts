@@ -22,6 +22,10 @@ export function renderStorePage(fake: Fake, shop: string, prefix: string): strin
       return `<tr data-customer="${escape(customer.email ?? "")}"><td>${escape(name)}</td><td>${escape(customer.email ?? "")}</td><td>${tags || '<span class="none">No tags</span>'}</td></tr>`;
     })
     .join("\n");
+  const program = fake.store.appMetafields(shop).find((metafield) => metafield.namespace === "roost" && metafield.key === "program");
+  const appData = program
+    ? `<pre data-app-metafield="roost.program">${escape(JSON.stringify(JSON.parse(program.value), null, 2))}</pre>`
+    : '<p class="none" data-app-metafield="roost.program">Not written yet.</p>';
   return `<!DOCTYPE html>
 <html lang="en"><head><meta charset="utf-8"><title>Customers · ${escape(shop)} (simulated store)</title>
 <style>
@@ -38,5 +42,8 @@ export function renderStorePage(fake: Fake, shop: string, prefix: string): strin
 <tbody>
 ${rows}
 </tbody></table>
+<h2>Roost's app data</h2>
+<p>The <code>roost.program</code> metafield on Roost's app installation: what the Roost points theme block reads as <code>app.metafields.roost.program</code> (the earn rate it shows guests).</p>
+${appData}
 </main></body></html>`;
 }

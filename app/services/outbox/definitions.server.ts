@@ -2,10 +2,10 @@ import type { Database } from "../../db.server";
 import { type MetafieldDefinitionCreateData, MetafieldDefinitionCreateMutation } from "../../graphql/MetafieldDefinitionCreateMutation";
 import { enqueue } from "../jobs/queue.server";
 import type { QueueDefinition } from "../jobs/runner.server";
-import { type AdminBudget, memoryAdminBudget, pacedAdminClient, realSleep, type Sleep } from "../shopify/admin-budget.server";
+import { type AdminBudget, memoryAdminBudget, type Sleep } from "../shopify/admin-budget.server";
 import { AdminUserErrors } from "../shopify/admin-client.server";
 import type { AdminClientFactory } from "../shopify/admin.server";
-import { METAFIELD_NAMESPACE, ShopNotInstalledError } from "./metafields.server";
+import { installedShopAdmin, METAFIELD_NAMESPACE } from "./metafields.server";
 
 // Roost's customer metafields get definitions at install (docs/rewards.md, "Metafield
 // definitions"): with one, `roost.points_balance` and `roost.tier` show on the customer in the
@@ -42,9 +42,7 @@ export function metafieldDefinitionsQueue(deps: { adminFor: AdminClientFactory; 
   return {
     queue: DEFINITIONS_QUEUE,
     async run([job], { db, clock, logger }) {
-      const shop = job.shopId ? await db.shop.findUnique({ where: { id: job.shopId } }) : null;
-      if (!shop?.installed) throw new ShopNotInstalledError();
-      const admin = pacedAdminClient(await deps.adminFor(db, shop.domain), { shop: shop.domain, budget, clock, sleep: deps.sleep ?? realSleep });
+      const { shop, admin } = await installedShopAdmin(deps, budget, { db, clock }, job.shopId);
       for (const definition of CUSTOMER_METAFIELD_DEFINITIONS) {
         const data = await admin.request<MetafieldDefinitionCreateData>(MetafieldDefinitionCreateMutation, {
           definition: { ...definition, ownerType: "CUSTOMER", access: { storefront: "PUBLIC_READ", customerAccount: "READ" } },

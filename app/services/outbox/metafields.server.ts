@@ -9,7 +9,7 @@ import type { Tx } from "../ledger/types";
 import { type AdminBudget, memoryAdminBudget, pacedAdminClient, realSleep, type Sleep } from "../shopify/admin-budget.server";
 import { type AdminClient, assertNoUserErrors } from "../shopify/admin-client.server";
 import type { AdminClientFactory } from "../shopify/admin.server";
-import { ShopNotActiveError } from "../shops/shops.server";
+import { type Shop, ShopNotActiveError } from "../shops/shops.server";
 
 // The metafield outbox (docs/ledger.md, "Ledger, timeline, write-back"): a member's balance and
 // tier are queued as a job in the transaction that changes them, and written to the customer's
@@ -52,6 +52,19 @@ export class ShopNotInstalledError extends Error {
     super("shop is not installed");
     this.name = "ShopNotInstalledError";
   }
+}
+
+/** A per-shop Admin job's shop and its paced client: an unknown or uninstalled shop fails the job for good. */
+export async function installedShopAdmin(
+  deps: { adminFor: AdminClientFactory; sleep?: Sleep },
+  budget: AdminBudget,
+  { db, clock }: { db: Database; clock: Clock },
+  shopId: string | null,
+): Promise<{ shop: Shop; admin: AdminClient }> {
+  const shop = shopId ? await db.shop.findUnique({ where: { id: shopId } }) : null;
+  if (!shop?.installed) throw new ShopNotInstalledError();
+  const admin = pacedAdminClient(await deps.adminFor(db, shop.domain), { shop: shop.domain, budget, clock, sleep: deps.sleep ?? realSleep });
+  return { shop, admin };
 }
 
 type Outcomes = Map<string, JobOutcome | Error>;

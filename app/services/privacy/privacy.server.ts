@@ -1,6 +1,7 @@
 import { checkpointErasure, type Database } from "../../db.server";
 import { BONUSES_QUEUE } from "../ledger/bonus.server";
 import { DEFINITIONS_QUEUE } from "../outbox/definitions.server";
+import { PROGRAM_METAFIELD_QUEUE } from "../outbox/program-metafield.server";
 import { REDEMPTIONS_QUEUE } from "../rewards/redeem.server";
 import type { Clock } from "../../lib/clock";
 import { shopifyOrderKey } from "../ledger/keys";
@@ -308,7 +309,7 @@ export async function redactShop(db: Database, shopDomain: string, keepWebhookId
     db.flowTrigger.deleteMany({ where: { shopId } }),
     db.redemption.deleteMany({ where: { shopId } }),
     db.reward.deleteMany({ where: { shopId } }),
-    db.job.deleteMany({ where: { shopId, queue: { in: [METAFIELDS_QUEUE, TAGS_QUEUE, COHORTS_QUEUE, WEBHOOKS_OUT_QUEUE, FLOW_QUEUE, REDEMPTIONS_QUEUE, BONUSES_QUEUE, DEFINITIONS_QUEUE] } } }),
+    db.job.deleteMany({ where: { shopId, queue: { in: [METAFIELDS_QUEUE, TAGS_QUEUE, COHORTS_QUEUE, WEBHOOKS_OUT_QUEUE, FLOW_QUEUE, REDEMPTIONS_QUEUE, BONUSES_QUEUE, DEFINITIONS_QUEUE, PROGRAM_METAFIELD_QUEUE] } } }),
     db.unmatchedOrder.deleteMany({ where: { shopId } }),
     db.auditLog.deleteMany({ where: { shopId } }),
     db.programJob.deleteMany({ where: { shopId } }),

@@ -2,6 +2,7 @@ import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { systemClock } from "../../lib/clock";
 import { recordAudit } from "../audit.server";
+import { queueProgramMetafield } from "../outbox/program-metafield.server";
 import { type CatchUpScope, catchUpFor, queueCatchUp } from "./catch-up.server";
 import { parseShopSettings, type ShopSettings } from "./settings";
 import { ensureShop, updateShopSettings } from "../shops/shops.server";
@@ -33,6 +34,8 @@ export function programChanges(before: ProgramSettings, after: ProgramSettings):
  * A change that reaches into the orders Roost already stores (count shipping, retroactive awards
  * turned on, an earlier start date) also queues the background catch-up in that transaction
  * (ledger/catch-up.server.ts): settings, audit row and job are saved together or not at all.
+ * Every change also queues the storefront's copy of the program (the app's `roost.program`
+ * metafield, which the theme block reads) in that transaction.
  */
 export async function updateProgramSettings(
   db: Database,
@@ -55,6 +58,7 @@ export async function updateProgramSettings(
     await recordAudit(tx, { shopId: shop.id, actor, action: PROGRAM_UPDATED, details: { changes }, at: clock.now() });
     const catchUp = catchUpFor(before, { program: settings.program, countShipping: settings.countShipping }, shop);
     if (catchUp) await queueCatchUp(tx, shop.id, catchUp, clock);
+    await queueProgramMetafield(tx, shop.id, clock.now());
     return { settings, changes, catchUp };
   });
 }

@@ -20,6 +20,7 @@ import {
   restRefund,
   restShop,
 } from "../mirror/rest";
+import { queueProgramMetafield } from "../outbox/program-metafield.server";
 import { exportCustomerData, redactCustomer, redactShop } from "../privacy/privacy.server";
 import { forgetShop, markShopUninstalled, type Shop, updateShopDetails, updateShopScopes } from "../shops/shops.server";
 import { applyCheckout } from "../signals/checkouts.server";
@@ -233,7 +234,10 @@ export const topicHandlers: Record<string, TopicHandler> = {
     await updateShopScopes(context.db, context.shopDomain, current);
   },
   "shop/update": async (context) => {
-    const { payload } = await shopResource(context);
+    const { shop, payload } = await shopResource(context);
+    // The theme block's program facts name the shop currency: queued before the update, so a
+    // retried delivery still sees the change and queues it.
+    if (shop.installed && payload.currency && payload.currency !== shop.currency) await queueProgramMetafield(context.db, shop.id, context.clock.now());
     await updateShopDetails(context.db, context.shopDomain, {
       name: payload.name ?? undefined,
       timezone: payload.iana_timezone ?? undefined,
