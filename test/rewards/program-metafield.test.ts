@@ -12,6 +12,7 @@ import { shopPayload } from "../fixtures/rest-payloads";
 import { deliver } from "../support/deliver";
 import { fakeShopify, OFFLINE_TOKEN } from "../support/shopify";
 import { impatient, later } from "../tags/support";
+import { renderBlock, visibleText } from "../theme-block/support";
 import { ledgerDeps, type RewardShop, rewardShop, shopRow } from "./support";
 
 // The program's public facts for the theme block (app/services/outbox/program-metafield.server.ts):
@@ -69,6 +70,16 @@ describe("roost.program on the app installation", () => {
     expect(await job()).toMatchObject({ status: "pending", attempts: 0 });
     expect(await write()).toMatchObject({ done: 1, failed: 0 });
     expect(written()?.value).toMatchObject({ earn_rate: "2.5", tiers: [{ name: "Member", threshold: 0, multiplier: "1" }] });
+  });
+
+  it("is what the theme block reads: its earn rate copy for guests comes from the written value", async () => {
+    await changeProgram({ earnRate: "2.5" });
+    await write();
+    const program = written()?.value as Record<string, unknown>;
+    expect(visibleText(await renderBlock({ program }))).toContain("Earn 2.5 points for every USD you spend.");
+    await changeProgram({ enabled: false });
+    await write();
+    expect((await renderBlock({ program: written()?.value as Record<string, unknown> })).trim()).toBe("");
   });
 
   it("writes the latest of several changes once, and queues nothing for a save that changes nothing", async () => {
