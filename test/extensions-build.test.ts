@@ -2,13 +2,20 @@
 // customer account extension with the APP_URL it will call), the pixel, and the theme extension
 // theme-checked. Offline: the CLI needs no Shopify login to build.
 import { execFile } from "node:child_process";
-import { existsSync, readFileSync } from "node:fs";
-import { join } from "node:path";
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, symlinkSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { basename, join } from "node:path";
 import { promisify } from "node:util";
 import { brotliCompressSync, constants, gzipSync } from "node:zlib";
-import { beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 
-const root = join(import.meta.dirname, "..");
+const repository = join(import.meta.dirname, "..");
+/**
+ * The CLI writes into the app it builds (dist/, manifest.json, and shopify.d.ts in an order that
+ * changes from run to run): it builds a copy of the app's tomls and extensions, sharing the
+ * repository's node_modules, so the working tree stays as it was.
+ */
+const root = mkdtempSync(join(tmpdir(), "roost-app-build-"));
 const APP_URL = "https://roost-build-test.example.com";
 /** Shopify's limit for a UI extension's compiled script, compressed (the CLI reports it with brotli). */
 const UI_EXTENSION_LIMIT = 64 * 1024;
@@ -17,6 +24,12 @@ let output = "";
 let seconds = 0;
 
 beforeAll(async () => {
+  for (const file of ["shopify.app.toml", "shopify.web.toml", "package.json"]) cpSync(join(repository, file), join(root, file));
+  cpSync(join(repository, "extensions"), join(root, "extensions"), {
+    recursive: true,
+    filter: (source) => !["dist", "node_modules", "manifest.json"].includes(basename(source)),
+  });
+  symlinkSync(join(repository, "node_modules"), join(root, "node_modules"), "dir");
   const started = performance.now();
   // --skip-dependencies-installation: the root package.json has every extension's dependencies;
   // without it the CLI runs npm install in each extension folder (a second preact among others).
@@ -30,6 +43,8 @@ beforeAll(async () => {
   output = result.stdout + result.stderr;
   console.log(`shopify app build: ${seconds.toFixed(1)} s`);
 }, 200_000);
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe("shopify app build", () => {
   it("succeeds", () => {
@@ -53,5 +68,8 @@ describe("shopify app build", () => {
     const types = readFileSync(join(root, "extensions/roost-account/shopify.d.ts"), "utf8");
     expect(types).toContain("customer-account.profile.block.render");
     expect(types).toContain("customer-account.page.render");
+    // The committed copy (the typecheck reads it) declares the same modules; the CLI's order varies.
+    const blocks = (text: string) => text.split("//@ts-ignore").map((block) => block.trim()).sort();
+    expect(blocks(readFileSync(join(repository, "extensions/roost-account/shopify.d.ts"), "utf8"))).toEqual(blocks(types));
   });
 });
