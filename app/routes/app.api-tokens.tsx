@@ -1,7 +1,8 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Box, Button, Card, DataTable, EmptyState, FormLayout, Layout, Page, Text, TextField } from "@shopify/polaris";
+import { Form, useActionData, useLoaderData, useNavigation, useSubmit } from "@remix-run/react";
+import { Badge, Banner, BlockStack, Box, Button, Card, DataTable, EmptyState, FormLayout, InlineStack, Layout, Page, Text, TextField } from "@shopify/polaris";
 import { useEffect, useState } from "react";
+import { ConfirmModal } from "../components/ConfirmModal";
 import db from "../db.server";
 import { adminActor, type ApiTokenSummary, createApiToken, listApiTokens, revokeApiToken } from "../services/api/tokens.server";
 import { apiTokenForm } from "../services/api/validators";
@@ -42,15 +43,61 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 
 const formatTime = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "Never");
 
+type CopyState = "idle" | "copied" | "refused";
+
+/** The new token, shown once, with a button that puts it on the clipboard. */
+function NewToken({ token }: { token: string }) {
+  const [copy, setCopy] = useState<CopyState>("idle");
+  useEffect(() => setCopy("idle"), [token]);
+  const copyToken = async () => {
+    try {
+      // The clipboard is missing outside secure contexts and refused when permission is denied.
+      if (!navigator.clipboard) throw new Error("no clipboard");
+      await navigator.clipboard.writeText(token);
+      setCopy("copied");
+    } catch {
+      setCopy("refused");
+    }
+  };
+  return (
+    <BlockStack gap="200">
+      <Box padding="200" background="bg-surface-secondary" borderRadius="200">
+        <Text as="p" breakWord>
+          <code data-testid="new-token">{token}</code>
+        </Text>
+      </Box>
+      <InlineStack gap="200" blockAlign="center">
+        <Button onClick={copyToken}>Copy</Button>
+        {copy === "copied" && (
+          <Text as="span" tone="success">
+            Copied
+          </Text>
+        )}
+        {copy === "refused" && (
+          <Text as="span" tone="critical">
+            The browser did not allow copying: select the token and copy it yourself.
+          </Text>
+        )}
+      </InlineStack>
+    </BlockStack>
+  );
+}
+
 export default function ApiTokens() {
   const { tokens } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const creating = navigation.state === "submitting" && navigation.formData?.get("intent") === "create";
+  const submit = useSubmit();
   const [name, setName] = useState("");
+  // The token being confirmed; it stays set while the modal closes so its title does not blank.
+  const [revoking, setRevoking] = useState<{ id: string; name: string } | null>(null);
+  const [confirming, setConfirming] = useState(false);
+  const submittingRevoke = navigation.state !== "idle" && navigation.formData?.get("intent") === "revoke";
   // A created token clears the field, ready for the next one.
   useEffect(() => {
     if (result?.intent === "create" && result.ok) setName("");
+    if (result?.intent === "revoke") setConfirming(false);
   }, [result]);
   return (
     <Page title="API tokens" subtitle="Let your other sales channels award and claw back points through Roost's API">
@@ -67,11 +114,7 @@ export default function ApiTokens() {
                   <Banner tone="success" title={`Token "${result.created.name}" created`}>
                     <BlockStack gap="200">
                       <Text as="p">Copy it now: Roost keeps only a fingerprint and cannot show it again.</Text>
-                      <Box padding="200" background="bg-surface-secondary" borderRadius="200">
-                        <Text as="p" breakWord>
-                          <code>{result.token}</code>
-                        </Text>
-                      </Box>
+                      <NewToken token={result.token} />
                     </BlockStack>
                   </Banner>
                 )}
@@ -115,13 +158,12 @@ export default function ApiTokens() {
                   token.revokedAt ? (
                     ""
                   ) : (
-                    <Form method="post" key="revoke">
-                      <input type="hidden" name="intent" value="revoke" />
-                      <input type="hidden" name="tokenId" value={token.id} />
-                      <Button submit tone="critical" variant="plain" accessibilityLabel={`Revoke ${token.name}`}>
-                        Revoke
-                      </Button>
-                    </Form>
+                    <Button key="revoke" tone="critical" variant="plain" accessibilityLabel={`Revoke ${token.name}`} onClick={() => {
+                        setRevoking({ id: token.id, name: token.name });
+                        setConfirming(true);
+                      }}>
+                      Revoke
+                    </Button>
                   ),
                 ])}
               />
@@ -129,6 +171,16 @@ export default function ApiTokens() {
           </Card>
         </Layout.AnnotatedSection>
       </Layout>
+      <ConfirmModal
+        open={confirming}
+        onClose={() => setConfirming(false)}
+        title={`Revoke the token "${revoking?.name ?? ""}"?`}
+        action="Revoke token"
+        loading={submittingRevoke}
+        onConfirm={() => revoking && submit({ intent: "revoke", tokenId: revoking.id }, { method: "post" })}
+      >
+        The system using this token can no longer award or claw back points through Roost&apos;s API. This cannot be undone: create a new token to connect it again.
+      </ConfirmModal>
     </Page>
   );
 }
