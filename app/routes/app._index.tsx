@@ -4,7 +4,6 @@ import {
   Badge,
   Banner,
   BlockStack,
-  Box,
   Button,
   Card,
   DataTable,
@@ -23,6 +22,7 @@ import { logger } from "../lib/logger.server";
 import { appDeps } from "../runtime.server";
 import { startBackfill } from "../services/sync/backfill.server";
 import { loadDashboard } from "../services/dashboard.server";
+import { repairedSentence } from "../services/health/wording";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -158,8 +158,11 @@ export default function Dashboard() {
               {health.reconcile ? (
                 <Text as="p">
                   Last run {formatTime(health.reconcile.lastRunAt)} ({health.reconcile.status}):{" "}
-                  <span data-testid="reconcile-repaired">{health.reconcile.repairedTotal}</span> record(s) repaired that
-                  webhooks missed.
+                  <span data-testid="reconcile-repaired">
+                    {repairedSentence(health.reconcile.repairedTotal)}
+                    {health.reconcile.repairedTotal > 0 ? " that webhooks missed" : ""}
+                  </span>
+                  .
                 </Text>
               ) : (
                 <Text as="p" tone="subdued">
@@ -181,28 +184,36 @@ export default function Dashboard() {
                   <p>Store events appear here as Shopify delivers them to Roost.</p>
                 </EmptyState>
               ) : (
-                <DataTable
-                  columnContentTypes={["text", "text", "numeric", "text", "text"]}
-                  headings={["Topic", "Status", "Attempts", "Received", "Error"]}
-                  rows={recentDeliveries.map((delivery) => [
-                    delivery.topic,
-                    <Badge key={delivery.webhookId} tone={STATUS_TONE[delivery.status as keyof typeof STATUS_TONE]}>
-                      {delivery.status}
-                    </Badge>,
-                    delivery.attempts,
-                    formatTime(delivery.receivedAt),
-                    delivery.lastError ?? "",
-                  ])}
-                />
+                <BlockStack gap="200">
+                  <Text as="h3" variant="headingSm">
+                    Latest deliveries
+                  </Text>
+                  <DataTable
+                    columnContentTypes={["text", "text", "numeric", "text", "text"]}
+                    headings={["Topic", "Status", "Attempts", "Received", "Error"]}
+                    rows={recentDeliveries.map((delivery) => [
+                      delivery.topic,
+                      <Badge key={delivery.webhookId} tone={STATUS_TONE[delivery.status as keyof typeof STATUS_TONE]}>
+                        {delivery.status}
+                      </Badge>,
+                      delivery.attempts,
+                      formatTime(delivery.receivedAt),
+                      delivery.lastError ?? "",
+                    ])}
+                  />
+                </BlockStack>
               )}
               {health.lastDeliveryByTopic.length > 0 && (
-                <Box>
+                <BlockStack gap="200">
+                  <Text as="h3" variant="headingSm">
+                    Last delivery by topic
+                  </Text>
                   <DataTable
                     columnContentTypes={["text", "text"]}
                     headings={["Topic", "Last delivery"]}
                     rows={health.lastDeliveryByTopic.map((entry) => [entry.topic, formatTime(entry.receivedAt)])}
                   />
-                </Box>
+                </BlockStack>
               )}
             </BlockStack>
           </Card>

@@ -45,6 +45,16 @@ describe.skipIf(!browserAvailable)("the embedded admin in Chromium (npm run demo
       dead: await figure("inbox-dead"),
     }).toEqual({ products: "3", variants: "5", customers: "3", orders: "3", refunds: "1", pending: "0", failed: "0", dead: "0" });
     expect(await page.getByText("Healthy", { exact: true }).count()).toBe(1);
+
+    // Every table is named by the heading above it (Polaris's DataTable has no caption).
+    const tableHeadings = await page.locator("table").evaluateAll((tables) =>
+      tables.map((table) => {
+        let node: Element | null = table;
+        while (node && !node.previousElementSibling?.matches("h2, h3")) node = node.parentElement;
+        return node?.previousElementSibling?.textContent ?? null;
+      }),
+    );
+    expect(tableHeadings).toEqual(["Latest deliveries", "Last delivery by topic"]);
   });
 
   it("navigates to Members inside the app, and survives a full reload there", async () => {

@@ -1,5 +1,6 @@
 import type { Database } from "../../db.server";
 import type { Clock } from "../../lib/clock";
+import { plural } from "../cohorts/why";
 
 /**
  * Thresholds for the overall status (documented in docs/sync-health.md).
@@ -110,7 +111,7 @@ export async function syncHealth(db: Database, shopDomain: string, clock: Clock)
     else if (run.status !== "completed") degraded.push(`the ${run.resource} backfill is in progress`);
   }
   if (reconcile?.status === "failed") failing.push(`the last reconciliation failed: ${reconcile.error ?? "unknown error"}`);
-  if (reconcile?.status === "completed" && repairedTotal > 0) degraded.push(`the last reconciliation repaired ${repairedTotal} record(s) webhooks missed`);
+  if (reconcile?.status === "completed" && repairedTotal > 0) degraded.push(`the last reconciliation repaired ${plural(repairedTotal, "record")} webhooks missed`);
   if (lastSuccessfulReconcile?.finishedAt && now.getTime() - lastSuccessfulReconcile.finishedAt.getTime() > HEALTH_THRESHOLDS.reconcileStaleMs) {
     degraded.push("no reconciliation has completed in the last hour");
   }

@@ -1,0 +1,4 @@
+import { plural } from "../cohorts/why";
+
+/** What the last reconciliation repaired, as the Dashboard says it: "Nothing needed repairing", "1 record repaired", "12 records repaired". */
+export const repairedSentence = (total: number): string => (total === 0 ? "Nothing needed repairing" : `${plural(total, "record")} repaired`);
