@@ -73,4 +73,31 @@ describe.skipIf(!browserAvailable)("the embedded admin in Chromium (npm run demo
     expect(await page.getByText(/^Organization ID: [0-9a-f-]{36}$/).count()).toBe(1);
     expect(pageErrors).toEqual([]);
   });
+
+  it("answers an unknown admin path and an unknown member with a 404 page that keeps the navigation and links back", async () => {
+    // The token-bearing URL /__demo redirects to, with the path swapped.
+    await page.goto(`${demo.url}/__demo`);
+    await page.waitForURL(/\/app\?.*id_token=/, { timeout: 20_000 });
+    const at = (pathname: string) => {
+      const url = new URL(page.url());
+      url.pathname = pathname;
+      return url.toString();
+    };
+    const nav = ["Dashboard", "Members", "Cohorts", "Rewards", "Settings", "Webhooks", "API tokens"];
+
+    for (const [pathname, title] of [["/app/nothing-here", "Page not found"], ["/app/members/no-such-member", "Member not found"]]) {
+      const response = await page.goto(at(pathname));
+      expect(response?.status(), pathname).toBe(404);
+      await expect.poll(() => page.locator("h1").first().textContent(), { timeout: 30_000 }).toBe(title);
+      expect(await page.locator("ui-nav-menu a").allTextContents()).toEqual(nav);
+      expect(await page.getByRole("link", { name: "Go to the Dashboard" }).count()).toBe(1);
+      expect(await page.getByRole("link", { name: "Go to Members" }).count()).toBe(1);
+      // No raw ids or stack traces for the merchant.
+      expect(await page.locator("body").innerText()).not.toMatch(/gid:\/\/|no-such-member|\bat \S+ \(/);
+    }
+
+    await page.getByRole("link", { name: "Go to Members" }).click();
+    await expect.poll(() => page.locator("h1").first().textContent(), { timeout: 30_000 }).toBe("Members");
+    expect(pageErrors).toEqual([]);
+  });
 });
