@@ -15,6 +15,15 @@ import { markShopInstalled } from "./services/shops/shops.server";
 import { SYNC_QUEUE } from "./services/sync/deps.server";
 import { startBackfillOnInstall } from "./services/sync/scheduler.server";
 
+/**
+ * The library logs every admin request at Info ("Authenticating admin request"): noise at Roost's
+ * default level, so it speaks at Warning unless LOG_LEVEL asks for debug or trace (tests: errors only).
+ */
+function shopifyLogLevel(): LogSeverity {
+  if (process.env.NODE_ENV === "test") return LogSeverity.Error;
+  return process.env.LOG_LEVEL === "debug" || process.env.LOG_LEVEL === "trace" ? LogSeverity.Debug : LogSeverity.Warning;
+}
+
 const shopify = shopifyApp({
   apiKey: process.env.SHOPIFY_API_KEY,
   apiSecretKey: process.env.SHOPIFY_API_SECRET || "",
@@ -29,7 +38,7 @@ const shopify = shopifyApp({
   distribution: AppDistribution.AppStore,
   // Shopify-managed installation + token exchange: no OAuth redirects inside the admin.
   useOnlineTokens: false,
-  logger: { level: process.env.NODE_ENV === "test" ? LogSeverity.Error : LogSeverity.Info },
+  logger: { level: shopifyLogLevel() },
   future: {
     unstable_newEmbeddedAuthStrategy: true,
   },

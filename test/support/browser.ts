@@ -39,7 +39,7 @@ export interface RunningDemo {
 }
 
 /** Starts `npm run demo`'s script on a free loopback port with its own SQLite file (or the one given, to restart on it). */
-export async function startDemo(name: string, options: { databaseUrl?: string; startTimeoutMs?: number } = {}): Promise<RunningDemo> {
+export async function startDemo(name: string, options: { databaseUrl?: string; startTimeoutMs?: number; env?: Record<string, string | undefined> } = {}): Promise<RunningDemo> {
   const port = await freePort();
   const child: ChildProcess = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "scripts/demo.ts"], {
     env: {
@@ -49,6 +49,8 @@ export async function startDemo(name: string, options: { databaseUrl?: string; s
       PORT: String(port),
       DATABASE_URL: options.databaseUrl ?? `file:./${testRunDir()}/demo-${name}-${port}.sqlite`,
       LOG_LEVEL: "warn",
+      // Unset a variable by giving it as undefined (LOG_LEVEL: the demo's own default).
+      ...options.env,
     },
     stdio: ["ignore", "pipe", "pipe"],
     detached: true,

@@ -1,0 +1,35 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { type RunningDemo, startDemo } from "../support/browser";
+import { CHROME_UA } from "../support/shopify";
+
+// What `npm run demo` prints once it is up, at its default log level: a page load and a favicon
+// request print nothing. No browser needed.
+
+describe("npm run demo's terminal", { timeout: 120_000 }, () => {
+  let demo: RunningDemo;
+
+  beforeAll(async () => {
+    demo = await startDemo("terminal", { env: { LOG_LEVEL: undefined }, startTimeoutMs: 150_000 });
+  }, 180_000);
+
+  afterAll(async () => {
+    await demo?.stop();
+  });
+
+  it("prints no stack trace and no per-request authentication line for a page load and /favicon.ico", async () => {
+    const before = demo.output().length;
+    // /__demo redirects to the Dashboard with a session token: the admin authenticates it.
+    const page = await fetch(`${demo.url}/__demo`, { headers: { "User-Agent": CHROME_UA } });
+    expect(page.status).toBe(200);
+    expect(await page.text()).toContain("Dashboard");
+    const icon = await fetch(`${demo.url}/favicon.ico`, { headers: { "User-Agent": CHROME_UA } });
+    expect(icon.status).toBe(200);
+    expect([...new Uint8Array(await icon.arrayBuffer()).slice(0, 4)]).toEqual([0, 0, 1, 0]);
+    // Anything the requests print would be there within a moment.
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const printed = demo.output().slice(before);
+    expect(printed).not.toMatch(/^\s+at /m);
+    expect(printed).not.toContain("No route matches");
+    expect(printed).not.toContain("Authenticating admin request");
+  });
+});
