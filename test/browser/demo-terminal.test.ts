@@ -2,10 +2,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type RunningDemo, startDemo } from "../support/browser";
 import { CHROME_UA } from "../support/shopify";
 
-// What `npm run demo` prints once it is up, at its default log level: a page load and a favicon
-// request print nothing. No browser needed.
+// What `npm run demo` prints and answers once it is up, at its default log level: a page load and
+// a favicon request print nothing, and monitors (curl's user agent, a bot to Shopify's library)
+// get /healthz and /healthz/live as JSON while the embedded admin answers them 410 by design.
+// No browser needed.
 
-describe("npm run demo's terminal", { timeout: 120_000 }, () => {
+const CURL_UA = "curl/8.5.0";
+
+describe("npm run demo's terminal and its health checks", { timeout: 120_000 }, () => {
   let demo: RunningDemo;
 
   beforeAll(async () => {
@@ -31,5 +35,15 @@ describe("npm run demo's terminal", { timeout: 120_000 }, () => {
     expect(printed).not.toMatch(/^\s+at /m);
     expect(printed).not.toContain("No route matches");
     expect(printed).not.toContain("Authenticating admin request");
+  });
+
+  it("answers curl on /healthz and /healthz/live with 200 and JSON, and on the embedded admin with 410", async () => {
+    const get = async (path: string) => {
+      const response = await fetch(`${demo.url}${path}`, { headers: { "User-Agent": CURL_UA }, redirect: "manual" });
+      return { status: response.status, type: response.headers.get("Content-Type"), body: response.status === 200 ? await response.json() : null };
+    };
+    expect(await get("/healthz")).toEqual({ status: 200, type: expect.stringContaining("application/json"), body: { status: "ok", database: "up" } });
+    expect(await get("/healthz/live")).toEqual({ status: 200, type: expect.stringContaining("application/json"), body: { status: "up" } });
+    expect((await get("/app")).status).toBe(410);
   });
 });
