@@ -1,9 +1,10 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useLoaderData, useNavigation, useOutlet } from "@remix-run/react";
-import { Badge, BlockStack, Button, Card, EmptyState, IndexTable, InlineStack, Link, Page, Pagination, Text, TextField } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Button, Card, EmptyState, IndexTable, InlineStack, Link, Page, Pagination, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
 import { z } from "zod";
 import db from "../db.server";
+import { downloadFile } from "../lib/download";
 import { searchMembers } from "../services/members/search.server";
 import { findShop } from "../services/shops/shops.server";
 import { authenticate } from "../shopify.server";
@@ -45,10 +46,29 @@ function MemberList() {
   const [query, setQuery] = useState(search.query);
   const searching = navigation.state === "loading" && navigation.location?.pathname === "/app/members";
   const first = (search.page - 1) * search.perPage + 1;
+  const [exporting, setExporting] = useState(false);
+  const [exportFailed, setExportFailed] = useState(false);
+  // Every member of the shop, whatever the search and page show.
+  const exportCsv = async () => {
+    setExporting(true);
+    setExportFailed(false);
+    const ok = await downloadFile("/app/members/export", "roost-members.csv").catch(() => false);
+    setExportFailed(!ok);
+    setExporting(false);
+  };
 
   return (
-    <Page title="Members" subtitle="Shoppers enrolled in your loyalty program, with their points and tier">
+    <Page
+      title="Members"
+      subtitle="Shoppers enrolled in your loyalty program, with their points and tier"
+      secondaryActions={[{ content: "Export CSV", loading: exporting, onAction: exportCsv, helpText: "Every member, with points, tier, last order and cohorts" }]}
+    >
       <BlockStack gap="400">
+        {exportFailed && (
+          <Banner tone="critical" onDismiss={() => setExportFailed(false)}>
+            The export did not download. Try again in a moment.
+          </Banner>
+        )}
         <Card>
           <Form method="get" role="search">
             <InlineStack gap="200" blockAlign="end" wrap={false}>

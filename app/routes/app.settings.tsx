@@ -22,6 +22,7 @@ import { useEffect, useState } from "react";
 import { z } from "zod";
 import db from "../db.server";
 import { systemClock } from "../lib/clock";
+import { downloadFile } from "../lib/download";
 import { catchUpPlan, catchUpStatus, retryCatchUp } from "../services/program/catch-up.server";
 import { staffActor } from "../services/members/actor";
 import { formatWhen } from "../services/members/format";
@@ -221,16 +222,7 @@ export default function Settings() {
   );
 }
 
-// Fetched rather than linked: inside the admin, App Bridge adds the session token to fetches.
-async function downloadExport(id: string) {
-  const response = await fetch(`/app/privacy/${id}`);
-  if (!response.ok) return;
-  const name = /filename="([^"]+)"/.exec(response.headers.get("Content-Disposition") ?? "")?.[1] ?? "data-request.json";
-  const url = URL.createObjectURL(await response.blob());
-  const link = Object.assign(document.createElement("a"), { href: url, download: name });
-  link.click();
-  URL.revokeObjectURL(url);
-}
+const downloadExport = (id: string) => downloadFile(`/app/privacy/${id}`, "data-request.json");
 
 type LoadedPixel = NonNullable<ReturnType<typeof useLoaderData<typeof loader>>["pixel"]>;
 

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { browserAvailable, type DemoSession, navigateTo, openDemo, type RunningDemo } from "../support/browser";
@@ -117,6 +118,22 @@ describe.skipIf(!browserAvailable)("Members in Chromium (npm run demo)", { timeo
     await expect.poll(() => page.getByRole("link", { name: /@example\.com$/ }).allTextContents(), { timeout: 30_000 }).toEqual(["ana.lima@example.com"]);
     const row = page.getByRole("row", { name: /ana\.lima@example\.com/ });
     expect((await row.locator("td").allTextContents()).map((text) => text.trim())).toEqual(["ana.lima@example.com", "Ana Lima", "Bronze", String(BALANCE + 12)]);
+  });
+
+  it("exports every member as CSV, whatever the search shows", async () => {
+    // The list is still filtered to Ana: the export is not.
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout: 30_000 }), page.getByRole("button", { name: "Export CSV" }).click()]);
+    expect(download.suggestedFilename()).toMatch(/^roost-members-[a-z0-9-]+-\d{4}-\d{2}-\d{2}\.csv$/);
+    const csv = fs.readFileSync(await download.path(), "utf8");
+    const lines = csv.trimEnd().split("\r\n");
+    expect(lines[0]).toBe("name,email,shopify_customer_id,tier,balance,lifetime_earned,last_order_date,enrolled_date,cohorts");
+    expect(lines.slice(1).map((line) => line.split(",")[1]).sort()).toEqual(["ana.lima@example.com", "bo.chen@example.com", "cleo.ward@example.com"]);
+    const ana = lines.find((line) => line.includes("ana.lima@example.com"))?.split(",") ?? [];
+    // Lifetime earned is the order's points net of the claw-back; the adjustment is not earned.
+    expect(ana.slice(0, 6)).toEqual(["Ana Lima", "ana.lima@example.com", expect.stringMatching(/^\d+$/), "Bronze", String(BALANCE + 12), String(EARNED - CLAWED)]);
+    expect(ana[6]).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+    expect(ana[8].split(";")).toContain("roost-first-purchase");
+    expect(pageErrors).toEqual([]);
   });
 
   it("edits the loyalty program on Settings: field errors inline, then an audited save", async () => {
