@@ -1,4 +1,6 @@
 import { vitePlugin as remix } from "@remix-run/dev";
+import fs from "node:fs";
+import { fileURLToPath } from "node:url";
 import { defineConfig } from "vite";
 
 declare module "@remix-run/node" {
@@ -6,6 +8,16 @@ declare module "@remix-run/node" {
     v3_singleFetch: true;
   }
 }
+
+// Remix makes every route a client entry, so a resource route (no default export, nothing for the
+// browser) comes out as an empty chunk and Rollup says so (remix-run/remix#9055, never fixed in
+// Remix 2). Those chunk names are the route files' names with `$` as `_`.
+const resourceRouteChunks = new Set(
+  fs
+    .readdirSync(fileURLToPath(new URL("app/routes", import.meta.url)))
+    .filter((file) => /\.tsx?$/.test(file) && !/\.test\./.test(file))
+    .map((file) => file.replace(/\.tsx?$/, "").replaceAll("$", "_")),
+);
 
 export default defineConfig({
   server: {
@@ -57,6 +69,18 @@ export default defineConfig({
       "zod",
     ],
   },
-  build: { assetsInlineLimit: 0, target: "node22" },
+  build: {
+    assetsInlineLimit: 0,
+    target: "node22",
+    rollupOptions: {
+      onwarn(warning, warn) {
+        if (warning.code === "EMPTY_BUNDLE" && (warning.names ?? []).every((name) => resourceRouteChunks.has(name))) return;
+        // zod's sources carry prose comments that mention `@__PURE__`; Rollup drops them and says
+        // so. The comments are not annotations, so nothing is lost.
+        if (warning.code === "INVALID_ANNOTATION" && /[\\/]node_modules[\\/]zod[\\/]/.test(warning.id ?? "")) return;
+        warn(warning);
+      },
+    },
+  },
   ssr: { noExternal: [] },
 });

@@ -1,9 +1,9 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData } from "@remix-run/react";
-import { AppProvider, Button, Card, FormLayout, Page, Text, TextField } from "@shopify/polaris";
-import polarisTranslations from "@shopify/polaris/locales/en.json";
+import { Button, Card, FormLayout, Page, Text, TextField } from "@shopify/polaris";
 import polarisStyles from "@shopify/polaris/build/esm/styles.css?url";
 import { useState } from "react";
+import { AppProvider } from "@shopify/shopify-app-remix/react";
 import { LoginErrorType } from "@shopify/shopify-app-remix/server";
 import { login } from "../shopify.server";
 
@@ -26,7 +26,9 @@ export default function Login() {
   const [shop, setShop] = useState("");
   const error = (actionData ?? loaderData).shopError;
   return (
-    <AppProvider i18n={polarisTranslations}>
+    // Shopify's AppProvider brings Polaris's English strings. Outside the admin there is no App
+    // Bridge script, so the API key it would carry is not needed.
+    <AppProvider isEmbeddedApp={false} apiKey="">
       <Page narrowWidth>
         <Card>
           <Form method="post">
