@@ -23,6 +23,7 @@ import { appDeps } from "../runtime.server";
 import { startBackfill } from "../services/sync/backfill.server";
 import { loadDashboard } from "../services/dashboard.server";
 import { repairedSentence } from "../services/health/wording";
+import type { SetupChecklist, SetupStepKey } from "../services/setup/checklist.server";
 import { authenticate } from "../shopify.server";
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
@@ -45,12 +46,17 @@ const HEALTH_LABEL = { healthy: "Healthy", degraded: "Degraded", failing: "Faili
 const formatTime = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "Never");
 
 export default function Dashboard() {
-  const { shop, health, recentDeliveries } = useLoaderData<typeof loader>();
+  const { shop, health, setup, recentDeliveries } = useLoaderData<typeof loader>();
   const started = useActionData<typeof action>();
   const submitting = useNavigation().state === "submitting";
   return (
     <Page title="Dashboard" subtitle={shop.name}>
       <Layout>
+        {!setup.complete && (
+          <Layout.Section>
+            <SetupCard setup={setup} />
+          </Layout.Section>
+        )}
         <Layout.Section>
           <Card>
             <BlockStack gap="200">
@@ -233,5 +239,70 @@ function Count({ label, id, value }: { label: string; id: string; value: number 
         <span data-testid={id}>{value}</span>
       </Text>
     </BlockStack>
+  );
+}
+
+// Each step: what it is, what to do, and where. The Profile block is placed in Shopify's
+// checkout and accounts editor, which Roost cannot link to, so it says where instead.
+const SETUP_STEPS: Record<SetupStepKey, { title: string; help: string; action: { label: string; url: string } | null }> = {
+  program: { title: "Turn the loyalty program on", help: "Orders earn points once the program is on in Settings.", action: { label: "Open Settings", url: "/app/settings" } },
+  pixel: { title: "Connect the pixel", help: "Roost's web pixel sends storefront events for cohorts; connect it in Settings.", action: { label: "Open Settings", url: "/app/settings" } },
+  firstEarn: { title: "First order earns points", help: "A member's paid order earns points; you will see them on Members.", action: { label: "Open Members", url: "/app/members" } },
+  cohort: { title: "Enable a cohort", help: "A cohort tags the customers it describes in Shopify.", action: { label: "Open Cohorts", url: "/app/cohorts" } },
+  reward: { title: "Offer a reward", help: "Members spend points on an enabled reward.", action: { label: "Open Rewards", url: "/app/rewards" } },
+  profileBlock: {
+    title: "Add the Roost points block",
+    help: "In Shopify: Settings → Customer accounts → Customize → Profile page → Add block → Roost points. Done once a signed-in customer opens it.",
+    action: null,
+  },
+};
+
+function SetupCard({ setup }: { setup: SetupChecklist }) {
+  return (
+    <Card>
+      <BlockStack gap="400">
+        <InlineStack align="space-between" blockAlign="center">
+          <Text as="h2" variant="headingMd">
+            Set up Roost
+          </Text>
+          <Text as="span" tone="subdued">
+            <span data-testid="setup-progress">
+              {setup.done} of {setup.total} done
+            </span>
+          </Text>
+        </InlineStack>
+        <ProgressBar progress={Math.round((setup.done / setup.total) * 100)} size="small" tone="success" />
+        <BlockStack gap="300">
+          {setup.steps.map((step) => {
+            const { title, help, action } = SETUP_STEPS[step.key];
+            return (
+              <InlineStack key={step.key} align="space-between" blockAlign="center" gap="200" wrap={false}>
+                <BlockStack gap="100">
+                  <InlineStack gap="200" blockAlign="center">
+                    <Text as="h3" variant="headingSm">
+                      {title}
+                    </Text>
+                    <span data-testid={`setup-${step.key}`} data-state={step.done ? "done" : "to-do"}>
+                      <Badge tone={step.done ? "success" : undefined}>{step.done ? "Done" : "To do"}</Badge>
+                    </span>
+                  </InlineStack>
+                  <Text as="p" tone="subdued">
+                    {help}
+                  </Text>
+                </BlockStack>
+                {action && (
+                  <Button url={action.url} variant={step.done ? "plain" : undefined}>
+                    {action.label}
+                  </Button>
+                )}
+              </InlineStack>
+            );
+          })}
+        </BlockStack>
+        <Text as="p" tone="subdued">
+          This checklist hides itself once every step is done.
+        </Text>
+      </BlockStack>
+    </Card>
   );
 }

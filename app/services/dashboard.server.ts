@@ -2,11 +2,13 @@ import type { Database } from "../db.server";
 import type { Clock } from "../lib/clock";
 import { type SyncHealth, syncHealth } from "./health/sync-health.server";
 import { listDeliveries } from "./inbox/inbox.server";
+import { type SetupChecklist, loadSetupChecklist } from "./setup/checklist.server";
 import { findShop } from "./shops/shops.server";
 
 export interface DashboardData {
   shop: { domain: string; name: string; installed: boolean; timezone: string; currency: string };
   health: SyncHealth;
+  setup: SetupChecklist;
   recentDeliveries: {
     webhookId: string;
     topic: string;
@@ -19,8 +21,11 @@ export interface DashboardData {
 
 /** Everything the Dashboard shows, for one shop only. */
 export async function loadDashboard(db: Database, shopDomain: string, clock: Clock): Promise<DashboardData> {
-  const [shop, health, recent] = await Promise.all([
-    findShop(db, shopDomain),
+  // One lookup, shared by the header and the checklist (Prisma's query promises are lazy).
+  const found = Promise.resolve(findShop(db, shopDomain));
+  const [shop, setup, health, recent] = await Promise.all([
+    found,
+    found.then((row) => loadSetupChecklist(db, row)),
     syncHealth(db, shopDomain, clock),
     listDeliveries(db, { shopDomain, limit: 10 }),
   ]);
@@ -33,6 +38,7 @@ export async function loadDashboard(db: Database, shopDomain: string, clock: Clo
       currency: shop?.currency ?? "USD",
     },
     health,
+    setup,
     recentDeliveries: recent.map((delivery) => ({
       webhookId: delivery.webhookId,
       topic: delivery.topic,

@@ -137,4 +137,26 @@ describe("GET /account/loyalty", () => {
     await db.member.update({ where: { id: rita.memberId }, data: { redactedAt: new Date() } });
     expect((await loyaltyOf(rita.customerGid)).json.member).toBeNull();
   });
+
+  it("records the shop's first shopper visit once (the setup checklist's Profile block step); a refused token records nothing", async () => {
+    const elsewhere = await rewardShop();
+    expect((await shopRow(at)).firstShopperVisitAt).toBeNull();
+    expect((await getLoyalty({ token: await customerToken(at.shop, { sub: null }) })).response.status).toBe(401);
+    expect((await getLoyalty({ token: await customerToken(at.shop, { aud: "another-app" }) })).response.status).toBe(401);
+    expect((await shopRow(at)).firstShopperVisitAt).toBeNull();
+
+    // Not a member yet: the block is placed all the same.
+    const before = Date.now();
+    expect((await loyaltyOf("gid://shopify/Customer/424242")).response.status).toBe(200);
+    const first = (await shopRow(at)).firstShopperVisitAt;
+    expect(first?.getTime()).toBeGreaterThanOrEqual(before - 1000);
+
+    const rita = await shopper(at);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    expect((await loyaltyOf(rita.customerGid)).response.status).toBe(200);
+    expect((await shopRow(at)).firstShopperVisitAt).toEqual(first);
+
+    // Another shop's visit is its own.
+    expect((await shopRow(elsewhere)).firstShopperVisitAt).toBeNull();
+  });
 });

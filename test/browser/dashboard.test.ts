@@ -57,6 +57,34 @@ describe.skipIf(!browserAvailable)("the embedded admin in Chromium (npm run demo
     expect(tableHeadings).toEqual(["Latest deliveries", "Last delivery by topic"]);
   });
 
+  it("shows the setup checklist at the top with the demo's progress, each step's state, and links to where each is done", async () => {
+    await page.goto(`${demo.url}/__demo`);
+    await expect.poll(() => page.getByRole("heading", { name: "Set up Roost" }).count(), { timeout: 30_000 }).toBe(1);
+    // The checklist is the first card, above the shop's.
+    expect(await page.locator("h2").first().textContent()).toBe("Set up Roost");
+    // Polaris reads a badge's tone to screen readers ("Success Done"); the state is on the element.
+    const state = async (key: string) => page.getByTestId(`setup-${key}`).getAttribute("data-state");
+    // The demo's program is on, its pixel connected, its orders earned, its cohorts and rewards
+    // are enabled; no shopper has opened the customer account block.
+    expect(await page.getByTestId("setup-progress").textContent()).toBe("5 of 6 done");
+    expect({
+      program: await state("program"),
+      pixel: await state("pixel"),
+      firstEarn: await state("firstEarn"),
+      cohort: await state("cohort"),
+      reward: await state("reward"),
+      profileBlock: await state("profileBlock"),
+    }).toEqual({ program: "done", pixel: "done", firstEarn: "done", cohort: "done", reward: "done", profileBlock: "to-do" });
+    expect(await page.getByTestId("setup-profileBlock").innerText()).toMatch(/To do$/);
+    expect(await page.getByTestId("setup-reward").innerText()).toMatch(/Done$/);
+    expect(await page.getByText("Settings → Customer accounts → Customize → Profile page → Add block → Roost points").count()).toBe(1);
+    expect(await page.locator("body").innerText()).not.toMatch(/gid:\/\//);
+
+    await page.getByRole("link", { name: "Open Rewards" }).click();
+    await expect.poll(() => page.locator("h1").first().textContent(), { timeout: 30_000 }).toBe("Rewards");
+    expect(pageErrors).toEqual([]);
+  });
+
   it("navigates to Members inside the app, and survives a full reload there", async () => {
     await navigateTo(page, "Members");
     await expect.poll(() => page.getByRole("link", { name: "ana.lima@example.com" }).count(), { timeout: 30_000 }).toBe(1);

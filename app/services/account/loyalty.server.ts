@@ -4,6 +4,7 @@ import { tierByName, trailingEarned } from "../ledger/tiers.server";
 import { parseShopSettings, type Tier } from "../program/settings";
 import { listRewards } from "../rewards/catalogue.server";
 import { listRedemptions, type Redemption } from "../rewards/redeem.server";
+import { recordFirstShopperVisit } from "./first-visit.server";
 import type { Shopper } from "./shopper.server";
 
 // What a signed-in shopper sees of the loyalty program (GET /account/loyalty, docs/shopper.md):
@@ -48,6 +49,7 @@ export function shopperRedemptionJson(redemption: Redemption) {
 export async function loadShopperLoyalty(db: Database, shopper: Shopper, now: Date) {
   const { shop } = shopper;
   const { program } = parseShopSettings(shop.settings);
+  await recordFirstShopperVisit(db, shop, now);
   const member = await db.member.findFirst({ where: { shopId: shop.id, customerGid: shopper.customerGid } });
   // A redacted member keeps no link to a customer (privacy.server.ts); one still linked shows nothing either.
   const shown = member && !member.redactedAt ? member : null;

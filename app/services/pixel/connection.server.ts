@@ -199,6 +199,9 @@ export interface PixelStatus {
 }
 
 /** What the Settings card shows: the connection, the Organization ID and what the pixel sent lately. */
+/** The pixel is connected while Shopify's id for it is kept (Settings shows Connected). */
+export const pixelConnected = (shop: { webPixelGid: string | null }): boolean => shop.webPixelGid !== null && shop.webPixelGid !== "";
+
 export async function pixelStatus(deps: Pick<PixelDeps, "db" | "clock">, domain: string): Promise<PixelStatus | null> {
   const shop = await findShop(deps.db, domain);
   if (!shop) return null;
@@ -207,5 +210,5 @@ export async function pixelStatus(deps: Pick<PixelDeps, "db" | "clock">, domain:
     deps.db.pixelEvent.findFirst({ where: { shopId: shop.id }, orderBy: { receivedAt: "desc" }, select: { receivedAt: true } }),
     deps.db.pixelEvent.count({ where: { shopId: shop.id, receivedAt: { gte: since } } }),
   ]);
-  return { connected: !!shop.webPixelGid, orgId: shop.orgId, settings: parseShopSettings(shop.settings).pixel, lastEventAt: last?.receivedAt ?? null, eventsLast24h };
+  return { connected: pixelConnected(shop), orgId: shop.orgId, settings: parseShopSettings(shop.settings).pixel, lastEventAt: last?.receivedAt ?? null, eventsLast24h };
 }
