@@ -29,6 +29,7 @@ Object.assign(process.env, {
 });
 
 const LOOPBACK = new Set(["127.0.0.1", "::1", "::ffff:127.0.0.1"]);
+const ADMIN_PARAMS = ["embedded", "shop", "host", "id_token", "session", "hmac", "timestamp", "locale"];
 
 async function main() {
   const { migrateDatabase } = await import("./db/migrate.mjs");
@@ -75,14 +76,29 @@ async function main() {
         .then((prefix) => void res.set("Cache-Control", "no-store").type("html").send(renderStorePage(fake, DEMO_SHOP, prefix)))
         .catch(next);
     });
-    // The URL to open: the app as the admin would load it, with a fresh token.
-    app.get("/__demo", async (_req, res) => {
-      const url = new URL("/app", `http://${host}:${port}`);
+    // An admin page as the admin's iframe loads it: the page's own query plus embedded, shop,
+    // host and a fresh id_token, which the library needs on every document request.
+    const asAdminLoadsIt = async (pathname: string, query: URLSearchParams) => {
+      const url = new URL(pathname, `http://${host}:${port}`);
+      for (const [key, value] of query) if (!ADMIN_PARAMS.includes(key)) url.searchParams.append(key, value);
       url.searchParams.set("embedded", "1");
       url.searchParams.set("shop", DEMO_SHOP);
       url.searchParams.set("host", Buffer.from(`admin.shopify.com/store/${DEMO_SHOP.split(".")[0]}`).toString("base64url"));
       url.searchParams.set("id_token", await sessionToken(DEMO_SHOP));
-      res.redirect(url.pathname + url.search);
+      return url.pathname + url.search;
+    };
+    // The URL to open: the app as the admin would load it, with a fresh token.
+    app.get("/__demo", async (_req, res) => void res.redirect(await asAdminLoadsIt("/app", new URLSearchParams())));
+    // In the admin the address bar shows the admin's URL and the iframe always loads with those
+    // parameters; here the app is the page itself, and its links lead to bare /app URLs, which a
+    // reload (or a pasted URL) asks for again. A page load from this machine gets them added, as
+    // the admin would: without them the library sends it to log in.
+    app.get(/^\/app(\/|$)/, (req, res, next) => {
+      // Sec-Fetch-Dest: what a browser sends on a page load, and curl or a fetch never does.
+      if (req.get("sec-fetch-dest") !== "document" || req.get("authorization") || req.query.shop !== undefined || !LOOPBACK.has(req.socket.remoteAddress ?? "")) return next();
+      asAdminLoadsIt(req.path, new URL(req.originalUrl, "http://demo").searchParams)
+        .then((url) => res.set("Cache-Control", "no-store").redirect(url))
+        .catch(next);
     });
   };
   const app = await createServerApp({ production: false, configure });
