@@ -77,4 +77,13 @@ describe.skipIf(!browserAvailable)("reloading an admin page in Chromium (npm run
     expect(response.status).toBe(302);
     expect(response.headers.get("location")).toMatch(/^\/auth\/login/);
   });
+
+  it("shows the login page outside the admin, with Polaris's strings, and refuses a domain that is not a shop", async () => {
+    await page.goto(`${demo.url}/auth/login`);
+    await expect.poll(() => page.getByText("Log in to Roost").count(), { timeout: 30_000 }).toBe(1);
+    await page.getByLabel("Shop domain").fill("not a shop");
+    await page.getByRole("button", { name: "Log in" }).click();
+    await expect.poll(() => page.getByText("Enter a valid myshopify.com domain").count(), { timeout: 30_000 }).toBe(1);
+    expect(pageErrors).toEqual([]);
+  });
 });
