@@ -1,36 +1,52 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useLoaderData, useNavigation, useOutlet } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, Card, EmptyState, IndexTable, InlineStack, Link, Page, Pagination, Text, TextField } from "@shopify/polaris";
+import { Form, useLoaderData, useNavigation, useOutlet, useSubmit } from "@remix-run/react";
+import { Badge, Banner, BlockStack, Button, Card, EmptyState, IndexTable, InlineStack, Link, Page, Pagination, Select, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
 import { z } from "zod";
 import db from "../db.server";
 import { downloadFile } from "../lib/download";
-import { searchMembers } from "../services/members/search.server";
+import { type MemberSearch, searchMembers } from "../services/members/search.server";
 import { findShop } from "../services/shops/shops.server";
 import { authenticate } from "../shopify.server";
 
 const searchParams = z.object({
   q: z.string().max(200).catch(""),
   page: z.coerce.number().int().min(1).catch(1),
+  // Checked against the shop's sorts, tiers and cohorts by the service: an unknown one is ignored and said so.
+  sort: z.string().max(100).catch(""),
+  tier: z.string().max(100).catch(""),
+  cohort: z.string().max(100).catch(""),
 });
 
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const url = new URL(request.url);
-  const { q, page } = searchParams.parse({ q: url.searchParams.get("q") ?? "", page: url.searchParams.get("page") ?? 1 });
+  const param = (name: string) => url.searchParams.get(name) ?? "";
+  const { q, page, sort, tier, cohort } = searchParams.parse({ q: param("q"), page: url.searchParams.get("page") ?? 1, sort: param("sort"), tier: param("tier"), cohort: param("cohort") });
   const shop = await findShop(db, session.shop);
-  const search = shop
-    ? await searchMembers(db, shop.id, { query: q, page })
-    : { query: q.trim(), page: 1, perPage: 0, total: 0, pageCount: 1, hasPrevious: false, hasNext: false, members: [] };
+  const search: MemberSearch = shop
+    ? await searchMembers(db, shop.id, { query: q, page, sort, tier, cohort })
+    : { query: q.trim(), sort: "newest", tier: null, cohort: null, ignored: [], options: { tiers: [], cohorts: [] }, page: 1, perPage: 0, total: 0, pageCount: 1, hasPrevious: false, hasNext: false, members: [] };
   return { search, currency: shop?.currency ?? "USD" };
 };
 
-const pageUrl = (query: string, page: number) => {
+const SORT_OPTIONS = [
+  { label: "Newest first", value: "newest" },
+  { label: "Balance, highest first", value: "balance-desc" },
+  { label: "Balance, lowest first", value: "balance-asc" },
+  { label: "Tier, highest first", value: "tier-desc" },
+  { label: "Tier, lowest first", value: "tier-asc" },
+];
+
+const pageUrl = (search: Pick<MemberSearch, "query" | "sort" | "tier" | "cohort">, page: number) => {
   const params = new URLSearchParams();
-  if (query) params.set("q", query);
+  if (search.query) params.set("q", search.query);
+  if (search.sort !== "newest") params.set("sort", search.sort);
+  if (search.tier) params.set("tier", search.tier);
+  if (search.cohort) params.set("cohort", search.cohort);
   if (page > 1) params.set("page", String(page));
-  const search = params.toString();
-  return `/app/members${search ? `?${search}` : ""}`;
+  const text = params.toString();
+  return `/app/members${text ? `?${text}` : ""}`;
 };
 
 export default function Members() {
@@ -43,7 +59,14 @@ export default function Members() {
 function MemberList() {
   const { search } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
+  const submit = useSubmit();
   const [query, setQuery] = useState(search.query);
+  const filtered = !!(search.tier || search.cohort);
+  // A changed sort or filter goes into the URL (a new history entry) from the first page.
+  const choose = (name: "sort" | "tier" | "cohort", value: string) => {
+    const next = { query, sort: search.sort, tier: search.tier, cohort: search.cohort, [name]: value || null };
+    submit(new URLSearchParams(new URL(pageUrl({ ...next, sort: next.sort ?? "newest" } as MemberSearch, 1), "http://x").search), { method: "get" });
+  };
   const searching = navigation.state === "loading" && navigation.location?.pathname === "/app/members";
   const first = (search.page - 1) * search.perPage + 1;
   const [exporting, setExporting] = useState(false);
@@ -64,6 +87,13 @@ function MemberList() {
       secondaryActions={[{ content: "Export CSV", loading: exporting, onAction: exportCsv, helpText: "Every member, with points, tier, last order and cohorts" }]}
     >
       <BlockStack gap="400">
+        {search.ignored.length > 0 && (
+          <Banner tone="warning" title="Part of this link was ignored">
+            {search.ignored.map((reason) => (
+              <p key={reason}>{reason}</p>
+            ))}
+          </Banner>
+        )}
         {exportFailed && (
           <Banner tone="critical" onDismiss={() => setExportFailed(false)}>
             The export did not download. Try again in a moment.
@@ -71,6 +101,10 @@ function MemberList() {
         )}
         <Card>
           <Form method="get" role="search">
+            {search.sort !== "newest" && <input type="hidden" name="sort" value={search.sort} />}
+            {search.tier && <input type="hidden" name="tier" value={search.tier} />}
+            {search.cohort && <input type="hidden" name="cohort" value={search.cohort} />}
+            <BlockStack gap="200">
             <InlineStack gap="200" blockAlign="end" wrap={false}>
               <div style={{ flexGrow: 1 }}>
                 <TextField
@@ -89,16 +123,32 @@ function MemberList() {
                 Search
               </Button>
             </InlineStack>
+            <InlineStack gap="200" blockAlign="end">
+              <Select label="Sort by" options={SORT_OPTIONS} value={search.sort} onChange={(value) => choose("sort", value)} />
+              <Select
+                label="Tier"
+                options={[{ label: "Every tier", value: "" }, ...search.options.tiers.map((tier) => ({ label: tier, value: tier }))]}
+                value={search.tier ?? ""}
+                onChange={(value) => choose("tier", value)}
+              />
+              <Select
+                label="Cohort"
+                options={[{ label: "Every member", value: "" }, ...search.options.cohorts.map((cohort) => ({ label: cohort.label, value: cohort.key }))]}
+                value={search.cohort ?? ""}
+                onChange={(value) => choose("cohort", value)}
+              />
+            </InlineStack>
+            </BlockStack>
           </Form>
         </Card>
         <Card padding="0">
           {search.total === 0 ? (
-            search.query ? (
+            search.query || filtered ? (
               <EmptyState heading="No members match your search" image="">
-                <p>
+                {!search.query ? <p>No member is in the tier or cohort you chose.</p> : <p>
                   Nobody&apos;s email, name or customer id matches &ldquo;{search.query}&rdquo;. Check the spelling, or search
                   by a Shopify customer id such as 7290123456 or gid://shopify/Customer/7290123456.
-                </p>
+                </p>}
               </EmptyState>
             ) : (
               <EmptyState heading="No members yet" image="">
@@ -146,9 +196,9 @@ function MemberList() {
             {search.pageCount > 1 && (
               <Pagination
                 hasPrevious={search.hasPrevious}
-                previousURL={pageUrl(search.query, search.page - 1)}
+                previousURL={pageUrl(search, search.page - 1)}
                 hasNext={search.hasNext}
-                nextURL={pageUrl(search.query, search.page + 1)}
+                nextURL={pageUrl(search, search.page + 1)}
                 label={`Page ${search.page} of ${search.pageCount}`}
               />
             )}

@@ -225,12 +225,18 @@ if (values.reuse && (await db.member.count({ where: { shopId: shop.id } })) > 0)
   console.error(`admin: seeded in ${seeded.seconds.toFixed(1)} s`);
 }
 
+// The largest cohort (every third member), for the cohort filter.
+const benchCohort = (await db.cohortRule.findFirstOrThrow({ where: { shopId: shop.id }, orderBy: { createdAt: "asc" } })).key;
 const pages = [
   { name: "dashboard", path: "/app", loader: dashboardLoader as Loader, shows: (data: unknown) => { const d = data as { health: { inbox: Record<string, unknown> }; recentDeliveries: unknown[] }; return `inbox ${JSON.stringify(d.health.inbox)}, ${d.recentDeliveries.length} recent deliveries`; } },
   { name: "members", path: "/app/members", loader: membersLoader as Loader, shows: (data: unknown) => { const d = data as { search: { total: number; members: unknown[] } }; return `${d.search.total} members, ${d.search.members.length} on the page`; } },
   { name: "members, page 200", path: "/app/members?page=200", loader: membersLoader as Loader, shows: (data: unknown) => { const d = data as { search: { total: number; page: number; members: unknown[] } }; return `page ${d.search.page}: ${d.search.members.length} of ${d.search.total}`; } },
   { name: "members, search", path: "/app/members?q=olivia%20garcia", loader: membersLoader as Loader, shows: (data: unknown) => { const d = data as { search: { total: number; members: unknown[] } }; return `${d.search.total} matches, ${d.search.members.length} on the page`; } },
   { name: "members, search page 3", path: "/app/members?q=olivia%20garcia&page=3", loader: membersLoader as Loader, shows: (data: unknown) => { const d = data as { search: { total: number; page: number; members: unknown[] } }; return `page ${d.search.page}: ${d.search.members.length} of ${d.search.total}`; } },
+  { name: "members, by balance", path: "/app/members?sort=balance-desc", loader: membersLoader as Loader, shows: (data: unknown) => { const d = data as { search: { total: number; members: { balance: number }[] } }; return `${d.search.total} members, top balance ${d.search.members[0]?.balance}`; } },
+  { name: "members, by tier page 200", path: "/app/members?sort=tier-desc&page=200", loader: membersLoader as Loader, shows: (data: unknown) => { const d = data as { search: { total: number; page: number; members: { tier: string }[] } }; return `page ${d.search.page}: ${d.search.members[0]?.tier} of ${d.search.total}`; } },
+  { name: "members, Gold by balance", path: "/app/members?tier=Gold&sort=balance-asc", loader: membersLoader as Loader, shows: (data: unknown) => { const d = data as { search: { total: number; members: unknown[] } }; return `${d.search.total} Gold members`; } },
+  { name: "members, cohort search", path: `/app/members?cohort=${benchCohort}&q=olivia`, loader: membersLoader as Loader, shows: (data: unknown) => { const d = data as { search: { total: number; cohort: string | null; members: unknown[] } }; return `${d.search.total} in ${d.search.cohort}`; } },
   { name: "cohorts", path: "/app/cohorts", loader: cohortsLoader as Loader, shows: (data: unknown) => { const d = data as { cohorts: { key: string; members: number; tags: { pending: number } }[] }; return d.cohorts.map((c) => `${c.key} ${c.members} (${c.tags.pending} pending)`).join(", "); } },
 ];
 const loaders: LoaderFigure[] = [];

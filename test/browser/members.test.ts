@@ -136,6 +136,48 @@ describe.skipIf(!browserAvailable)("Members in Chromium (npm run demo)", { timeo
     expect(pageErrors).toEqual([]);
   });
 
+  it("sorts by balance and filters by tier, both kept in the URL", async () => {
+    // The list is still searched for Ana: clear the search first.
+    await page.getByPlaceholder("Email, name, or Shopify customer id").fill("");
+    await page.getByRole("button", { name: "Search" }).click();
+    await expect.poll(() => page.getByRole("link", { name: /@example\.com$/ }).count(), { timeout: 30_000 }).toBe(3);
+    const balances = async () => (await page.getByTestId(/^balance-/).allTextContents()).map((text) => Number(text.replace(/,/g, "")));
+
+    await page.getByLabel("Sort by").selectOption("balance-desc");
+    await page.waitForURL(/[?&]sort=balance-desc/, { timeout: 30_000 });
+    const sortedDescending = async () => {
+      const shown = await balances();
+      return shown.length === 3 && shown.every((balance, index) => index === 0 || shown[index - 1] >= balance);
+    };
+    await expect.poll(sortedDescending, { timeout: 30_000 }).toBe(true);
+    const descending = await balances();
+    // Ana's balance is among them (her adjusted 40 points).
+    expect(descending).toContain(BALANCE + 12);
+
+    // Nobody in the demo has reached Silver: an honest empty list, the sort kept.
+    await page.getByLabel("Tier").selectOption("Silver");
+    await page.waitForURL(/[?&]tier=Silver/, { timeout: 30_000 });
+    expect(page.url()).toMatch(/[?&]sort=balance-desc/);
+    await expect.poll(() => page.getByText("No member is in the tier or cohort you chose.").count(), { timeout: 30_000 }).toBe(1);
+
+    await page.getByLabel("Tier").selectOption("Bronze");
+    await page.waitForURL(/[?&]tier=Bronze/, { timeout: 30_000 });
+    await expect.poll(balances, { timeout: 30_000 }).toEqual(descending);
+    expect(await page.getByText("1–3 of 3 members", { exact: true }).count()).toBe(1);
+
+    // The back button returns to the Silver filter.
+    await page.goBack();
+    await page.waitForURL(/[?&]tier=Silver/, { timeout: 30_000 });
+    await expect.poll(() => page.getByText("No member is in the tier or cohort you chose.").count(), { timeout: 30_000 }).toBe(1);
+    expect(await page.getByLabel("Tier").inputValue()).toBe("Silver");
+
+    // A link with a tier the shop does not have still opens, and says what it ignored.
+    await page.goto(page.url().replace("tier=Silver", "tier=Platinum"));
+    await expect.poll(() => page.getByText('There is no tier "Platinum": showing every tier.').count(), { timeout: 30_000 }).toBe(1);
+    await expect.poll(balances, { timeout: 30_000 }).toEqual(descending);
+    expect(pageErrors).toEqual([]);
+  });
+
   it("edits the loyalty program on Settings: field errors inline, then an audited save", async () => {
     await navigateTo(page, "Settings");
     expect(await page.getByLabel("Start date").inputValue()).toBe("2026-01-01");

@@ -1,4 +1,5 @@
-import type { Database } from "../../db.server";
+import { parseShopSettings } from "../program/settings";
+import { databaseUrl, isPostgresUrl, type Database } from "../../db.server";
 
 export const MEMBERS_PER_PAGE = 25;
 
@@ -20,8 +21,24 @@ export interface MemberListItem {
   redacted: boolean;
 }
 
+/** The list's orders; "newest" is the default. Tier order is the program's, lowest first for "tier-asc". */
+export const MEMBER_SORTS = ["newest", "balance-desc", "balance-asc", "tier-desc", "tier-asc"] as const;
+export type MemberSort = (typeof MEMBER_SORTS)[number];
+
+export interface MemberFilterOptions {
+  tiers: string[];
+  cohorts: { key: string; label: string }[];
+}
+
 export interface MemberSearch {
   query: string;
+  sort: MemberSort;
+  /** The tier and cohort (rule key) the list is filtered by, once known to the shop. */
+  tier: string | null;
+  cohort: string | null;
+  /** What the merchant asked for that the shop does not have, in a sentence each. */
+  ignored: string[];
+  options: MemberFilterOptions;
   page: number;
   perPage: number;
   total: number;
@@ -106,18 +123,108 @@ async function newestPage(db: Database, shopId: string, limit: number, offset: n
   return { ids: rows.map((row) => row.id), total: rows.length ? total : null };
 }
 
-/** One page of the shop's members matching the query (email, name, customer id or GID), newest first. */
+interface Filter {
+  tier: string | null;
+  ruleId: string | null;
+}
+
+const ORDER_BY: Record<Exclude<MemberSort, "tier-desc" | "tier-asc">, string> = {
+  newest: `"createdAt" DESC, "id" ASC`,
+  "balance-desc": `"balance" DESC, "id" ASC`,
+  "balance-asc": `"balance" ASC, "id" ASC`,
+};
+
+/**
+ * One page of filtered (and, with a query, matching) member ids with the total. The ORDER BY is
+ * one of a fixed set and every value is a bound parameter. Sorts by balance walk the
+ * (shopId, balance) or (shopId, tier, balance) index; a tier sort ranks the program's tiers
+ * (at most a handful) and sorts by balance within each.
+ */
+async function filteredPage(db: Database, shopId: string, match: Match | null, filter: Filter, sort: MemberSort, tiers: string[], limit: number, offset: number) {
+  const pg = isPostgresUrl(databaseUrl());
+  const values: unknown[] = [];
+  const param = (value: unknown) => {
+    values.push(value);
+    return pg ? `$${values.length}` : "?";
+  };
+  const where = [`"shopId" = ${param(shopId)}`];
+  if (filter.tier !== null) where.push(`"tier" = ${param(filter.tier)}`);
+  if (filter.ruleId !== null) {
+    where.push(`EXISTS (SELECT 1 FROM "CohortMembership" AS "cm" WHERE "cm"."shopId" = "Member"."shopId" AND "cm"."ruleId" = ${param(filter.ruleId)} AND "cm"."memberId" = "Member"."id")`);
+  }
+  if (match) {
+    const haystack = `LOWER(COALESCE("email", '') || ' ' || COALESCE("firstName", '') || ' ' || COALESCE("lastName", ''))`;
+    // Placeholders are numbered in the order they are made: the same order as in the text.
+    const ids = `"customerGid" = ${param(match.customerGid)} OR "externalId" = ${param(match.externalId)}`;
+    const words = match.words === 1 ? match.patterns.map((pattern) => `${haystack} LIKE ${param(pattern)} ESCAPE '\\'`).join(" AND ") : "1 = 0";
+    where.push(`(${ids} OR (${words}))`);
+  }
+  const condition = where.join(" AND ");
+  const conditionValues = values.slice();
+  let orderBy: string;
+  if (sort === "tier-desc" || sort === "tier-asc") {
+    const rank = `CASE "tier" ${tiers.map((tier, index) => `WHEN ${param(tier)} THEN ${index}`).join(" ")} ELSE -1 END`;
+    const direction = sort === "tier-desc" ? "DESC" : "ASC";
+    orderBy = `${rank} ${direction}, "balance" ${direction}, "id" ASC`;
+  } else orderBy = ORDER_BY[sort];
+  const page = `SELECT "id" FROM "Member" WHERE ${condition} ORDER BY ${orderBy} LIMIT ${param(limit)} OFFSET ${param(offset)}`;
+  const [rows, counted] = await Promise.all([
+    db.$queryRawUnsafe<{ id: string }[]>(page, ...values),
+    db.$queryRawUnsafe<{ total: bigint | number }[]>(`SELECT COUNT(*) AS "total" FROM "Member" WHERE ${condition}`, ...conditionValues),
+  ]);
+  return { ids: rows.map((row) => row.id), total: rows.length ? Number(counted[0]?.total ?? 0) : null };
+}
+
+/** The shop's tiers (the program's order) and cohorts, for the filters. */
+async function filterOptions(db: Database, shopId: string): Promise<MemberFilterOptions & { ruleIds: Map<string, string> }> {
+  const [shop, rules] = await Promise.all([
+    db.shop.findUnique({ where: { id: shopId }, select: { settings: true } }),
+    db.cohortRule.findMany({ where: { shopId }, select: { id: true, key: true }, orderBy: { key: "asc" } }),
+  ]);
+  const tiers = shop ? parseShopSettings(shop.settings).program.tiers.map((tier) => tier.name) : [];
+  return { tiers, cohorts: rules.map((rule) => ({ key: rule.key, label: rule.key })), ruleIds: new Map(rules.map((rule) => [rule.key, rule.id])) };
+}
+
+/**
+ * One page of the shop's members matching the query (email, name, customer id or GID), in the
+ * tier and cohort asked for, in the order asked for (newest first by default). A sort, tier or
+ * cohort the shop does not know is ignored and said so in `ignored`.
+ */
 export async function searchMembers(
   db: Database,
   shopId: string,
-  input: { query?: string | null; page?: number | null },
+  input: { query?: string | null; page?: number | null; sort?: string | null; tier?: string | null; cohort?: string | null },
   perPage = MEMBERS_PER_PAGE,
 ): Promise<MemberSearch> {
   const query = (input.query ?? "").trim().slice(0, MAX_QUERY);
   const match = parseQuery(query);
+  const { ruleIds, ...options } = await filterOptions(db, shopId);
+  const ignored: string[] = [];
+  let sort: MemberSort = "newest";
+  if (input.sort) {
+    if ((MEMBER_SORTS as readonly string[]).includes(input.sort)) sort = input.sort as MemberSort;
+    else ignored.push(`There is no sort "${input.sort.slice(0, 40)}": the list is newest first.`);
+  }
+  let tier: string | null = null;
+  if (input.tier) {
+    if (options.tiers.includes(input.tier)) tier = input.tier;
+    else ignored.push(`There is no tier "${input.tier.slice(0, 40)}": showing every tier.`);
+  }
+  let cohort: string | null = null;
+  if (input.cohort) {
+    if (ruleIds.has(input.cohort)) cohort = input.cohort;
+    else ignored.push(`There is no cohort "${input.cohort.slice(0, 40)}": showing every member.`);
+  }
+  const filter: Filter = { tier, ruleId: cohort ? (ruleIds.get(cohort) ?? null) : null };
+  const plain = sort === "newest" && tier === null && cohort === null;
   let page = Math.max(1, Math.floor(input.page ?? 1) || 1);
-  // Without a query every member matches: the index's order and count, not the search's.
-  const pageOf = (limit: number, offset: number) => (query ? matchingPage(db, shopId, match, limit, offset) : newestPage(db, shopId, limit, offset));
+  // Without a query, sort or filter every member matches: the index's order and count, not the search's.
+  const pageOf = (limit: number, offset: number) =>
+    plain
+      ? query
+        ? matchingPage(db, shopId, match, limit, offset)
+        : newestPage(db, shopId, limit, offset)
+      : filteredPage(db, shopId, query ? match : null, filter, sort, options.tiers, limit, offset);
   let { ids, total } = await pageOf(perPage, (page - 1) * perPage);
   if (total === null && page > 1) {
     // Past the end (a stale link): count from the first page and show the last one.
@@ -143,5 +250,5 @@ export async function searchMembers(
       redacted: !!row.redactedAt,
     }];
   });
-  return { query, page, perPage, total, pageCount, hasPrevious: page > 1, hasNext: page < pageCount, members };
+  return { query, sort, tier, cohort, ignored, options, page, perPage, total, pageCount, hasPrevious: page > 1, hasNext: page < pageCount, members };
 }
