@@ -122,13 +122,12 @@ describe.skipIf(!browserAvailable)("Cohorts in Chromium (npm run demo)", { timeo
     await page.getByRole("button", { name: "Include again in roost-vip-scarcity-shopper" }).click();
     // The include evaluates Bo in its transaction, behind the demo's own writers on one SQLite
     // file: on a loaded machine it has taken longer than 30 s. What the demo logged tells why.
-    await expect
-      .poll(() => page.getByTestId("member-cohort").count(), { timeout: 90_000 })
-      .toBe(3)
-      .catch((error: unknown) => {
-        console.error(`the demo's log, last 4,000 characters:\n${demo.output().slice(-4_000)}`);
-        throw error;
-      });
+    try {
+      await expect.poll(() => page.getByTestId("member-cohort").count(), { timeout: 90_000 }).toBe(3);
+    } catch (error) {
+      console.error(`the demo's log, last 4,000 characters:\n${demo.output().slice(-4_000)}`);
+      throw error;
+    }
     expect(await page.getByTestId("member-cohort-excluded").count()).toBe(0);
   });
 
