@@ -1,11 +1,11 @@
 import type { LoaderFunctionArgs } from "@remix-run/node";
-import { Form, useLoaderData, useNavigation, useOutlet, useSubmit } from "@remix-run/react";
+import { Form, useLoaderData, useNavigate, useNavigation, useOutlet } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Button, Card, EmptyState, IndexTable, InlineStack, Link, Page, Pagination, Select, Text, TextField } from "@shopify/polaris";
 import { useState } from "react";
 import { z } from "zod";
 import db from "../db.server";
 import { downloadFile } from "../lib/download";
-import { type MemberSearch, searchMembers } from "../services/members/search.server";
+import { type MemberSearch, type MemberSort, searchMembers } from "../services/members/search.server";
 import { findShop } from "../services/shops/shops.server";
 import { authenticate } from "../shopify.server";
 
@@ -59,13 +59,15 @@ export default function Members() {
 function MemberList() {
   const { search } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
-  const submit = useSubmit();
+  const navigate = useNavigate();
   const [query, setQuery] = useState(search.query);
   const filtered = !!(search.tier || search.cohort);
   // A changed sort or filter goes into the URL (a new history entry) from the first page.
   const choose = (name: "sort" | "tier" | "cohort", value: string) => {
-    const next = { query, sort: search.sort, tier: search.tier, cohort: search.cohort, [name]: value || null };
-    submit(new URLSearchParams(new URL(pageUrl({ ...next, sort: next.sort ?? "newest" } as MemberSearch, 1), "http://x").search), { method: "get" });
+    const next = { query, sort: search.sort, tier: search.tier, cohort: search.cohort };
+    if (name === "sort") next.sort = (value || "newest") as MemberSort;
+    else next[name] = value || null;
+    navigate(pageUrl(next, 1));
   };
   const searching = navigation.state === "loading" && navigation.location?.pathname === "/app/members";
   const first = (search.page - 1) * search.perPage + 1;

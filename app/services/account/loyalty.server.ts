@@ -5,7 +5,7 @@ import { parseShopSettings, type Tier } from "../program/settings";
 import { listRewards } from "../rewards/catalogue.server";
 import { listRedemptions, type Redemption } from "../rewards/redeem.server";
 import { recordFirstShopperVisit } from "./first-visit.server";
-import type { Shopper } from "./shopper.server";
+import { type Shopper, shopperMember } from "./shopper.server";
 
 // What a signed-in shopper sees of the loyalty program (GET /account/loyalty, docs/shopper.md):
 // the program's terms, their balance, tier and progress, their latest ledger lines, the rewards
@@ -50,7 +50,7 @@ export async function loadShopperLoyalty(db: Database, shopper: Shopper, now: Da
   const { shop } = shopper;
   const { program } = parseShopSettings(shop.settings);
   await recordFirstShopperVisit(db, shop, now);
-  const member = await db.member.findFirst({ where: { shopId: shop.id, customerGid: shopper.customerGid } });
+  const member = await shopperMember(db, shopper);
   // A redacted member keeps no link to a customer (privacy.server.ts); one still linked shows nothing either.
   const shown = member && !member.redactedAt ? member : null;
   const balance = shown?.balance ?? 0;
@@ -69,14 +69,8 @@ export async function loadShopperLoyalty(db: Database, shopper: Shopper, now: Da
       pointsNeeded: Math.max(0, reward.pointsCost - balance),
     })),
     redemptions: shown
-      ? (await listRedemptions(db, shop.id, { memberId: shown.id, take: REDEMPTIONS_SHOWN })).map((redemption) => ({
-          id: redemption.id,
-          rewardName: redemption.rewardName,
-          status: redemption.status as "pending" | "issued" | "failed",
-          code: redemption.status === "issued" ? redemption.code : null,
-          points: redemption.points,
-          createdAt: redemption.createdAt.toISOString(),
-        }))
+      ? // In the list a code not made yet reads null rather than being left out.
+        (await listRedemptions(db, shop.id, { memberId: shown.id, take: REDEMPTIONS_SHOWN })).map((redemption) => ({ code: null, ...shopperRedemptionJson(redemption) }))
       : [],
   };
 }

@@ -2,7 +2,7 @@ import type { ApiResult } from "../../http/api.server";
 import type { LedgerDeps } from "../ledger/types";
 import { redeemReward } from "../rewards/redeem.server";
 import { shopperRedemptionJson } from "./loyalty.server";
-import type { Shopper } from "./shopper.server";
+import { type Shopper, shopperMember } from "./shopper.server";
 
 // A signed-in shopper spends their own points (POST /account/redemptions, docs/shopper.md) through
 // the same service as the admin and the API, and reads back their own redemption while the
@@ -21,7 +21,7 @@ const notAMember = () => error(404, "not_a_member", "You are not a member of thi
 
 export async function redeemForShopper(deps: LedgerDeps, shopper: Shopper, input: { rewardId: string; idempotencyKey: string }): Promise<ApiResult> {
   const { shop } = shopper;
-  const member = await deps.db.member.findFirst({ where: { shopId: shop.id, customerGid: shopper.customerGid }, select: { id: true } });
+  const member = await shopperMember(deps.db, shopper);
   if (!member) return notAMember();
   const result = await redeemReward(deps, shop, {
     memberId: member.id,
@@ -49,7 +49,7 @@ export async function redeemForShopper(deps: LedgerDeps, shopper: Shopper, input
 /** The shopper's own redemption by id (with its code once issued); anyone else's is not found. */
 export async function readShopperRedemption(deps: Pick<LedgerDeps, "db">, shopper: Shopper, id: string): Promise<ApiResult> {
   const { db } = deps;
-  const member = await db.member.findFirst({ where: { shopId: shopper.shop.id, customerGid: shopper.customerGid }, select: { id: true } });
+  const member = await shopperMember(db, shopper);
   const redemption = member && id ? await db.redemption.findFirst({ where: { id, shopId: shopper.shop.id, memberId: member.id } }) : null;
   if (!redemption) return error(404, "not_found", "No such redemption");
   return { status: 200, body: { redemption: shopperRedemptionJson(redemption) } };

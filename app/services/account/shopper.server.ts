@@ -49,4 +49,9 @@ export async function resolveShopper(db: Database, claims: ShopperClaims, apiKey
   return { shop, customerGid: claims.sub as string, customerId: match[1] };
 }
 
+/** The shopper's member in their shop (the unique shopId + customerGid), or null when they are not one. */
+export function shopperMember(db: Database, shopper: Shopper) {
+  return db.member.findUnique({ where: { shopId_customerGid: { shopId: shopper.shop.id, customerGid: shopper.customerGid } } });
+}
+
 export const isShopper = (value: Shopper | ShopperRefusal): value is Shopper => "shop" in value;

@@ -1,6 +1,7 @@
 import type { Database } from "../../db.server";
 import { shopDay } from "../../lib/shop-day";
 import { cohortTag } from "../cohorts/templates";
+import { numericId } from "../flow/triggers";
 import { parseShopSettings } from "../program/settings";
 import { memberName } from "./search.server";
 
@@ -37,9 +38,6 @@ export function csvField(value: string | number | null | undefined): string {
 }
 
 const csvRow = (fields: (string | number | null)[]) => `${fields.map(csvField).join(",")}\r\n`;
-
-/** The numeric id of a customer GID (gid://shopify/Customer/7290123456 → 7290123456). */
-const customerId = (gid: string | null) => (gid ? gid.slice(gid.lastIndexOf("/") + 1) : null);
 
 /** The download's name: the shop's handle and the shop-local day. */
 export function exportFilename(shop: Pick<ExportShop, "domain" | "timezone">, now: Date): string {
@@ -91,7 +89,7 @@ export async function* membersCsv(db: Database, shop: ExportShop, options: { bat
       chunk += csvRow([
         redacted ? null : memberName(member),
         redacted ? null : member.email,
-        redacted ? null : customerId(member.customerGid),
+        redacted || !member.customerGid ? null : numericId(member.customerGid),
         member.tier,
         member.balance,
         earnedBy.get(member.id) ?? 0,

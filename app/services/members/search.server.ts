@@ -1,5 +1,5 @@
 import { parseShopSettings } from "../program/settings";
-import { databaseUrl, isPostgresUrl, type Database } from "../../db.server";
+import { type Database, isSqlite } from "../../db.server";
 
 export const MEMBERS_PER_PAGE = 25;
 
@@ -141,7 +141,7 @@ const ORDER_BY: Record<Exclude<MemberSort, "tier-desc" | "tier-asc">, string> = 
  * (at most a handful) and sorts by balance within each.
  */
 async function filteredPage(db: Database, shopId: string, match: Match | null, filter: Filter, sort: MemberSort, tiers: string[], limit: number, offset: number) {
-  const pg = isPostgresUrl(databaseUrl());
+  const pg = !isSqlite(db);
   const values: unknown[] = [];
   const param = (value: unknown) => {
     values.push(value);

@@ -198,10 +198,10 @@ export interface PixelStatus {
   eventsLast24h: number;
 }
 
-/** What the Settings card shows: the connection, the Organization ID and what the pixel sent lately. */
 /** The pixel is connected while Shopify's id for it is kept (Settings shows Connected). */
 export const pixelConnected = (shop: { webPixelGid: string | null }): boolean => shop.webPixelGid !== null && shop.webPixelGid !== "";
 
+/** What the Settings card shows: the connection, the Organization ID and what the pixel sent lately. */
 export async function pixelStatus(deps: Pick<PixelDeps, "db" | "clock">, domain: string): Promise<PixelStatus | null> {
   const shop = await findShop(deps.db, domain);
   if (!shop) return null;
