@@ -25,6 +25,7 @@ import { systemClock } from "../lib/clock";
 import { downloadFile } from "../lib/download";
 import { catchUpPlan, catchUpStatus, retryCatchUp } from "../services/program/catch-up.server";
 import { staffActor } from "../services/members/actor";
+import { numericId } from "../services/flow/triggers";
 import { formatWhen } from "../services/members/format";
 import { CHANNEL_LABELS, parseProgramForm, type ProgramErrors } from "../services/program/form";
 import { listProgramAudit, updateProgramSettings } from "../services/program/program.server";
@@ -201,8 +202,8 @@ export default function Settings() {
                 columnContentTypes={["text", "text", "numeric", "text"]}
                 headings={["Received", "Customer", "Orders", "Export"]}
                 rows={dataRequests.map((request) => [
-                  new Date(request.createdAt).toLocaleString(),
-                  request.email ?? request.customerGid ?? "unknown",
+                  formatWhen(request.createdAt, timezone),
+                  request.email ?? (request.customerGid ? `Customer ${numericId(request.customerGid) ?? ""}`.trim() : "Unknown customer"),
                   request.orders,
                   <Button key={request.id} variant="plain" onClick={() => downloadExport(request.id)}>
                     Download JSON
