@@ -135,4 +135,27 @@ describe("sync jobs", () => {
     ]);
     expect(await db.customer.count({ where: { shopId: shop.id } })).toBe(3);
   });
+  it("imports a new install's resources back to back in one pass, and reconciles only once the backfill is done (nothing to repair)", async () => {
+    const shop = await newShop();
+    seedStore(shop.domain, { customers: 4, products: 2, variantsPerProduct: 2, orders: 5 });
+    await startBackfillOnInstall(syncDeps(), shop.domain);
+
+    // One pass: every bulk operation started, polled and imported in turn, not one per pass.
+    const before = Date.now();
+    expect(await syncRunner().drain(SYNC_QUEUE)).toBe(1);
+    const progress = await backfillProgress(db, shop.id);
+    expect(progress.runs.map((run) => [run.resource, run.status])).toEqual([
+      ["products", "completed"],
+      ["inventory", "completed"],
+      ["customers", "completed"],
+      ["orders", "completed"],
+    ]);
+    expect(await db.order.count({ where: { shopId: shop.id } })).toBe(5);
+    // The reconciliation ran after the import, so it found nothing webhooks missed (the Dashboard
+    // would say "Degraded: the last reconciliation repaired …" for an interval otherwise).
+    const runs = await db.reconcileRun.findMany({ where: { shopId: shop.id } });
+    expect(runs.map((run) => [run.status, JSON.parse(run.repaired)])).toEqual([["completed", { orders: 0, customers: 0, products: 0, refunds: 0 }]]);
+    // Next due at the next reconciliation, not at a bulk poll.
+    expect((await syncJob(shop.id))!.runAt.getTime()).toBeGreaterThanOrEqual(before + DEFAULT_SYNC_INTERVAL_MS);
+  });
 });

@@ -605,6 +605,8 @@ export interface WaitOptions {
   timeoutMs?: number;
   onProgress?: (progress: BackfillProgress) => void;
   sleep?: (ms: number) => Promise<void>;
+  /** Stops waiting (resolving with the progress so far) once aborted: a sync job whose lease was lost. */
+  signal?: AbortSignal;
 }
 
 /** Advances until no resource is queued, running or importing (the CLI's `--wait`). */
@@ -618,7 +620,7 @@ export async function waitForBackfill(deps: SyncDeps, shopDomain: string, option
     const progress = await advanceBackfill(deps, shopDomain);
     options.onProgress?.(progress);
     if (progress.status !== "running") return progress;
-    if (deps.clock.now().getTime() >= deadline) return progress;
+    if (deps.clock.now().getTime() >= deadline || options.signal?.aborted) return progress;
     // Poll quickly again after a change, back off while a bulk operation runs.
     const state = JSON.stringify(progress.runs.map((run) => [run.status, run.linesDone]));
     pause = state === last ? Math.min(pause * 2, options.maxPollMs ?? 5000) : first;

@@ -5,21 +5,28 @@ import { throttledLog } from "../../lib/log-throttle.server";
 import type { Logger } from "../../lib/logger.server";
 import { ensureRecurring, type Job, LeaseLostError } from "../jobs/queue.server";
 import type { JobOutcome, QueueDefinition } from "../jobs/runner.server";
-import { advanceBackfill, backfillProgress, startBackfill } from "./backfill.server";
+import { backfillProgress, startBackfill, waitForBackfill } from "./backfill.server";
 import { queueShopSync, SYNC_QUEUE, type SyncDeps } from "./deps.server";
 import { reconcile } from "./reconcile.server";
 
 // Backfill and reconciliation run as jobs of the `sync` queue: one row per installed shop
 // (key: the shop's id), so one shop's sync runs at a time across processes and one shop's
-// failure never holds up another's. A run advances the shop's backfill (poll, import, start
-// the next resource: also how an import a crash interrupted resumes, once the dead worker's
-// lease lapses), then reconciles when the last pass is older than the interval, and asks to
-// run again when the next thing is due. A finished bulk operation, an install or the CLI makes
+// failure never holds up another's. A run drives the shop's backfill (poll, import, start the
+// next resource, back to back, for up to BACKFILL_PASS_MS: also how an import a crash
+// interrupted resumes, once the dead worker's lease lapses), then reconciles when the backfill
+// is done and the last pass is older than the interval, and asks to run again when the next
+// thing is due. A finished bulk operation, an install or the CLI makes
 // the row due now (`queueShopSync`). One more row, `installed-shops`, makes sure every installed
 // shop has its row, every interval.
 
 export const DEFAULT_SYNC_INTERVAL_MS = 15 * 60 * 1000;
-/** While a bulk operation runs at Shopify's, the job polls it this often (its finish webhook usually comes first). */
+/**
+ * How long one pass keeps driving a backfill: a small store's four bulk operations finish within
+ * it, so an install is imported in one pass; a larger one continues in the next pass (the lane is
+ * shared with the other shops' passes, so one shop does not hold it for long).
+ */
+export const BACKFILL_PASS_MS = 60_000;
+/** While a bulk operation runs at Shopify's after a pass's budget, the job polls it this often (its finish webhook usually comes first). */
 export const BULK_POLL_MS = 30_000;
 /** Wait after the Nth failed attempt: 10 s, 1 min, 5 min, then 15 min (the interval) each time. */
 export const SYNC_RETRY_DELAYS_MS = [10_000, 60_000, 300_000, 900_000] as const;
@@ -94,7 +101,9 @@ async function syncShop(deps: SyncDeps, job: Job, signal: AbortSignal, intervalM
   try {
     // A shop whose install could not start a backfill gets one here.
     if (asked.startBackfill || (await backfillProgress(db, shop.id)).status === "idle") await startBackfill(shopDeps, shop.domain, asked.startBackfill ?? {});
-    backfilling = (await advanceBackfill(shopDeps, shop.domain)).status === "running";
+    // Resources back to back: polling the running bulk operation quickly, not once a pass.
+    const progress = await waitForBackfill(shopDeps, shop.domain, { pollMs: 250, maxPollMs: 2_000, timeoutMs: BACKFILL_PASS_MS, signal });
+    backfilling = progress.status === "running";
   } catch (error) {
     failures.push(error);
     throttledLog(logger, "sync").warn({ err: error }, "backfill step failed; retried");
@@ -103,7 +112,9 @@ async function syncShop(deps: SyncDeps, job: Job, signal: AbortSignal, intervalM
 
   const last = await db.reconcileRun.findFirst({ where: { shopId: shop.id, status: "completed" }, orderBy: { startedAt: "desc" }, select: { startedAt: true } });
   let reconciledAt = last?.startedAt ?? null;
-  if (!reconciledAt || reconciledAt.getTime() + intervalMs <= clock.now().getTime()) {
+  // Not while a backfill runs: it is importing those records, and a reconciliation would count
+  // each one it reaches first as "repaired" (what webhooks missed), which the Dashboard reports.
+  if (!backfilling && (!reconciledAt || reconciledAt.getTime() + intervalMs <= clock.now().getTime())) {
     try {
       const startedAt = clock.now();
       await reconcile(shopDeps, shop.domain);
