@@ -78,6 +78,7 @@ describe("program settings", () => {
         birthdayBonus: 0,
         birthdayMetafield: "facts.birth_date",
         expiryMonths: null,
+        pointValue: null,
       },
     });
     expect(data.programAudit).toEqual([]);
@@ -181,6 +182,7 @@ describe("program settings", () => {
       birthdayBonus: 0,
       birthdayMetafield: "facts.birth_date",
       expiryMonths: null,
+      pointValue: null,
     };
     expect(await stored()).toEqual({ lowStockThreshold: 5, countShipping: true, cohortTagPrefix: "roost-", cohortTagBudget: 20, program: after, pixel: { samplingRate: "1", enableConsoleLogging: false, metaPixelId: "", disconnected: false, installedAt: null } });
 

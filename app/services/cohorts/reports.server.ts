@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { Prisma } from "@prisma/client";
 import { type Database, type Db, sqlTime } from "../../db.server";
 import { currencyExponent, formatMinorUnits } from "../../lib/money";
-import { shopDay } from "../../lib/shop-day";
+import { startOfShopDay } from "../../lib/shop-day";
 import { memberName } from "../members/search.server";
 import { parseShopSettings } from "../program/settings";
 import { type CohortMemberRow, cohortMembers, memberCohorts } from "./members.server";
@@ -17,8 +17,6 @@ import { cohortTagCounts } from "../tags/counts.server";
 // product titles and order names from the mirror (merchants never see GIDs).
 
 export const SPARKLINE_DAYS = 30;
-const MINUTE_MS = 60_000;
-const HOUR_MS = 3_600_000;
 
 export interface ShopRef {
   id: string;
@@ -53,22 +51,6 @@ export function dayEnds(now: Date, days = SPARKLINE_DAYS, timezone = "UTC"): Dat
   const ends = [now];
   while (ends.length < days) ends.push(startOfShopDay(new Date(ends[ends.length - 1].getTime() - 1), timezone));
   return ends;
-}
-
-/** The first instant of the shop-local day `at` falls in (offsets are within ±14 hours of UTC). */
-function startOfShopDay(at: Date, timezone: string): Date {
-  const day = shopDay(at, timezone);
-  const utcMidnight = Date.parse(`${day}T00:00:00.000Z`);
-  // The first minute whose local day is `day`: a binary search over the possible offsets.
-  let low = (utcMidnight - 14 * HOUR_MS) / MINUTE_MS;
-  let high = Math.min(at.getTime(), utcMidnight + 14 * HOUR_MS) / MINUTE_MS;
-  high = Math.floor(high);
-  while (low < high) {
-    const middle = Math.floor((low + high) / 2);
-    if (shopDay(new Date(middle * MINUTE_MS), timezone) >= day) high = middle;
-    else low = middle + 1;
-  }
-  return new Date(low * MINUTE_MS);
 }
 
 interface TransitionCount {

@@ -3,6 +3,15 @@ import { isDecimal } from "../ledger/points";
 
 const decimal = z.string().trim().refine(isDecimal, { message: "Enter a decimal number such as 1 or 1.25" });
 
+/** The largest value per point, in minor units: beyond it a typo is likelier than intent. */
+export const MAX_POINT_VALUE = 1_000_000;
+
+const pointValueSchema = z
+  .string()
+  .trim()
+  .regex(/^\d{1,7}(\.\d{1,6})?$/, { message: "Enter a number such as 1 or 0.5 (at most 6 decimals)" })
+  .refine((value) => Number(value) > 0 && Number(value) <= MAX_POINT_VALUE, { message: `Enter a value greater than 0 and at most ${MAX_POINT_VALUE.toLocaleString("en-US")}` });
+
 export const CHANNELS = ["online_store", "pos", "draft", "b2b", "other"] as const;
 export type Channel = (typeof CHANNELS)[number];
 
@@ -57,6 +66,11 @@ export const programSchema = z.object({
     .default("facts.birth_date"),
   /** Points expire this many months after the member's last order; null: they never expire. */
   expiryMonths: z.number().int().min(1).max(60).nullable().default(null),
+  /**
+   * What one point is worth to the merchant, in minor units of the shop currency ("1": a cent a
+   * point in USD); null: the Dashboard values outstanding points at the best enabled reward.
+   */
+  pointValue: pointValueSchema.nullable().default(null),
 });
 export type Program = z.infer<typeof programSchema>;
 

@@ -1,0 +1,17 @@
+import { Prisma } from "@prisma/client";
+import { type Database, isSqlite, sqlTime } from "../../db.server";
+
+// SQL that puts instants into the analytics' days and hours, the same on SQLite and PostgreSQL.
+
+/** A CASE naming the day an instant column falls in: k for starts[k] ≤ at < starts[k + 1] (starts ascending). */
+export function dayBucket(db: Database, column: Prisma.Sql, starts: readonly Date[]): Prisma.Sql {
+  const whens = [];
+  for (let k = starts.length - 2; k >= 0; k -= 1) whens.push(Prisma.sql`WHEN ${column} >= ${sqlTime(db, starts[k])} THEN ${k}`);
+  return Prisma.sql`CASE ${Prisma.join(whens, " ")} ELSE -1 END`;
+}
+
+export function hourOf(db: Database, column: Prisma.Sql): Prisma.Sql {
+  // SQLite keeps instants as ISO text in UTC ("2026-12-06T23:40:12.345+00:00").
+  return isSqlite(db) ? Prisma.sql`substr(${column}, 1, 13)` : Prisma.sql`to_char(date_trunc('hour', ${column}), 'YYYY-MM-DD"T"HH24')`;
+}
+
