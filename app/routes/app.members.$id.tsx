@@ -19,6 +19,7 @@ import {
 } from "@shopify/polaris";
 import { type ReactNode, useEffect, useState } from "react";
 import { z } from "zod";
+import { AdminLink, LinkedSentence } from "../components/AdminLink";
 import { ConfirmModal } from "../components/ConfirmModal";
 import { NotFoundBoundary } from "../components/NotFoundBoundary";
 import { appDeps } from "../runtime.server";
@@ -31,7 +32,7 @@ import { memberCohortsView } from "../services/cohorts/reports.server";
 import { cohortTag } from "../services/cohorts/templates";
 import { parseShopSettings } from "../services/program/settings";
 import { customerTagStatus } from "../services/tags/status.server";
-import { EVENT_LABELS, formatWhen, KIND_LABELS, ledgerSentence, readableGid, signedPoints, termsLabel, timelineSentence } from "../services/members/format";
+import { adminUrl, EVENT_LABELS, formatWhen, KIND_LABELS, ledgerSentence, signedPoints, termsLabel, timelineSentence } from "../services/members/format";
 import { findShop } from "../services/shops/shops.server";
 import { authenticate } from "../shopify.server";
 
@@ -102,13 +103,19 @@ type Detail = ReturnType<typeof useLoaderData<typeof loader>>;
 export default function MemberPage() {
   const { member, browsing, orderNames, exponent, currency, timezone, cohorts, variantNames, customerTags, excluded, rewards, redemptions, redeemKey } = useLoaderData<typeof loader>();
   const title = member.redacted ? "Redacted member" : (member.name ?? member.email ?? "Member");
-  const subtitle = [member.redacted ? null : member.name ? member.email : null, member.customerGid ? `Customer ${readableGid(member.customerGid)}` : null, member.externalId ? `External id ${member.externalId}` : null]
-    .filter(Boolean)
-    .join(" · ");
-  const order = (gid: string) => (orderNames[gid] ? `${orderNames[gid]} (${readableGid(gid)})` : readableGid(gid));
+  const subtitle = [member.redacted ? null : member.name ? member.email : null, member.externalId ? `External id ${member.externalId}` : null].filter(Boolean).join(" · ");
+  // An order by its name (#1001), or in words when the mirror has none: never its id.
+  const order = (gid: string) => orderNames[gid] ?? "an order";
+  const customerUrl = member.customerGid ? adminUrl(member.customerGid) : null;
 
   return (
-    <Page title={title} subtitle={subtitle || undefined} backAction={{ content: "Members", url: "/app/members" }} titleMetadata={<Badge>{member.tier}</Badge>}>
+    <Page
+      title={title}
+      subtitle={subtitle || undefined}
+      backAction={{ content: "Members", url: "/app/members" }}
+      titleMetadata={<Badge>{member.tier}</Badge>}
+      secondaryActions={customerUrl ? [{ content: "View customer in Shopify", url: customerUrl, target: "_top" }] : undefined}
+    >
       <Layout>
         <Layout.Section>
           <Card>
@@ -146,7 +153,14 @@ export default function MemberPage() {
                       signedPoints(entry.points),
                       entry.balanceAfter.toLocaleString("en-US"),
                       termsLabel(entry, exponent),
-                      [entry.orderGid ? order(entry.orderGid) : null, entry.refundGid ? `refund ${readableGid(entry.refundGid)}` : null].filter(Boolean).join(", "),
+                      entry.orderGid ? (
+                        <span key="order">
+                          {entry.refundGid ? "Refund on " : ""}
+                          <AdminLink gid={entry.orderGid}>{order(entry.orderGid)}</AdminLink>
+                        </span>
+                      ) : (
+                        ""
+                      ),
                       reasonText(entry),
                     ])}
                   />
@@ -180,21 +194,22 @@ export default function MemberPage() {
                 </Text>
               ) : (
                 <BlockStack gap="300" as="ul">
-                  {member.timeline.map((event, index) => (
-                    <li key={`${event.type}-${index}`} data-testid="timeline-event">
-                      <Text as="p" fontWeight="semibold">
-                        {EVENT_LABELS[event.type] ?? event.type}
-                      </Text>
-                      <Text as="p" tone="subdued">
-                        {formatWhen(event.occurredAt, timezone)}
-                        {Object.keys(event.data).length > 0 && " · "}
-                        {timelineSentence(event, { variant: (gid) => variantNames[gid], timezone }) ??
-                          Object.entries(event.data)
-                            .map(([key, value]) => `${key}: ${key === "order" && typeof value === "string" ? order(value) : String(value)}`)
-                            .join(", ")}
-                      </Text>
-                    </li>
-                  ))}
+                  {member.timeline.map((event, index) => {
+                    const orderGid = typeof event.data.order === "string" ? event.data.order : null;
+                    const sentence = timelineSentence(event, { variant: (gid) => variantNames[gid], order, timezone });
+                    return (
+                      <li key={`${event.type}-${index}`} data-testid="timeline-event">
+                        <Text as="p" fontWeight="semibold">
+                          {EVENT_LABELS[event.type] ?? event.type}
+                        </Text>
+                        <Text as="p" tone="subdued">
+                          {formatWhen(event.occurredAt, timezone)}
+                          {(sentence || Object.keys(event.data).length > 0) && " · "}
+                          {sentence ? <LinkedSentence text={sentence} label={orderGid ? order(orderGid) : null} gid={orderGid} /> : eventDataText(event.data, order)}
+                        </Text>
+                      </li>
+                    );
+                  })}
                 </BlockStack>
               )}
             </BlockStack>
@@ -211,6 +226,13 @@ export default function MemberPage() {
       </Layout>
     </Page>
   );
+}
+
+/** An event Roost has no sentence for, its data as "key: value" (an order by its name, never its id). */
+function eventDataText(data: Record<string, unknown>, order: (gid: string) => string): string {
+  return Object.entries(data)
+    .map(([key, value]) => `${key}: ${typeof value === "string" && value.startsWith("gid://") ? (key === "order" ? order(value) : "a Shopify record") : String(value)}`)
+    .join(", ");
 }
 
 function CohortsCard({ cohorts, customerTags, excluded, timezone }: { cohorts: Detail["cohorts"]; customerTags: Detail["customerTags"]; excluded: Detail["excluded"]; timezone: string }) {

@@ -4,6 +4,7 @@ import { Badge, Banner, BlockStack, Button, Card, EmptyState, IndexTable, Inline
 import { useState } from "react";
 import { z } from "zod";
 import db from "../db.server";
+import { formatDay } from "../lib/dates";
 import { downloadFile } from "../lib/download";
 import { type MemberSearch, type MemberSort, searchMembers } from "../services/members/search.server";
 import { findShop } from "../services/shops/shops.server";
@@ -27,7 +28,7 @@ export const loader = async ({ request }: LoaderFunctionArgs) => {
   const search: MemberSearch = shop
     ? await searchMembers(db, shop.id, { query: q, page, sort, tier, cohort })
     : { query: q.trim(), sort: "newest", tier: null, cohort: null, ignored: [], options: { tiers: [], cohorts: [] }, page: 1, perPage: 0, total: 0, pageCount: 1, hasPrevious: false, hasNext: false, members: [] };
-  return { search, currency: shop?.currency ?? "USD" };
+  return { search, currency: shop?.currency ?? "USD", timezone: shop?.timezone ?? "UTC" };
 };
 
 const SORT_OPTIONS = [
@@ -36,6 +37,8 @@ const SORT_OPTIONS = [
   { label: "Balance, lowest first", value: "balance-asc" },
   { label: "Tier, highest first", value: "tier-desc" },
   { label: "Tier, lowest first", value: "tier-asc" },
+  { label: "Last order, most recent first", value: "last-order-desc" },
+  { label: "Last order, oldest first", value: "last-order-asc" },
 ];
 
 const pageUrl = (search: Pick<MemberSearch, "query" | "sort" | "tier" | "cohort">, page: number) => {
@@ -57,7 +60,7 @@ export default function Members() {
 }
 
 function MemberList() {
-  const { search } = useLoaderData<typeof loader>();
+  const { search, timezone } = useLoaderData<typeof loader>();
   const navigation = useNavigation();
   const navigate = useNavigate();
   const [query, setQuery] = useState(search.query);
@@ -165,14 +168,14 @@ function MemberList() {
               resourceName={{ singular: "member", plural: "members" }}
               itemCount={search.members.length}
               selectable={false}
-              headings={[{ title: "Email" }, { title: "Name" }, { title: "Tier" }, { title: "Balance", alignment: "end" }]}
+              headings={[{ title: "Email" }, { title: "Name" }, { title: "Tier" }, { title: "Balance", alignment: "end" }, { title: "Last order" }]}
             >
               {search.members.map((member, index) => (
                 <IndexTable.Row id={member.id} key={member.id} position={index}>
                   <IndexTable.Cell>
                     <Link dataPrimaryLink url={`/app/members/${member.id}`} removeUnderline>
                       <Text as="span" fontWeight="semibold">
-                        {member.redacted ? "Redacted member" : (member.email ?? member.customerGid ?? member.externalId ?? "No email")}
+                        {member.redacted ? "Redacted member" : (member.email ?? (member.externalId ? `External id ${member.externalId}` : "No email"))}
                       </Text>
                     </Link>
                   </IndexTable.Cell>
@@ -184,6 +187,9 @@ function MemberList() {
                     <Text as="span" alignment="end" numeric>
                       <span data-testid={`balance-${member.id}`}>{member.balance.toLocaleString("en-US")}</span>
                     </Text>
+                  </IndexTable.Cell>
+                  <IndexTable.Cell>
+                    <span data-testid={`last-order-${member.id}`}>{member.lastOrderAt ? formatDay(member.lastOrderAt, timezone) : "No order yet"}</span>
                   </IndexTable.Cell>
                 </IndexTable.Row>
               ))}

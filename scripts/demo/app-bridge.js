@@ -1,7 +1,8 @@
 // Local stand-in for App Bridge (served only by `npm run demo` and the browser tests, where
 // Shopify's CDN and admin are out of reach). It does for the app what the admin would:
 // hands out fresh session tokens, adds them to the app's own fetches, answers the
-// session-token bounce page, and shows the app's navigation menu as the admin's sidebar.
+// session-token bounce page, shows the app's navigation menu as the admin's sidebar, and opens
+// links into the admin on the simulated store's page.
 (function () {
   "use strict";
   var params = new URLSearchParams(location.search);
@@ -64,6 +65,20 @@
       });
     }
   }
+
+  // A link into Shopify admin (shopify://admin/orders/123 with target="_top") makes the admin
+  // open that page. The demo has no admin: its store page stands in, at #order-123 or #customer-123.
+  document.addEventListener(
+    "click",
+    function (event) {
+      var link = event.target instanceof Element ? event.target.closest('a[href^="shopify://admin/"]') : null;
+      if (!link) return;
+      event.preventDefault();
+      var match = /^shopify:\/\/admin\/([a-z_]+?)s?\/(\d+)/.exec(link.getAttribute("href"));
+      location.assign("/__demo/store" + (match ? "#" + match[1] + "-" + match[2] : ""));
+    },
+    true,
+  );
 
   // The admin renders <ui-nav-menu> as its sidebar; here it becomes a bar above the app.
   var style = document.createElement("style");

@@ -77,19 +77,31 @@ describe.skipIf(!browserAvailable)("Members in Chromium (npm run demo)", { timeo
     });
     const rows = await ledgerRows();
     expect(rows).toHaveLength(2);
-    const order = /^#1001 \(…\/Order\/\d+\)$/;
-    expect(rows[0]).toEqual(["Earned", `+${EARNED}`, String(EARNED), "57.60 × 1 × 1 (Bronze)", expect.stringMatching(order), ""]);
-    expect(rows[1]).toEqual(["Clawed back", `-${CLAWED}`, String(BALANCE), "28.80 × 1 × 1 (Bronze)", expect.stringMatching(/^#1001 \(…\/Order\/\d+\), refund …\/Refund\/\d+$/), ""]);
-    // Both entries are anchored to the same order.
-    expect(rows[1][4].startsWith(rows[0][4])).toBe(true);
+    expect(rows[0]).toEqual(["Earned", `+${EARNED}`, String(EARNED), "57.60 × 1 × 1 (Bronze)", "#1001", ""]);
+    expect(rows[1]).toEqual(["Clawed back", `-${CLAWED}`, String(BALANCE), "28.80 × 1 × 1 (Bronze)", "Refund on #1001", ""]);
+    // The order's name links to the order in Shopify admin (App Bridge navigates the admin there).
+    const orderLinks = await page.getByTestId("ledger").getByRole("link", { name: "#1001" }).evaluateAll((links) => links.map((link) => [link.getAttribute("href"), link.getAttribute("target")]));
+    expect(orderLinks).toEqual([
+      [expect.stringMatching(/^shopify:\/\/admin\/orders\/\d+$/), "_top"],
+      [expect.stringMatching(/^shopify:\/\/admin\/orders\/\d+$/), "_top"],
+    ]);
+    expect(await page.getByRole("link", { name: "View customer in Shopify" }).getAttribute("href")).toMatch(/^shopify:\/\/admin\/customers\/\d+$/);
 
     const timeline = await page.getByTestId("timeline-event").allTextContents();
     expect(timeline).toHaveLength(4);
-    expect(timeline[0]).toMatch(/^First purchase.*order: #1001 \(…\/Order\/\d+\), orderCount: 1$/);
-    expect(timeline[1]).toMatch(new RegExp(`^Points earned.*points: ${EARNED}, balance: ${EARNED}, order: #1001`));
-    expect(timeline[2]).toMatch(new RegExp(`^Points clawed back.*points: ${CLAWED}, shortfall: 0, balance: ${BALANCE}, order: #1001`));
+    expect(timeline[0]).toMatch(/^First purchase.* · Placed their first order, #1001\.$/);
+    expect(timeline[1]).toMatch(new RegExp(`^Points earned.* · Earned ${EARNED} points on #1001; balance ${EARNED}\\.$`));
+    expect(timeline[2]).toMatch(new RegExp(`^Points clawed back.* · Clawed back ${CLAWED} points for a refund on #1001; balance ${BALANCE}\\.$`));
     // The demo's first-purchase cohort, enabled once the store was imported.
     expect(timeline[3]).toMatch(/^Entered cohort.*Entered the cohort first-purchase, tagged roost-first-purchase \(matched the cohort's rule\)\.$/);
+    expect(await page.locator("body").innerText()).not.toMatch(/gid:\/\/|…\/(Order|Customer|Refund)\//);
+
+    // In the demo, the stand-in App Bridge opens the simulated store's page for an admin link.
+    const memberUrl = page.url();
+    await page.getByTestId("ledger").getByRole("link", { name: "#1001" }).first().click();
+    await page.waitForURL(/\/__demo\/store#order-\d+$/, { timeout: 30_000 });
+    await page.goto(memberUrl);
+    await expect.poll(heading, { timeout: 30_000 }).toBe("Ana Lima");
   });
 
   it("refuses a deduction beyond the balance, then adds points with a reason", async () => {
@@ -106,7 +118,11 @@ describe.skipIf(!browserAvailable)("Members in Chromium (npm run demo)", { timeo
     expect(await page.getByText(`Adjusted by +12: the balance is now ${BALANCE + 12}.`).count()).toBe(1);
     const rows = await ledgerRows();
     expect(rows).toHaveLength(3);
-    expect(rows[2]).toEqual(["Adjustment", "+12", String(BALANCE + 12), "", "", "Goodwill for a late delivery · by staff user 12345 via admin"]);
+    expect(rows[2]).toEqual(["Adjustment", "+12", String(BALANCE + 12), "", "", "Adjusted by +12 points: Goodwill for a late delivery · by staff user 12345 via admin"]);
+    // The timeline tells it too.
+    await expect.poll(async () => (await page.getByTestId("timeline-event").allTextContents()).at(-1), { timeout: 30_000 }).toMatch(
+      new RegExp(`^Points adjusted.* · Adjusted by \\+12 points: Goodwill for a late delivery; balance ${BALANCE + 12}\\.$`),
+    );
     // The form is cleared for the next adjustment.
     expect(await page.getByLabel("Points", { exact: true }).inputValue()).toBe("");
 
@@ -117,7 +133,7 @@ describe.skipIf(!browserAvailable)("Members in Chromium (npm run demo)", { timeo
     await page.getByRole("button", { name: "Search" }).click();
     await expect.poll(() => page.getByRole("link", { name: /@example\.com$/ }).allTextContents(), { timeout: 30_000 }).toEqual(["ana.lima@example.com"]);
     const row = page.getByRole("row", { name: /ana\.lima@example\.com/ });
-    expect((await row.locator("td").allTextContents()).map((text) => text.trim())).toEqual(["ana.lima@example.com", "Ana Lima", "Bronze", String(BALANCE + 12)]);
+    expect((await row.locator("td").allTextContents()).map((text) => text.trim())).toEqual(["ana.lima@example.com", "Ana Lima", "Bronze", String(BALANCE + 12), expect.stringMatching(/^[A-Z][a-z]{2} \d{1,2}, \d{4}$/)]);
   });
 
   it("exports every member as CSV, whatever the search shows", async () => {
@@ -175,6 +191,30 @@ describe.skipIf(!browserAvailable)("Members in Chromium (npm run demo)", { timeo
     await page.goto(page.url().replace("tier=Silver", "tier=Platinum"));
     await expect.poll(() => page.getByText('There is no tier "Platinum": showing every tier.').count(), { timeout: 30_000 }).toBe(1);
     await expect.poll(balances, { timeout: 30_000 }).toEqual(descending);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("sorts by last order, most recent first, and keeps the sort in the URL", async () => {
+    await page.goto(`${demo.url}/app/members`);
+    await expect.poll(heading, { timeout: 30_000 }).toBe("Members");
+    await expect.poll(() => page.getByTestId(/^last-order-/).count(), { timeout: 30_000 }).toBeGreaterThan(0);
+    await page.getByLabel("Sort by").selectOption("last-order-desc");
+    await page.waitForURL(/[?&]sort=last-order-desc/, { timeout: 30_000 });
+    // Each row shows its last order as a day, most recent first; members without one ("No order yet") come last.
+    const days = async () => page.getByTestId(/^last-order-/).allTextContents();
+    const inOrder = async () => {
+      const shown = await days();
+      const times = shown.map((text) => (text === "No order yet" ? -Infinity : Date.parse(text)));
+      return shown.length > 0 && times.every((time, index) => !Number.isNaN(time) && (index === 0 || times[index - 1] >= time));
+    };
+    await expect.poll(inOrder, { timeout: 30_000 }).toBe(true);
+    const first = await days();
+    expect(first[0]).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}$/);
+    for (const text of first) expect(text).toMatch(/^([A-Z][a-z]{2} \d{1,2}, \d{4}|No order yet)$/);
+    // A reload keeps the sort.
+    await page.reload();
+    await expect.poll(() => page.getByLabel("Sort by").inputValue(), { timeout: 30_000 }).toBe("last-order-desc");
+    await expect.poll(inOrder, { timeout: 30_000 }).toBe(true);
     expect(pageErrors).toEqual([]);
   });
 

@@ -166,6 +166,6 @@ describe("cohort routes", () => {
       { variant: (gid) => (gid === CHARCOAL_GID ? "Merino Beanie — Charcoal" : undefined), timezone: "UTC" },
     );
     expect(sentence).toBe("Left Merino Beanie — Charcoal in the cart after adding it on Dec 1, 2026, 10:00 AM, when 1 unit was left, without checking out (cohort cart-abandoned-low-stock).");
-    expect(timelineSentence({ type: "points_earned", data: { points: 5 } }, { variant: () => undefined, timezone: "UTC" })).toBeNull();
+    expect(timelineSentence({ type: "something_new", data: { points: 5 } }, { variant: () => undefined, timezone: "UTC" })).toBeNull();
   });
 });

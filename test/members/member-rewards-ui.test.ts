@@ -154,6 +154,7 @@ describe("ledger sentences of the rewards kinds", () => {
     expect(ledgerSentence({ kind: "expiry", points: -1200, reason: "no order since 2026-01-02: points expire 12 months after the last order" })).toBe(
       "1,200 points expired (no order since 2026-01-02: points expire 12 months after the last order)",
     );
-    expect(ledgerSentence({ kind: "adjustment", points: 12, reason: "Goodwill" })).toBeNull();
+    expect(ledgerSentence({ kind: "adjustment", points: 12, reason: "Goodwill" })).toBe("Adjusted by +12 points: Goodwill");
+    expect(ledgerSentence({ kind: "earn", points: 12, reason: null })).toBeNull();
   });
 });

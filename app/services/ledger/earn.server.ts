@@ -6,7 +6,7 @@ import { type Buyer, matchMember } from "../identity/members.server";
 import { journey } from "../journeys/journeys.server";
 import { type Channel, parseShopSettings, type Program } from "../program/settings";
 import { CapStoreUnavailableError, databaseCapStore } from "./cap.server";
-import { finishGrant, lockMember } from "./grant.server";
+import { finishGrant, lockMember, noteOrderTime } from "./grant.server";
 import { pointsFor } from "./points";
 import { tierByName } from "./tiers.server";
 import { type LedgerDeps, type LedgerShop, type Member, PAID_STATES } from "./types";
@@ -116,6 +116,7 @@ export async function awardOrder(deps: LedgerDeps<Db>, shop: LedgerShop, input: 
 
   return inTransaction(db, async (tx): Promise<AwardResult> => {
     const locked = await lockMember(tx, member.id);
+    await noteOrderTime(tx, locked, input.processedAt);
     let granted = points;
     if (program.dailyCap > 0) {
       granted = externallyGranted ?? (await databaseCapStore.reserve({ shopId: shop.id, memberId: member.id, day, key: input.key, requested: points, cap: program.dailyCap }, tx as Database));
@@ -169,6 +170,7 @@ async function holdAward(
 ): Promise<AwardResult> {
   return inTransaction(deps.db, async (tx): Promise<AwardResult> => {
     const locked = await lockMember(tx, member.id);
+    await noteOrderTime(tx, locked, input.processedAt);
     await tx.ledgerEntry.create({
       data: {
         shopId: shop.id,

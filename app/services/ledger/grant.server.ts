@@ -19,6 +19,16 @@ export async function lockMember(tx: Tx, memberId: string): Promise<Member> {
   return tx.member.update({ where: { id: memberId }, data: { ledgerSeq: { increment: 1 }, updatedAt: new Date() } });
 }
 
+/**
+ * Keeps the member's `lastOrderAt` (the Members list sorts by it) at the latest paid order awarded
+ * to them: max(existing, processedAt), so an older order arriving late, or a replay, changes
+ * nothing. Called on the locked member, in the award's transaction.
+ */
+export async function noteOrderTime(tx: Tx, member: Member, processedAt: Date): Promise<void> {
+  if (member.lastOrderAt && member.lastOrderAt >= processedAt) return;
+  await tx.member.update({ where: { id: member.id }, data: { lastOrderAt: processedAt } });
+}
+
 /** After points are granted: balance, journey, tier promotion, metafield write-back. */
 export async function finishGrant(
   tx: Tx,

@@ -5,6 +5,7 @@ import { memberTimeline } from "../identity/visitors.server";
 import { memberSummary } from "../ledger/verify.server";
 import { describeReward, listRewards } from "../rewards/catalogue.server";
 import { describeRedemption, listRedemptions } from "../rewards/redeem.server";
+import { ADJUSTED_EVENT } from "./format";
 import { memberName } from "./search.server";
 
 export type MemberDetail = NonNullable<Awaited<ReturnType<typeof loadMemberDetail>>>;
@@ -12,8 +13,9 @@ export type MemberDetail = NonNullable<Awaited<ReturnType<typeof loadMemberDetai
 /**
  * A member of this shop as the admin shows them: balance, tier, held and capped points, the
  * ledger, the timeline, their storefront browsing (the linked visitors' recent events, in
- * sentences), and the names (#1001) of the orders the ledger is anchored to. Null for
- * a member of another shop, exactly as for one that does not exist.
+ * sentences), and the names (#1001) of the orders the ledger is anchored to. The timeline holds
+ * the journey events and the staff's adjustments (from the ledger), oldest first. Null for a
+ * member of another shop, exactly as for one that does not exist.
  */
 export async function loadMemberDetail(db: Database, shop: { id: string; currency: string; timezone: string }, memberId: string) {
   const summary = await memberSummary(db, shop.id, memberId);
@@ -25,8 +27,13 @@ export async function loadMemberDetail(db: Database, shop: { id: string; currenc
     ? await db.order.findMany({ where: { shopId: shop.id, gid: { in: [...orderGids] } }, select: { gid: true, name: true } })
     : [];
   const browsing = await memberTimeline(db, shop, summary.customerGid);
+  const adjustments = summary.entries
+    .filter((entry) => entry.kind === "adjustment")
+    .map((entry) => ({ type: ADJUSTED_EVENT, occurredAt: entry.occurredAt, data: { points: entry.points, balance: entry.balanceAfter, reason: entry.reason } as Record<string, unknown> }));
+  // A stable sort: events at the same moment keep their order, adjustments after them.
+  const timeline = [...summary.timeline, ...adjustments].sort((a, b) => a.occurredAt.localeCompare(b.occurredAt));
   return {
-    member: { ...summary, name: memberName(summary) },
+    member: { ...summary, timeline, name: memberName(summary) },
     browsing,
     orderNames: Object.fromEntries(orders.filter((order) => order.name).map((order) => [order.gid, order.name as string])),
     currency: shop.currency,

@@ -1,18 +1,30 @@
+import { formatDay, formatWhen } from "../../lib/dates";
 import { formatMinorUnits } from "../../lib/money";
 import { JOURNEY_EVENT_LABELS } from "../journeys/events";
 
 // Display helpers shared by the member pages (server and browser render the same text).
 
-/** "gid://shopify/Order/123" → "…/Order/123": the readable end of a Shopify GID. */
-export function readableGid(gid: string): string {
-  const match = /^gid:\/\/shopify\/([^/]+)\/(.+)$/.exec(gid);
-  return match ? `…/${match[1]}/${match[2]}` : gid;
+export { formatDay, formatWhen } from "../../lib/dates";
+
+const ADMIN_SECTIONS: Record<string, string> = { Order: "orders", Customer: "customers", Product: "products" };
+
+/**
+ * Where a Shopify GID opens in Shopify admin ("shopify://admin/orders/123"), which App Bridge
+ * navigates the admin to (a link with target="_top"); null for a GID admin has no page for.
+ * Merchants follow the link, never read the id.
+ */
+export function adminUrl(gid: string): string | null {
+  const match = /^gid:\/\/shopify\/([A-Za-z]+)\/(\d+)$/.exec(gid);
+  const section = match ? ADMIN_SECTIONS[match[1]] : undefined;
+  return match && section ? `shopify://admin/${section}/${match[2]}` : null;
 }
 
 /** +57, -29, 0: a change to a balance. */
 export function signedPoints(points: number): string {
   return points > 0 ? `+${points.toLocaleString("en-US")}` : points.toLocaleString("en-US");
 }
+
+const plural = (count: number, one: string) => `${Math.abs(count).toLocaleString("en-US")} ${one}${Math.abs(count) === 1 ? "" : "s"}`;
 
 export const KIND_LABELS: Record<string, string> = {
   earn: "Earned",
@@ -27,14 +39,14 @@ export const KIND_LABELS: Record<string, string> = {
   expiry: "Expired",
 };
 
-const points = (count: number) => `${Math.abs(count).toLocaleString("en-US")} point${Math.abs(count) === 1 ? "" : "s"}`;
+const points = (count: number) => plural(count, "point");
 const capitalised = (text: string) => text.charAt(0).toUpperCase() + text.slice(1);
 
 /**
  * A ledger entry of the rewards kinds as a sentence ("Redeemed 50 points for $5 off", "Returned
  * 50 points: $5 off was not issued (Shopify refused the reward: …)", "Sign-up bonus: 100 points",
- * "56 points expired (no order since 2026-01-02: …)"); null for the other kinds, whose reason
- * stands as it is.
+ * "56 points expired (no order since 2026-01-02: …)", "Adjusted by +20 points: goodwill"); null for
+ * the other kinds, whose reason stands as it is.
  */
 export function ledgerSentence(entry: { kind: string; points: number; reason: string | null }): string | null {
   const reason = entry.reason ?? "";
@@ -52,12 +64,17 @@ export function ledgerSentence(entry: { kind: string; points: number; reason: st
       return `${capitalised(reason || "bonus")}: ${points(entry.points)}`;
     case "expiry":
       return `${capitalised(points(entry.points))} expired${reason ? ` (${reason})` : ""}`;
+    case "adjustment":
+      return `Adjusted by ${signedPoints(entry.points)} point${Math.abs(entry.points) === 1 ? "" : "s"}${reason ? `: ${reason}` : ""}`;
     default:
       return null;
   }
 }
 
-export const EVENT_LABELS: Record<string, string> = JOURNEY_EVENT_LABELS;
+/** A type of the member timeline beside the journey events: a staff adjustment, from the ledger. */
+export const ADJUSTED_EVENT = "points_adjusted";
+
+export const EVENT_LABELS: Record<string, string> = { ...JOURNEY_EVENT_LABELS, [ADJUSTED_EVENT]: "Points adjusted" };
 
 /** "57.60 × 1 × 1 (Bronze)": the terms an award (or the claw-back of one) was computed with. */
 export function termsLabel(entry: { eligibleAmount: number | null; rate: string | null; multiplier: string | null; tier: string | null }, exponent: number): string {
@@ -65,10 +82,6 @@ export function termsLabel(entry: { eligibleAmount: number | null; rate: string 
   return `${formatMinorUnits(entry.eligibleAmount, exponent)} × ${entry.rate} × ${entry.multiplier} (${entry.tier ?? "?"})`;
 }
 
-/** A date and time in the shop's time zone, identical wherever it is rendered. */
-export function formatWhen(iso: string, timezone: string): string {
-  return new Intl.DateTimeFormat("en-US", { timeZone: timezone, dateStyle: "medium", timeStyle: "short" }).format(new Date(iso));
-}
 
 /** Why a shopper entered or left a cohort, in words. */
 export const COHORT_CAUSES: Record<string, string> = {
@@ -81,15 +94,53 @@ export const COHORT_CAUSES: Record<string, string> = {
 };
 
 /**
- * A timeline event as a sentence, for the events that read better that way (cohort entries and
- * exits, abandoned carts); null for the others, which show their data as it is. `variant` names a
- * variant from the mirror: merchants never see a GID.
+ * A timeline event as a sentence ("Earned 154 points on #1001; balance 154.", "Adjusted by +20
+ * points: goodwill."); null for an event Roost has no sentence for, which shows its data as it
+ * is. `variant` and `order` name a variant and an order from the mirror ("an order" when the
+ * mirror has no name): merchants never see a GID.
  */
-export function timelineSentence(event: { type: string; data: Record<string, unknown> }, labels: { variant: (gid: string) => string | undefined; timezone: string }): string | null {
+export function timelineSentence(
+  event: { type: string; data: Record<string, unknown> },
+  labels: { variant: (gid: string) => string | undefined; order?: (gid: string) => string; timezone: string },
+): string | null {
   const text = (key: string) => (typeof event.data[key] === "string" ? (event.data[key] as string) : null);
+  const count = (key: string) => (typeof event.data[key] === "number" ? (event.data[key] as number) : null);
   const cause = text("cause");
   const because = cause ? ` (${COHORT_CAUSES[cause] ?? cause})` : "";
+  const orderGid = text("order");
+  const order = orderGid ? (labels.order?.(orderGid) ?? "an order") : null;
+  const on = order ? ` on ${order}` : "";
+  const balance = count("balance") !== null ? `; balance ${(count("balance") as number).toLocaleString("en-US")}` : "";
+  const spent = count("points") !== null ? points(count("points") as number) : "points";
   switch (event.type) {
+    case "first_purchase":
+      return `Placed their first order${order ? `, ${order}` : ""}.`;
+    case "repeat_purchase": {
+      const orders = count("orderCount");
+      return `Placed ${order ?? "an order"}${orders !== null ? `: ${plural(orders, "order")} so far` : ""}.`;
+    }
+    case "order_fulfilled":
+      return `${capitalised(order ?? "an order")} was fulfilled.`;
+    case "points_earned": {
+      const bonus = text("bonus");
+      return `Earned ${spent}${bonus ? ` (${bonus})` : on}${balance}.`;
+    }
+    case "points_held":
+      return `Held ${spent}${on}: recorded, not granted until the daily cap is checked.`;
+    case "points_released": {
+      const reduced = count("reducedBy");
+      return `Released ${spent}${on}${reduced ? ` (${points(reduced)} fewer after refunds)` : ""}${balance}.`;
+    }
+    case "points_clawed_back": {
+      const shortfall = count("shortfall");
+      return `Clawed back ${spent} for a refund${on}${balance}${shortfall ? ` (${points(shortfall)} short: the balance cannot go below zero)` : ""}.`;
+    }
+    case "tier_changed": {
+      const earned = count("earned365");
+      return `Moved from ${text("from") ?? "?"} to ${text("to") ?? "?"}${earned !== null ? ` (${points(earned)} earned in the last 365 days)` : ""}.`;
+    }
+    case ADJUSTED_EVENT:
+      return `${ledgerSentence({ kind: "adjustment", points: count("points") ?? 0, reason: text("reason") })}${balance}.`;
     case "cohort_entered":
       return `Entered the cohort ${text("cohort") ?? "?"}, tagged ${text("tag") ?? "?"}${because}.`;
     case "cohort_exited":
@@ -102,14 +153,13 @@ export function timelineSentence(event: { type: string; data: Record<string, unk
       return `Left ${item} in the cart${added ? ` after adding it on ${formatWhen(added, labels.timezone)}` : ""}${stock}, without checking out (cohort ${text("cohort") ?? "?"}).`;
     }
     case "reward_redeemed": {
-      const spent = typeof event.data.points === "number" ? points(event.data.points) : "points";
       const code = text("code");
       return `Redeemed ${spent} for ${text("description") ?? text("reward") ?? "a reward"}${code ? `: code ${code}` : ""}.`;
     }
     case "points_expiring": {
-      const expiring = typeof event.data.points === "number" ? points(event.data.points) : "points";
       const last = text("lastOrderOn");
-      return `${capitalised(expiring)} expire on ${text("expiresOn") ?? "?"}${last ? ` (no order since ${last})` : ""}.`;
+      const expires = text("expiresOn");
+      return `${capitalised(spent)} expire on ${expires ? formatDay(expires, labels.timezone) : "?"}${last ? ` (no order since ${formatDay(last, labels.timezone)})` : ""}.`;
     }
     default:
       return null;

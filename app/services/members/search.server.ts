@@ -18,11 +18,16 @@ export interface MemberListItem {
   externalId: string | null;
   tier: string;
   balance: number;
+  /** When their latest paid order was processed (ISO), or null before their first. */
+  lastOrderAt: string | null;
   redacted: boolean;
 }
 
-/** The list's orders; "newest" is the default. Tier order is the program's, lowest first for "tier-asc". */
-export const MEMBER_SORTS = ["newest", "balance-desc", "balance-asc", "tier-desc", "tier-asc"] as const;
+/**
+ * The list's orders; "newest" is the default. Tier order is the program's, lowest first for
+ * "tier-asc". By last order, members without one come last either way.
+ */
+export const MEMBER_SORTS = ["newest", "balance-desc", "balance-asc", "tier-desc", "tier-asc", "last-order-desc", "last-order-asc"] as const;
 export type MemberSort = (typeof MEMBER_SORTS)[number];
 
 export interface MemberFilterOptions {
@@ -132,13 +137,16 @@ const ORDER_BY: Record<Exclude<MemberSort, "tier-desc" | "tier-asc">, string> = 
   newest: `"createdAt" DESC, "id" ASC`,
   "balance-desc": `"balance" DESC, "id" ASC`,
   "balance-asc": `"balance" ASC, "id" ASC`,
+  // SQLite and PostgreSQL put NULLs at opposite ends by default: say where.
+  "last-order-desc": `"lastOrderAt" DESC NULLS LAST, "id" ASC`,
+  "last-order-asc": `"lastOrderAt" ASC NULLS LAST, "id" ASC`,
 };
 
 /**
  * One page of filtered (and, with a query, matching) member ids with the total. The ORDER BY is
  * one of a fixed set and every value is a bound parameter. Sorts by balance walk the
- * (shopId, balance) or (shopId, tier, balance) index; a tier sort ranks the program's tiers
- * (at most a handful) and sorts by balance within each.
+ * (shopId, balance) or (shopId, tier, balance) index, by last order the (shopId, lastOrderAt)
+ * one; a tier sort ranks the program's tiers (at most a handful) and sorts by balance within each.
  */
 async function filteredPage(db: Database, shopId: string, match: Match | null, filter: Filter, sort: MemberSort, tiers: string[], limit: number, offset: number) {
   const pg = !isSqlite(db);
@@ -247,6 +255,7 @@ export async function searchMembers(
       externalId: row.externalId,
       tier: row.tier,
       balance: row.balance,
+      lastOrderAt: row.lastOrderAt?.toISOString() ?? null,
       redacted: !!row.redactedAt,
     }];
   });
