@@ -50,6 +50,8 @@ export default defineConfig({
       "react-dom/client",
       "@remix-run/react",
       "@shopify/polaris",
+      // The Dashboard's charts, imported from a .client module the scan may reach late.
+      "@shopify/polaris-viz",
       "@shopify/app-bridge-react",
       "@shopify/shopify-app-remix/react",
       // Imported by route modules for their loaders and actions; Vite's scan finds them too,

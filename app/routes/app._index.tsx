@@ -1,4 +1,4 @@
-import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
+import type { ActionFunctionArgs, LinksFunction, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation } from "@remix-run/react";
 import {
   Badge,
@@ -16,6 +16,10 @@ import {
   ProgressBar,
   Text,
 } from "@shopify/polaris";
+import vizStyles from "@shopify/polaris-viz/build/esm/styles.css?url";
+import analyticsStyles from "../components/analytics/analytics.css?url";
+import { AnalyticsSection } from "../components/analytics/AnalyticsSection";
+import { Figure } from "../components/analytics/Figure";
 import db from "../db.server";
 import { systemClock } from "../lib/clock";
 import { logger } from "../lib/logger.server";
@@ -26,9 +30,14 @@ import { repairedSentence } from "../services/health/wording";
 import type { SetupChecklist, SetupStepKey } from "../services/setup/checklist.server";
 import { authenticate } from "../shopify.server";
 
+export const links: LinksFunction = () => [
+  { rel: "stylesheet", href: vizStyles },
+  { rel: "stylesheet", href: analyticsStyles },
+];
+
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
-  return loadDashboard(db, session.shop, systemClock);
+  return loadDashboard(db, session.shop, systemClock, new URL(request.url).searchParams);
 };
 
 // "Run backfill": import the store again now (newer data is never overwritten by older).
@@ -46,7 +55,7 @@ const HEALTH_LABEL = { healthy: "Healthy", degraded: "Degraded", failing: "Faili
 const formatTime = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "Never");
 
 export default function Dashboard() {
-  const { shop, health, setup, recentDeliveries } = useLoaderData<typeof loader>();
+  const { shop, health, setup, analytics, recentDeliveries } = useLoaderData<typeof loader>();
   const started = useActionData<typeof action>();
   const submitting = useNavigation().state === "submitting";
   return (
@@ -57,6 +66,7 @@ export default function Dashboard() {
             <SetupCard setup={setup} />
           </Layout.Section>
         )}
+        {analytics && <AnalyticsSection analytics={analytics} />}
         <Layout.Section>
           <Card>
             <BlockStack gap="200">
@@ -92,18 +102,18 @@ export default function Dashboard() {
                 Last sync: <span data-testid="last-sync">{formatTime(health.lastSyncAt)}</span>
               </Text>
               <InlineGrid columns={{ xs: 2, md: 5 }} gap="400">
-                <Count label="Products" id="products" value={health.counts.products} />
-                <Count label="Variants" id="variants" value={health.counts.variants} />
-                <Count label="Customers" id="customers" value={health.counts.customers} />
-                <Count label="Orders" id="orders" value={health.counts.orders} />
-                <Count label="Refunds" id="refunds" value={health.counts.refunds} />
+                <Figure label="Products" testId="products" value={health.counts.products} />
+                <Figure label="Variants" testId="variants" value={health.counts.variants} />
+                <Figure label="Customers" testId="customers" value={health.counts.customers} />
+                <Figure label="Orders" testId="orders" value={health.counts.orders} />
+                <Figure label="Refunds" testId="refunds" value={health.counts.refunds} />
               </InlineGrid>
               <InlineGrid columns={{ xs: 2, md: 5 }} gap="400">
-                <Count label="Processed, last 24 h" id="inbox-processed" value={health.inbox.processed} />
-                <Count label="Pending" id="inbox-pending" value={health.inbox.pending} />
-                <Count label="Failed" id="inbox-failed" value={health.inbox.failed} />
-                <Count label="Dead-lettered" id="inbox-dead" value={health.inbox.dead} />
-                <Count label="Unhandled topics" id="inbox-unhandled" value={health.inbox.unhandled} />
+                <Figure label="Processed, last 24 h" testId="inbox-processed" value={health.inbox.processed} />
+                <Figure label="Pending" testId="inbox-pending" value={health.inbox.pending} />
+                <Figure label="Failed" testId="inbox-failed" value={health.inbox.failed} />
+                <Figure label="Dead-lettered" testId="inbox-dead" value={health.inbox.dead} />
+                <Figure label="Unhandled topics" testId="inbox-unhandled" value={health.inbox.unhandled} />
               </InlineGrid>
             </BlockStack>
           </Card>
@@ -226,19 +236,6 @@ export default function Dashboard() {
         </Layout.Section>
       </Layout>
     </Page>
-  );
-}
-
-function Count({ label, id, value }: { label: string; id: string; value: number }) {
-  return (
-    <BlockStack gap="100">
-      <Text as="p" tone="subdued">
-        {label}
-      </Text>
-      <Text as="p" variant="headingLg">
-        <span data-testid={id}>{value}</span>
-      </Text>
-    </BlockStack>
   );
 }
 
