@@ -27,19 +27,25 @@ export interface AnalyticsShop {
 const HOUR_MS = 3_600_000;
 export const EVENT_HOURS = 168;
 
-export async function loadAnalytics(db: Database, shop: AnalyticsShop, range: AnalyticsRange, clock: Clock): Promise<Analytics> {
+export interface AnalyticsOptions {
+  /** Entries recorded after the roll-ups' watermark counted live at most (default LIVE_TAIL_CAP). */
+  liveTailCap?: number;
+}
+
+export async function loadAnalytics(db: Database, shop: AnalyticsShop, range: AnalyticsRange, clock: Clock, options: AnalyticsOptions = {}): Promise<Analytics> {
   const now = clock.now();
   const days = rangeDays(range);
   // starts[k] is the first instant of days[k]; starts[days.length] is the end of the range.
   const starts = [...days, addDays(range.to, 1)].map((day) => shopDayStart(day, shop.timezone));
-  const [points, outstanding, tiers, repeatPurchase, cohorts, events] = await Promise.all([
-    ledgerDays(db, shop, days, starts, now),
+  const [ledger, outstanding, tiers, repeatPurchase, cohorts, events] = await Promise.all([
+    ledgerDays(db, shop, days, starts, options.liveTailCap),
     outstandingPoints(db, shop),
     membersByTier(db, shop),
     repeatPurchases(db, shop.id),
     cohortSizes(db, shop.id, days, starts),
     eventsPerHour(db, shop, starts, now),
   ]);
+  const points = ledger.points;
   const totals = { issued: 0, redeemed: 0, expired: 0, clawedBack: 0 };
   for (const day of points) {
     totals.issued += day.issued;
@@ -47,7 +53,7 @@ export async function loadAnalytics(db: Database, shop: AnalyticsShop, range: An
     totals.expired += day.expired;
     totals.clawedBack += day.clawedBack;
   }
-  return { range, timezone: shop.timezone, currency: shop.currency, points, totals, outstanding, tiers, repeatPurchase, cohorts, events };
+  return { range, timezone: shop.timezone, currency: shop.currency, points, totals, pointsAsOf: ledger.asOf, outstanding, tiers, repeatPurchase, cohorts, events };
 }
 
 /** The sum of members' balances now, and its value at the shop's value per point. */

@@ -3,9 +3,9 @@ import { type Database, isSqlite, sqlTime } from "../../db.server";
 
 // SQL that puts instants into the analytics' days and hours, the same on SQLite and PostgreSQL.
 
-/** A CASE naming the day an instant column falls in: k for starts[k] ≤ at < starts[k + 1] (starts ascending). */
+/** A CASE naming the day an instant column falls in: k for starts[k] ≤ at < starts[k + 1] (starts ascending), else -1. */
 export function dayBucket(db: Database, column: Prisma.Sql, starts: readonly Date[]): Prisma.Sql {
-  const whens = [];
+  const whens = [Prisma.sql`WHEN ${column} >= ${sqlTime(db, starts[starts.length - 1])} THEN -1`];
   for (let k = starts.length - 2; k >= 0; k -= 1) whens.push(Prisma.sql`WHEN ${column} >= ${sqlTime(db, starts[k])} THEN ${k}`);
   return Prisma.sql`CASE ${Prisma.join(whens, " ")} ELSE -1 END`;
 }

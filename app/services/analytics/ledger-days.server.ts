@@ -1,11 +1,15 @@
 import { Prisma } from "@prisma/client";
 import { type Database, sqlTime } from "../../db.server";
-import type { PointsDay } from "./types";
 import { dayBucket } from "./buckets.server";
+import type { PointsDay } from "./types";
 
-// Points moved per shop-local day (docs/analytics.md), from the ledger.
+// Points moved per shop-local day (docs/analytics.md): the day roll-ups (rollup.server.ts) for
+// the entries recorded up to the shop's watermark, plus the entries recorded since, counted live.
 
 type Figures = Omit<PointsDay, "day">;
+
+/** Entries recorded after the watermark counted live at most; a longer tail waits for the roll-up job. */
+export const LIVE_TAIL_CAP = 10_000;
 
 /** Where a kind's points count: what a positive and what a negative entry of it adds to. */
 export function addKind(figures: Figures, kind: string, credit: number, debit: number): void {
@@ -23,7 +27,7 @@ export function addKind(figures: Figures, kind: string, credit: number, debit: n
       figures.redeemed += debit;
       break;
     case "returned":
-      // Counted on its redemption's day (see the query): that day's redemptions, less those returned.
+      // Counted on its redemption's day (countedEntries): that day's redemptions, less those returned.
       figures.redeemed -= credit;
       break;
     case "expiry":
@@ -38,29 +42,62 @@ export function addKind(figures: Figures, kind: string, credit: number, debit: n
   }
 }
 
-export const emptyFigures = (): Figures => ({ issued: 0, redeemed: 0, expired: 0, clawedBack: 0 });
+const emptyFigures = (): Figures => ({ issued: 0, redeemed: 0, expired: 0, clawedBack: 0 });
 
 /**
- * Every entry's points on its day, a returned one's on the day of the redemption it returns
- * (`redemption:<id>:returned` returns `redemption:<id>`).
+ * The entries `where` selects (alias e, with points), each with the instant it counts at, "at":
+ * its occurredAt, or for a returned entry (`redemption:<id>:returned`) its redemption's
+ * (`redemption:<id>`), so a day's redemptions are netted of their own returns.
  */
-export async function ledgerDays(db: Database, shop: { id: string }, days: readonly string[], starts: readonly Date[], _now: Date): Promise<PointsDay[]> {
-  const start = starts[0];
-  const end = starts[starts.length - 1];
-  const at = Prisma.sql`COALESCE(r."occurredAt", e."occurredAt")`;
-  const rows = await db.$queryRaw<{ bucket: number | bigint; kind: string; credit: number | bigint | null; debit: number | bigint | null }[]>`
-    SELECT b."bucket", b."kind",
-      SUM(CASE WHEN b."points" > 0 THEN b."points" ELSE 0 END) AS "credit",
-      SUM(CASE WHEN b."points" < 0 THEN -b."points" ELSE 0 END) AS "debit"
-    FROM (
-      SELECT e."kind", e."points", ${dayBucket(db, at, starts)} AS "bucket"
-      FROM "LedgerEntry" e
-      LEFT JOIN "LedgerEntry" r ON e."kind" = 'returned' AND r."shopId" = e."shopId"
-        AND r."idempotencyKey" = substr(e."idempotencyKey", 1, length(e."idempotencyKey") - 9)
-      WHERE e."shopId" = ${shop.id} AND e."points" <> 0
-        AND (e."kind" = 'returned' OR (e."occurredAt" >= ${sqlTime(db, start)} AND e."occurredAt" < ${sqlTime(db, end)}))
-    ) b WHERE b."bucket" >= 0 GROUP BY b."bucket", b."kind"`;
-  const figures = days.map(() => emptyFigures());
-  for (const row of rows) addKind(figures[Number(row.bucket)], row.kind, Number(row.credit ?? 0), Number(row.debit ?? 0));
-  return days.map((day, index) => ({ day, ...figures[index] }));
+export function countedEntries(where: Prisma.Sql): Prisma.Sql {
+  return Prisma.sql`
+    SELECT e."kind", e."points", COALESCE(r."occurredAt", e."occurredAt") AS "at"
+    FROM "LedgerEntry" e
+    LEFT JOIN "LedgerEntry" r ON e."kind" = 'returned' AND r."shopId" = e."shopId"
+      AND r."idempotencyKey" = replace(e."idempotencyKey", ':returned', '')
+    WHERE e."points" <> 0 AND ${where}`;
+}
+
+/** SUMs of the positive points of alias c, and of its negative ones as a positive number. */
+export const creditDebit = Prisma.sql`SUM(CASE WHEN c."points" > 0 THEN c."points" ELSE 0 END) AS "credit", SUM(CASE WHEN c."points" < 0 THEN -c."points" ELSE 0 END) AS "debit"`;
+
+/** The epoch: the watermark of a shop whose roll-ups have counted nothing yet. */
+export const NOTHING_COUNTED = new Date(0);
+
+export interface LedgerDays {
+  points: PointsDay[];
+  /** Null when every entry is counted; else the entries recorded up to this instant are (ISO). */
+  asOf: string | null;
+}
+
+/** Points per day of the range: roll-ups plus the live tail, or the roll-ups alone when the tail is longer than LIVE_TAIL_CAP. */
+export async function ledgerDays(db: Database, shop: { id: string; timezone: string }, days: readonly string[], starts: readonly Date[], cap = LIVE_TAIL_CAP): Promise<LedgerDays> {
+  const state = await db.ledgerRollupState.findUnique({ where: { shopId: shop.id } });
+  // Roll-ups counted in another time zone are not this one's days: everything is tail until the job recounts.
+  const usable = state !== null && state.timezone === shop.timezone;
+  const through = usable ? state.through : NOTHING_COUNTED;
+  const [rollups, tailLength] = await Promise.all([
+    usable ? db.ledgerDayRollup.findMany({ where: { shopId: shop.id, day: { gte: days[0], lte: days[days.length - 1] } }, select: { day: true, kind: true, credit: true, debit: true } }) : [],
+    db.$queryRaw<{ n: number | bigint }[]>`
+      SELECT COUNT(*) AS "n" FROM (
+        SELECT 1 FROM "LedgerEntry" e WHERE e."shopId" = ${shop.id} AND e."createdAt" > ${sqlTime(db, through)} LIMIT ${cap + 1}
+      ) t`,
+  ]);
+  const figures = new Map(days.map((day) => [day, emptyFigures()]));
+  for (const row of rollups) {
+    const day = figures.get(row.day);
+    if (day) addKind(day, row.kind, Number(row.credit), Number(row.debit));
+  }
+  const live = Number(tailLength[0]?.n ?? 0) <= cap;
+  if (live) {
+    const tail = await db.$queryRaw<{ bucket: number | bigint; kind: string; credit: number | bigint | null; debit: number | bigint | null }[]>`
+      SELECT c."bucket", c."kind", ${creditDebit}
+      FROM (
+        SELECT x."kind", x."points", ${dayBucket(db, Prisma.sql`x."at"`, starts)} AS "bucket"
+        FROM (${countedEntries(Prisma.sql`e."shopId" = ${shop.id} AND e."createdAt" > ${sqlTime(db, through)}`)}) x
+      ) c
+      WHERE c."bucket" >= 0 GROUP BY c."bucket", c."kind"`;
+    for (const row of tail) addKind(figures.get(days[Number(row.bucket)])!, row.kind, Number(row.credit ?? 0), Number(row.debit ?? 0));
+  }
+  return { points: days.map((day) => ({ day, ...figures.get(day)! })), asOf: live ? null : through.toISOString() };
 }

@@ -38,6 +38,12 @@ export interface Analytics {
   /** Every day of the range in order, zeros included. */
   points: PointsDay[];
   totals: Omit<PointsDay, "day">;
+  /**
+   * Null when `points` count every ledger entry. Otherwise the shop's day roll-ups are catching up
+   * (a background job): `points` count the entries recorded up to this instant (ISO), and the page
+   * should say the figures are still being added up.
+   */
+  pointsAsOf?: string | null;
   /** Now, not over the range: the sum of members' balances and what it is worth. */
   outstanding: {
     points: number;

@@ -292,6 +292,8 @@ export async function redactShop(db: Database, shopDomain: string, keepWebhookId
     db.reconcileRun.deleteMany({ where: { shopId } }),
     db.dataRequest.deleteMany({ where: { shopId } }),
     db.ledgerEntry.deleteMany({ where: { shopId } }),
+    db.ledgerDayRollup.deleteMany({ where: { shopId } }),
+    db.ledgerRollupState.deleteMany({ where: { shopId } }),
     db.journeyEvent.deleteMany({ where: { shopId } }),
     db.member.deleteMany({ where: { shopId } }),
     db.pixelEvent.deleteMany({ where: { shopId } }),
