@@ -4,6 +4,7 @@ import { Badge, Banner, BlockStack, Box, Button, Card, DataTable, EmptyState, Fo
 import { useEffect, useState } from "react";
 import { ConfirmModal } from "../components/ConfirmModal";
 import db from "../db.server";
+import { formatWhen } from "../lib/dates";
 import { adminActor, type ApiTokenSummary, createApiToken, listApiTokens, revokeApiToken } from "../services/api/tokens.server";
 import { apiTokenForm } from "../services/api/validators";
 import { ensureShop } from "../services/shops/shops.server";
@@ -21,7 +22,7 @@ const view = (token: ApiTokenSummary) => ({
 export const loader = async ({ request }: LoaderFunctionArgs) => {
   const { session } = await authenticate.admin(request);
   const shop = await ensureShop(db, session.shop);
-  return { tokens: (await listApiTokens(db, shop.id)).map(view) };
+  return { tokens: (await listApiTokens(db, shop.id)).map(view), timezone: shop.timezone };
 };
 
 export const action = async ({ request }: ActionFunctionArgs) => {
@@ -41,7 +42,8 @@ export const action = async ({ request }: ActionFunctionArgs) => {
   return { intent: "create" as const, ok: true as const, token, created: view(record) };
 };
 
-const formatTime = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "Never");
+// Dates as every page shows them: in the shop's time zone.
+const formatTime = (iso: string | null, timezone: string) => (iso ? formatWhen(iso, timezone) : "Never");
 
 type CopyState = "idle" | "copied" | "refused";
 
@@ -84,7 +86,7 @@ function NewToken({ token }: { token: string }) {
 }
 
 export default function ApiTokens() {
-  const { tokens } = useLoaderData<typeof loader>();
+  const { tokens, timezone } = useLoaderData<typeof loader>();
   const result = useActionData<typeof action>();
   const navigation = useNavigation();
   const creating = navigation.state === "submitting" && navigation.formData?.get("intent") === "create";
@@ -152,9 +154,9 @@ export default function ApiTokens() {
                 rows={tokens.map((token) => [
                   token.name,
                   <code key="prefix">{token.prefix}…</code>,
-                  formatTime(token.createdAt),
-                  formatTime(token.lastUsedAt),
-                  token.revokedAt ? <Badge key="status">{`Revoked ${formatTime(token.revokedAt)}`}</Badge> : <Badge key="status" tone="success">Active</Badge>,
+                  formatTime(token.createdAt, timezone),
+                  formatTime(token.lastUsedAt, timezone),
+                  token.revokedAt ? <Badge key="status">{`Revoked ${formatTime(token.revokedAt, timezone)}`}</Badge> : <Badge key="status" tone="success">Active</Badge>,
                   token.revokedAt ? (
                     ""
                   ) : (

@@ -2,6 +2,7 @@ import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { Form, useActionData, useLoaderData, useNavigation, useOutlet } from "@remix-run/react";
 import { Badge, Banner, BlockStack, Button, Card, EmptyState, FormLayout, IndexTable, Layout, Link, Page, Text, TextField } from "@shopify/polaris";
 import { useId, useState } from "react";
+import { formatWhen } from "../lib/dates";
 import { appDeps } from "../runtime.server";
 import { staffActor } from "../services/members/actor";
 import { updateCohortTagPrefix } from "../services/cohorts/prefix.server";
@@ -47,7 +48,7 @@ function CohortList() {
         {tagsAsOf && (
           <Layout.Section>
             <Text as="p" variant="bodySm" tone="subdued">
-              <span data-testid="cohort-tags-as-of">Customer tag counts as of {formatTime(tagsAsOf, timezone)}: tags changed since, recounted within a minute.</span>
+              <span data-testid="cohort-tags-as-of">Customer tag counts as of {formatWhen(tagsAsOf, timezone)}: tags changed since, recounted within a minute.</span>
             </Text>
           </Layout.Section>
         )}
@@ -174,11 +175,6 @@ export function Sparkline({ values, label }: { values: number[]; label: string }
 }
 
 /** A cohort's customer tags in a line: how many are on customers, still to write, and failed. */
-/** "10:42 AM" in the shop's time zone: a snapshot's time, a minute old at most. */
-function formatTime(iso: string, timezone: string): string {
-  return new Intl.DateTimeFormat("en-US", { timeZone: timezone, timeStyle: "short" }).format(new Date(iso));
-}
-
 function tagSummary(tags: { applied: number; pending: number; failed: number }): string {
   const n = (count: number) => count.toLocaleString("en-US");
   return `${n(tags.applied)} applied · ${n(tags.pending)} pending · ${n(tags.failed)} failed`;
