@@ -121,6 +121,7 @@ describe("the Dashboard's analytics, rendered on the server", () => {
     // The range control shows the range; no error banner for a good one.
     expect(html).toContain('data-testid="analytics-range">Dec 4 – Dec 6, 2026<');
     expect(html).not.toContain("analytics-range-error");
+    expect(html).not.toContain("analytics-points-as-of");
     // No chart is drawn on the server: each waits in an empty box for the browser.
     expect(html.match(/<div class="roost-chart"><\/div>/g)).toHaveLength(5);
     expect(html).not.toMatch(/gid:\/\//);
@@ -133,6 +134,11 @@ describe("the Dashboard's analytics, rendered on the server", () => {
     expect(html).toContain("That date range can&#x27;t be shown");
     expect(html).toContain("Enter dates as YYYY-MM-DD, such as 2026-01-31.<!-- --> Showing <!-- -->last 30 days<!-- --> instead.");
     expect(html).toContain("Last 30 days");
+  });
+
+  it("says the points figures are still being added up while the roll-ups catch up", () => {
+    const html = render(view(analytics({ pointsAsOf: "2026-12-06T15:04:00.000Z" })));
+    expect(html).toContain("Roost is still adding up recent points: the figures for the range count entries recorded up to <!-- -->Dec 6, 2026, 10:04 AM<!-- -->.");
   });
 
   it("says so when there is nothing to chart, and asks for a value per point when none is known", () => {

@@ -9,11 +9,13 @@ import { BarSeriesChart, LineSeriesChart } from "./charts.client";
 import { countText, dayLabel, hourLabel, rangeDates, rangeLabel, ratePercent, rateText } from "./format";
 import { RangePicker } from "./RangePicker";
 
+// Each kind its own colour (the default palette gives issued and expired near-identical blues):
+// gained green, spent blue, lapsed grey, taken back red.
 const POINT_KINDS = [
-  { key: "issued", label: "Issued" },
-  { key: "redeemed", label: "Redeemed" },
-  { key: "expired", label: "Expired" },
-  { key: "clawedBack", label: "Clawed back" },
+  { key: "issued", label: "Issued", color: "#2e9e6e" },
+  { key: "redeemed", label: "Redeemed", color: "#4b6fe5" },
+  { key: "expired", label: "Expired", color: "#8a8a8a" },
+  { key: "clawedBack", label: "Clawed back", color: "#d4435a" },
 ] as const;
 
 /** Each chart's figures as its table (and the tests' reading of it): one place builds both. */
@@ -68,7 +70,7 @@ export function AnalyticsSection({ analytics: view }: { analytics: DashboardAnal
   const tables = analyticsTables(analytics);
   const { totals, outstanding } = analytics;
   const days = analytics.points.map((day) => dayLabel(day.day));
-  const pointsSeries: DataSeries[] = POINT_KINDS.map((kind) => ({ name: kind.label, data: analytics.points.map((day, index) => ({ key: days[index], value: day[kind.key] })) }));
+  const pointsSeries: DataSeries[] = POINT_KINDS.map((kind) => ({ name: kind.label, color: kind.color, data: analytics.points.map((day, index) => ({ key: days[index], value: day[kind.key] })) }));
   const { members, nonMembers } = analytics.repeatPurchase;
   const movedPoints = totals.issued + totals.redeemed + totals.expired + totals.clawedBack > 0;
   const memberCount = analytics.tiers.reduce((sum, tier) => sum + tier.members, 0);
@@ -111,6 +113,13 @@ export function AnalyticsSection({ analytics: view }: { analytics: DashboardAnal
             <Text as="p" tone="subdued">
               <span data-testid="analytics-point-value">{pointValue}</span>
             </Text>
+            {analytics.pointsAsOf && (
+              <Banner tone="info">
+                <p data-testid="analytics-points-as-of">
+                  Roost is still adding up recent points: the figures for the range count entries recorded up to {formatWhen(analytics.pointsAsOf, analytics.timezone)}. Reload in a minute or two for the rest.
+                </p>
+              </Banner>
+            )}
           </BlockStack>
         </Card>
       </Layout.Section>
