@@ -1,6 +1,6 @@
 import type { ActionFunctionArgs, LoaderFunctionArgs } from "@remix-run/node";
 import { useFetcher, useLoaderData, useNavigation, useRevalidator, useSubmit } from "@remix-run/react";
-import { Badge, Banner, BlockStack, Button, Card, DataTable, Layout, Page, Text } from "@shopify/polaris";
+import { Badge, Banner, BlockStack, Button, Card, DataTable, InlineStack, Layout, Page, Text } from "@shopify/polaris";
 import { useEffect, useState } from "react";
 import { z } from "zod";
 import { ConfirmModal } from "../components/ConfirmModal";
@@ -9,6 +9,8 @@ import { NotFoundBoundary } from "../components/NotFoundBoundary";
 import { appDeps } from "../runtime.server";
 import { endpointDeliveries, getEndpoint, removeEndpoint, replayDelivery, sendTestEvent, setEndpointEnabled, TEST_EVENT_TYPE } from "../services/endpoints/endpoints.server";
 import { staffActor } from "../services/members/actor";
+import { downloadFile } from "../lib/download";
+import { deliverySummaries } from "../services/members/event-summary.server";
 import { formatWhen } from "../services/members/format";
 import { findShop } from "../services/shops/shops.server";
 import { authenticate } from "../shopify.server";
@@ -24,9 +26,13 @@ export const loader = async ({ request, params }: LoaderFunctionArgs) => {
   // Another shop's endpoint is not found, exactly like one that does not exist.
   const endpoint = shop && params.id ? await getEndpoint(db, shop.id, params.id) : null;
   if (!shop || !endpoint) throw notFound();
-  const deliveries = (await endpointDeliveries(db, shop.id, endpoint.id, { limit: LOG_SIZE })).map((delivery) => ({
+  const logged = await endpointDeliveries(db, shop.id, endpoint.id, { limit: LOG_SIZE });
+  // What each delivery was, in a sentence: the body's GIDs stay in the JSON download.
+  const summaries = await deliverySummaries(db, shop, logged);
+  const deliveries = logged.map((delivery) => ({
     ...delivery,
     label: delivery.eventType === TEST_EVENT_TYPE ? "Test event" : eventLabel(delivery.eventType),
+    summary: summaries[delivery.eventId] ?? null,
   }));
   return { endpoint, deliveries, timezone: shop.timezone };
 };
@@ -150,7 +156,16 @@ export default function EndpointPage() {
                     columnContentTypes={["text", "text", "text", "numeric", "numeric", "numeric", "text", "text"]}
                     headings={["Event", "Event id", "Status", "Attempts", "Response", "Latency (ms)", "Last attempt", ""]}
                     rows={deliveries.map((delivery) => [
-                      delivery.label,
+                      <BlockStack key="event" gap="050">
+                        <Text as="span" fontWeight="semibold">
+                          {delivery.label}
+                        </Text>
+                        {delivery.summary && (
+                          <Text as="span" variant="bodySm" tone="subdued">
+                            <span data-testid="delivery-summary">{delivery.summary}</span>
+                          </Text>
+                        )}
+                      </BlockStack>,
                       <code key="id">{delivery.eventId}</code>,
                       <BlockStack key="status" gap="050">
                         <DeliveryStatus status={delivery.status} />
@@ -164,9 +179,19 @@ export default function EndpointPage() {
                       delivery.responseCode ?? "—",
                       delivery.latencyMs ?? "—",
                       delivery.lastAttemptAt ? formatWhen(delivery.lastAttemptAt.toISOString(), timezone) : "Not yet",
-                      <Button key="replay" size="slim" accessibilityLabel={`Replay ${delivery.eventId}`} loading={busy("replay") && fetcher.formData?.get("deliveryId") === delivery.id} onClick={() => act("replay", { deliveryId: delivery.id })}>
-                        Replay
-                      </Button>,
+                      <InlineStack key="actions" gap="200" wrap={false}>
+                        <Button size="slim" accessibilityLabel={`Replay ${delivery.eventId}`} loading={busy("replay") && fetcher.formData?.get("deliveryId") === delivery.id} onClick={() => act("replay", { deliveryId: delivery.id })}>
+                          Replay
+                        </Button>
+                        <Button
+                          size="slim"
+                          variant="plain"
+                          accessibilityLabel={`Download the JSON of ${delivery.eventId}`}
+                          onClick={() => void downloadFile(`/app/webhooks/${endpoint.id}/deliveries/${delivery.id}`, `roost-event-${delivery.eventId}.json`).catch(() => false)}
+                        >
+                          JSON
+                        </Button>
+                      </InlineStack>,
                     ])}
                   />
                 </>

@@ -1,4 +1,5 @@
 import { createHmac } from "node:crypto";
+import fs from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Page } from "playwright-core";
@@ -98,14 +99,14 @@ describe.skipIf(!browserAvailable)("Webhooks in Chromium (npm run demo)", { time
     const row = page.getByRole("row", { name: /Test event/ });
     const cells = async () => (await row.locator("th, td").allTextContents()).map((text) => text.trim());
     await expect.poll(cells, { timeout: 30_000, interval: 500 }).toEqual([
-      "Test event",
+      "Test eventA test event, to check that the endpoint answers and verifies the signature.",
       expect.stringMatching(/^test_[0-9a-f-]{36}$/),
       expect.stringMatching(/Delivered$/),
       "1",
       "200",
       expect.stringMatching(/^\d+$/),
       expect.stringMatching(/\d{4}, \d{1,2}:\d{2} (AM|PM)$/),
-      "Replay",
+      "ReplayJSON",
     ]);
     expect(await page.getByTestId("endpoint-counts").textContent()).toBe("1 delivered · 0 pending · 0 failed");
 
@@ -120,6 +121,11 @@ describe.skipIf(!browserAvailable)("Webhooks in Chromium (npm run demo)", { time
     expect(Math.abs(Number(t) - Date.now() / 1000)).toBeLessThan(120);
     expect(v1).toBe(createHmac("sha256", secret).update(`${t}.${request.body}`).digest("hex"));
     expect(JSON.parse(request.body)).toMatchObject({ id: eventId, type: "test", shop: "roost-demo.myshopify.com" });
+
+    // The body is a download, not text on the page.
+    const [download] = await Promise.all([page.waitForEvent("download", { timeout: 30_000 }), row.getByRole("button", { name: `Download the JSON of ${eventId}` }).click()]);
+    expect(download.suggestedFilename()).toBe(`roost-event-${eventId}.json`);
+    expect(fs.readFileSync(await download.path(), "utf8")).toBe(request.body);
   });
 
   it("replays the delivery: the same event id is sent again", async () => {
