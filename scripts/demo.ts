@@ -41,7 +41,8 @@ async function main() {
   installFakeShopifyNetwork(fake);
   const { sessionToken } = await import("./demo/session-token");
   const { renderStorePage } = await import("./demo/store-page");
-  const { plural } = await import("../app/services/cohorts/why");
+  const { demoFigures, figureLines } = await import("./demo/figures");
+  const { startTrading, tradeEveryMs } = await import("./demo/trading");
 
   // The shop's cohort tag prefix marks Roost's tags on the store page; a merchant may change it.
   const cohortTagPrefix = async () => {
@@ -104,16 +105,18 @@ async function main() {
   const app = await createServerApp({ production: false, configure });
   const server = app.listen(port, host, async () => {
     const appUrl = `http://${host}:${port}`;
+    const started = Date.now();
     const summary = await seedDemoStore({ fake, shop: DEMO_SHOP, appUrl });
-    console.log(`\nRoost demo is running against a simulated store (${DEMO_SHOP}).`);
-    console.log(
-      `The store sent ${summary.deliveries} webhooks: ${summary.products} products, ${summary.customers} customers, ${summary.orders} orders, ${summary.refunds} refund` +
-        (summary.rejected ? ` (${summary.rejected} rejected: see the log above)` : "."),
-    );
-    if (summary.cohorts.length > 0) {
-      const size = (cohort: (typeof summary.cohorts)[number]) =>
-        [plural(cohort.members, "member"), cohort.visitors > 0 ? plural(cohort.visitors, "visitor") : null].filter(Boolean).join(", ");
-      console.log(`Cohorts: ${summary.cohorts.map((cohort) => `${cohort.key} (${size(cohort)}, tag ${cohort.tag})`).join("; ")}.`);
+    const { default: db } = await import("../app/db.server");
+    const { systemClock } = await import("../app/lib/clock");
+    const figures = await demoFigures(db, DEMO_SHOP, systemClock);
+    console.log(`\nRoost demo is running against a simulated store (${DEMO_SHOP}), ready in ${((Date.now() - started) / 1000).toFixed(1)} s.`);
+    for (const line of figureLines(figures, { sent: summary.deliveries, rejected: summary.rejected })) console.log(line);
+    const everyMs = tradeEveryMs();
+    if (everyMs > 0) {
+      const shopRow = await db.shop.findUniqueOrThrow({ where: { domain: DEMO_SHOP }, select: { id: true } });
+      startTrading({ fake, shop: DEMO_SHOP, shopId: shopRow.id, appUrl, history: summary.history, everyMs, log: (line) => console.log(line) });
+      console.log(`The store keeps trading: an order every ${everyMs / 1000} s (ROOST_DEMO_TRADE_EVERY_MS; 0 turns it off).`);
     }
     console.log(`Open ${appUrl}/__demo in your browser; the store's customers and their tags are at ${appUrl}/__demo/store. Ctrl-C stops it.\n`);
   });

@@ -4,13 +4,15 @@ import { appScopes } from "../../app/config.server";
 import db from "../../app/db.server";
 import { systemClock } from "../../app/lib/clock";
 import { logger } from "../../app/lib/logger.server";
-import { databaseCapStore } from "../../app/services/ledger/cap.server";
 import type { PixelEventInput } from "../../app/services/events/schema";
 import { applyPixelBatch } from "../../app/services/signals/pixel.server";
-import { listCohorts } from "../../app/services/cohorts/reports.server";
 import { createRule, getRuleByKey } from "../../app/services/cohorts/rules.server";
 import { reconcileTags } from "../../app/services/tags/reconcile.server";
-import { startBackfill, waitForBackfill } from "../../app/services/sync/backfill.server";
+import { backfillProgress } from "../../app/services/sync/backfill.server";
+import { SYNC_QUEUE } from "../../app/services/sync/deps.server";
+import { startBackfillOnInstall } from "../../app/services/sync/scheduler.server";
+import { shopDay } from "../../app/lib/shop-day";
+import { addStoreHistory, HISTORY_DAYS, type HistoryVariant, type StoreHistory } from "./history";
 import { queueProgramMetafield } from "../../app/services/outbox/program-metafield.server";
 import { parseShopSettings } from "../../app/services/program/settings";
 import { createReward, listRewards, parseReward } from "../../app/services/rewards/catalogue.server";
@@ -19,6 +21,8 @@ import type { createFakeShopify, WebhookEvent } from "../../test/support/fake-sh
 import { shopifyWebhookHeaders } from "../../test/support/webhook-signing";
 
 const DEMO_TOKEN = "shpat_roost_demo";
+/** The first id of the records added on the install day, above the history's and the backfill's. */
+const TODAY_FIRST_ID = 2_000_000_000_001;
 
 type Fake = ReturnType<typeof createFakeShopify>;
 
@@ -29,16 +33,23 @@ type Fake = ReturnType<typeof createFakeShopify>;
  */
 export async function seedDemoStore({ fake, shop, appUrl }: { fake: Fake; shop: string; appUrl: string }): Promise<SimulationSummary> {
   const details = { name: "Roost Demo Store", timezone: "America/New_York", currency: "USD" };
-  fake.store.registerShop(shop, { accessToken: DEMO_TOKEN, ...details, emitWebhooks: true });
+  // Webhooks off while the store's past is added: no app was listening then.
+  fake.store.registerShop(shop, { accessToken: DEMO_TOKEN, ...details, emitWebhooks: false });
+  const installedAt = await firstInstall(shop);
+  const history = addStoreHistory(fake, shop, installedAt);
+  fake.store.setEmitWebhooks(shop, true);
   const scope = appScopes.join(",");
   await new PrismaSessionStorage(db).storeSession(
     new Session({ id: `offline_${shop}`, shop, state: "installed", isOnline: false, scope, accessToken: DEMO_TOKEN }),
   );
   const installed = await markShopInstalled(db, { domain: shop, scopes: scope, ...details });
-  // The program starts on the install day by default; the demo's orders are placed "now", so a
-  // fixed, earlier start keeps them earning whenever the demo runs. A start date already set is kept.
+  // A program that started with the store's history and counts the orders the backfill imports
+  // (retroactive), so the history earns as it is imported. A start date already set is kept.
   const { program } = parseShopSettings(installed.settings);
-  if (!program.startDate) await updateShopSettings(db, shop, { program: { ...program, startDate: "2026-01-01" } });
+  if (!program.startDate) {
+    const startDate = shopDay(new Date(installedAt.getTime() - HISTORY_DAYS * 24 * 3600_000), details.timezone);
+    await updateShopSettings(db, shop, { program: { ...program, startDate, retroactive: true } });
+  }
   // As afterAuth: the program's facts for the theme block (app.metafields.roost.program), written by the runner.
   await queueProgramMetafield(db, installed.id, new Date());
 
@@ -48,48 +59,83 @@ export async function seedDemoStore({ fake, shop, appUrl }: { fake: Fake; shop: 
   });
   try {
     fake.store.updateScopes(shop, appScopes);
-    const { summary, storefront } = simulateTrading(fake, shop);
-    // As on a real install: import the store with bulk operations (finishing by the
-    // bulk_operations/finish webhook or by polling), idempotent with the webhooks above.
-    const sync = { db, clock: systemClock, logger: logger.child({ component: "demo" }), capStore: databaseCapStore };
-    await startBackfill(sync, shop);
-    await waitForBackfill(sync, shop, { timeoutMs: 60_000 });
-    // Deliveries may still be arriving (the backfill's finish webhooks): wait until none is new.
+    // As on a real install (afterAuth): the shop's sync job imports the store's past with bulk
+    // operations. A restart is a reinstall: a backfill that completed on an earlier start is not
+    // repeated. Today's trading comes after it, so its shoppers are the newest members.
+    await startBackfillOnInstall({ db, clock: systemClock, logger: logger.child({ component: "demo" }) }, shop);
+    await syncPassDone(installed.id);
+    // Today's records take the same ids on every start, whatever the backfill's bulk operations took.
+    fake.store.continueNumbering({ nextId: TODAY_FIRST_ID });
+    const storefront = simulateToday(fake, shop);
+    // Deliveries may still be arriving: wait until none is new.
     let settled = 0;
     while (settled !== deliveries.length) {
       settled = deliveries.length;
       await Promise.all(deliveries);
     }
     const statuses = await Promise.all(deliveries);
-    await simulateStorefront(installed.id, storefront);
-    const cohorts = await seedCohorts(shop);
+    await simulateStorefront(installed.id, { ...storefront, browsing: history.variants });
+    await seedCohorts(shop);
     await seedRewards(shop);
-    return { ...summary, cohorts, deliveries: statuses.length, rejected: statuses.filter((status) => status !== 200).length };
+    // Orders placed from now on (the trading timer) follow the ones the database knows, this run's or an earlier one's.
+    fake.store.continueNumbering({ nextId: Date.now() * 1000, shop, nextOrderNumber: (await lastOrderNumber(installed.id)) + 1 });
+    return { history, deliveries: statuses.length, rejected: statuses.filter((status) => status !== 200).length };
   } finally {
     stop();
   }
 }
 
+/** When the demo store was first installed: its first backfill's start, kept across restarts so its history stays put. */
+async function firstInstall(shop: string): Promise<Date> {
+  const row = await db.shop.findUnique({ where: { domain: shop }, select: { id: true } });
+  const first = row && (await db.backfillRun.findFirst({ where: { shopId: row.id }, orderBy: { startedAt: "asc" }, select: { startedAt: true } }));
+  return first?.startedAt ?? new Date();
+}
+
+/**
+ * Waits for the shop's sync pass, which the server's runner runs, to be over: the backfill
+ * finished (or failed) and the reconciliation that follows it done, so that pass never meets
+ * today's trading half-delivered (it would count those records as "repaired").
+ */
+async function syncPassDone(shopId: string, timeoutMs = 180_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const { status } = await backfillProgress(db, shopId);
+    if (status === "failed") throw new Error("the demo store's backfill failed: see the log above");
+    const job = await db.job.findUnique({ where: { queue_key: { queue: SYNC_QUEUE, key: shopId } }, select: { status: true, runAt: true } });
+    if (status === "completed" && job?.status !== "running" && !(job?.status === "pending" && job.runAt.getTime() <= Date.now())) return;
+    if (Date.now() > deadline) throw new Error("the demo store's backfill did not finish in time");
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function lastOrderNumber(shopId: string): Promise<number> {
+  const orders = await db.order.findMany({ where: { shopId }, select: { name: true } });
+  return Math.max(1000, ...orders.map((order) => Number(/\d+/.exec(order.name ?? "")?.[0] ?? 0)));
+}
+
 export interface SimulationSummary {
-  products: number;
-  variants: number;
-  customers: number;
-  orders: number;
-  refunds: number;
-  /** The cohorts the demo starts with, and how many are in each. */
-  cohorts: { key: string; tag: string; members: number; visitors: number }[];
+  /** The store's past, added before the install (the backfill imports it). */
+  history: StoreHistory;
+  /** Webhooks the store sent while the demo was set up, and how many the app refused. */
   deliveries: number;
   rejected: number;
 }
 
 /** What the storefront's visitors could look at, and the checkouts the store's customers placed. */
 interface Storefront {
-  variants: { productGid: string; variantGid: string; path: string; price: number }[];
+  variants: HistoryVariant[];
+  /** The catalogue the last days' visitors browse. */
+  browsing?: HistoryVariant[];
   checkouts: { token: string; visitor: string; bought: { productGid: string; variantGid: string; quantity: number }[] }[];
 }
 
-/** A small store's day: catalogue, shoppers, paid orders, a refund, stock running low. */
-function simulateTrading(fake: Fake, shop: string): { summary: Omit<SimulationSummary, "cohorts" | "deliveries" | "rejected">; storefront: Storefront } {
+/**
+ * The day of the install, after the backfill, delivered as webhooks: a new line of products,
+ * three new customers (Ana Lima, Bo Chen, Cleo Ward, whom the browser tests follow) with their
+ * orders #1001–#1003, a refund, stock running low.
+ */
+function simulateToday(fake: Fake, shop: string): Storefront {
   const store = fake.store;
   const beanie = store.addProduct(shop, {
     title: "Merino Beanie",
@@ -154,7 +200,7 @@ function simulateTrading(fake: Fake, shop: string): { summary: Omit<SimulationSu
       { token: "demo-checkout-3", visitor: "demo-visitor-cleo", bought: [{ productGid: mittens.id, variantGid: medium.id, quantity: 3 }] },
     ],
   };
-  return { summary: { products: 3, variants: 5, customers: 3, orders: 3, refunds: 1 }, storefront };
+  return storefront;
 }
 
 /**
@@ -175,18 +221,21 @@ async function seedRewards(shop: string): Promise<void> {
 }
 
 /**
- * The cohorts a new merchant would start with, enabled: first purchases (Ana and Bo; Cleo's
- * order is unpaid) and big spenders (Bo's $56.50; Ana's order is half refunded). Enabling
+ * The cohorts a new merchant would start with, enabled: first purchases (Ana and Bo among them;
+ * Cleo's order is unpaid), big spenders (Bo's $56.50; Ana's order is half refunded), repeat
+ * buyers (three orders or more) and shoppers who left a low-stock item in their cart. Enabling
  * evaluates them at once and queues their tags, which the server's tag writer puts on the
  * simulated store's customers within seconds (`/__demo/store` shows them). A key already there
  * is skipped: a restart keeps the merchant's own changes to it.
  */
-async function seedCohorts(shop: string): Promise<SimulationSummary["cohorts"]> {
+async function seedCohorts(shop: string): Promise<void> {
   const row = await db.shop.findUniqueOrThrow({ where: { domain: shop } });
   const deps = { db, clock: systemClock };
   const wanted = [
     { template: "first-purchase", key: "first-purchase", params: { days: "30" } },
     { template: "high-value", key: "big-spenders", params: { minSpend: "50", days: "90" } },
+    { template: "repeat-purchaser", key: "repeat-buyers", params: { minOrders: "3" } },
+    { template: "cart-abandoned-low-stock", key: "low-stock-carts", params: { hours: "24", lookbackDays: "7" } },
   ];
   for (const rule of wanted) {
     if (await getRuleByKey(db, row.id, rule.key)) continue;
@@ -196,11 +245,12 @@ async function seedCohorts(shop: string): Promise<SimulationSummary["cohorts"]> 
   // The simulated store starts empty on every run while the database remembers the tags written
   // last time: the reconciliation (hourly on the server) finds them missing and queues them now.
   await reconcileTags(deps, row);
-  // The Cohorts page's own figures, so the summary line agrees with it.
-  return (await listCohorts(db, row, systemClock.now())).map((cohort) => ({ key: cohort.key, tag: cohort.tag, members: cohort.members, visitors: cohort.visitors }));
 }
 
 const STOREFRONT_VISITORS = 300;
+/** Visitors over the last days, beside the last hour's: a few thousand events. */
+const BROWSING_VISITORS = 1200;
+const BROWSING_DAYS = 3;
 
 /**
  * The storefront's last hour, as the web pixel would have sent it: a few hundred anonymous
@@ -252,6 +302,18 @@ async function simulateStorefront(shopId: string, storefront: Storefront): Promi
     event(visitor, "product_viewed", (minutes -= 1), line(variant));
     if (random() < 0.35) event(visitor, "product_added_to_cart", (minutes -= 1), line(variant, 1 + Math.floor(random() * 2)));
     if (random() < 0.1) event(visitor, "checkout_started", (minutes -= 2), { checkoutToken: `demo-unfinished-${index}` });
+  }
+  // The last three days: more visitors browsing the whole catalogue, a few carts left behind.
+  const browsing = storefront.browsing ?? [];
+  for (let index = 0; index < (browsing.length > 0 ? BROWSING_VISITORS : 0); index += 1) {
+    const visitor = `demo-visitor-b${String(index).padStart(4, "0")}`;
+    let minutes = 60 + random() * (BROWSING_DAYS * 24 * 60 - 60);
+    event(visitor, "page_viewed", minutes, { pagePath: "/" });
+    for (let views = 1 + Math.floor(random() * 3); views > 0; views -= 1) {
+      const variant = pick(browsing);
+      event(visitor, "product_viewed", (minutes -= 1 + random() * 3), line(variant));
+      if (random() < 0.25) event(visitor, "product_added_to_cart", (minutes -= 1), line(variant, 1));
+    }
   }
   for (const [position, checkout] of storefront.checkouts.entries()) {
     let minutes = 50 - position * 5;

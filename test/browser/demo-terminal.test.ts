@@ -13,7 +13,8 @@ describe("npm run demo's terminal and its health checks", { timeout: 120_000 }, 
   let demo: RunningDemo;
 
   beforeAll(async () => {
-    demo = await startDemo("terminal", { env: { LOG_LEVEL: undefined }, startTimeoutMs: 150_000 });
+    // Trading every 2 s, as `npm run demo` does every 20 s by default.
+    demo = await startDemo("terminal", { env: { LOG_LEVEL: undefined, ROOST_DEMO_TRADE_EVERY_MS: "2000" }, startTimeoutMs: 150_000 });
   }, 180_000);
 
   afterAll(async () => {
@@ -35,6 +36,18 @@ describe("npm run demo's terminal and its health checks", { timeout: 120_000 }, 
     expect(printed).not.toMatch(/^\s+at /m);
     expect(printed).not.toContain("No route matches");
     expect(printed).not.toContain("Authenticating admin request");
+  });
+
+  it("prints its figures once, then one short line per trade while the store keeps trading", async () => {
+    expect(demo.output()).toMatch(/^The backfill imported [\d,]+ customers, [\d,]+ orders and [\d,]+ refunds in [\d.]+ s\.$/m);
+    expect(demo.output()).toMatch(/^Sync health: Healthy; /m);
+    expect(demo.output()).toContain("The store keeps trading: an order every 2 s (ROOST_DEMO_TRADE_EVERY_MS; 0 turns it off).");
+    const trades = () => demo.output().split("\n").filter((line) => line.startsWith("Trade: "));
+    await expect.poll(() => trades().length, { timeout: 30_000, interval: 500 }).toBeGreaterThanOrEqual(2);
+    for (const line of trades()) {
+      expect(line).toMatch(/^Trade: (.+ paid #\d+ for \$\d+\.\d\d \(.+\)|#\d+ refunded one .+)\.$/);
+      expect(line.length).toBeLessThan(160);
+    }
   });
 
   it("answers curl on /healthz and /healthz/live with 200 and JSON, and on the embedded admin with 410", async () => {

@@ -34,21 +34,30 @@ async function freePort(): Promise<number> {
 
 export interface RunningDemo {
   url: string;
+  /** Its database, to check what it printed against. */
+  databaseUrl: string;
   output: () => string;
   stop(): Promise<void>;
 }
 
-/** Starts `npm run demo`'s script on a free loopback port with its own SQLite file (or the one given, to restart on it). */
+/**
+ * Starts `npm run demo`'s script on a free loopback port with its own SQLite file (or the one
+ * given, to restart on it), without the store's trading timer unless `env` sets
+ * ROOST_DEMO_TRADE_EVERY_MS.
+ */
 export async function startDemo(name: string, options: { databaseUrl?: string; startTimeoutMs?: number; env?: Record<string, string | undefined> } = {}): Promise<RunningDemo> {
   const port = await freePort();
+  const databaseUrl = options.databaseUrl ?? `file:./${testRunDir()}/demo-${name}-${port}.sqlite`;
   const child: ChildProcess = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "scripts/demo.ts"], {
     env: {
       ...process.env,
       NODE_ENV: "development",
       HOST: "127.0.0.1",
       PORT: String(port),
-      DATABASE_URL: options.databaseUrl ?? `file:./${testRunDir()}/demo-${name}-${port}.sqlite`,
+      DATABASE_URL: databaseUrl,
       LOG_LEVEL: "warn",
+      // The store does not trade on its own unless a test asks: figures stay as printed.
+      ROOST_DEMO_TRADE_EVERY_MS: "0",
       // Unset a variable by giving it as undefined (LOG_LEVEL: the demo's own default).
       ...options.env,
     },
@@ -71,6 +80,7 @@ export async function startDemo(name: string, options: { databaseUrl?: string; s
   });
   return {
     url,
+    databaseUrl,
     output: () => output,
     stop: async () => {
       if (child.exitCode !== null) return;

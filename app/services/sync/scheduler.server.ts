@@ -98,12 +98,14 @@ async function syncShop(deps: SyncDeps, job: Job, signal: AbortSignal, intervalM
   const failures: unknown[] = [];
 
   let backfilling = false;
+  let waitingOnShopify = false;
   try {
     // A shop whose install could not start a backfill gets one here.
     if (asked.startBackfill || (await backfillProgress(db, shop.id)).status === "idle") await startBackfill(shopDeps, shop.domain, asked.startBackfill ?? {});
     // Resources back to back: polling the running bulk operation quickly, not once a pass.
     const progress = await waitForBackfill(shopDeps, shop.domain, { pollMs: 250, maxPollMs: 2_000, timeoutMs: BACKFILL_PASS_MS, signal });
     backfilling = progress.status === "running";
+    waitingOnShopify = progress.runs.some((run) => run.status === "running");
   } catch (error) {
     failures.push(error);
     throttledLog(logger, "sync").warn({ err: error }, "backfill step failed; retried");
@@ -130,6 +132,8 @@ async function syncShop(deps: SyncDeps, job: Job, signal: AbortSignal, intervalM
   const nextReconcile = (reconciledAt?.getTime() ?? now) + intervalMs;
   // Queued again while this pass ran (a bulk operation finished meanwhile): again at once.
   if (await queuedMeanwhile(db, job)) return { again: new Date(now) };
+  // A pass that ran out of time importing continues at once (behind the other shops' due passes).
+  if (backfilling && !waitingOnShopify) return { again: new Date(now) };
   return { again: new Date(backfilling ? Math.min(now + BULK_POLL_MS, nextReconcile) : nextReconcile) };
 }
 

@@ -592,6 +592,11 @@ export interface AddOrderInput {
   customerId?: string | null;
   email?: string | null;
   name?: string;
+  /**
+   * The order's number, for orders placed before the numbering the store continues with (a
+   * store's history); the store's own counter is left alone. Default: the next number.
+   */
+  number?: number;
   createdAt?: TimeInput;
   processedAt?: TimeInput;
   updatedAt?: TimeInput;
@@ -1126,6 +1131,19 @@ export class FakeShopifyStore {
     return id;
   }
 
+  /**
+   * Continues a store's numbering after records another run of the fake made (a restarted demo
+   * whose database remembers them): ids from `nextId` on, and, for one shop, order numbers from
+   * `nextOrderNumber` on. Never moves either backwards.
+   */
+  continueNumbering(options: { nextId?: number; shop?: string; nextOrderNumber?: number }): void {
+    if (options.nextId !== undefined) this.nextNumericId = Math.max(this.nextNumericId, options.nextId);
+    if (options.shop !== undefined && options.nextOrderNumber !== undefined) {
+      const state = this.state(options.shop);
+      state.nextOrderNumber = Math.max(state.nextOrderNumber, options.nextOrderNumber);
+    }
+  }
+
   now(): number {
     return truncateToSecond(this.clock.now());
   }
@@ -1454,8 +1472,8 @@ export class FakeShopifyStore {
     const customer = input.customerId ? this.requireRecord(state, input.customerId, 'Customer') : null;
     const numericId = this.allocateId();
     const createdAt = this.time(input.createdAt, now);
-    const number = state.nextOrderNumber;
-    state.nextOrderNumber += 1;
+    const number = input.number ?? state.nextOrderNumber;
+    if (input.number === undefined) state.nextOrderNumber += 1;
     const presentmentCurrency = input.presentmentCurrency ?? currency;
     if (!isCurrencyCode(presentmentCurrency)) {
       throw new TypeError(`Unknown currency code: ${presentmentCurrency}`);
@@ -1671,6 +1689,18 @@ export class FakeShopifyStore {
     state.refunds.set(numericId, refund);
     order.updatedAt = Math.max(order.updatedAt, refund.createdAt);
     return refund;
+  }
+
+  /**
+   * A refund of the store's past, recorded without webhooks (as `addOrder`'s `refunds` are) on an
+   * order added earlier: no app was listening then. Order and customer updatedAt move to its time.
+   */
+  addPastRefund(shop: string, orderId: string, input: AddRefundInput): OrderSnapshot {
+    const state = this.state(shop);
+    const order = this.requireRecord(state, orderId, 'Order');
+    const refund = this.pushRefund(state, order, input);
+    this.touchCustomer(state, order.customerId, refund.createdAt);
+    return this.orderSnapshot(state, order);
   }
 
   /**
