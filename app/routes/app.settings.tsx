@@ -27,6 +27,7 @@ import { catchUpPlan, catchUpStatus, retryCatchUp } from "../services/program/ca
 import { staffActor } from "../services/members/actor";
 import { numericId } from "../services/flow/triggers";
 import { formatWhen } from "../services/members/format";
+import { currencyExponent, formatMinorUnits } from "../lib/money";
 import { CHANNEL_LABELS, parseProgramForm, type ProgramErrors } from "../services/program/form";
 import { listProgramAudit, updateProgramSettings } from "../services/program/program.server";
 import { listDataRequests } from "../services/privacy/privacy.server";
@@ -351,6 +352,7 @@ function ProgramForm({ settings, currency, timezone, audit, catchUp }: { setting
   const [birthdayMetafield, setBirthdayMetafield] = useState(program.birthdayMetafield);
   const [expiry, setExpiry] = useState(program.expiryMonths ? "months" : "never");
   const [expiryMonths, setExpiryMonths] = useState(program.expiryMonths ? String(program.expiryMonths) : "12");
+  const [pointValue, setPointValue] = useState(program.pointValue ?? "");
   const editTier = (key: number, field: "name" | "threshold" | "multiplier") => (value: string) =>
     setTiers((rows) => rows.map((row) => (row.key === key ? { ...row, [field]: value } : row)));
 
@@ -570,6 +572,16 @@ function ProgramForm({ settings, currency, timezone, audit, catchUp }: { setting
               onChange={(selected) => setExpiry(selected[0] ?? "never")}
               error={errors.expiry}
             />
+            <TextField
+              label="Value of a point (optional)"
+              name="pointValue"
+              inputMode="decimal"
+              value={pointValue}
+              onChange={setPointValue}
+              autoComplete="off"
+              helpText={`In the smallest unit of ${currency}: 1 means a point is worth ${formatMinorUnits(1, currencyExponent(currency))} ${currency}. The Dashboard values outstanding points with it; leave it empty to use your best reward's value.`}
+              error={errors.pointValue}
+            />
             <Button submit variant="primary" loading={saving}>
               Save program
             </Button>
@@ -652,6 +664,7 @@ const CHANGE_LABELS: Record<string, string> = {
   "program.birthdayBonus": "birthday bonus",
   "program.birthdayMetafield": "birthday metafield",
   "program.expiryMonths": "points expiry",
+  "program.pointValue": "value of a point",
   countShipping: "count shipping",
 };
 const changeLabel = (key: string) => CHANGE_LABELS[key] ?? key;

@@ -5,7 +5,7 @@
 // "Admin loaders".
 import fs from "node:fs";
 import path from "node:path";
-import type { LoaderFigure } from "./admin-loaders";
+import type { LoaderFigure } from "./large-shop";
 import { fmt, log, roostEnv, runNode, table } from "./harness";
 
 export const ADMIN_TARGET_MS = 150;

@@ -20,6 +20,10 @@
 //   admin        the Dashboard, Members and Cohorts loaders on one shop seeded with 100,000
 //                members, 1,000,000 webhook deliveries and 1,000,000 pixel events (about a
 //                minute to seed, and slow loaders take their 30 s; scripts/bench/admin.ts)
+//   analytics    the Dashboard loader with its analytics on one shop seeded with 100,000 members
+//                and 1,000,000 ledger entries (plus customers, deliveries, pixel events and
+//                cohorts), its day roll-ups added up, for each date range beside a bare baseline
+//                (session token + shop row); goal p95 ≤ 150 ms (scripts/bench/analytics.ts)
 // and prints tables and verdicts: each goal met (✓) or missed (✗) with the measured distance
 // (scripts/bench/goals.ts). Ingest judges a stage only if it kept up, its inbox backlog drained
 // within 2 s of its end: ≥ 1,000 deliveries/s, p99 ≤ 25 ms, ≥ 0.5× the baseline's peak; beside
@@ -28,7 +32,7 @@
 // once and ledger:verify ok, ≥ 0.5× the baseline's awards/s, end-to-end p99 ≤ 50 ms at c=16
 // (or the highest stage run). The run ends with a GOALS block repeating every verdict line of
 // the scenarios that ran. See docs/performance.md. Options:
-//   --scenario all|ingest|paid-orders|pixel|cohorts|tags|admin  which scenarios run (default all: not tags, not admin)
+//   --scenario all|ingest|paid-orders|pixel|cohorts|tags|admin|analytics  which scenarios run (default all: not tags, admin or analytics)
 //   --stages 1,8,32,64   ingest concurrency per stage   --count 3000   deliveries per stage
 //   --max-seconds 10     time bound on sending, per stage (both scenarios)
 //   --warmup 200         untimed ingest deliveries first
@@ -110,6 +114,7 @@ import { paidBaselineBroken, type PaidOrdersReport, paidOrdersFailed, reportPaid
 import { BENCH_SHOP, EXCLUDED_TOPICS, PayloadFactory } from "./payloads";
 import { type CohortReport, reportCohorts, runCohorts } from "./cohorts";
 import { type AdminReport, reportAdmin, runAdmin } from "./admin";
+import { type AnalyticsReport, reportAnalytics, runAnalytics } from "./analytics";
 import { pixelFailed, type PixelReport, reportPixel, runPixel } from "./pixel";
 import { MAX_CALL_OPS, reportTags, runTags, tagsFailed, type TagsReport } from "./tags";
 import { summariseProfile } from "./profile-summary";
@@ -147,7 +152,7 @@ const { values: options } = parseArgs({
     processes: { type: "string", default: "1" },
   },
 });
-const SCENARIOS = ["all", "ingest", "paid-orders", "pixel", "cohorts", "tags", "admin"];
+const SCENARIOS = ["all", "ingest", "paid-orders", "pixel", "cohorts", "tags", "admin", "analytics"];
 if (!SCENARIOS.includes(options.scenario)) throw new Error(`--scenario ${SCENARIOS.join("|")}`);
 const RUN_INGEST = options.scenario === "all" || options.scenario === "ingest";
 const RUN_PAID_ORDERS = options.scenario === "all" || options.scenario === "paid-orders";
@@ -155,6 +160,7 @@ const RUN_PIXEL = options.scenario === "all" || options.scenario === "pixel";
 const RUN_COHORTS = options.scenario === "all" || options.scenario === "cohorts";
 const RUN_TAGS = options.scenario === "tags";
 const RUN_ADMIN = options.scenario === "admin";
+const RUN_ANALYTICS = options.scenario === "analytics";
 const TAG_OPS = Number(options["tag-ops"]);
 const TAG_BULK = Number(options["tag-bulk"]);
 const COHORT_MEMBERS = Number(options["cohort-members"]);
@@ -682,6 +688,8 @@ async function main(): Promise<number> {
   if (RUN_TAGS && wantRoost) tags = runTags({ tmpDir, ops: TAG_OPS, bulk: TAG_BULK });
   let admin: AdminReport | undefined;
   if (RUN_ADMIN && wantRoost) admin = runAdmin({ tmpDir });
+  let analytics: AnalyticsReport | undefined;
+  if (RUN_ANALYTICS && wantRoost) analytics = runAnalytics({ tmpDir });
 
   // Every scenario's verdict lines, repeated at the very end.
   const goals: string[] = [];
@@ -694,6 +702,7 @@ async function main(): Promise<number> {
   if (cohorts) goals.push(...reportCohorts(cohorts));
   if (tags) goals.push(...reportTags(tags));
   if (admin) goals.push(...reportAdmin(admin));
+  if (analytics) goals.push(...reportAnalytics(analytics));
   if (options.json) {
     const json = {
       runId,
@@ -706,6 +715,7 @@ async function main(): Promise<number> {
       ...(cohorts ? { cohorts } : {}),
       ...(tags ? { tags } : {}),
       ...(admin ? { admin } : {}),
+      ...(analytics ? { analytics } : {}),
       goals,
     };
     fs.writeFileSync(options.json, `${JSON.stringify(json, null, 2)}\n`);

@@ -245,6 +245,28 @@ describe("program settings", () => {
     expect((await stored()).program).toMatchObject({ signupBonus: 0, birthdayBonus: 250, expiryMonths: null });
   });
 
+  it("saves the value of a point (minor units, optional), refuses what is not one, and audits it", async () => {
+    for (const [value, error] of [
+      ["abc", "Enter a number such as 1 or 0.5 (at most 6 decimals)"],
+      ["1,5", "Enter a number such as 1 or 0.5 (at most 6 decimals)"],
+      ["0.1234567", "Enter a number such as 1 or 0.5 (at most 6 decimals)"],
+      ["-1", "Enter a number such as 1 or 0.5 (at most 6 decimals)"],
+      ["0", "Enter a value greater than 0 and at most 1,000,000"],
+      ["1000001", "Enter a value greater than 0 and at most 1,000,000"],
+    ]) {
+      expect(await save(form({ pointValue: value })), value).toEqual({ form: "program", saved: false, errors: { pointValue: error } });
+    }
+    expect((await stored()).program.pointValue).toBeNull();
+
+    expect(await save(form({ pointValue: " 0.5 " }))).toMatchObject({ saved: true, changed: ["program.pointValue"] });
+    expect((await stored()).program.pointValue).toBe("0.5");
+    expect(JSON.parse((await auditRows()).at(-1)!.details).changes).toEqual({ "program.pointValue": { before: null, after: "0.5" } });
+
+    // Empty: none again (the Dashboard then values points at the best reward).
+    expect(await save(form({ pointValue: "" }))).toMatchObject({ saved: true, changed: ["program.pointValue"] });
+    expect((await stored()).program.pointValue).toBeNull();
+  });
+
   it("keeps the low-stock form working beside it, unaudited and untouched by the program", async () => {
     await save(form({ earnRate: "2" }));
     const lowStock = await action(args(await adminRequest("/app/settings", shop, { method: "POST", body: new URLSearchParams({ lowStockThreshold: "9" }) })));

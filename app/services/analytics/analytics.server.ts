@@ -2,13 +2,13 @@ import { Prisma } from "@prisma/client";
 import { type Database, sqlTime } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { addDays, shopDayStart } from "../../lib/shop-day";
-import { TEMPLATES, isTemplateKey } from "../cohorts/templates";
 import { parseShopSettings } from "../program/settings";
-import { dayBucket, hourOf } from "./buckets.server";
+import { hourOf } from "./buckets.server";
 import { ledgerDays } from "./ledger-days.server";
+import { cohortSizes, repeatPurchases } from "./snapshot.server";
 import { pointValueOf, valueOfPoints } from "./point-value";
 import { rangeDays } from "./range";
-import type { Analytics, AnalyticsRange, RepeatPurchase } from "./types";
+import type { Analytics, AnalyticsRange } from "./types";
 
 // The Dashboard's analytics (docs/analytics.md): one shop's loyalty figures over a range of
 // shop-local days. Every query is scoped by the shop.
@@ -37,12 +37,13 @@ export async function loadAnalytics(db: Database, shop: AnalyticsShop, range: An
   const days = rangeDays(range);
   // starts[k] is the first instant of days[k]; starts[days.length] is the end of the range.
   const starts = [...days, addDays(range.to, 1)].map((day) => shopDayStart(day, shop.timezone));
+  const snapshot = db.analyticsSnapshot.findUnique({ where: { shopId: shop.id } });
   const [ledger, outstanding, tiers, repeatPurchase, cohorts, events] = await Promise.all([
     ledgerDays(db, shop, days, starts, options.liveTailCap),
     outstandingPoints(db, shop),
     membersByTier(db, shop),
-    repeatPurchases(db, shop.id),
-    cohortSizes(db, shop.id, days, starts),
+    snapshot.then((row) => repeatPurchases(db, shop.id, row)),
+    snapshot.then((row) => cohortSizes(db, shop, row, days, starts)),
     eventsPerHour(db, shop, starts, now),
   ]);
   const points = ledger.points;
@@ -77,56 +78,6 @@ async function membersByTier(db: Database, shop: AnalyticsShop): Promise<Analyti
   const known = new Set(program.tiers.map((tier) => tier.name));
   const others = [...counts].filter(([tier, members]) => !known.has(tier) && members > 0).sort(([a], [b]) => a.localeCompare(b));
   return [...tiers, ...others.map(([tier, members]) => ({ tier, members }))];
-}
-
-/**
- * Customers of the store mirror with one order or more (Shopify's own count, `ordersCount`), and
- * of them those with two or more, split by whether a member has their customer GID.
- */
-async function repeatPurchases(db: Database, shopId: string): Promise<Analytics["repeatPurchase"]> {
-  const rows = await db.$queryRaw<{ member: number | bigint | boolean; customers: number | bigint; repeat: number | bigint | null }[]>`
-    SELECT CASE WHEN m."id" IS NULL THEN 0 ELSE 1 END AS "member", COUNT(*) AS "customers",
-      SUM(CASE WHEN c."ordersCount" >= 2 THEN 1 ELSE 0 END) AS "repeat"
-    FROM "Customer" c LEFT JOIN "Member" m ON m."shopId" = c."shopId" AND m."customerGid" = c."gid"
-    WHERE c."shopId" = ${shopId} AND c."deletedAt" IS NULL AND c."ordersCount" >= 1
-    GROUP BY CASE WHEN m."id" IS NULL THEN 0 ELSE 1 END`;
-  const split: Analytics["repeatPurchase"] = { members: { customers: 0, repeat: 0 }, nonMembers: { customers: 0, repeat: 0 } };
-  for (const row of rows) {
-    const figures: RepeatPurchase = { customers: Number(row.customers), repeat: Number(row.repeat ?? 0) };
-    if (Number(row.member) === 1) split.members = figures;
-    else split.nonMembers = figures;
-  }
-  return split;
-}
-
-/** Each enabled cohort's size at the end of every day: its in transitions less its out ones, cumulative. */
-async function cohortSizes(db: Database, shopId: string, days: readonly string[], starts: readonly Date[]): Promise<Analytics["cohorts"]> {
-  const rules = await db.cohortRule.findMany({ where: { shopId, enabled: true }, orderBy: [{ createdAt: "asc" }, { key: "asc" }], select: { id: true, key: true, template: true } });
-  if (rules.length === 0) return [];
-  const end = starts[starts.length - 1];
-  // Bucket -1: before the range, the size the first day starts from.
-  const rows = await db.$queryRaw<{ ruleId: string; bucket: number | bigint; direction: string; count: number | bigint }[]>`
-    SELECT b."ruleId", b."bucket", b."direction", COUNT(*) AS "count" FROM (
-      SELECT t."ruleId", t."direction", ${dayBucket(db, Prisma.sql`t."occurredAt"`, starts)} AS "bucket"
-      FROM "CohortTransition" t
-      WHERE t."shopId" = ${shopId} AND t."occurredAt" < ${sqlTime(db, end)}
-        AND t."ruleId" IN (${Prisma.join(rules.map((rule) => rule.id))})
-    ) b GROUP BY b."ruleId", b."bucket", b."direction"`;
-  const net = new Map(rules.map((rule) => [rule.id, new Array<number>(days.length + 1).fill(0)]));
-  for (const row of rows) {
-    const deltas = net.get(row.ruleId);
-    if (!deltas) continue;
-    deltas[Number(row.bucket) + 1] += (row.direction === "in" ? 1 : -1) * Number(row.count);
-  }
-  return rules.map((rule) => {
-    const deltas = net.get(rule.id) ?? [];
-    let size = deltas[0] ?? 0;
-    const sizes = days.map((day, index) => {
-      size += deltas[index + 1] ?? 0;
-      return { day, size };
-    });
-    return { key: rule.key, name: isTemplateKey(rule.template) ? TEMPLATES[rule.template].title : rule.template, sizes };
-  });
 }
 
 /**

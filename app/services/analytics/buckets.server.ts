@@ -15,3 +15,16 @@ export function hourOf(db: Database, column: Prisma.Sql): Prisma.Sql {
   return isSqlite(db) ? Prisma.sql`substr(${column}, 1, 13)` : Prisma.sql`to_char(date_trunc('hour', ${column}), 'YYYY-MM-DD"T"HH24')`;
 }
 
+
+const QUARTER_MS = 15 * 60_000;
+
+/** "2026-12-06T23:3": the quarter hour an instant falls in (every time zone's offset is a whole number of quarter hours). */
+export function quarterOf(db: Database, column: Prisma.Sql): Prisma.Sql {
+  // SQLite keeps instants as UTC ISO text ("2026-12-06T23:40:12.345+00:00").
+  return isSqlite(db)
+    ? Prisma.sql`substr(${column}, 1, 14) || CAST(CAST(substr(${column}, 15, 2) AS INTEGER) / 15 AS TEXT)`
+    : Prisma.sql`to_char(${column}, 'YYYY-MM-DD"T"HH24:') || CAST(CAST(EXTRACT(MINUTE FROM ${column}) AS INTEGER) / 15 AS TEXT)`;
+}
+
+/** The first instant of a quarterOf key. */
+export const quarterStart = (key: string) => new Date(Date.parse(`${key.slice(0, 13)}:00:00.000Z`) + Number(key.slice(14)) * QUARTER_MS);

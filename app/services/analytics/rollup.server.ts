@@ -1,10 +1,12 @@
 import { Prisma } from "@prisma/client";
-import { type Database, isSqlite, sqlTime } from "../../db.server";
+import { type Database, sqlTime } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { throttledLog } from "../../lib/log-throttle.server";
 import { shopDay } from "../../lib/shop-day";
 import type { QueueDefinition } from "../jobs/runner.server";
+import { quarterOf, quarterStart } from "./buckets.server";
 import { countedEntries, creditDebit, NOTHING_COUNTED } from "./ledger-days.server";
+import { refreshAnalyticsSnapshot } from "./snapshot.server";
 
 // The ledger's day roll-ups (LedgerDayRollup, docs/analytics.md), kept off the award path: a
 // watermark refresher adds the entries recorded since the shop's watermark (up to a safety lag
@@ -18,17 +20,6 @@ export const ANALYTICS_ROLLUP_INTERVAL_MS = 60_000;
 export const ROLLUP_LAG_MS = 120_000;
 /** Entries one pass adds up at most, so a write lock is never held long. */
 export const ROLLUP_BATCH = 50_000;
-const QUARTER_MS = 15 * 60_000;
-
-/** "2026-12-06T23:3": the quarter hour an instant falls in (every time zone's offset is a whole number of quarter hours). */
-function quarterOf(db: Database, column: Prisma.Sql): Prisma.Sql {
-  // SQLite keeps instants as UTC ISO text ("2026-12-06T23:40:12.345+00:00").
-  return isSqlite(db)
-    ? Prisma.sql`substr(${column}, 1, 14) || CAST(CAST(substr(${column}, 15, 2) AS INTEGER) / 15 AS TEXT)`
-    : Prisma.sql`to_char(${column}, 'YYYY-MM-DD"T"HH24:') || CAST(CAST(EXTRACT(MINUTE FROM ${column}) AS INTEGER) / 15 AS TEXT)`;
-}
-
-const quarterStart = (key: string) => new Date(Date.parse(`${key.slice(0, 13)}:00:00.000Z`) + Number(key.slice(14)) * QUARTER_MS);
 
 export interface RollupPass {
   /** Entries added to the roll-ups. */
@@ -119,7 +110,7 @@ export function analyticsRollupIntervalMs(env: Record<string, string | undefined
   return Number.isFinite(value) && value > 0 ? value : ANALYTICS_ROLLUP_INTERVAL_MS;
 }
 
-/** The roll-ups of every installed shop, as a recurring job; sooner again while a shop is behind. */
+/** The roll-ups and snapshots of every installed shop, as a recurring job; sooner again while a shop's roll-ups are behind. */
 export function analyticsRollupQueue(intervalMs = ANALYTICS_ROLLUP_INTERVAL_MS): QueueDefinition {
   return {
     queue: ANALYTICS_ROLLUP_QUEUE,
@@ -132,6 +123,7 @@ export function analyticsRollupQueue(intervalMs = ANALYTICS_ROLLUP_INTERVAL_MS):
         try {
           const pass = await catchUpLedgerRollup(db, shop, clock, 5_000);
           if (!pass.caughtUp) behind = true;
+          await refreshAnalyticsSnapshot(db, shop, clock);
         } catch (error) {
           throttledLog(logger.child({ shop: shop.domain }), "analytics-rollup").error({ err: error }, "the analytics roll-up failed for the shop; tried again at the next pass");
         }

@@ -294,6 +294,7 @@ export async function redactShop(db: Database, shopDomain: string, keepWebhookId
     db.ledgerEntry.deleteMany({ where: { shopId } }),
     db.ledgerDayRollup.deleteMany({ where: { shopId } }),
     db.ledgerRollupState.deleteMany({ where: { shopId } }),
+    db.analyticsSnapshot.deleteMany({ where: { shopId } }),
     db.journeyEvent.deleteMany({ where: { shopId } }),
     db.member.deleteMany({ where: { shopId } }),
     db.pixelEvent.deleteMany({ where: { shopId } }),

@@ -107,6 +107,9 @@ export function parseProgramForm(form: FormData, shop: { cohortTagPrefix?: strin
     errors.expiry = "Choose when points expire";
   }
 
+  // The value of a point (minor units of the shop currency), empty for none: the schema checks it.
+  const pointValue = text(form, "pointValue");
+
   const candidate = {
     enabled: checked(form, "enabled"),
     startDate: startDate || null,
@@ -124,6 +127,7 @@ export function parseProgramForm(form: FormData, shop: { cohortTagPrefix?: strin
     birthdayBonus,
     birthdayMetafield,
     expiryMonths,
+    pointValue: pointValue || null,
   };
   const parsed = programSchema.safeParse(candidate);
   if (!parsed.success) {
