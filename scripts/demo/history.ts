@@ -50,7 +50,7 @@ export interface StoreHistory {
 /**
  * The store's last 90 days before Roost was installed, added without webhooks (no app was
  * listening), so the install's backfill is what brings it in: a catalogue, a few hundred
- * customers (a third of them repeat buyers, a fifth never ordered), their orders at daytime
+ * customers (a quarter of them repeat buyers, a quarter never ordered), their orders at daytime
  * hours (most paid, some pending, a few cancelled) and refunds (full and partial). Order numbers
  * run up to #1000, so the orders placed after the install start at #1001. Every time is before
  * `installedAt`, which the caller keeps across restarts: the same history on every start.
@@ -82,7 +82,7 @@ export function addStoreHistory(fake: Fake, shop: string, installedAt: Date): St
     }
   }
 
-  // Customers and when each ordered: 20 % never, 45 % once, 35 % two to six times.
+  // Customers and when each ordered: a quarter never, half once, a quarter two or three times.
   const shoppers: StoreHistory["shoppers"] = [];
   const placed: { customerId: string; at: number }[] = [];
   for (let index = 0; index < HISTORY_CUSTOMERS; index += 1) {
@@ -90,7 +90,7 @@ export function addStoreHistory(fake: Fake, shop: string, installedAt: Date): St
     // Every pair of names once (for fewer than 480 customers).
     const last = LAST_NAMES[(index * 7 + Math.floor(index / FIRST_NAMES.length)) % LAST_NAMES.length];
     const roll = random();
-    const orders = roll < 0.2 ? 0 : roll < 0.65 ? 1 : 2 + Math.floor(random() * 5);
+    const orders = roll < 0.25 ? 0 : roll < 0.75 ? 1 : 2 + Math.floor(random() * 2);
     const times = Array.from({ length: orders }, () => daytime(Math.floor(random() * HISTORY_DAYS))).sort((a, b) => a - b);
     const joined = (times[0] ?? daytime(Math.floor(random() * HISTORY_DAYS))) - Math.floor(random() * 3 * DAY_MS);
     const customer = store.addCustomer(shop, {

@@ -249,7 +249,7 @@ async function seedCohorts(shop: string): Promise<void> {
 
 const STOREFRONT_VISITORS = 300;
 /** Visitors over the last days, beside the last hour's: a few thousand events. */
-const BROWSING_VISITORS = 1200;
+const BROWSING_VISITORS = 600;
 const BROWSING_DAYS = 3;
 
 /**

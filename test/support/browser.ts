@@ -68,7 +68,11 @@ export async function startDemo(name: string, options: { databaseUrl?: string; s
   child.stdout?.on("data", (chunk) => (output += chunk));
   child.stderr?.on("data", (chunk) => (output += chunk));
   const url = await new Promise<string>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`demo did not start:\n${output}`)), options.startTimeoutMs ?? 60_000);
+    const timer = setTimeout(() => {
+      // Not left running: stop the demo that did not start in time.
+      if (child.exitCode === null) process.kill(-(child.pid ?? 0), "SIGTERM");
+      reject(new Error(`demo did not start:\n${output}`));
+    }, options.startTimeoutMs ?? 150_000);
     child.on("exit", (code) => reject(new Error(`demo exited with ${code}:\n${output}`)));
     child.stdout?.on("data", () => {
       const match = /Open (http:\/\/\S+)\/__demo/.exec(output);
