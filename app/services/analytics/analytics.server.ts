@@ -39,7 +39,7 @@ export async function loadAnalytics(db: Database, shop: AnalyticsShop, range: An
   const starts = [...days, addDays(range.to, 1)].map((day) => shopDayStart(day, shop.timezone));
   const snapshot = db.analyticsSnapshot.findUnique({ where: { shopId: shop.id } });
   const [ledger, outstanding, tiers, repeatPurchase, cohorts, events] = await Promise.all([
-    ledgerDays(db, shop, days, starts, options.liveTailCap),
+    ledgerDays(db, shop, days, options.liveTailCap),
     outstandingPoints(db, shop),
     membersByTier(db, shop),
     snapshot.then((row) => repeatPurchases(db, shop.id, row)),

@@ -1,14 +1,8 @@
 import { Prisma } from "@prisma/client";
-import { type Database, isSqlite, sqlTime } from "../../db.server";
+import { type Database, isSqlite } from "../../db.server";
+import { shopDay } from "../../lib/shop-day";
 
 // SQL that puts instants into the analytics' days and hours, the same on SQLite and PostgreSQL.
-
-/** A CASE naming the day an instant column falls in: k for starts[k] ≤ at < starts[k + 1] (starts ascending), else -1. */
-export function dayBucket(db: Database, column: Prisma.Sql, starts: readonly Date[]): Prisma.Sql {
-  const whens = [Prisma.sql`WHEN ${column} >= ${sqlTime(db, starts[starts.length - 1])} THEN -1`];
-  for (let k = starts.length - 2; k >= 0; k -= 1) whens.push(Prisma.sql`WHEN ${column} >= ${sqlTime(db, starts[k])} THEN ${k}`);
-  return Prisma.sql`CASE ${Prisma.join(whens, " ")} ELSE -1 END`;
-}
 
 export function hourOf(db: Database, column: Prisma.Sql): Prisma.Sql {
   // SQLite keeps instants as ISO text in UTC ("2026-12-06T23:40:12.345+00:00").
@@ -28,3 +22,18 @@ export function quarterOf(db: Database, column: Prisma.Sql): Prisma.Sql {
 
 /** The first instant of a quarterOf key. */
 export const quarterStart = (key: string) => new Date(Date.parse(`${key.slice(0, 13)}:00:00.000Z`) + Number(key.slice(14)) * QUARTER_MS);
+
+/**
+ * Sums per shop-local day from sums per quarterOf key: `add(dayIndex, row)` for each row whose
+ * quarter falls on a day of `days` (dayIndex -1: before the first day); later days are left out.
+ */
+export function byDay<Row extends { quarter: string }>(rows: readonly Row[], days: readonly string[], timezone: string, add: (dayIndex: number, row: Row) => void): void {
+  const index = new Map(days.map((day, at) => [day, at]));
+  const dayOf = new Map<string, string>();
+  for (const row of rows) {
+    const day = dayOf.get(row.quarter) ?? shopDay(quarterStart(row.quarter), timezone);
+    dayOf.set(row.quarter, day);
+    if (day < days[0]) add(-1, row);
+    else if (index.has(day)) add(index.get(day)!, row);
+  }
+}

@@ -1,6 +1,6 @@
 import { Prisma } from "@prisma/client";
 import { type Database, sqlTime } from "../../db.server";
-import { dayBucket } from "./buckets.server";
+import { byDay, quarterOf } from "./buckets.server";
 import type { PointsDay } from "./types";
 
 // Points moved per shop-local day (docs/analytics.md): the day roll-ups (rollup.server.ts) for
@@ -71,7 +71,7 @@ export interface LedgerDays {
 }
 
 /** Points per day of the range: roll-ups plus the live tail, or the roll-ups alone when the tail is longer than LIVE_TAIL_CAP. */
-export async function ledgerDays(db: Database, shop: { id: string; timezone: string }, days: readonly string[], starts: readonly Date[], cap = LIVE_TAIL_CAP): Promise<LedgerDays> {
+export async function ledgerDays(db: Database, shop: { id: string; timezone: string }, days: readonly string[], cap = LIVE_TAIL_CAP): Promise<LedgerDays> {
   const state = await db.ledgerRollupState.findUnique({ where: { shopId: shop.id } });
   // Roll-ups counted in another time zone are not this one's days: everything is tail until the job recounts.
   const usable = state !== null && state.timezone === shop.timezone;
@@ -90,14 +90,16 @@ export async function ledgerDays(db: Database, shop: { id: string; timezone: str
   }
   const live = Number(tailLength[0]?.n ?? 0) <= cap;
   if (live) {
-    const tail = await db.$queryRaw<{ bucket: number | bigint; kind: string; credit: number | bigint | null; debit: number | bigint | null }[]>`
-      SELECT c."bucket", c."kind", ${creditDebit}
+    const tail = await db.$queryRaw<{ quarter: string; kind: string; credit: number | bigint | null; debit: number | bigint | null }[]>`
+      SELECT c."quarter", c."kind", ${creditDebit}
       FROM (
-        SELECT x."kind", x."points", ${dayBucket(db, Prisma.sql`x."at"`, starts)} AS "bucket"
+        SELECT x."kind", x."points", ${quarterOf(db, Prisma.sql`x."at"`)} AS "quarter"
         FROM (${countedEntries(Prisma.sql`e."shopId" = ${shop.id} AND e."createdAt" > ${sqlTime(db, through)}`)}) x
       ) c
-      WHERE c."bucket" >= 0 GROUP BY c."bucket", c."kind"`;
-    for (const row of tail) addKind(figures.get(days[Number(row.bucket)])!, row.kind, Number(row.credit ?? 0), Number(row.debit ?? 0));
+      GROUP BY c."quarter", c."kind"`;
+    byDay(tail, days, shop.timezone, (index, row) => {
+      if (index >= 0) addKind(figures.get(days[index])!, row.kind, Number(row.credit ?? 0), Number(row.debit ?? 0));
+    });
   }
   return { points: days.map((day) => ({ day, ...figures.get(day)! })), asOf: live ? null : through.toISOString() };
 }

@@ -3,14 +3,16 @@ import { type Database, sqlTime } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { addDays, shopDay, shopDayStart } from "../../lib/shop-day";
 import { TEMPLATES, isTemplateKey } from "../cohorts/templates";
-import { dayBucket, quarterOf, quarterStart } from "./buckets.server";
+import { byDay, quarterOf, quarterStart } from "./buckets.server";
+import { ROLLUP_LAG_MS } from "./rollup.server";
 import type { Analytics, RepeatPurchase } from "./types";
 
 // The Dashboard's cohort sizes and repeat purchases (docs/analytics.md). On a large shop both
 // take far longer than a page view may, so the analytics job counts them into the shop's
-// AnalyticsSnapshot: cohort transitions per closed shop-local day (used only while the count of
-// transitions before that day still matches, so a redaction or a deleted rule never shows a stale
-// size), and the repeat-purchase counts every few minutes. Without a usable snapshot (a new shop,
+// AnalyticsSnapshot: cohort transitions per closed shop-local day (a day is closed once it ended
+// more than the roll-ups' safety lag ago; transitions are written at the time they happen and
+// deleted only by a redaction, which deletes the snapshot too; the job also recounts when the
+// count of transitions before the day changed), and the repeat-purchase counts every few minutes. Without a usable snapshot (a new shop,
 // a range older than the window) the loader counts live.
 
 /** Closed days a snapshot holds per cohort, before the day it was counted on. */
@@ -66,7 +68,8 @@ async function countCohortDays(db: Database, shop: { id: string; timezone: strin
 /** Counts what is stale in the shop's snapshot: the cohort days once a day or after a change, the repeat purchases every few minutes. */
 export async function refreshAnalyticsSnapshot(db: Database, shop: { id: string; timezone: string }, clock: Clock): Promise<{ cohorts: boolean; repeat: boolean }> {
   const now = clock.now();
-  const day = shopDay(now, shop.timezone);
+  // Closed days only: a transition of the day before may still be committing just after midnight.
+  const day = shopDay(new Date(now.getTime() - ROLLUP_LAG_MS), shop.timezone);
   const existing = await db.analyticsSnapshot.findUnique({ where: { shopId: shop.id } });
   // Counted before the days are: a transition written or deleted meanwhile makes the next check differ.
   const before = await transitionsBefore(db, shop.id, shopDayStart(day, shop.timezone));
@@ -89,8 +92,8 @@ export async function repeatPurchases(db: Database, shopId: string, snapshot: Sn
 
 /**
  * Each enabled cohort's size at the end of every day: its in transitions less its out ones,
- * cumulative. The snapshot's closed days when it is usable for the range, the transitions since
- * counted live; else every transition counted live.
+ * cumulative. The snapshot's closed days when it covers the range's time zone and start, the
+ * transitions since counted live; else every transition counted live.
  */
 export async function cohortSizes(db: Database, shop: { id: string; timezone: string }, snapshot: Snapshot, days: readonly string[], starts: readonly Date[]): Promise<Analytics["cohorts"]> {
   const rules = await db.cohortRule.findMany({ where: { shopId: shop.id, enabled: true }, orderBy: [{ createdAt: "asc" }, { key: "asc" }], select: { id: true, key: true, template: true } });
@@ -98,23 +101,22 @@ export async function cohortSizes(db: Database, shop: { id: string; timezone: st
   let stored: CohortDays | null = null;
   let liveFrom = new Date(0);
   if (snapshot && snapshot.timezone === shop.timezone && days[0] >= addDays(snapshot.day, -COHORT_WINDOW_DAYS)) {
-    const snapshotStart = shopDayStart(snapshot.day, shop.timezone);
-    if ((await transitionsBefore(db, shop.id, snapshotStart)) === snapshot.transitionsBefore) {
-      stored = JSON.parse(snapshot.cohorts) as CohortDays;
-      liveFrom = snapshotStart;
-    }
+    stored = JSON.parse(snapshot.cohorts) as CohortDays;
+    liveFrom = shopDayStart(snapshot.day, shop.timezone);
   }
   const end = starts[starts.length - 1];
-  // Bucket -1: before the range, the size the first day starts from.
-  const rows = await db.$queryRaw<{ ruleId: string; bucket: number | bigint; direction: string; count: number | bigint }[]>`
-    SELECT b."ruleId", b."bucket", b."direction", COUNT(*) AS "count" FROM (
-      SELECT t."ruleId", t."direction", ${dayBucket(db, Prisma.sql`t."occurredAt"`, starts)} AS "bucket"
+  const rows = await db.$queryRaw<{ ruleId: string; quarter: string; direction: string; count: number | bigint }[]>`
+    SELECT b."ruleId", b."quarter", b."direction", COUNT(*) AS "count" FROM (
+      SELECT t."ruleId", t."direction", ${quarterOf(db, Prisma.sql`t."occurredAt"`)} AS "quarter"
       FROM "CohortTransition" t
       WHERE t."shopId" = ${shop.id} AND t."occurredAt" >= ${sqlTime(db, liveFrom)} AND t."occurredAt" < ${sqlTime(db, end)}
         AND t."ruleId" IN (${Prisma.join(rules.map((rule) => rule.id))})
-    ) b GROUP BY b."ruleId", b."bucket", b."direction"`;
+    ) b GROUP BY b."ruleId", b."quarter", b."direction"`;
+  // net[rule][0]: before the range, the size the first day starts from; net[rule][k + 1]: day k.
   const net = new Map(rules.map((rule) => [rule.id, new Array<number>(days.length + 1).fill(0)]));
-  for (const row of rows) net.get(row.ruleId)![Number(row.bucket) + 1] += (row.direction === "in" ? 1 : -1) * Number(row.count);
+  byDay(rows, days, shop.timezone, (index, row) => {
+    net.get(row.ruleId)![index + 1] += (row.direction === "in" ? 1 : -1) * Number(row.count);
+  });
   if (stored) {
     const dayIndex = new Map(days.map((day, index) => [day, index]));
     for (const rule of rules) {

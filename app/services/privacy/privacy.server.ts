@@ -229,6 +229,8 @@ export async function redactCustomer(
     db.cohortMembership.deleteMany({ where: cohortSubjects }),
     db.cohortExclusion.deleteMany({ where: { shopId, memberId: { in: memberIds } } }),
     db.cohortTransition.deleteMany({ where: cohortSubjects }),
+    // The Dashboard's cohort sizes per day counted those transitions: counted live until the job recounts.
+    db.analyticsSnapshot.deleteMany({ where: { shopId } }),
     db.job.deleteMany({ where: { queue: TAGS_QUEUE, key: { in: transitions.map((transition) => transition.id) } } }),
     db.job.deleteMany({ where: { queue: COHORTS_QUEUE, key: { in: [...memberIds.map((id) => `${shopId}:m:${id}`), ...clientIds.map((id) => `${shopId}:v:${id}`)] } } }),
     // The cohort tags Roost wrote on them, and a queued sync of those tags.
