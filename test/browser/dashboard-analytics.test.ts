@@ -141,7 +141,7 @@ function shown(tables: Tables) {
   };
 }
 
-describe.skipIf(!browserAvailable)("the Dashboard's charts in Chromium (npm run demo)", { timeout: 240_000 }, () => {
+describe.skipIf(!browserAvailable)("the Dashboard's charts in Chromium (npm run demo)", { timeout: 600_000 }, () => {
   let demo: RunningDemo;
   let browser: Browser;
   let page: Page;
@@ -150,8 +150,9 @@ describe.skipIf(!browserAvailable)("the Dashboard's charts in Chromium (npm run 
 
   beforeAll(async () => {
     const databaseUrl = `file:./${testRunDir()}/demo-dashboard-analytics-${process.pid}.sqlite`;
-    // No trading on a timer: the figures hold still while the test compares them.
-    demo = await startDemo("dashboard-analytics", { databaseUrl, startTimeoutMs: 150_000, env: { ROOST_DEMO_TRADE_EVERY_MS: "0" } });
+    // No trading on a timer: the figures hold still while the test compares them. The analytics job
+    // (ledger roll-ups, cohort and repeat-purchase snapshot) every 5 s rather than every minute.
+    demo = await startDemo("dashboard-analytics", { databaseUrl, startTimeoutMs: 240_000, env: { ROOST_DEMO_TRADE_EVERY_MS: "0", ROOST_ANALYTICS_ROLLUP_MS: "5000" } });
     db = await createDatabase(databaseUrl);
     browser = await launchBrowser();
     const context = await browser.newContext(browserContextOptions);
@@ -160,7 +161,7 @@ describe.skipIf(!browserAvailable)("the Dashboard's charts in Chromium (npm run 
       if (!error.message.includes("WebSocket")) pageErrors.push(error.message);
     });
     await context.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort());
-  }, 200_000);
+  }, 300_000);
 
   afterAll(async () => {
     await browser?.close();
@@ -168,9 +169,12 @@ describe.skipIf(!browserAvailable)("the Dashboard's charts in Chromium (npm run 
     await demo?.stop();
   });
 
-  /** Reloads until the page's tables and figures equal the database's (the demo's webhooks may still be landing). */
-  async function expectFiguresMatchLedger(rangeDays: number) {
-    let last: unknown = null;
+  /**
+   * Reloads until the page's tables and figures equal the database's: the demo's last webhooks may
+   * still be landing, and the repeat-purchase snapshot is recounted every 5 minutes.
+   */
+  async function expectFiguresMatchLedger(rangeDays: number, waitMs = 120_000) {
+    let mismatch = "";
     const matches = async () => {
       await page.reload();
       await page.getByTestId("analytics-range").waitFor({ timeout: 30_000 });
@@ -179,13 +183,20 @@ describe.skipIf(!browserAvailable)("the Dashboard's charts in Chromium (npm run 
       const hours = (tables.events?.rows ?? []).map((row) => row.key ?? "");
       const want = await expected(db, days, hours);
       const got = shown(tables);
-      last = { want, got };
-      return JSON.stringify([got.points, got.tiers, got.repeat, got.cohortNames, got.cohorts, got.events]) === JSON.stringify([want.points, want.tiers, want.repeat, want.cohortNames, want.cohorts, want.events]);
+      // Each table that differs, with its first differing row.
+      mismatch = (["points", "tiers", "repeat", "cohortNames", "cohorts", "events"] as const)
+        .filter((name) => JSON.stringify(got[name]) !== JSON.stringify(want[name]))
+        .map((name) => {
+          const index = Math.max(0, (want[name] as unknown[]).findIndex((row, at) => JSON.stringify(row) !== JSON.stringify((got[name] as unknown[])[at])));
+          return `${name}: ${(got[name] as unknown[]).length} rows shown, ${(want[name] as unknown[]).length} expected; row ${index} shows ${JSON.stringify((got[name] as unknown[])[index])}, the database gives ${JSON.stringify((want[name] as unknown[])[index])}`;
+        })
+        .join("\n");
+      return mismatch;
     };
     try {
-      await expect.poll(matches, { timeout: 120_000, interval: 2_000 }).toBe(true);
+      await expect.poll(matches, { timeout: waitMs, interval: 3_000 }).toBe("");
     } catch (error) {
-      throw new Error(`the tables never matched the database: ${JSON.stringify(last).slice(0, 6000)}`, { cause: error });
+      throw new Error(`the tables never matched the database:\n${mismatch}`, { cause: error });
     }
 
     const tables = await readTables(page);
@@ -216,7 +227,7 @@ describe.skipIf(!browserAvailable)("the Dashboard's charts in Chromium (npm run 
 
   it("shows every chart's figures, equal to the ledger's, for the last 30 days by default", async () => {
     await page.goto(`${demo.url}/__demo`);
-    await expect.poll(() => page.locator("h1").first().textContent(), { timeout: 90_000 }).toBe("Dashboard");
+    await expect.poll(() => page.locator("h1").first().textContent(), { timeout: 180_000 }).toBe("Dashboard");
     await page.waitForURL(/\/app\?.*id_token=/, { timeout: 30_000 });
 
     // The analytics lead, below the setup checklist; sync health and the delivery tables follow.
@@ -226,7 +237,7 @@ describe.skipIf(!browserAvailable)("the Dashboard's charts in Chromium (npm run 
     expect(headings.filter((heading) => ["Points", "Points per day", "Members by tier", "Repeat purchase rate", "Cohort sizes", "Webhooks and pixel events per hour"].includes(heading))).toHaveLength(6);
     expect(await page.getByRole("button", { name: "Date range: Last 30 days" }).count()).toBe(1);
 
-    const { days, want } = await expectFiguresMatchLedger(30);
+    const { days, want } = await expectFiguresMatchLedger(30, 420_000);
     expect(days[days.length - 1]).toBe(shopDay(new Date(), want.tz));
     expect(await page.getByTestId("analytics-range").textContent()).toMatch(new RegExp(`^${dayLabel(days[0])}`));
     // The demo has history: something moved and someone is a member.

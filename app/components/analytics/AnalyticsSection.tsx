@@ -1,13 +1,18 @@
 import { Banner, BlockStack, Card, InlineGrid, Layout, Text } from "@shopify/polaris";
 import type { DataSeries } from "@shopify/polaris-viz";
+import { lazy } from "react";
 import type { Analytics } from "../../services/analytics/types";
 import type { DashboardAnalytics } from "../../services/dashboard.server";
 import { formatWhen } from "../../services/members/format";
 import { ChartCard, type ChartTable } from "./ChartCard";
 import { Figure } from "./Figure";
-import { BarSeriesChart, LineSeriesChart } from "./charts.client";
 import { countText, dayLabel, hourLabel, rangeDates, rangeLabel, ratePercent, rateText } from "./format";
 import { RangePicker } from "./RangePicker";
+
+// The charts' code (polaris-viz, react-spring, d3: most of the page's script) loads after the page
+// has rendered and hydrated with its tables, rather than with the route.
+const LineSeriesChart = lazy(() => import("./charts.client").then((charts) => ({ default: charts.LineSeriesChart })));
+const BarSeriesChart = lazy(() => import("./charts.client").then((charts) => ({ default: charts.BarSeriesChart })));
 
 // Each kind its own colour (the default palette gives issued and expired near-identical blues):
 // gained green, spent blue, lapsed grey, taken back red.

@@ -1,5 +1,5 @@
 import { BlockStack, Button, Card, InlineStack, Text } from "@shopify/polaris";
-import { type ReactNode, useEffect, useState } from "react";
+import { type ReactNode, Suspense, useEffect, useState } from "react";
 
 /** A chart's figures as a table: what screen readers read, and what the browser tests check. */
 export interface ChartTable {
@@ -83,7 +83,12 @@ export function ChartCard({ id, title, description, empty, table, chart }: { id:
           </div>
         ) : (
           <div id={`analytics-${id}-data`} data-testid={`analytics-${id}`}>
-            {!showTable && <div className="roost-chart">{hydrated ? chart() : null}</div>}
+            {!showTable && (
+              <div className="roost-chart">
+                {/* No Suspense boundary in the server's HTML: hydrating one while this card's state changes makes React throw it away. */}
+                {hydrated && <Suspense fallback={null}>{chart()}</Suspense>}
+              </div>
+            )}
             <DataTableFallback table={table} visible={showTable} />
           </div>
         )}
