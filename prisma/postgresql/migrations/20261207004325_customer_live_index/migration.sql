@@ -1,0 +1,3 @@
+-- CreateIndex
+CREATE INDEX "Customer_shopId_deletedAt_idx" ON "Customer"("shopId", "deletedAt");
+
