@@ -101,7 +101,9 @@ describe.skipIf(!redisAvailable)("sign-up bonus with Redis as the cap store", ()
 describe("birthday bonus", () => {
   it("reads the birth date metafield and grants the bonus once on the birthday", async () => {
     await setProgram(at, { birthdayBonus: 250 });
-    const today = shopDay(new Date(), "UTC");
+    // The shop's today: birthdays are counted in its timezone, whose date differs from UTC's for
+    // hours each day.
+    const today = shopDay(new Date(), (await shopRow(at)).timezone);
     const born = `1990-${today.slice(5)}`;
     const rita = await shopper(at, { metafields: [{ namespace: "facts", key: "birth_date", type: "date", value: born === "1990-02-29" ? "1992-02-29" : born }] });
     const bo = await shopper(at, { metafields: [{ namespace: "facts", key: "birth_date", type: "date", value: `1985-${addMonths(today, 6).slice(5)}` }] });
@@ -121,7 +123,7 @@ describe("birthday bonus", () => {
   it("a birth date read before still counts when Shopify cannot be read today", async () => {
     await setProgram(at, { birthdayBonus: 50 });
     const rita = await shopper(at);
-    await db.member.update({ where: { id: rita.memberId }, data: { birthday: shopDay(new Date(), "UTC").slice(5) } });
+    await db.member.update({ where: { id: rita.memberId }, data: { birthday: shopDay(new Date(), (await shopRow(at)).timezone).slice(5) } });
     fakeShopify.store.failNext(at.shop, { status: 503, times: 50 });
     const summary = await runPointsDaily({ db, clock: fixed(new Date().toISOString()), logger, adminFor: (await import("../tags/support")).impatient }, await shopRow(at));
     expect(summary.birthdayBonuses).toBe(1);
