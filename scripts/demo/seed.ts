@@ -74,6 +74,9 @@ export async function seedDemoStore({ fake, shop, appUrl }: { fake: Fake; shop: 
       await Promise.all(deliveries);
     }
     const statuses = await Promise.all(deliveries);
+    // The storefront's events record each variant's stock as the mirror holds it when they
+    // arrive: the catalogue's webhooks must be processed first, not only stored.
+    await inboxDrained(shop);
     await simulateStorefront(installed.id, { ...storefront, browsing: history.variants });
     await seedCohorts(shop);
     await seedRewards(shop);
@@ -106,6 +109,13 @@ async function syncPassDone(shopId: string, timeoutMs = 180_000): Promise<void> 
     if (status === "completed" && job?.status !== "running" && !(job?.status === "pending" && job.runAt.getTime() <= Date.now())) return;
     if (Date.now() > deadline) throw new Error("the demo store's backfill did not finish in time");
     await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+async function inboxDrained(shop: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while ((await db.webhookDelivery.count({ where: { shopDomain: shop, status: "pending" } })) > 0 && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
   }
 }
 
