@@ -27,6 +27,7 @@ import { appDeps } from "../runtime.server";
 import { startBackfill } from "../services/sync/backfill.server";
 import { loadDashboard } from "../services/dashboard.server";
 import { repairedSentence } from "../services/health/wording";
+import { formatWhen } from "../services/members/format";
 import type { SetupChecklist, SetupStepKey } from "../services/setup/checklist.server";
 import { authenticate } from "../shopify.server";
 
@@ -52,12 +53,13 @@ const STATUS_TONE = { processed: "success", pending: "attention", failed: "criti
 const HEALTH_TONE = { healthy: "success", degraded: "warning", failing: "critical" } as const;
 const HEALTH_LABEL = { healthy: "Healthy", degraded: "Degraded", failing: "Failing" } as const;
 
-const formatTime = (iso: string | null) => (iso ? new Date(iso).toLocaleString() : "Never");
 
 export default function Dashboard() {
   const { shop, health, setup, analytics, recentDeliveries } = useLoaderData<typeof loader>();
   const started = useActionData<typeof action>();
   const submitting = useNavigation().state === "submitting";
+  // In the shop's time zone, as every admin page shows a date (the same text on server and browser).
+  const formatTime = (iso: string | null) => (iso ? formatWhen(iso, shop.timezone) : "Never");
   return (
     <Page title="Dashboard" subtitle={shop.name}>
       <Layout>

@@ -236,6 +236,8 @@ describe.skipIf(!browserAvailable)("the Dashboard's charts in Chromium (npm run 
     expect(headings.indexOf("Webhooks and pixel events per hour")).toBeLessThan(headings.indexOf("Webhook deliveries"));
     expect(headings.filter((heading) => ["Points", "Points per day", "Members by tier", "Repeat purchase rate", "Cohort sizes", "Webhooks and pixel events per hour"].includes(heading))).toHaveLength(6);
     expect(await page.getByRole("button", { name: "Date range: Last 30 days" }).count()).toBe(1);
+    // Sync health's times are the shop's, as formatWhen writes them ("Dec 6, 2026, 11:42 PM").
+    expect(await page.getByTestId("last-sync").textContent()).toMatch(/^[A-Z][a-z]{2} \d{1,2}, \d{4}, \d{1,2}:\d{2} [AP]M$/);
 
     const { days, want } = await expectFiguresMatchLedger(30, 420_000);
     expect(days[days.length - 1]).toBe(shopDay(new Date(), want.tz));
