@@ -35,16 +35,17 @@ export interface AnalyticsOptions {
 export async function loadAnalytics(db: Database, shop: AnalyticsShop, range: AnalyticsRange, clock: Clock, options: AnalyticsOptions = {}): Promise<Analytics> {
   const now = clock.now();
   const days = rangeDays(range);
-  // starts[k] is the first instant of days[k]; starts[days.length] is the end of the range.
-  const starts = [...days, addDays(range.to, 1)].map((day) => shopDayStart(day, shop.timezone));
-  const snapshot = db.analyticsSnapshot.findUnique({ where: { shopId: shop.id } });
+  const start = shopDayStart(range.from, shop.timezone);
+  const end = shopDayStart(addDays(range.to, 1), shop.timezone);
+  // One read, shared by the two figures that use it (Prisma query promises are lazy).
+  const snapshot = Promise.resolve(db.analyticsSnapshot.findUnique({ where: { shopId: shop.id } }));
   const [ledger, outstanding, tiers, repeatPurchase, cohorts, events] = await Promise.all([
     ledgerDays(db, shop, days, options.liveTailCap),
     outstandingPoints(db, shop),
     membersByTier(db, shop),
     snapshot.then((row) => repeatPurchases(db, shop.id, row)),
-    snapshot.then((row) => cohortSizes(db, shop, row, days, starts)),
-    eventsPerHour(db, shop, starts, now),
+    snapshot.then((row) => cohortSizes(db, shop, row, days, end)),
+    eventsPerHour(db, shop, start, end, now),
   ]);
   const points = ledger.points;
   const totals = { issued: 0, redeemed: 0, expired: 0, clawedBack: 0 };
@@ -84,10 +85,9 @@ async function membersByTier(db: Database, shop: AnalyticsShop): Promise<Analyti
  * The UTC hours the events chart shows: the last 168 of the range (up to now when the range ends
  * today), never before the range's first day.
  */
-export function eventHours(starts: readonly Date[], now: Date): Date[] {
-  const end = Math.min(now.getTime(), starts[starts.length - 1].getTime() - 1);
-  const last = Math.floor(end / HOUR_MS) * HOUR_MS;
-  const first = Math.max(last - (EVENT_HOURS - 1) * HOUR_MS, Math.floor(starts[0].getTime() / HOUR_MS) * HOUR_MS);
+export function eventHours(start: Date, end: Date, now: Date): Date[] {
+  const last = Math.floor(Math.min(now.getTime(), end.getTime() - 1) / HOUR_MS) * HOUR_MS;
+  const first = Math.max(last - (EVENT_HOURS - 1) * HOUR_MS, Math.floor(start.getTime() / HOUR_MS) * HOUR_MS);
   const hours: Date[] = [];
   for (let at = first; at <= last; at += HOUR_MS) hours.push(new Date(at));
   return hours;
@@ -97,8 +97,8 @@ export function eventHours(starts: readonly Date[], now: Date): Date[] {
 const hourKey = (at: Date) => at.toISOString().slice(0, 13);
 
 /** Webhook deliveries received and pixel events (their hourly roll-ups) per UTC hour. */
-async function eventsPerHour(db: Database, shop: AnalyticsShop, starts: readonly Date[], now: Date): Promise<Analytics["events"]> {
-  const hours = eventHours(starts, now);
+async function eventsPerHour(db: Database, shop: AnalyticsShop, start: Date, end: Date, now: Date): Promise<Analytics["events"]> {
+  const hours = eventHours(start, end, now);
   if (hours.length === 0) return [];
   const from = hours[0];
   const to = new Date(hours[hours.length - 1].getTime() + HOUR_MS);

@@ -95,7 +95,7 @@ export async function repeatPurchases(db: Database, shopId: string, snapshot: Sn
  * cumulative. The snapshot's closed days when it covers the range's time zone and start, the
  * transitions since counted live; else every transition counted live.
  */
-export async function cohortSizes(db: Database, shop: { id: string; timezone: string }, snapshot: Snapshot, days: readonly string[], starts: readonly Date[]): Promise<Analytics["cohorts"]> {
+export async function cohortSizes(db: Database, shop: { id: string; timezone: string }, snapshot: Snapshot, days: readonly string[], end: Date): Promise<Analytics["cohorts"]> {
   const rules = await db.cohortRule.findMany({ where: { shopId: shop.id, enabled: true }, orderBy: [{ createdAt: "asc" }, { key: "asc" }], select: { id: true, key: true, template: true } });
   if (rules.length === 0) return [];
   let stored: CohortDays | null = null;
@@ -104,7 +104,6 @@ export async function cohortSizes(db: Database, shop: { id: string; timezone: st
     stored = JSON.parse(snapshot.cohorts) as CohortDays;
     liveFrom = shopDayStart(snapshot.day, shop.timezone);
   }
-  const end = starts[starts.length - 1];
   const rows = await db.$queryRaw<{ ruleId: string; quarter: string; direction: string; count: number | bigint }[]>`
     SELECT b."ruleId", b."quarter", b."direction", COUNT(*) AS "count" FROM (
       SELECT t."ruleId", t."direction", ${quarterOf(db, Prisma.sql`t."occurredAt"`)} AS "quarter"
