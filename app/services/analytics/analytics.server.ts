@@ -37,12 +37,13 @@ export async function loadAnalytics(db: Database, shop: AnalyticsShop, range: An
   const days = rangeDays(range);
   const start = shopDayStart(range.from, shop.timezone);
   const end = shopDayStart(addDays(range.to, 1), shop.timezone);
-  // One read, shared by the two figures that use it (Prisma query promises are lazy).
+  // Reads shared by two figures each (Prisma query promises are lazy).
   const snapshot = Promise.resolve(db.analyticsSnapshot.findUnique({ where: { shopId: shop.id } }));
+  const perTier = Promise.resolve(membersPerTier(db, shop.id));
   const [ledger, outstanding, tiers, repeatPurchase, cohorts, events] = await Promise.all([
     ledgerDays(db, shop, days, options.liveTailCap),
-    outstandingPoints(db, shop),
-    membersByTier(db, shop),
+    outstandingPoints(db, shop, perTier),
+    membersByTier(shop, perTier),
     snapshot.then((row) => repeatPurchases(db, shop.id, row)),
     snapshot.then((row) => cohortSizes(db, shop, row, days, end)),
     eventsPerHour(db, shop, start, end, now),
@@ -58,23 +59,26 @@ export async function loadAnalytics(db: Database, shop: AnalyticsShop, range: An
   return { range, timezone: shop.timezone, currency: shop.currency, points, totals, pointsAsOf: ledger.asOf, outstanding, tiers, repeatPurchase, cohorts, events };
 }
 
+/** Members and the sum of their balances per tier: one pass over the (shopId, tier, balance) index. */
+const membersPerTier = (db: Database, shopId: string) => db.member.groupBy({ by: ["tier"], where: { shopId }, _count: { _all: true }, _sum: { balance: true } });
+type TierRows = Awaited<ReturnType<typeof membersPerTier>>;
+
 /** The sum of members' balances now, and its value at the shop's value per point. */
-async function outstandingPoints(db: Database, shop: AnalyticsShop): Promise<Analytics["outstanding"]> {
+async function outstandingPoints(db: Database, shop: AnalyticsShop, perTier: Promise<TierRows>): Promise<Analytics["outstanding"]> {
   const setting = parseShopSettings(shop.settings).program.pointValue;
-  const [sum, rewards] = await Promise.all([
-    db.member.aggregate({ where: { shopId: shop.id }, _sum: { balance: true } }),
+  const [rows, rewards] = await Promise.all([
+    perTier,
     setting === null ? db.reward.findMany({ where: { shopId: shop.id, enabled: true }, orderBy: { createdAt: "asc" }, select: { type: true, name: true, pointsCost: true, value: true, enabled: true } }) : [],
   ]);
-  const points = Number(sum._sum.balance ?? 0);
+  const points = rows.reduce((sum, row) => sum + Number(row._sum.balance ?? 0), 0);
   const { pointValue, ratio } = pointValueOf(setting, rewards);
   return { points, value: ratio ? valueOfPoints(points, ratio) : null, pointValue };
 }
 
 /** Members per tier, in the program's order; a tier the program no longer has follows, by name. */
-async function membersByTier(db: Database, shop: AnalyticsShop): Promise<Analytics["tiers"]> {
+async function membersByTier(shop: AnalyticsShop, perTier: Promise<TierRows>): Promise<Analytics["tiers"]> {
   const program = parseShopSettings(shop.settings).program;
-  const rows = await db.member.groupBy({ by: ["tier"], where: { shopId: shop.id }, _count: { _all: true } });
-  const counts = new Map(rows.map((row) => [row.tier, row._count._all]));
+  const counts = new Map((await perTier).map((row) => [row.tier, row._count._all]));
   const tiers = program.tiers.map((tier) => ({ tier: tier.name, members: counts.get(tier.name) ?? 0 }));
   const known = new Set(program.tiers.map((tier) => tier.name));
   const others = [...counts].filter(([tier, members]) => !known.has(tier) && members > 0).sort(([a], [b]) => a.localeCompare(b));
