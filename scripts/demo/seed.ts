@@ -233,7 +233,7 @@ async function seedRewards(shop: string): Promise<void> {
 /**
  * The cohorts a new merchant would start with, enabled: first purchases (Ana and Bo among them;
  * Cleo's order is unpaid), big spenders (Bo's $56.50; Ana's order is half refunded), repeat
- * buyers (three orders or more) and shoppers who left a low-stock item in their cart. Enabling
+ * buyers (two orders or more) and shoppers who left a low-stock item in their cart. Enabling
  * evaluates them at once and queues their tags, which the server's tag writer puts on the
  * simulated store's customers within seconds (`/__demo/store` shows them). A key already there
  * is skipped: a restart keeps the merchant's own changes to it.
@@ -244,7 +244,7 @@ async function seedCohorts(shop: string): Promise<void> {
   const wanted = [
     { template: "first-purchase", key: "first-purchase", params: { days: "30" } },
     { template: "high-value", key: "big-spenders", params: { minSpend: "50", days: "90" } },
-    { template: "repeat-purchaser", key: "repeat-buyers", params: { minOrders: "3" } },
+    { template: "repeat-purchaser", key: "repeat-buyers", params: { minOrders: "2" } },
     { template: "cart-abandoned-low-stock", key: "low-stock-carts", params: { hours: "24", lookbackDays: "7" } },
   ];
   for (const rule of wanted) {
