@@ -1,4 +1,4 @@
-import { analyticsRollupIntervalMs, analyticsRollupQueue } from "./services/analytics/rollup.server";
+import { analyticsRepeatRefreshMs, analyticsRollupIntervalMs, analyticsRollupQueue } from "./services/analytics/rollup.server";
 import db, { type Database } from "./db.server";
 import { buildHttpEdge, type HttpDeps, type HttpEdge } from "./http/edge.server";
 import type { FailureLimiter } from "./http/rate-limit";
@@ -102,7 +102,7 @@ export function queueDefinitions(deps: AppDeps, env: Record<string, string | und
   if (env.ROOST_INBOX_WORKER !== "off") queues.push(inboxRetentionQueue(inboxRetentionDays(env)));
   queues.push(eventsRetentionQueue(eventsRetentionDays(env)));
   // The Dashboard's points per day, added up off the award path.
-  queues.push(analyticsRollupQueue(analyticsRollupIntervalMs(env)));
+  queues.push(analyticsRollupQueue(analyticsRollupIntervalMs(env), analyticsRepeatRefreshMs(env)));
   // The ledger's: metafield write-back (the outbox), releasing held awards, the daily tier sweep.
   if (env.ROOST_SYNC_JOBS !== "off") queues.push(metafieldsQueue(deps), releaseQueue(deps, releaseIntervalMs(env)), tierSweepQueue());
   // Rewards: codes and store credit for redemptions, the customer metafield definitions at install

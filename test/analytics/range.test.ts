@@ -37,6 +37,8 @@ describe("parseAnalyticsRange", () => {
       ["to=2026-12-01", "Choose both a start date and an end date."],
       ["from=12/01/2026&to=2026-12-02", "Enter dates as YYYY-MM-DD, such as 2026-01-31."],
       ["from=2026-02-30&to=2026-03-02", "Enter dates as YYYY-MM-DD, such as 2026-01-31."],
+      ["from=2026-13-40&to=2026-12-01", "Enter dates as YYYY-MM-DD, such as 2026-01-31."],
+      ["from=2026-00-10&to=2026-12-01", "Enter dates as YYYY-MM-DD, such as 2026-01-31."],
       ["from=2026-12-05&to=2026-12-01", "The start date must be on or before the end date."],
       ["from=2026-12-01&to=2026-12-07", "The end date can't be after today (2026-12-06)."],
       ["from=2025-12-05&to=2026-12-06", "Choose at most 366 days."],

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import db from "../../app/db.server";
 import { loadAnalytics } from "../../app/services/analytics/analytics.server";
+import { analyticsRepeatRefreshMs } from "../../app/services/analytics/rollup.server";
 import { REPEAT_REFRESH_MS, refreshAnalyticsSnapshot } from "../../app/services/analytics/snapshot.server";
 import { redactCustomer } from "../../app/services/privacy/privacy.server";
 import { analyticsShop, fixedClock, member, range, type TestShop } from "./support";
@@ -76,5 +77,16 @@ describe("the analytics snapshot", () => {
     expect(await refreshAnalyticsSnapshot(db, shop, fixedClock(new Date(Date.parse(NOW) + REPEAT_REFRESH_MS - 1).toISOString()))).toEqual({ cohorts: false, repeat: false });
     expect(await refreshAnalyticsSnapshot(db, shop, fixedClock(new Date(Date.parse(NOW) + REPEAT_REFRESH_MS).toISOString()))).toEqual({ cohorts: false, repeat: true });
     expect(await repeat()).toEqual({ members: { customers: 1, repeat: 1 }, nonMembers: { customers: 1, repeat: 1 } });
+    // A shorter refresh (ROOST_ANALYTICS_REPEAT_MS) counts again sooner.
+    const later = (ms: number) => fixedClock(new Date(Date.parse(NOW) + REPEAT_REFRESH_MS + ms).toISOString());
+    expect(await refreshAnalyticsSnapshot(db, shop, later(4_999), 5_000)).toEqual({ cohorts: false, repeat: false });
+    expect(await refreshAnalyticsSnapshot(db, shop, later(5_000), 5_000)).toEqual({ cohorts: false, repeat: true });
+  });
+
+  it("reads the repeat purchases' refresh from ROOST_ANALYTICS_REPEAT_MS, five minutes when unset or not a positive number", () => {
+    expect(analyticsRepeatRefreshMs({ ROOST_ANALYTICS_REPEAT_MS: "5000" })).toBe(5_000);
+    expect(analyticsRepeatRefreshMs({})).toBe(REPEAT_REFRESH_MS);
+    expect(analyticsRepeatRefreshMs({ ROOST_ANALYTICS_REPEAT_MS: "-1" })).toBe(REPEAT_REFRESH_MS);
+    expect(analyticsRepeatRefreshMs({ ROOST_ANALYTICS_REPEAT_MS: "soon" })).toBe(REPEAT_REFRESH_MS);
   });
 });

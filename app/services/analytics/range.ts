@@ -23,7 +23,9 @@ export function presetRange(preset: Preset, timezone: string, now: Date): Analyt
   return { from: addDays(to, 1 - days), to, days, preset };
 }
 
-const isCalendarDay = (value: string) => DAY.test(value) && addDays(value, 0) === value;
+// Date.parse gives NaN for a month or day no calendar has (2026-13-40), and normalises none of
+// the rest: a day that comes back as itself exists (2026-02-30 does not).
+const isCalendarDay = (value: string) => DAY.test(value) && !Number.isNaN(Date.parse(`${value}T00:00:00Z`)) && addDays(value, 0) === value;
 
 export type ParsedRange = { ok: true; range: AnalyticsRange } | { ok: false; error: string; range: AnalyticsRange };
 

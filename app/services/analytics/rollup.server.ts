@@ -6,7 +6,7 @@ import { shopDay } from "../../lib/shop-day";
 import type { QueueDefinition } from "../jobs/runner.server";
 import { quarterOf, quarterStart } from "./buckets.server";
 import { countedEntries, creditDebit, NOTHING_COUNTED } from "./ledger-days.server";
-import { refreshAnalyticsSnapshot } from "./snapshot.server";
+import { REPEAT_REFRESH_MS, refreshAnalyticsSnapshot } from "./snapshot.server";
 
 // The ledger's day roll-ups (LedgerDayRollup, docs/analytics.md), kept off the award path: a
 // watermark refresher adds the entries recorded since the shop's watermark (up to a safety lag
@@ -110,8 +110,14 @@ export function analyticsRollupIntervalMs(env: Record<string, string | undefined
   return Number.isFinite(value) && value > 0 ? value : ANALYTICS_ROLLUP_INTERVAL_MS;
 }
 
+/** `ROOST_ANALYTICS_REPEAT_MS`: how old the snapshot's repeat purchases may grow before they are counted again (default 5 minutes). */
+export function analyticsRepeatRefreshMs(env: Record<string, string | undefined>): number {
+  const value = Number(env.ROOST_ANALYTICS_REPEAT_MS);
+  return Number.isFinite(value) && value > 0 ? value : REPEAT_REFRESH_MS;
+}
+
 /** The roll-ups and snapshots of every installed shop, as a recurring job; sooner again while a shop's roll-ups are behind. */
-export function analyticsRollupQueue(intervalMs = ANALYTICS_ROLLUP_INTERVAL_MS): QueueDefinition {
+export function analyticsRollupQueue(intervalMs = ANALYTICS_ROLLUP_INTERVAL_MS, repeatRefreshMs = REPEAT_REFRESH_MS): QueueDefinition {
   return {
     queue: ANALYTICS_ROLLUP_QUEUE,
     recurring: { key: "all" },
@@ -123,7 +129,7 @@ export function analyticsRollupQueue(intervalMs = ANALYTICS_ROLLUP_INTERVAL_MS):
         try {
           const pass = await catchUpLedgerRollup(db, shop, clock, 5_000);
           if (!pass.caughtUp) behind = true;
-          await refreshAnalyticsSnapshot(db, shop, clock);
+          await refreshAnalyticsSnapshot(db, shop, clock, repeatRefreshMs);
         } catch (error) {
           throttledLog(logger.child({ shop: shop.domain }), "analytics-rollup").error({ err: error }, "the analytics roll-up failed for the shop; tried again at the next pass");
         }

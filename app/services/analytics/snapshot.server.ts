@@ -66,7 +66,12 @@ async function countCohortDays(db: Database, shop: { id: string; timezone: strin
 }
 
 /** Counts what is stale in the shop's snapshot: the cohort days once a day or after a change, the repeat purchases every few minutes. */
-export async function refreshAnalyticsSnapshot(db: Database, shop: { id: string; timezone: string }, clock: Clock): Promise<{ cohorts: boolean; repeat: boolean }> {
+export async function refreshAnalyticsSnapshot(
+  db: Database,
+  shop: { id: string; timezone: string },
+  clock: Clock,
+  repeatRefreshMs = REPEAT_REFRESH_MS,
+): Promise<{ cohorts: boolean; repeat: boolean }> {
   const now = clock.now();
   // Closed days only: a transition of the day before may still be committing just after midnight.
   const day = shopDay(new Date(now.getTime() - ROLLUP_LAG_MS), shop.timezone);
@@ -74,7 +79,7 @@ export async function refreshAnalyticsSnapshot(db: Database, shop: { id: string;
   // Counted before the days are: a transition written or deleted meanwhile makes the next check differ.
   const before = await transitionsBefore(db, shop.id, shopDayStart(day, shop.timezone));
   const cohortsCurrent = existing !== null && existing.timezone === shop.timezone && existing.day === day && existing.transitionsBefore === before;
-  const repeatCurrent = existing !== null && now.getTime() - existing.repeatAt.getTime() < REPEAT_REFRESH_MS;
+  const repeatCurrent = existing !== null && now.getTime() - existing.repeatAt.getTime() < repeatRefreshMs;
   if (cohortsCurrent && repeatCurrent) return { cohorts: false, repeat: false };
   const cohorts = cohortsCurrent ? existing.cohorts : JSON.stringify(await countCohortDays(db, shop, day));
   const repeatPurchase = repeatCurrent ? existing.repeatPurchase : JSON.stringify(await countRepeatPurchases(db, shop.id));
