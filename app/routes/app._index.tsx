@@ -26,6 +26,7 @@ import { logger } from "../lib/logger.server";
 import { appDeps } from "../runtime.server";
 import { startBackfill } from "../services/sync/backfill.server";
 import { loadDashboard } from "../services/dashboard.server";
+import { plural } from "../services/cohorts/why";
 import { repairedSentence } from "../services/health/wording";
 import { formatWhen } from "../services/members/format";
 import type { SetupChecklist, SetupStepKey } from "../services/setup/checklist.server";
@@ -52,6 +53,9 @@ export const action = async ({ request }: ActionFunctionArgs) => {
 const STATUS_TONE = { processed: "success", pending: "attention", failed: "critical", dead: "critical", unhandled: "info", parked: "attention" } as const;
 const HEALTH_TONE = { healthy: "success", degraded: "warning", failing: "critical" } as const;
 const HEALTH_LABEL = { healthy: "Healthy", degraded: "Degraded", failing: "Failing" } as const;
+// What a backfill run imports, named as the mirror's counts above it name them (the progress bar
+// follows Shopify's objectCount, which also counts nested lines such as an order's items).
+const BACKFILL_NOUNS: Record<string, string> = { products: "product", inventory: "inventory item", customers: "customer", orders: "order" };
 
 
 export default function Dashboard() {
@@ -146,7 +150,8 @@ export default function Dashboard() {
                       <Text as="span">{run.resource}</Text>
                       <Text as="span" tone="subdued">
                         <span data-testid={`backfill-${run.resource}`}>
-                          {run.status} · {run.done} / {run.total ?? "?"}
+                          {run.status}
+                          {run.records === null ? "" : ` · ${plural(run.records, BACKFILL_NOUNS[run.resource] ?? "record")} imported`}
                         </span>
                       </Text>
                     </InlineStack>

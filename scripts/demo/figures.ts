@@ -45,7 +45,7 @@ export async function demoFigures(db: Database, shopDomain: string, clock: Clock
   return {
     health,
     backfill: {
-      customers: runs.find((run) => run.resource === "customers")?.linesDone ?? 0,
+      customers: runs.find((run) => run.resource === "customers")?.recordsDone ?? 0,
       orders: backfilledOrders.length,
       refunds,
       seconds: runs.length > 0 ? (finished - started) / 1000 : 0,

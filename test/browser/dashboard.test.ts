@@ -61,6 +61,13 @@ describe.skipIf(!browserAvailable)("the embedded admin in Chromium (npm run demo
         dead: "0",
       });
       expect(demo.output()).toContain(`${counts.products} products, ${counts.variants} variants, ${counts.customers} customers, ${counts.orders} orders, ${counts.refunds} refunds`);
+      // Each backfill run names the records it imported (not Shopify's line count, which also
+      // counts an order's items), as the demo printed them.
+      const { backfill } = await syncHealth(db, "roost-demo.myshopify.com", systemClock);
+      const nouns: Record<string, string> = { products: "products", inventory: "inventory items", customers: "customers", orders: "orders" };
+      for (const run of backfill) expect(await figure(`backfill-${run.resource}`)).toBe(`completed · ${run.records!.toLocaleString("en-US")} ${nouns[run.resource]} imported`);
+      const [customers, orders] = /The backfill imported ([\d,]+) customers, ([\d,]+) orders/.exec(demo.output())!.slice(1);
+      expect([await figure("backfill-customers"), await figure("backfill-orders")]).toEqual([`completed · ${customers} customers imported`, `completed · ${orders} orders imported`]);
     } finally {
       await db.$disconnect();
     }

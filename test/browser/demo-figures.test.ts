@@ -36,7 +36,8 @@ describe("npm run demo's printed figures", { timeout: 240_000 }, () => {
     const [customers, orders, refunds, seconds] = printed(/The backfill imported ([\d,]+) customers, ([\d,]+) orders and ([\d,]+) refunds in ([\d.]+) s\./);
     const runs = await db.backfillRun.findMany({ where: { shopId } });
     expect(runs.map((run) => [run.resource, run.status]).sort()).toEqual([["customers", "completed"], ["inventory", "completed"], ["orders", "completed"], ["products", "completed"]]);
-    expect(runs.find((run) => run.resource === "customers")!.linesDone).toBe(number(customers));
+    expect(runs.find((run) => run.resource === "customers")!.recordsDone).toBe(number(customers));
+    expect(runs.find((run) => run.resource === "orders")!.recordsDone).toBe(number(orders));
     const backfilled = await db.order.findMany({ where: { shopId, backfilled: true }, select: { gid: true, processedAt: true } });
     expect(backfilled).toHaveLength(number(orders));
     expect(await db.refund.count({ where: { shopId, orderGid: { in: backfilled.map((order) => order.gid) } } })).toBe(number(refunds));

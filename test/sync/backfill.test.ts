@@ -71,6 +71,8 @@ describe("backfill", () => {
     expect(ordersRun.linesDone).toBeGreaterThan(0);
     expect(ordersRun.linesDone).toBeLessThan(crashAt);
     expect(ordersRun.linesDone % 7).toBe(0);
+    // The records counted are the orders checkpointed, not their lines.
+    expect(ordersRun.recordsDone).toBe(ordersRun.linesDone / 7);
     // Nothing after the checkpoint was kept half-done: each checkpointed order is there, with all its lines.
     expect(await db.order.count({ where: { shopId: shop.id } })).toBe(ordersRun.linesDone / 7);
     expect(await db.orderLine.count({ where: { shopId: shop.id } })).toBe((ordersRun.linesDone / 7) * 6);
@@ -88,6 +90,13 @@ describe("backfill", () => {
       ["orders", "completed", 1750, 1750, null],
     ]);
     expect({ done: resumed.done, total: resumed.total }).toEqual({ done: 2259, total: 2259 });
+    // Top-level records, as the Dashboard names them: each counted once across the crash and the resume.
+    expect(resumed.runs.map((run) => [run.resource, run.recordsDone])).toEqual([
+      ["products", 30],
+      ["inventory", 90],
+      ["customers", 200],
+      ["orders", 250],
+    ]);
 
     expect(await mirrorCounts(shop.id)).toEqual({
       products: 30,

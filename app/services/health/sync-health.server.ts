@@ -30,7 +30,7 @@ export interface SyncHealth {
   lastDeliveryByTopic: { topic: string; receivedAt: string }[];
   problems: { webhookId: string; topic: string; status: string; attempts: number; error: string | null; receivedAt: string }[];
   reconcile: { lastRunAt: string | null; status: string | null; repaired: Record<string, number>; repairedTotal: number } | null;
-  backfill: { resource: string; status: string; done: number; total: number | null; error: string | null }[];
+  backfill: { resource: string; status: string; done: number; total: number | null; records: number | null; error: string | null }[];
 }
 
 const iso = (date: Date | null | undefined) => (date ? date.toISOString() : null);
@@ -154,6 +154,7 @@ export async function syncHealth(db: Database, shopDomain: string, clock: Clock)
       status: run.status,
       done: run.linesDone,
       total: run.objectCount,
+      records: run.recordsDone,
       error: run.error,
     })),
   };

@@ -54,6 +54,7 @@ export interface BackfillRunView {
   status: BackfillStatus;
   objectCount: number | null;
   linesDone: number;
+  recordsDone: number | null;
   error: string | null;
   since: string | null;
   startedAt: string;
@@ -77,6 +78,7 @@ function view(run: Run): BackfillRunView {
     status: run.status as BackfillStatus,
     objectCount: run.objectCount,
     linesDone: run.linesDone,
+    recordsDone: run.recordsDone,
     error: run.error,
     since: run.since?.toISOString() ?? null,
     startedAt: run.startedAt.toISOString(),
@@ -320,8 +322,8 @@ async function settle(deps: SyncDeps, run: Run, operation: Pick<BulkOperation, "
       const { count } = await db.backfillRun.updateMany({
         where,
         data: empty
-          ? { status: "completed", objectCount: 0, linesDone: 0, finishedAt: clock.now() }
-          : { status: "importing", objectCount, url: operation.url, linesDone: 0 },
+          ? { status: "completed", objectCount: 0, linesDone: 0, recordsDone: 0, finishedAt: clock.now() }
+          : { status: "importing", objectCount, url: operation.url, linesDone: 0, recordsDone: 0 },
       });
       if (count > 0) logger.info({ resource: run.resource, objectCount }, "bulk operation completed");
       return count > 0;
@@ -394,7 +396,7 @@ async function importRun(deps: SyncDeps, shop: Shop, admin: AdminClient, run: Ru
       // Result files expire (Shopify keeps them a week): run the query again.
       await db.backfillRun.updateMany({
         where: { id: run.id, status: "importing" },
-        data: { status: "queued", operationGid: null, url: null, objectCount: null, linesDone: 0, error: `result file answered ${response.status}; running the query again` },
+        data: { status: "queued", operationGid: null, url: null, objectCount: null, linesDone: 0, recordsDone: 0, error: `result file answered ${response.status}; running the query again` },
       });
       return true;
     }
@@ -409,7 +411,7 @@ async function importRun(deps: SyncDeps, shop: Shop, admin: AdminClient, run: Ru
   const flush = async () => {
     if (batch.length === 0) return;
     await importer.apply(batch);
-    await importer.checkpoint(batch[batch.length - 1].end);
+    await importer.checkpoint(batch[batch.length - 1].end, batch.length);
     batch = [];
     batchLines = 0;
   };
@@ -473,11 +475,11 @@ class Importer {
     return this.skipped > 0 ? `${this.skipped} object(s) skipped; first: ${this.firstSkip}` : null;
   }
 
-  /** Records progress; stops (Superseded) when another importer got there first. */
-  async checkpoint(linesDone: number): Promise<void> {
+  /** Records progress (lines read, and the top-level records among them); stops (Superseded) when another importer got there first. */
+  async checkpoint(linesDone: number, records: number): Promise<void> {
     const { count } = await this.deps.db.backfillRun.updateMany({
       where: { id: this.run.id, status: "importing", linesDone: this.linesDone },
-      data: { linesDone },
+      data: { linesDone, recordsDone: { increment: records } },
     });
     if (count === 0) throw new Superseded();
     this.linesDone = linesDone;
