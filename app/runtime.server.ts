@@ -1,4 +1,4 @@
-import { analyticsRepeatRefreshMs, analyticsRollupIntervalMs, analyticsRollupQueue } from "./services/analytics/rollup.server";
+import { analyticsRepeatRefreshMs, analyticsRollupIntervalMs, analyticsRollupQueue } from "./services/analytics/job.server";
 import db, { type Database } from "./db.server";
 import { buildHttpEdge, type HttpDeps, type HttpEdge } from "./http/edge.server";
 import type { FailureLimiter } from "./http/rate-limit";

@@ -46,7 +46,8 @@ function sourceFiles(dir: string): string[] {
 
 function resolveImport(from: string, specifier: string): string | null {
   if (!specifier.startsWith("./") && !specifier.startsWith("../")) return null;
-  const base = path.resolve(path.dirname(from), specifier);
+  // Vite's asset imports ("./analytics.css?url") name a file with a query after it.
+  const base = path.resolve(path.dirname(from), specifier.replace(/\?[a-z]+$/, ""));
   for (const suffix of RESOLVE_SUFFIXES) {
     const candidate = base + suffix;
     if (fs.existsSync(candidate) && fs.statSync(candidate).isFile()) return candidate;

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import db from "../../app/db.server";
 import { loadAnalytics } from "../../app/services/analytics/analytics.server";
-import { analyticsRepeatRefreshMs } from "../../app/services/analytics/rollup.server";
+import { analyticsRepeatRefreshMs } from "../../app/services/analytics/job.server";
 import { REPEAT_REFRESH_MS, refreshAnalyticsSnapshot } from "../../app/services/analytics/snapshot.server";
 import { redactCustomer } from "../../app/services/privacy/privacy.server";
 import { analyticsShop, fixedClock, member, range, type TestShop } from "./support";

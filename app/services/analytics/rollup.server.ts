@@ -1,21 +1,15 @@
 import { Prisma } from "@prisma/client";
 import { type Database, sqlTime } from "../../db.server";
 import type { Clock } from "../../lib/clock";
-import { throttledLog } from "../../lib/log-throttle.server";
 import { shopDay } from "../../lib/shop-day";
-import type { QueueDefinition } from "../jobs/runner.server";
 import { quarterOf, quarterStart } from "./buckets.server";
 import { countedEntries, creditDebit, NOTHING_COUNTED } from "./ledger-days.server";
-import { REPEAT_REFRESH_MS, refreshAnalyticsSnapshot } from "./snapshot.server";
 
 // The ledger's day roll-ups (LedgerDayRollup, docs/analytics.md), kept off the award path: a
 // watermark refresher adds the entries recorded since the shop's watermark (up to a safety lag
 // behind now, for transactions still committing) to the sums of their shop-local day and kind.
 // The ledger is append-only, so each entry is added exactly once and the sums stay exact.
 
-export const ANALYTICS_ROLLUP_QUEUE = "analytics-rollup";
-/** How often the job runs (ROOST_ANALYTICS_ROLLUP_MS). */
-export const ANALYTICS_ROLLUP_INTERVAL_MS = 60_000;
 /** Entries younger than this may belong to a transaction not committed yet: the next pass counts them. */
 export const ROLLUP_LAG_MS = 120_000;
 /** Entries one pass adds up at most, so a write lock is never held long. */
@@ -102,39 +96,4 @@ export async function catchUpLedgerRollup(db: Database, shop: { id: string; time
     added += pass.added;
   } while (!pass.caughtUp && performance.now() < ends);
   return { ...pass, added };
-}
-
-/** `ROOST_ANALYTICS_ROLLUP_MS`: how often the roll-up job runs (default every minute). */
-export function analyticsRollupIntervalMs(env: Record<string, string | undefined>): number {
-  const value = Number(env.ROOST_ANALYTICS_ROLLUP_MS);
-  return Number.isFinite(value) && value > 0 ? value : ANALYTICS_ROLLUP_INTERVAL_MS;
-}
-
-/** `ROOST_ANALYTICS_REPEAT_MS`: how old the snapshot's repeat purchases may grow before they are counted again (default 5 minutes). */
-export function analyticsRepeatRefreshMs(env: Record<string, string | undefined>): number {
-  const value = Number(env.ROOST_ANALYTICS_REPEAT_MS);
-  return Number.isFinite(value) && value > 0 ? value : REPEAT_REFRESH_MS;
-}
-
-/** The roll-ups and snapshots of every installed shop, as a recurring job; sooner again while a shop's roll-ups are behind. */
-export function analyticsRollupQueue(intervalMs = ANALYTICS_ROLLUP_INTERVAL_MS, repeatRefreshMs = REPEAT_REFRESH_MS): QueueDefinition {
-  return {
-    queue: ANALYTICS_ROLLUP_QUEUE,
-    recurring: { key: "all" },
-    async run(_jobs, { db, clock, logger, signal }) {
-      let behind = false;
-      const shops = await db.shop.findMany({ where: { installed: true }, orderBy: { domain: "asc" }, select: { id: true, domain: true, timezone: true } });
-      for (const shop of shops) {
-        if (signal.aborted) break;
-        try {
-          const pass = await catchUpLedgerRollup(db, shop, clock, 5_000);
-          if (!pass.caughtUp) behind = true;
-          await refreshAnalyticsSnapshot(db, shop, clock, repeatRefreshMs);
-        } catch (error) {
-          throttledLog(logger.child({ shop: shop.domain }), "analytics-rollup").error({ err: error }, "the analytics roll-up failed for the shop; tried again at the next pass");
-        }
-      }
-      return { again: new Date(clock.now().getTime() + (behind ? 1_000 : intervalMs)) };
-    },
-  };
 }
