@@ -6,7 +6,7 @@ import { type Buyer, matchMember } from "../identity/members.server";
 import { journey } from "../journeys/journeys.server";
 import { type Channel, parseShopSettings, type Program } from "../program/settings";
 import { CapStoreUnavailableError, databaseCapStore } from "./cap.server";
-import { finishGrant, lockMember, noteOrderTime } from "./grant.server";
+import { finishGrant, laterOrderTime, lockMember, noteOrderTime } from "./grant.server";
 import { pointsFor } from "./points";
 import { tierByName } from "./tiers.server";
 import { type LedgerDeps, type LedgerShop, type Member, PAID_STATES } from "./types";
@@ -116,7 +116,6 @@ export async function awardOrder(deps: LedgerDeps<Db>, shop: LedgerShop, input: 
 
   return inTransaction(db, async (tx): Promise<AwardResult> => {
     const locked = await lockMember(tx, member.id);
-    await noteOrderTime(tx, locked, input.processedAt);
     let granted = points;
     if (program.dailyCap > 0) {
       granted = externallyGranted ?? (await databaseCapStore.reserve({ shopId: shop.id, memberId: member.id, day, key: input.key, requested: points, cap: program.dailyCap }, tx as Database));
@@ -133,7 +132,8 @@ export async function awardOrder(deps: LedgerDeps<Db>, shop: LedgerShop, input: 
         data: { shopId: shop.id, memberId: member.id, seq, kind: "capped", points: 0, balanceAfter: balance, idempotencyKey: `${input.key}:capped`, withheld: capped, ...terms, reason: `daily cap of ${program.dailyCap}` },
       });
     }
-    balance = await finishGrant(tx, deps, shop, program, locked, { balance, granted, key: input.key, orderGid: input.orderGid ?? null, at: input.processedAt, clock, seq });
+    const lastOrderAt = laterOrderTime(locked, input.processedAt);
+    balance = await finishGrant(tx, deps, shop, program, locked, { balance, granted, key: input.key, orderGid: input.orderGid ?? null, at: input.processedAt, clock, seq, lastOrderAt });
     return { status: "awarded", memberId: member.id, points: granted, capped };
   });
 }

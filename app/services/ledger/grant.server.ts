@@ -20,13 +20,18 @@ export async function lockMember(tx: Tx, memberId: string): Promise<Member> {
 }
 
 /**
- * Keeps the member's `lastOrderAt` (the Members list sorts by it) at the latest paid order awarded
- * to them: max(existing, processedAt), so an older order arriving late, or a replay, changes
- * nothing. Called on the locked member, in the award's transaction.
+ * The member's `lastOrderAt` (the Members list sorts by it) once a paid order is awarded:
+ * max(existing, processedAt), so an older order arriving late, or a replay, changes nothing.
+ * Null when it stays as it is. Read on the locked member, in the award's transaction.
  */
+export function laterOrderTime(member: Member, processedAt: Date): Date | null {
+  return member.lastOrderAt && member.lastOrderAt >= processedAt ? null : processedAt;
+}
+
+/** Keeps `lastOrderAt` for an award that writes no other change to the member (a held award). */
 export async function noteOrderTime(tx: Tx, member: Member, processedAt: Date): Promise<void> {
-  if (member.lastOrderAt && member.lastOrderAt >= processedAt) return;
-  await tx.member.update({ where: { id: member.id }, data: { lastOrderAt: processedAt } });
+  const lastOrderAt = laterOrderTime(member, processedAt);
+  if (lastOrderAt) await tx.member.update({ where: { id: member.id }, data: { lastOrderAt } });
 }
 
 /** After points are granted: balance, journey, tier promotion, metafield write-back. */
@@ -36,7 +41,7 @@ export async function finishGrant(
   shop: LedgerShop,
   program: Program,
   member: Member,
-  grant: { balance: number; granted: number; key: string; orderGid: string | null; at: Date; clock: Clock; seq: number },
+  grant: { balance: number; granted: number; key: string; orderGid: string | null; at: Date; clock: Clock; seq: number; lastOrderAt?: Date | null },
 ): Promise<number> {
   const { purchases, earned } = await purchasesAndEarned(tx, shop.id, member.id, deps.clock.now());
   await journey(tx, shop.id, member.id, purchases <= 1 ? "first_purchase" : "repeat_purchase", `purchase:${grant.key}`, grant.at, {
@@ -51,7 +56,8 @@ export async function finishGrant(
   if (tier !== member.tier) {
     await journey(tx, shop.id, member.id, "tier_changed", `tier_changed:${grant.key}`, grant.at, { from: member.tier, to: tier, earned365: earned });
   }
-  await tx.member.update({ where: { id: member.id }, data: { balance: grant.balance, tier, ledgerSeq: grant.seq } });
+  // One write of the member: the order's time rides along (the award path's statement budget).
+  await tx.member.update({ where: { id: member.id }, data: { balance: grant.balance, tier, ledgerSeq: grant.seq, ...(grant.lastOrderAt ? { lastOrderAt: grant.lastOrderAt } : {}) } });
   await queueMetafieldWrite(tx, shop.id, member.customerGid, grant.balance, tier, deps.clock.now());
   return grant.balance;
 }
