@@ -113,7 +113,9 @@ export async function openDemo(name: string): Promise<DemoSession> {
   const pageErrors: string[] = [];
   // Vite's HMR socket may complain when a page navigates away during start-up: not the app's error.
   page.on("pageerror", (error) => {
-    if (!error.message.includes("WebSocket")) pageErrors.push(error.message);
+    // Not the app's: Vite's HMR socket, and a data fetch Remix aborts when a newer navigation or
+    // revalidation supersedes it (seen on a loaded CI machine during Settings' reloads).
+    if (!error.message.includes("WebSocket") && error.message !== "signal is aborted without reason") pageErrors.push(error.message);
   });
   await context.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort());
   return {
