@@ -19,7 +19,7 @@ import {
 import vizStyles from "@shopify/polaris-viz/build/esm/styles.css?url";
 import analyticsStyles from "../components/analytics/analytics.css?url";
 import { AnalyticsSection } from "../components/analytics/AnalyticsSection";
-import { Figure } from "../components/analytics/Figure";
+import { Figure } from "../components/Figure";
 import db from "../db.server";
 import { systemClock } from "../lib/clock";
 import { logger } from "../lib/logger.server";

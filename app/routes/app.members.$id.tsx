@@ -19,6 +19,7 @@ import {
 } from "@shopify/polaris";
 import { type ReactNode, useEffect, useState } from "react";
 import { z } from "zod";
+import { Figure } from "../components/Figure";
 import { AdminLink, LinkedSentence } from "../components/AdminLink";
 import { ConfirmModal } from "../components/ConfirmModal";
 import { NotFoundBoundary } from "../components/NotFoundBoundary";
@@ -120,10 +121,10 @@ export default function MemberPage() {
         <Layout.Section>
           <Card>
             <InlineGrid columns={{ xs: 2, md: 4 }} gap="400">
-              <Figure label="Balance" id="member-balance" value={member.balance.toLocaleString("en-US")} />
-              <Figure label="Tier" id="member-tier" value={member.tier} />
-              <Figure label="Held" id="member-held" value={member.held.toLocaleString("en-US")} hint="Recorded, waiting for the daily cap check" />
-              <Figure label="Capped" id="member-capped" value={member.capped.toLocaleString("en-US")} hint="Over the daily cap: recorded, not granted" />
+              <Figure label="Balance" testId="member-balance" value={member.balance.toLocaleString("en-US")} />
+              <Figure label="Tier" testId="member-tier" value={member.tier} />
+              <Figure label="Held" testId="member-held" value={member.held.toLocaleString("en-US")} hint="Recorded, waiting for the daily cap check" />
+              <Figure label="Capped" testId="member-capped" value={member.capped.toLocaleString("en-US")} hint="Over the daily cap: recorded, not granted" />
             </InlineGrid>
           </Card>
         </Layout.Section>
@@ -662,24 +663,6 @@ function CodeLine({ code }: { code: string }) {
         {copied ? "Copied" : "Copy"}
       </Button>
     </InlineStack>
-  );
-}
-
-function Figure({ label, id, value, hint }: { label: string; id: string; value: string; hint?: string }) {
-  return (
-    <BlockStack gap="100">
-      <Text as="p" tone="subdued">
-        {label}
-      </Text>
-      <Text as="p" variant="headingLg">
-        <span data-testid={id}>{value}</span>
-      </Text>
-      {hint && (
-        <Text as="p" variant="bodySm" tone="subdued">
-          {hint}
-        </Text>
-      )}
-    </BlockStack>
   );
 }
 

@@ -4,6 +4,7 @@ import { listCohorts } from "../../app/services/cohorts/reports.server";
 import { plural } from "../../app/services/cohorts/why";
 import { type SyncHealth, syncHealth } from "../../app/services/health/sync-health.server";
 import { HEALTH_LABEL } from "../../app/services/health/wording";
+import { backfillProgress } from "../../app/services/sync/backfill.server";
 
 /** What the demo prints once it is up, read from the database as the Dashboard reads it. */
 export interface DemoFigures {
@@ -32,9 +33,9 @@ export async function demoFigures(db: Database, shopDomain: string, clock: Clock
     (await db.job.count({ where: { shopId: shop.id, queue: { in: SETTLING_QUEUES }, OR: [{ status: "running" }, { status: "pending", runAt: { lte: new Date() } }] } }));
   while ((await busy()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 200));
   const health = await syncHealth(db, shopDomain, clock);
-  const runs = await latestBackfill(db, shop.id);
-  const started = Math.min(...runs.map((run) => run.startedAt.getTime()));
-  const finished = Math.max(...runs.map((run) => (run.finishedAt ?? run.startedAt).getTime()));
+  const { runs } = await backfillProgress(db, shop.id);
+  const started = Math.min(...runs.map((run) => Date.parse(run.startedAt)));
+  const finished = Math.max(...runs.map((run) => Date.parse(run.finishedAt ?? run.startedAt)));
   const backfilledOrders = await db.order.findMany({ where: { shopId: shop.id, backfilled: true }, select: { gid: true } });
   const [refunds, members, pixelEvents, cohorts] = await Promise.all([
     db.refund.count({ where: { shopId: shop.id, orderGid: { in: backfilledOrders.map((order) => order.gid) } } }),
@@ -54,12 +55,6 @@ export async function demoFigures(db: Database, shopDomain: string, clock: Clock
     pixelEvents,
     cohorts: cohorts.map((cohort) => ({ key: cohort.key, tag: cohort.tag, members: cohort.members, visitors: cohort.visitors })),
   };
-}
-
-/** The shop's latest backfill: the runs queued together with its newest one. */
-export async function latestBackfill(db: Database, shopId: string) {
-  const newest = await db.backfillRun.findFirst({ where: { shopId }, orderBy: { startedAt: "desc" }, select: { startedAt: true } });
-  return newest ? db.backfillRun.findMany({ where: { shopId, startedAt: newest.startedAt } }) : [];
 }
 
 /** The lines the demo prints about its figures (the test reads them back). */

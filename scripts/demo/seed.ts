@@ -13,6 +13,7 @@ import { SYNC_QUEUE } from "../../app/services/sync/deps.server";
 import { startBackfillOnInstall } from "../../app/services/sync/scheduler.server";
 import { shopDay } from "../../app/lib/shop-day";
 import { addStoreHistory, HISTORY_DAYS, type HistoryVariant, type StoreHistory } from "./history";
+import { pixelEvent, productLine } from "./storefront";
 import { queueProgramMetafield } from "../../app/services/outbox/program-metafield.server";
 import { parseShopSettings } from "../../app/services/program/settings";
 import { createReward, listRewards, parseReward } from "../../app/services/rewards/catalogue.server";
@@ -274,30 +275,7 @@ async function simulateStorefront(shopId: string, storefront: Storefront): Promi
   const now = Date.now();
   const events: PixelEventInput[] = [];
   const event = (clientId: string, name: PixelEventInput["name"], minutesAgo: number, fields: Partial<PixelEventInput> = {}) =>
-    events.push({
-      eventId: `${clientId}-${events.length}`,
-      clientId,
-      name,
-      occurredAt: new Date(now - minutesAgo * 60_000),
-      pagePath: null,
-      productGid: null,
-      variantGid: null,
-      quantity: null,
-      price: null,
-      currency: null,
-      cartToken: null,
-      checkoutToken: null,
-      orderGid: null,
-      ...fields,
-    });
-  const line = (variant: Storefront["variants"][number], quantity?: number) => ({
-    pagePath: variant.path,
-    productGid: variant.productGid,
-    variantGid: variant.variantGid,
-    price: variant.price,
-    currency: "USD",
-    ...(quantity ? { quantity } : {}),
-  });
+    events.push(pixelEvent(events, clientId, name, new Date(now - minutesAgo * 60_000), fields));
   const variantOf = (gid: string) => storefront.variants.find((variant) => variant.variantGid === gid)!;
 
   // A fixed sequence (a linear congruential generator): the same visitors on every start.
@@ -309,8 +287,8 @@ async function simulateStorefront(shopId: string, storefront: Storefront): Promi
     let minutes = 55 - random() * 40;
     event(visitor, "page_viewed", minutes, { pagePath: "/" });
     const variant = pick(storefront.variants);
-    event(visitor, "product_viewed", (minutes -= 1), line(variant));
-    if (random() < 0.35) event(visitor, "product_added_to_cart", (minutes -= 1), line(variant, 1 + Math.floor(random() * 2)));
+    event(visitor, "product_viewed", (minutes -= 1), productLine(variant));
+    if (random() < 0.35) event(visitor, "product_added_to_cart", (minutes -= 1), productLine(variant, 1 + Math.floor(random() * 2)));
     if (random() < 0.1) event(visitor, "checkout_started", (minutes -= 2), { checkoutToken: `demo-unfinished-${index}` });
   }
   // The last three days: more visitors browsing the whole catalogue, a few carts left behind.
@@ -321,16 +299,16 @@ async function simulateStorefront(shopId: string, storefront: Storefront): Promi
     event(visitor, "page_viewed", minutes, { pagePath: "/" });
     for (let views = 1 + Math.floor(random() * 3); views > 0; views -= 1) {
       const variant = pick(browsing);
-      event(visitor, "product_viewed", (minutes -= 1 + random() * 3), line(variant));
-      if (random() < 0.25) event(visitor, "product_added_to_cart", (minutes -= 1), line(variant, 1));
+      event(visitor, "product_viewed", (minutes -= 1 + random() * 3), productLine(variant));
+      if (random() < 0.25) event(visitor, "product_added_to_cart", (minutes -= 1), productLine(variant, 1));
     }
   }
   for (const [position, checkout] of storefront.checkouts.entries()) {
     let minutes = 50 - position * 5;
     event(checkout.visitor, "page_viewed", minutes, { pagePath: "/collections/winter" });
     for (const bought of checkout.bought) {
-      event(checkout.visitor, "product_viewed", (minutes -= 1), line(variantOf(bought.variantGid)));
-      event(checkout.visitor, "product_added_to_cart", (minutes -= 1), line(variantOf(bought.variantGid), bought.quantity));
+      event(checkout.visitor, "product_viewed", (minutes -= 1), productLine(variantOf(bought.variantGid)));
+      event(checkout.visitor, "product_added_to_cart", (minutes -= 1), productLine(variantOf(bought.variantGid), bought.quantity));
     }
     event(checkout.visitor, "checkout_started", (minutes -= 2), { checkoutToken: checkout.token });
     event(checkout.visitor, "checkout_completed", (minutes -= 3), { checkoutToken: checkout.token, currency: "USD" });

@@ -4,7 +4,9 @@ import type { PixelEventInput } from "../../app/services/events/schema";
 import { applyPixelBatch } from "../../app/services/signals/pixel.server";
 import type { createFakeShopify, OrderSnapshot } from "../../test/support/fake-shopify";
 import type { HistoryVariant, StoreHistory } from "./history";
+import { formatMoney } from "../../app/services/rewards/catalogue.server";
 import { sendWebhook } from "./seed";
+import { pixelEvent, productLine } from "./storefront";
 
 type Fake = ReturnType<typeof createFakeShopify>;
 
@@ -32,7 +34,6 @@ export function startTrading(options: { fake: Fake; shop: string; shopId: string
   const placed: OrderSnapshot[] = [];
   const shoppers = [...history.shoppers];
   let trades = 0;
-  const money = (minor: number) => `$${(minor / 100).toFixed(2)}`;
   const pick = <T>(values: readonly T[]) => values[Math.floor(Math.random() * values.length)];
 
   const trade = async () => {
@@ -58,7 +59,7 @@ export function startTrading(options: { fake: Fake; shop: string; shopId: string
     await browse(shopId, `demo-trader-${token}`, token, items);
     const order = store.addOrder(shop, { customerId: shopper.id, financialStatus: "PAID", checkoutToken: token, lineItems: items.map((item) => ({ variantId: item.variantGid, quantity: 1 })) });
     placed.push(order);
-    log(`Trade: ${shopper.name} paid ${order.name} for ${money(items.reduce((sum, item) => sum + item.price, 0))} (${order.lineItems.map((line) => line.title).join(", ")}).`);
+    log(`Trade: ${shopper.name} paid ${order.name} for ${formatMoney(items.reduce((sum, item) => sum + item.price, 0), "USD")} (${order.lineItems.map((line) => line.title).join(", ")}).`);
   };
   const timer = setInterval(() => void trade().catch((error: unknown) => log(`Trade failed: ${error instanceof Error ? error.message : String(error)}`)), everyMs);
   return () => {
@@ -70,15 +71,12 @@ export function startTrading(options: { fake: Fake; shop: string; shopId: string
 /** A visitor's few minutes before paying, sent through the pixel's seam as the pixel would. */
 async function browse(shopId: string, visitor: string, checkoutToken: string, items: HistoryVariant[]): Promise<void> {
   const now = Date.now();
-  const base = { clientId: visitor, pagePath: null, productGid: null, variantGid: null, quantity: null, price: null, currency: null, cartToken: null, checkoutToken: null, orderGid: null };
   const events: PixelEventInput[] = [];
-  const add = (name: PixelEventInput["name"], fields: Partial<PixelEventInput>) =>
-    events.push({ ...base, eventId: `${visitor}-${events.length}`, name, occurredAt: new Date(now - (10 - events.length) * 30_000), ...fields });
+  const add = (name: PixelEventInput["name"], fields: Partial<PixelEventInput>) => events.push(pixelEvent(events, visitor, name, new Date(now - (10 - events.length) * 30_000), fields));
   add("page_viewed", { pagePath: "/" });
   for (const item of items) {
-    const line = { pagePath: item.path, productGid: item.productGid, variantGid: item.variantGid, price: item.price, currency: "USD" };
-    add("product_viewed", line);
-    add("product_added_to_cart", { ...line, quantity: 1 });
+    add("product_viewed", productLine(item));
+    add("product_added_to_cart", productLine(item, 1));
   }
   add("checkout_started", { checkoutToken });
   add("checkout_completed", { checkoutToken, currency: "USD" });

@@ -1,4 +1,4 @@
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { dayLabel } from "../../app/components/analytics/format";
 import { createDatabase, type Database } from "../../app/db.server";
@@ -6,8 +6,7 @@ import { shopDay } from "../../app/lib/shop-day";
 import { TEMPLATES, isTemplateKey } from "../../app/services/cohorts/templates";
 import { formatWhen } from "../../app/services/members/format";
 import { formatMoney } from "../../app/services/rewards/catalogue.server";
-import { browserAvailable, browserContextOptions, launchBrowser, type RunningDemo, startDemo } from "../support/browser";
-import { testRunDir } from "../support/database";
+import { browserAvailable, type DemoSession, openDemo, type RunningDemo } from "../support/browser";
 
 // The Dashboard's charts in Chromium against `npm run demo`: every chart's data table (always in
 // the page, read by screen readers) holds the figures the demo's own database gives by the
@@ -142,31 +141,23 @@ function shown(tables: Tables) {
 }
 
 describe.skipIf(!browserAvailable)("the Dashboard's charts in Chromium (npm run demo)", { timeout: 600_000 }, () => {
+  let session: DemoSession;
   let demo: RunningDemo;
-  let browser: Browser;
   let page: Page;
+  let pageErrors: string[];
   let db: Database;
-  const pageErrors: string[] = [];
 
   beforeAll(async () => {
-    const databaseUrl = `file:./${testRunDir()}/demo-dashboard-analytics-${process.pid}.sqlite`;
     // No trading on a timer: the figures hold still while the test compares them. The analytics job
     // (ledger roll-ups, cohort and repeat-purchase snapshot) every 5 s rather than every minute.
-    demo = await startDemo("dashboard-analytics", { databaseUrl, startTimeoutMs: 240_000, env: { ROOST_DEMO_TRADE_EVERY_MS: "0", ROOST_ANALYTICS_ROLLUP_MS: "5000", ROOST_ANALYTICS_REPEAT_MS: "5000" } });
-    db = await createDatabase(databaseUrl);
-    browser = await launchBrowser();
-    const context = await browser.newContext(browserContextOptions);
-    page = await context.newPage();
-    page.on("pageerror", (error) => {
-      if (!error.message.includes("WebSocket")) pageErrors.push(error.message);
-    });
-    await context.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort());
+    session = await openDemo("dashboard-analytics", { startTimeoutMs: 240_000, env: { ROOST_ANALYTICS_ROLLUP_MS: "5000", ROOST_ANALYTICS_REPEAT_MS: "5000" } });
+    ({ demo, page, pageErrors } = session);
+    db = await createDatabase(demo.databaseUrl);
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
     await db?.$disconnect();
-    await demo?.stop();
+    await session?.close();
   });
 
   /**

@@ -1,8 +1,8 @@
 import http from "node:http";
 import type { AddressInfo } from "node:net";
-import type { Browser, Page } from "playwright-core";
+import type { Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { browserAvailable, browserContextOptions, launchBrowser, navigateTo, type RunningDemo, startDemo } from "../support/browser";
+import { browserAvailable, type DemoSession, navigateTo, openDemo, type RunningDemo } from "../support/browser";
 
 // Merchants never see a raw Shopify id: every admin page a merchant can reach in the demo is
 // opened by clicking the app's own links (no guessed ids), and its visible text is scanned for
@@ -11,10 +11,10 @@ import { browserAvailable, browserContextOptions, launchBrowser, navigateTo, typ
 const RAW_ID = /gid:\/\/|…\/[A-Z][A-Za-z]+\/\d+|\/(Order|Customer|Refund|Product|ProductVariant)\/\d+/;
 
 describe.skipIf(!browserAvailable)("No raw GID on any admin page in Chromium (npm run demo)", { timeout: 300_000 }, () => {
+  let session: DemoSession;
   let demo: RunningDemo;
-  let browser: Browser;
   let page: Page;
-  const pageErrors: string[] = [];
+  let pageErrors: string[];
   let receiver: http.Server;
   let hookUrl: string;
   /** Every page scanned, with what it showed that it must not have. */
@@ -28,20 +28,13 @@ describe.skipIf(!browserAvailable)("No raw GID on any admin page in Chromium (np
     });
     await new Promise<void>((resolve) => receiver.listen(0, "127.0.0.1", resolve));
     hookUrl = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-    // The store stops trading once imported: the pages hold still while they are read.
-    demo = await startDemo("no-gids", { env: { ROOST_DEMO_TRADE_EVERY_MS: "0" }, startTimeoutMs: 240_000 });
-    browser = await launchBrowser();
-    const context = await browser.newContext(browserContextOptions);
-    page = await context.newPage();
-    page.on("pageerror", (error) => {
-      if (!error.message.includes("WebSocket")) pageErrors.push(error.message);
-    });
-    await context.route(/^https?:\/\/(?!127\.0\.0\.1)/, (route) => route.abort());
+    // The store does not trade on a timer (openDemo's default): the pages hold still while they are read.
+    session = await openDemo("no-gids", { startTimeoutMs: 240_000 });
+    ({ demo, page, pageErrors } = session);
   }, 300_000);
 
   afterAll(async () => {
-    await browser?.close();
-    await demo?.stop();
+    await session?.close();
     await new Promise((resolve) => receiver?.close(resolve));
   });
 

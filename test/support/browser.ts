@@ -40,12 +40,18 @@ export interface RunningDemo {
   stop(): Promise<void>;
 }
 
+export interface DemoOptions {
+  databaseUrl?: string;
+  startTimeoutMs?: number;
+  env?: Record<string, string | undefined>;
+}
+
 /**
  * Starts `npm run demo`'s script on a free loopback port with its own SQLite file (or the one
  * given, to restart on it), without the store's trading timer unless `env` sets
  * ROOST_DEMO_TRADE_EVERY_MS.
  */
-export async function startDemo(name: string, options: { databaseUrl?: string; startTimeoutMs?: number; env?: Record<string, string | undefined> } = {}): Promise<RunningDemo> {
+export async function startDemo(name: string, options: DemoOptions = {}): Promise<RunningDemo> {
   const port = await freePort();
   const databaseUrl = options.databaseUrl ?? `file:./${testRunDir()}/demo-${name}-${port}.sqlite`;
   const child: ChildProcess = spawn(process.execPath, ["node_modules/tsx/dist/cli.mjs", "scripts/demo.ts"], {
@@ -104,9 +110,9 @@ export interface DemoSession {
   close(): Promise<void>;
 }
 
-/** The demo on its own port, and a Chrome page that can reach nothing but it. */
-export async function openDemo(name: string): Promise<DemoSession> {
-  const demo = await startDemo(name);
+/** The demo on its own port (started with `options`), and a Chrome page that can reach nothing but it. */
+export async function openDemo(name: string, options: DemoOptions = {}): Promise<DemoSession> {
+  const demo = await startDemo(name, options);
   const browser = await launchBrowser();
   const context = await browser.newContext(browserContextOptions);
   const page = await context.newPage();

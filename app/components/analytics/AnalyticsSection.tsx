@@ -3,9 +3,9 @@ import type { DataSeries } from "@shopify/polaris-viz";
 import { lazy } from "react";
 import type { Analytics } from "../../services/analytics/types";
 import type { DashboardAnalytics } from "../../services/dashboard.server";
-import { formatWhen } from "../../services/members/format";
+import { formatWhen } from "../../lib/dates";
 import { ChartCard, type ChartTable } from "./ChartCard";
-import { Figure } from "./Figure";
+import { Figure } from "../Figure";
 import { countText, dayLabel, hourLabel, rangeDates, rangeLabel, ratePercent, rateText } from "./format";
 import { RangePicker } from "./RangePicker";
 

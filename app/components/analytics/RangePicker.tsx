@@ -1,12 +1,12 @@
 import { useNavigate } from "@remix-run/react";
 import { BlockStack, Box, Button, DatePicker, InlineStack, OptionList, Popover, Text } from "@shopify/polaris";
 import { useState } from "react";
+import { addDays } from "../../lib/shop-day";
+import { PRESETS, type Preset } from "../../services/analytics/range";
 import type { AnalyticsRange } from "../../services/analytics/types";
-import { PRESET_LABELS, type Preset, rangeDates, rangeLabel } from "./format";
+import { PRESET_LABELS, rangeDates, rangeLabel } from "./format";
 
 type Choice = Preset | "custom";
-
-const PRESET_DAYS: Record<Preset, number> = { "7d": 7, "30d": 30, "90d": 90 };
 
 // The picker works in the browser's local dates; a shop-local day YYYY-MM-DD maps to the local
 // midnight of the same calendar day and back, so the browser's own zone never shifts a day.
@@ -15,7 +15,6 @@ const toDate = (day: string) => {
   return new Date(year, month - 1, date);
 };
 const toDay = (date: Date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
-const daysBefore = (day: string, days: number) => new Date(Date.parse(`${day}T00:00:00Z`) - days * 86_400_000).toISOString().slice(0, 10);
 
 /** The URL a choice leads to: `?range=7d`, or `?from=…&to=…` for a custom range. */
 export function rangeSearch(choice: Choice, from: string, to: string): string {
@@ -37,7 +36,7 @@ export function RangePicker({ range, today }: { range: AnalyticsRange; today: st
     setChoice(next);
     if (next === "custom") return;
     const end = toDate(today);
-    setSelected({ start: toDate(daysBefore(today, PRESET_DAYS[next] - 1)), end });
+    setSelected({ start: toDate(addDays(today, 1 - PRESETS[next])), end });
     setShown({ month: end.getMonth(), year: end.getFullYear() });
   };
 

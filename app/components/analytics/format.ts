@@ -1,10 +1,11 @@
+import { formatDay } from "../../lib/dates";
+import type { Preset } from "../../services/analytics/range";
 import type { AnalyticsRange } from "../../services/analytics/types";
 
 // Labels the Dashboard's analytics share between the charts, their tables and the tests, so the
 // server and the browser render the same text.
 
 const DAY = new Intl.DateTimeFormat("en-US", { timeZone: "UTC", month: "short", day: "numeric" });
-const DAY_WITH_YEAR = new Intl.DateTimeFormat("en-US", { timeZone: "UTC", month: "short", day: "numeric", year: "numeric" });
 
 const utcDate = (day: string) => new Date(`${day}T00:00:00Z`);
 
@@ -25,8 +26,7 @@ export function hourLabel(iso: string, timezone: string): string {
   return format.format(new Date(iso));
 }
 
-export const PRESET_LABELS = { "7d": "Last 7 days", "30d": "Last 30 days", "90d": "Last 90 days" } as const;
-export type Preset = keyof typeof PRESET_LABELS;
+export const PRESET_LABELS: Record<Preset, string> = { "7d": "Last 7 days", "30d": "Last 30 days", "90d": "Last 90 days" };
 
 /** "Last 30 days", or "Nov 1 – Nov 20, 2026" for a custom range ("Dec 20, 2025 – Jan 5, 2026" across years). */
 export function rangeLabel(range: Pick<AnalyticsRange, "from" | "to" | "preset">): string {
@@ -37,8 +37,8 @@ export function rangeLabel(range: Pick<AnalyticsRange, "from" | "to" | "preset">
 /** "Nov 1 – Nov 20, 2026": the days a range covers. */
 export function rangeDates(range: Pick<AnalyticsRange, "from" | "to">): string {
   const sameYear = range.from.slice(0, 4) === range.to.slice(0, 4);
-  if (range.from === range.to) return DAY_WITH_YEAR.format(utcDate(range.to));
-  return `${sameYear ? dayLabel(range.from) : DAY_WITH_YEAR.format(utcDate(range.from))} – ${DAY_WITH_YEAR.format(utcDate(range.to))}`;
+  if (range.from === range.to) return formatDay(range.to, "UTC");
+  return `${sameYear ? dayLabel(range.from) : formatDay(range.from, "UTC")} – ${formatDay(range.to, "UTC")}`;
 }
 
 /** 1234 → "1,234". */

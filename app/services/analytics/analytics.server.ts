@@ -34,6 +34,7 @@ export interface AnalyticsOptions {
 
 export async function loadAnalytics(db: Database, shop: AnalyticsShop, range: AnalyticsRange, clock: Clock, options: AnalyticsOptions = {}): Promise<Analytics> {
   const now = clock.now();
+  const { program } = parseShopSettings(shop.settings);
   const days = rangeDays(range);
   const start = shopDayStart(range.from, shop.timezone);
   const end = shopDayStart(addDays(range.to, 1), shop.timezone);
@@ -42,8 +43,8 @@ export async function loadAnalytics(db: Database, shop: AnalyticsShop, range: An
   const perTier = Promise.resolve(membersPerTier(db, shop.id));
   const [ledger, outstanding, tiers, repeatPurchase, cohorts, events] = await Promise.all([
     ledgerDays(db, shop, days, options.liveTailCap),
-    outstandingPoints(db, shop, perTier),
-    membersByTier(shop, perTier),
+    outstandingPoints(db, shop.id, program.pointValue, perTier),
+    membersByTier(program.tiers, perTier),
     snapshot.then((row) => repeatPurchases(db, shop.id, row)),
     snapshot.then((row) => cohortSizes(db, shop, row, days, end)),
     eventsPerHour(db, shop, start, end, now),
@@ -64,11 +65,10 @@ const membersPerTier = (db: Database, shopId: string) => db.member.groupBy({ by:
 type TierRows = Awaited<ReturnType<typeof membersPerTier>>;
 
 /** The sum of members' balances now, and its value at the shop's value per point. */
-async function outstandingPoints(db: Database, shop: AnalyticsShop, perTier: Promise<TierRows>): Promise<Analytics["outstanding"]> {
-  const setting = parseShopSettings(shop.settings).program.pointValue;
+async function outstandingPoints(db: Database, shopId: string, setting: string | null, perTier: Promise<TierRows>): Promise<Analytics["outstanding"]> {
   const [rows, rewards] = await Promise.all([
     perTier,
-    setting === null ? db.reward.findMany({ where: { shopId: shop.id, enabled: true }, orderBy: { createdAt: "asc" }, select: { type: true, name: true, pointsCost: true, value: true, enabled: true } }) : [],
+    setting === null ? db.reward.findMany({ where: { shopId, enabled: true }, orderBy: { createdAt: "asc" }, select: { type: true, name: true, pointsCost: true, value: true, enabled: true } }) : [],
   ]);
   const points = rows.reduce((sum, row) => sum + Number(row._sum.balance ?? 0), 0);
   const { pointValue, ratio } = pointValueOf(setting, rewards);
@@ -76,11 +76,10 @@ async function outstandingPoints(db: Database, shop: AnalyticsShop, perTier: Pro
 }
 
 /** Members per tier, in the program's order; a tier the program no longer has follows, by name. */
-async function membersByTier(shop: AnalyticsShop, perTier: Promise<TierRows>): Promise<Analytics["tiers"]> {
-  const program = parseShopSettings(shop.settings).program;
+async function membersByTier(programTiers: readonly { name: string }[], perTier: Promise<TierRows>): Promise<Analytics["tiers"]> {
   const counts = new Map((await perTier).map((row) => [row.tier, row._count._all]));
-  const tiers = program.tiers.map((tier) => ({ tier: tier.name, members: counts.get(tier.name) ?? 0 }));
-  const known = new Set(program.tiers.map((tier) => tier.name));
+  const tiers = programTiers.map((tier) => ({ tier: tier.name, members: counts.get(tier.name) ?? 0 }));
+  const known = new Set(programTiers.map((tier) => tier.name));
   const others = [...counts].filter(([tier, members]) => !known.has(tier) && members > 0).sort(([a], [b]) => a.localeCompare(b));
   return [...tiers, ...others.map(([tier, members]) => ({ tier, members }))];
 }

@@ -61,6 +61,23 @@ export function countedEntries(where: Prisma.Sql): Prisma.Sql {
 /** SUMs of the positive points of alias c, and of its negative ones as a positive number. */
 export const creditDebit = Prisma.sql`SUM(CASE WHEN c."points" > 0 THEN c."points" ELSE 0 END) AS "credit", SUM(CASE WHEN c."points" < 0 THEN -c."points" ELSE 0 END) AS "debit"`;
 
+export interface QuarterSums {
+  quarter: string;
+  kind: string;
+  credit: number | bigint | null;
+  debit: number | bigint | null;
+  n: number | bigint;
+}
+
+/** The entries `where` selects (alias e), summed per quarter hour of the instant they count at and kind. */
+export function quarterSums(db: Database, where: Prisma.Sql): Promise<QuarterSums[]> {
+  return db.$queryRaw<QuarterSums[]>`
+    SELECT c."quarter", c."kind", ${creditDebit}, COUNT(*) AS "n" FROM (
+      SELECT x."kind", x."points", ${quarterOf(db, Prisma.sql`x."at"`)} AS "quarter"
+      FROM (${countedEntries(where)}) x
+    ) c GROUP BY c."quarter", c."kind"`;
+}
+
 /** The epoch: the watermark of a shop whose roll-ups have counted nothing yet. */
 export const NOTHING_COUNTED = new Date(0);
 
@@ -90,13 +107,7 @@ export async function ledgerDays(db: Database, shop: { id: string; timezone: str
   }
   const live = Number(tailLength[0]?.n ?? 0) <= cap;
   if (live) {
-    const tail = await db.$queryRaw<{ quarter: string; kind: string; credit: number | bigint | null; debit: number | bigint | null }[]>`
-      SELECT c."quarter", c."kind", ${creditDebit}
-      FROM (
-        SELECT x."kind", x."points", ${quarterOf(db, Prisma.sql`x."at"`)} AS "quarter"
-        FROM (${countedEntries(Prisma.sql`e."shopId" = ${shop.id} AND e."createdAt" > ${sqlTime(db, through)}`)}) x
-      ) c
-      GROUP BY c."quarter", c."kind"`;
+    const tail = await quarterSums(db, Prisma.sql`e."shopId" = ${shop.id} AND e."createdAt" > ${sqlTime(db, through)}`);
     byDay(tail, days, shop.timezone, (index, row) => {
       if (index >= 0) addKind(figures.get(days[index])!, row.kind, Number(row.credit ?? 0), Number(row.debit ?? 0));
     });

@@ -2,8 +2,8 @@ import { Prisma } from "@prisma/client";
 import { type Database, sqlTime } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import { shopDay } from "../../lib/shop-day";
-import { quarterOf, quarterStart } from "./buckets.server";
-import { countedEntries, creditDebit, NOTHING_COUNTED } from "./ledger-days.server";
+import { quarterStart } from "./buckets.server";
+import { NOTHING_COUNTED, quarterSums } from "./ledger-days.server";
 
 // The ledger's day roll-ups (LedgerDayRollup, docs/analytics.md), kept off the award path: a
 // watermark refresher adds the entries recorded since the shop's watermark (up to a safety lag
@@ -55,11 +55,7 @@ export async function refreshLedgerRollup(db: Database, shop: { id: string; time
   });
   const through = last ? last.createdAt : upto;
 
-  const rows = await db.$queryRaw<{ quarter: string; kind: string; credit: number | bigint | null; debit: number | bigint | null; n: number | bigint }[]>`
-    SELECT c."quarter", c."kind", ${creditDebit}, COUNT(*) AS "n" FROM (
-      SELECT x."kind", x."points", ${quarterOf(db, Prisma.sql`x."at"`)} AS "quarter"
-      FROM (${countedEntries(Prisma.sql`e."shopId" = ${shop.id} AND e."createdAt" > ${sqlTime(db, from)} AND e."createdAt" <= ${sqlTime(db, through)}`)}) x
-    ) c GROUP BY c."quarter", c."kind"`;
+  const rows = await quarterSums(db, Prisma.sql`e."shopId" = ${shop.id} AND e."createdAt" > ${sqlTime(db, from)} AND e."createdAt" <= ${sqlTime(db, through)}`);
   const sums = new Map<string, { day: string; kind: string; credit: number; debit: number }>();
   let added = 0;
   for (const row of rows) {

@@ -2,6 +2,7 @@ import { type Database, isSqlite, type Tx } from "../../db.server";
 import type { Clock } from "../../lib/clock";
 import type { QueueDefinition } from "../jobs/runner.server";
 import type { DispatchedEvent, DispatchShop, JourneyOutput } from "./outputs";
+import { parseEventData } from "./events";
 
 // The journey dispatcher (DESIGN, "Journey events"): events on members' timelines go out to the
 // outputs (the shop's webhook endpoints, Shopify Flow). A recurring job reads the events not yet
@@ -44,15 +45,6 @@ async function claimBatch(tx: Tx, limit: number): Promise<string[]> {
   return rows.map((row) => row.id);
 }
 
-function parseData(data: string): Record<string, unknown> {
-  try {
-    const parsed: unknown = JSON.parse(data);
-    return parsed && typeof parsed === "object" && !Array.isArray(parsed) ? (parsed as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
-}
-
 /** One batch: fanned out and marked in one transaction. Resolves with how many events it took. */
 export async function dispatchBatch(deps: DispatchDeps, outputs: readonly JourneyOutput[], options: { limit?: number } = {}): Promise<{ events: number; queued: number }> {
   const now = deps.clock.now();
@@ -65,7 +57,7 @@ export async function dispatchBatch(deps: DispatchDeps, outputs: readonly Journe
       for (const row of rows) {
         const list = byShop.get(row.shopId) ?? [];
         byShop.set(row.shopId, list);
-        list.push({ id: row.id, shopId: row.shopId, memberId: row.memberId, type: row.type, data: parseData(row.data), occurredAt: row.occurredAt, createdAt: row.createdAt });
+        list.push({ id: row.id, shopId: row.shopId, memberId: row.memberId, type: row.type, data: parseEventData(row.data), occurredAt: row.occurredAt, createdAt: row.createdAt });
       }
       // An uninstalled shop's events are marked and go nowhere: Roost acts for installed shops only.
       const shops: DispatchShop[] = await tx.shop.findMany({ where: { id: { in: [...byShop.keys()] }, installed: true }, select: { id: true, domain: true } });

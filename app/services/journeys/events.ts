@@ -35,6 +35,16 @@ export const JOURNEY_EVENT_LABELS: Record<JourneyEventType, string> = {
   points_expiring: "Points expiring",
 };
 
+/** A journey event's stored `data` (a JSON object); {} for anything else, never a throw. */
+export function parseEventData(data: string): Record<string, unknown> {
+  try {
+    const value: unknown = JSON.parse(data);
+    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
+  } catch {
+    return {};
+  }
+}
+
 export function isJourneyEventType(value: string): value is JourneyEventType {
   return (JOURNEY_EVENT_TYPES as readonly string[]).includes(value);
 }

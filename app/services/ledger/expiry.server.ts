@@ -1,5 +1,5 @@
 import type { Database } from "../../db.server";
-import { shopDay } from "../../lib/shop-day";
+import { addDays, shopDay } from "../../lib/shop-day";
 import { queueCohortEvaluation } from "../cohorts/queue.server";
 import { journey } from "../journeys/journeys.server";
 import { queueMetafieldWrite } from "../outbox/metafields.server";
@@ -28,12 +28,6 @@ export function addMonths(day: string, months: number): string {
   const last = new Date(Date.UTC(target.getUTCFullYear(), target.getUTCMonth() + 1, 0)).getUTCDate();
   target.setUTCDate(Math.min(date, last));
   return target.toISOString().slice(0, 10);
-}
-
-export function addDays(day: string, days: number): string {
-  const at = new Date(`${day}T00:00:00Z`);
-  at.setUTCDate(at.getUTCDate() + days);
-  return at.toISOString().slice(0, 10);
 }
 
 export interface ExpirySummary {

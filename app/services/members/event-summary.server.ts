@@ -2,6 +2,7 @@ import type { Database } from "../../db.server";
 import { mirrorLabels } from "../cohorts/reports.server";
 import { EVENT_LABELS, timelineSentence } from "./format";
 import { memberName } from "./search.server";
+import { parseEventData } from "../journeys/events";
 
 /** What a delivery to a merchant's endpoint carried, as the endpoint page lists it. */
 interface Delivered {
@@ -24,7 +25,7 @@ export async function deliverySummaries(db: Database, shop: { id: string; timezo
   const members = memberIds.length
     ? await db.member.findMany({ where: { shopId: shop.id, id: { in: memberIds } }, select: { id: true, firstName: true, lastName: true, email: true, redactedAt: true } })
     : [];
-  const parsed = events.map((event) => ({ id: event.id, memberId: event.memberId, type: event.type, data: parseData(event.data) }));
+  const parsed = events.map((event) => ({ id: event.id, memberId: event.memberId, type: event.type, data: parseEventData(event.data) }));
   const text = (data: Record<string, unknown>, key: string) => (typeof data[key] === "string" ? (data[key] as string) : null);
   const labels = await mirrorLabels(
     db,
@@ -48,15 +49,6 @@ export async function deliverySummaries(db: Database, shop: { id: string; timezo
     summaries[delivery.eventId] = member ? `${member}: ${sentence}` : sentence;
   }
   return summaries;
-}
-
-function parseData(data: string): Record<string, unknown> {
-  try {
-    const value: unknown = JSON.parse(data);
-    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : {};
-  } catch {
-    return {};
-  }
 }
 
 /** The JSON body a delivery sent (or will send), for the merchant to download; null for another shop's or endpoint's. */

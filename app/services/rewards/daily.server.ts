@@ -3,11 +3,11 @@ import { type CustomerBirthdaysData, CustomerBirthdaysQuery } from "../../graphq
 import type { Clock } from "../../lib/clock";
 import { throttledLog } from "../../lib/log-throttle.server";
 import type { Logger } from "../../lib/logger.server";
-import { shopDay } from "../../lib/shop-day";
+import { addDays, shopDay } from "../../lib/shop-day";
 import type { QueueDefinition } from "../jobs/runner.server";
 import { birthdayBonusKey, grantBonus } from "../ledger/bonus.server";
 import type { CapStore } from "../ledger/cap.server";
-import { addDays, expirePoints } from "../ledger/expiry.server";
+import { expirePoints } from "../ledger/expiry.server";
 import type { LedgerShop } from "../ledger/types";
 import { parseShopSettings } from "../program/settings";
 import { type AdminBudget, memoryAdminBudget, pacedAdminClient, realSleep, type Sleep } from "../shopify/admin-budget.server";
