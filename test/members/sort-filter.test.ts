@@ -85,6 +85,10 @@ describe("filtering the Members list", () => {
     expect(emails(await list("?q=lima&tier=Silver&sort=balance-asc"))).toEqual(["ana", "dev"]);
     expect(emails(await list("?q=lima&cohort=vip"))).toEqual(["ana"]);
     expect(emails(await list("?q=8003&cohort=vip"))).toEqual(["cleo"]);
+    // Every word has to match, in any order; the count is the matches', not the filter's.
+    expect(await list("?q=LIMA%20finn&sort=balance-desc")).toMatchObject({ total: 1, members: [{ email: "finn@example.com" }] });
+    expect(await list("?q=lima%20ward&tier=Gold")).toMatchObject({ total: 0, members: [] });
+    expect(await list("?q=%25&tier=Gold")).toMatchObject({ total: 0, members: [] });
 
     const first = await searchMembers(db, shopId, { sort: "balance-desc", page: 1 }, 4);
     const second = await searchMembers(db, shopId, { sort: "balance-desc", page: 2 }, 4);

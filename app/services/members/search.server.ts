@@ -158,13 +158,18 @@ async function filteredPage(db: Database, shopId: string, match: Match | null, f
   const where = [`"shopId" = ${param(shopId)}`];
   if (filter.tier !== null) where.push(`"tier" = ${param(filter.tier)}`);
   if (filter.ruleId !== null) {
-    where.push(`EXISTS (SELECT 1 FROM "CohortMembership" AS "cm" WHERE "cm"."shopId" = "Member"."shopId" AND "cm"."ruleId" = ${param(filter.ruleId)} AND "cm"."memberId" = "Member"."id")`);
+    // The cohort's members from its (shopId, ruleId, memberId) index, each member then found by id:
+    // the planner walks the cohort, not every member of the shop with a lookup each.
+    where.push(`"id" IN (SELECT "cm"."memberId" FROM "CohortMembership" AS "cm" WHERE "cm"."shopId" = ${param(shopId)} AND "cm"."ruleId" = ${param(filter.ruleId)})`);
   }
   if (match) {
     const haystack = `LOWER(COALESCE("email", '') || ' ' || COALESCE("firstName", '') || ' ' || COALESCE("lastName", ''))`;
     // Placeholders are numbered in the order they are made: the same order as in the text.
     const ids = `"customerGid" = ${param(match.customerGid)} OR "externalId" = ${param(match.externalId)}`;
-    const words = match.words === 1 ? match.patterns.map((pattern) => `${haystack} LIKE ${param(pattern)} ESCAPE '\\'`).join(" AND ") : "1 = 0";
+    // Only the query's own words: each LIKE lowers and joins the row's text again, and the padding
+    // ("%", which matches anything) would do that up to MAX_TERMS times a row for nothing.
+    const patterns = match.patterns.filter((pattern) => pattern !== "%");
+    const words = match.words === 1 && patterns.length ? patterns.map((pattern) => `${haystack} LIKE ${param(pattern)} ESCAPE '\\'`).join(" AND ") : "1 = 0";
     where.push(`(${ids} OR (${words}))`);
   }
   const condition = where.join(" AND ");
@@ -175,6 +180,14 @@ async function filteredPage(db: Database, shopId: string, match: Match | null, f
     const direction = sort === "tier-desc" ? "DESC" : "ASC";
     orderBy = `${rank} ${direction}, "balance" ${direction}, "id" ASC`;
   } else orderBy = ORDER_BY[sort];
+  if (match) {
+    // A search reads every candidate's text whatever the order, so the count rides on the same
+    // pass (a window count) instead of a second statement reading them all again.
+    const searched = `SELECT "id", COUNT(*) OVER () AS "total" FROM "Member" WHERE ${condition} ORDER BY ${orderBy} LIMIT ${param(limit)} OFFSET ${param(offset)}`;
+    const rows = await db.$queryRawUnsafe<{ id: string; total: bigint | number }[]>(searched, ...values);
+    return { ids: rows.map((row) => row.id), total: rows.length ? Number(rows[0].total) : null };
+  }
+  // Without one, a sort can stop at the page along its index while the count stays index-only.
   const page = `SELECT "id" FROM "Member" WHERE ${condition} ORDER BY ${orderBy} LIMIT ${param(limit)} OFFSET ${param(offset)}`;
   const [rows, counted] = await Promise.all([
     db.$queryRawUnsafe<{ id: string }[]>(page, ...values),
