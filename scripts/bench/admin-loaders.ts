@@ -4,7 +4,8 @@
 // six cohort rules with memberships, transitions and customer tags, 1,000,000 webhook
 // deliveries and 1,000,000 pixel events over 90 days with their hourly roll-ups), then calls
 // the Dashboard, Members and Cohorts route loaders with signed session-token requests, as the
-// embedded admin sends them, and times each. Writes the figures as JSON to --out;
+// embedded admin sends them, and times each beside a bare baseline (the session token checked,
+// the shop's row read). Writes the figures as JSON to --out;
 // scripts/bench/admin.ts prints them.
 //   DATABASE_URL=file:… tsx scripts/bench/admin-loaders.ts --out result.json
 // Run it directly against a migrated file to keep it; --reuse then times the loaders again on
@@ -20,7 +21,8 @@ import { markShopInstalled } from "../../app/services/shops/shops.server";
 import { sessionStorage } from "../../app/shopify.server";
 import { createBenchRules } from "./cohort-rules";
 import { BENCH_SHOP } from "./payloads";
-import { dashboardLoader, type Loader, type LoaderFigure, seedLargeShop, timeLoader } from "./large-shop";
+import { BASELINE_NAME } from "./admin";
+import { baselineLoader, dashboardLoader, type Loader, type LoaderFigure, seedLargeShop, timeLoader } from "./large-shop";
 import type { Seeded } from "./seed-sql";
 import { catchUpLedgerRollup, ROLLUP_LAG_MS } from "../../app/services/analytics/rollup.server";
 import { refreshAnalyticsSnapshot } from "../../app/services/analytics/snapshot.server";
@@ -72,6 +74,7 @@ console.error(`admin: analytics roll-ups and snapshot counted in ${((performance
 // The largest cohort (every third member), for the cohort filter.
 const benchCohort = (await db.cohortRule.findFirstOrThrow({ where: { shopId: shop.id }, orderBy: { createdAt: "asc" } })).key;
 const pages = [
+  { name: BASELINE_NAME, path: "/app", loader: baselineLoader, shows: () => "the shop's row" },
   { name: "dashboard", path: "/app", loader: dashboardLoader, shows: (data: unknown) => { const d = data as { health: { inbox: Record<string, unknown> }; recentDeliveries: unknown[] }; return `inbox ${JSON.stringify(d.health.inbox)}, ${d.recentDeliveries.length} recent deliveries`; } },
   { name: "members", path: "/app/members", loader: membersLoader as Loader, shows: (data: unknown) => { const d = data as { search: { total: number; members: unknown[] } }; return `${d.search.total} members, ${d.search.members.length} on the page`; } },
   { name: "members, page 200", path: "/app/members?page=200", loader: membersLoader as Loader, shows: (data: unknown) => { const d = data as { search: { total: number; page: number; members: unknown[] } }; return `page ${d.search.page}: ${d.search.members.length} of ${d.search.total}`; } },

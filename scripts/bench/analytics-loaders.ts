@@ -21,9 +21,10 @@ import { loadAnalytics, parseAnalyticsRange } from "../../app/services/analytics
 import { catchUpLedgerRollup, ROLLUP_LAG_MS } from "../../app/services/analytics/rollup.server";
 import { refreshAnalyticsSnapshot } from "../../app/services/analytics/snapshot.server";
 import { markShopInstalled } from "../../app/services/shops/shops.server";
-import { authenticate, sessionStorage } from "../../app/shopify.server";
+import { sessionStorage } from "../../app/shopify.server";
 import { createBenchRules } from "./cohort-rules";
-import { dashboardLoader, type Loader, type LoaderFigure, seedLargeShop, timeLoader } from "./large-shop";
+import { BASELINE_NAME } from "./admin";
+import { baselineLoader, dashboardLoader, type Loader, type LoaderFigure, seedLargeShop, timeLoader } from "./large-shop";
 import { BENCH_SHOP } from "./payloads";
 import { counter, hash, isoSql, type Seeded } from "./seed-sql";
 
@@ -107,13 +108,8 @@ const showDashboard = (data: unknown) => {
   const d = data as { analytics: { data: Shown } | null; recentDeliveries: unknown[] };
   return d.analytics ? showAnalytics(d.analytics.data) : "no analytics";
 };
-const baseline: Loader = async ({ request }) => {
-  const { session } = await authenticate.admin(request);
-  return db.shop.findUniqueOrThrow({ where: { domain: session.shop } });
-};
-
 const pages = [
-  { name: "baseline: session + shop row", path: "/app", loader: baseline, shows: () => "the shop's row" },
+  { name: BASELINE_NAME, path: "/app", loader: baselineLoader, shows: () => "the shop's row" },
   { name: "dashboard, last 30 days", path: "/app", loader: dashboardLoader, shows: showDashboard },
   { name: "dashboard, last 7 days", path: "/app?range=7d", loader: dashboardLoader, shows: showDashboard },
   { name: "dashboard, last 90 days", path: "/app?range=90d", loader: dashboardLoader, shows: showDashboard },

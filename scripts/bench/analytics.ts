@@ -5,7 +5,7 @@
 // with loadAnalytics) timed for each range beside a bare baseline. docs/analytics.md, "Speed".
 import fs from "node:fs";
 import path from "node:path";
-import { ADMIN_TARGET_MS } from "./admin";
+import { goalLines } from "./admin";
 import type { LoaderFigure } from "./large-shop";
 import { fmt, log, roostEnv, runNode, table } from "./harness";
 
@@ -41,13 +41,7 @@ export function reportAnalytics(report: AnalyticsReport): string[] {
       `each loader ${report.warmup} warm-up calls, then timed (up to 40 calls or 30 s). Figures on a shared machine vary with its load.`,
   );
   console.log(table(["loader", "request", "calls", "p50 ms", "p95 ms", "max ms", "shows"], report.loaders.map((l) => [l.name, l.path, String(l.runs), fmt(l.p50, 1), fmt(l.p95, 1), fmt(l.max, 1), l.shows])));
-  const baseline = report.loaders.find((loader) => loader.name.startsWith("baseline"));
-  const lines = report.loaders
-    .filter((loader) => loader.name.startsWith("dashboard"))
-    .map(
-      (loader) =>
-        `analytics ${loader.name} p95 ${fmt(loader.p95, 0)} ms${baseline ? ` (baseline ${fmt(baseline.p95, 0)} ms)` : ""} (goal ≤ ${ADMIN_TARGET_MS} ms: ${loader.p95 <= ADMIN_TARGET_MS ? "met" : `missed by ${fmt(loader.p95 - ADMIN_TARGET_MS, 0)} ms`})`,
-    );
+  const lines = goalLines("analytics", report.loaders, (loader) => loader.name.startsWith("dashboard"));
   for (const line of lines) console.log(line);
   return lines;
 }

@@ -200,6 +200,11 @@ export async function timeLoader(name: string, path: string, loader: Loader, sho
   return { name, path, runs: times.length, p50: percentile(times, 50), p95: percentile(times, 95), max: times[times.length - 1], shows: shows(last) };
 }
 
+/** The bare baseline beside every admin loader (BASELINE_NAME): the session token checked and the shop's row read, the least any of them does. */
+export const baselineLoader: Loader = async ({ request }) => {
+  const { session } = await authenticate.admin(request);
+  return db.shop.findUniqueOrThrow({ where: { domain: session.shop } });
+};
 
 /**
  * The Dashboard route's loader (app/routes/app._index.tsx), as it is: the route module itself
