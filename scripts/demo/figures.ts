@@ -11,6 +11,8 @@ export interface DemoFigures {
   health: SyncHealth;
   backfill: { customers: number; orders: number; refunds: number; seconds: number };
   members: { count: number; points: number };
+  /** Rewards redeemed (not returned), and the points they took. */
+  redemptions: { count: number; points: number };
   pixelEvents: number;
   /** The Cohorts page's figures. */
   cohorts: { key: string; tag: string; members: number; visitors: number }[];
@@ -37,9 +39,10 @@ export async function demoFigures(db: Database, shopDomain: string, clock: Clock
   const started = Math.min(...runs.map((run) => Date.parse(run.startedAt)));
   const finished = Math.max(...runs.map((run) => Date.parse(run.finishedAt ?? run.startedAt)));
   const backfilledOrders = await db.order.findMany({ where: { shopId: shop.id, backfilled: true }, select: { gid: true } });
-  const [refunds, members, pixelEvents, cohorts] = await Promise.all([
+  const [refunds, members, redemptions, pixelEvents, cohorts] = await Promise.all([
     db.refund.count({ where: { shopId: shop.id, orderGid: { in: backfilledOrders.map((order) => order.gid) } } }),
     db.member.aggregate({ where: { shopId: shop.id, redactedAt: null }, _count: true, _sum: { balance: true } }),
+    db.redemption.aggregate({ where: { shopId: shop.id, status: { not: "failed" } }, _count: true, _sum: { points: true } }),
     db.pixelEvent.count({ where: { shopId: shop.id } }),
     listCohorts(db, shop, clock.now()),
   ]);
@@ -52,6 +55,7 @@ export async function demoFigures(db: Database, shopDomain: string, clock: Clock
       seconds: runs.length > 0 ? (finished - started) / 1000 : 0,
     },
     members: { count: members._count, points: members._sum.balance ?? 0 },
+    redemptions: { count: redemptions._count, points: redemptions._sum.points ?? 0 },
     pixelEvents,
     cohorts: cohorts.map((cohort) => ({ key: cohort.key, tag: cohort.tag, members: cohort.members, visitors: cohort.visitors })),
   };
@@ -66,7 +70,7 @@ export function figureLines(figures: DemoFigures, deliveries: { sent: number; re
     `The store sent ${plural(deliveries.sent, "webhook")}` + (deliveries.rejected ? ` (${deliveries.rejected} rejected: see the log above).` : "."),
     `The backfill imported ${plural(backfill.customers, "customer")}, ${plural(backfill.orders, "order")} and ${plural(backfill.refunds, "refund")} in ${backfill.seconds.toFixed(1)} s.`,
     `Sync health: ${HEALTH_LABEL[health.status]}; ${plural(counts.products, "product")}, ${plural(counts.variants, "variant")}, ${plural(counts.customers, "customer")}, ${plural(counts.orders, "order")}, ${plural(counts.refunds, "refund")}; ${health.inbox.processed} webhooks processed in the last 24 h.`,
-    `${plural(members.count, "member")} hold ${plural(members.points, "point")}; the storefront sent ${plural(figures.pixelEvents, "pixel event")}.`,
+    `${plural(members.count, "member")} hold ${plural(members.points, "point")}; ${plural(figures.redemptions.count, "reward")} redeemed for ${plural(figures.redemptions.points, "point")}; the storefront sent ${plural(figures.pixelEvents, "pixel event")}.`,
     ...(figures.cohorts.length > 0 ? [`Cohorts: ${figures.cohorts.map((cohort) => `${cohort.key} (${size(cohort)}, tag ${cohort.tag})`).join("; ")}.`] : []),
   ];
 }

@@ -4,7 +4,9 @@ import type { PixelEventInput } from "../../app/services/events/schema";
 import { applyPixelBatch } from "../../app/services/signals/pixel.server";
 import type { createFakeShopify, OrderSnapshot } from "../../test/support/fake-shopify";
 import type { HistoryVariant, StoreHistory } from "./history";
+import { memberName } from "../../app/services/members/search.server";
 import { formatMoney } from "../../app/services/rewards/catalogue.server";
+import { enabledRewards, membersWhoCanAfford, redeemAsShopper } from "./redemptions";
 import { sendWebhook } from "./seed";
 import { pixelEvent, productLine } from "./storefront";
 
@@ -21,8 +23,8 @@ const NEW_LAST = ["Ardent", "Bell", "Cruz", "Dahl", "Ekwueme", "Frost", "Grant",
 
 /**
  * The store keeps trading: every `everyMs` a shopper browses (through the pixel's seam) and pays
- * for an order, now and then a new customer's, and now and then an earlier trade is partly
- * refunded. Each change reaches Roost as the signed webhooks Shopify would send, and each trade
+ * for an order, now and then a new customer's; now and then an earlier trade is partly
+ * refunded, or a shopper with the points redeems a reward (scripts/demo/redemptions.ts). Each change reaches Roost as the signed webhooks Shopify would send, and each trade
  * is logged in one line. Returns the function that stops it.
  */
 export function startTrading(options: { fake: Fake; shop: string; shopId: string; appUrl: string; history: StoreHistory; everyMs: number; log: (line: string) => void }): () => void {
@@ -38,6 +40,7 @@ export function startTrading(options: { fake: Fake; shop: string; shopId: string
 
   const trade = async () => {
     trades += 1;
+    if (Math.random() < 0.1 && (await redeem())) return;
     const earlier = placed.filter((order) => order.lineItems.some((line) => line.currentQuantity > 0));
     if (earlier.length > 0 && Math.random() < 0.15) {
       const order = pick(earlier);
@@ -60,6 +63,17 @@ export function startTrading(options: { fake: Fake; shop: string; shopId: string
     const order = store.addOrder(shop, { customerId: shopper.id, financialStatus: "PAID", checkoutToken: token, lineItems: items.map((item) => ({ variantId: item.variantGid, quantity: 1 })) });
     placed.push(order);
     log(`Trade: ${shopper.name} paid ${order.name} for ${formatMoney(items.reduce((sum, item) => sum + item.price, 0), "USD")} (${order.lineItems.map((line) => line.title).join(", ")}).`);
+  };
+  /** A shopper who can afford a reward spends points on it from their account page; false when none can. */
+  const redeem = async (): Promise<boolean> => {
+    const reward = pick(await enabledRewards(shopId));
+    if (!reward) return false;
+    const member = pick(await membersWhoCanAfford(shopId, shoppers.map((shopper) => shopper.id), reward.pointsCost, 20));
+    if (!member?.customerGid) return false;
+    const status = await redeemAsShopper(appUrl, shop, { customerGid: member.customerGid, rewardId: reward.id, key: `demo-trade-${Date.now().toString(36)}-${trades}` });
+    if (status !== 201) throw new Error(`a shopper's redemption answered ${status}`);
+    log(`Trade: ${memberName(member) ?? "a shopper"} spent ${reward.pointsCost} points on "${reward.name}".`);
+    return true;
   };
   const timer = setInterval(() => void trade().catch((error: unknown) => log(`Trade failed: ${error instanceof Error ? error.message : String(error)}`)), everyMs);
   return () => {

@@ -233,8 +233,9 @@ describe.skipIf(!browserAvailable)("the Dashboard's charts in Chromium (npm run 
     const { days, want } = await expectFiguresMatchLedger(30, 120_000);
     expect(days[days.length - 1]).toBe(shopDay(new Date(), want.tz));
     expect(await page.getByTestId("analytics-range").textContent()).toMatch(new RegExp(`^${dayLabel(days[0])}`));
-    // The demo has history: something moved and someone is a member.
+    // The demo has history: something moved, shoppers spent points, and someone is a member.
     expect(want.totals.issued).toBeGreaterThan(0);
+    expect(want.totals.redeemed).toBeGreaterThan(0);
     expect(want.tiers.some(([, count]) => Number(count) > 0)).toBe(true);
 
     // The charts drew in the browser (polaris-viz's SVG) beside their tables.

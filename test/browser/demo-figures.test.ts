@@ -78,7 +78,7 @@ describe("npm run demo's printed figures", { timeout: 240_000 }, () => {
   });
 
   it("prints the members' points and the storefront's pixel events, spread over the last days", async () => {
-    const [members, points, events] = printed(/([\d,]+) members hold ([\d,]+) points; the storefront sent ([\d,]+) pixel events\./);
+    const [members, points, , , events] = printed(/([\d,]+) members hold ([\d,]+) points; ([\d,]+) rewards? redeemed for ([\d,]+) points?; the storefront sent ([\d,]+) pixel events\./);
     const held = await db.member.aggregate({ where: { shopId, redactedAt: null }, _count: true, _sum: { balance: true } });
     expect({ members: number(members), points: number(points) }).toEqual({ members: held._count, points: held._sum.balance });
     // Every balance is its ledger's sum.
@@ -92,6 +92,24 @@ describe("npm run demo's printed figures", { timeout: 240_000 }, () => {
     const named = await db.member.findMany({ where: { shopId, email: { in: ["ana.lima@example.com", "bo.chen@example.com", "cleo.ward@example.com"] } }, select: { email: true, balance: true } });
     expect(named.map((member) => member.email).sort()).toEqual(["ana.lima@example.com", "bo.chen@example.com", "cleo.ward@example.com"]);
     expect(named.find((member) => member.email === "bo.chen@example.com")!.balance).toBeGreaterThanOrEqual(50);
+  });
+
+  it("prints the rewards shoppers redeemed from their account page, each spent on the ledger and its code made in the store", async () => {
+    const [count, points] = printed(/([\d,]+) rewards? redeemed for ([\d,]+) points?;/);
+    const redemptions = await db.redemption.findMany({ where: { shopId }, select: { id: true, memberId: true, points: true, status: true, actor: true, discountGid: true } });
+    expect(redemptions.length).toBe(number(count));
+    expect(redemptions.reduce((sum, redemption) => sum + redemption.points, 0)).toBe(number(points));
+    expect(redemptions.length).toBeGreaterThanOrEqual(12);
+    // Through the customer account's endpoint, by the customers themselves, never past a balance.
+    expect(redemptions.every((redemption) => redemption.actor?.startsWith("customer:"))).toBe(true);
+    const spent = await db.ledgerEntry.findMany({ where: { shopId, kind: "redemption" }, select: { memberId: true, points: true } });
+    expect(spent.map((entry) => [entry.memberId, -entry.points]).sort()).toEqual(redemptions.map((redemption) => [redemption.memberId, redemption.points]).sort());
+    expect(await db.member.count({ where: { shopId, balance: { lt: 0 } } })).toBe(0);
+    // The server's runner makes each code in the simulated store within seconds.
+    const deadline = Date.now() + 30_000;
+    while ((await db.redemption.count({ where: { shopId, status: "pending" } })) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 250));
+    const issued = await db.redemption.findMany({ where: { shopId }, select: { status: true, discountGid: true } });
+    expect(issued.every((redemption) => redemption.status === "issued" && redemption.discountGid?.startsWith("gid://shopify/DiscountCodeNode/"))).toBe(true);
   });
 
   it("prints each cohort with the members it holds", async () => {

@@ -45,7 +45,7 @@ describe("npm run demo's terminal and its health checks", { timeout: 120_000 }, 
     const trades = () => demo.output().split("\n").filter((line) => line.startsWith("Trade: "));
     await expect.poll(() => trades().length, { timeout: 30_000, interval: 500 }).toBeGreaterThanOrEqual(2);
     for (const line of trades()) {
-      expect(line).toMatch(/^Trade: (.+ paid #\d+ for \$\d+\.\d\d \(.+\)|#\d+ refunded one .+)\.$/);
+      expect(line).toMatch(/^Trade: (.+ paid #\d+ for \$\d+\.\d\d \(.+\)|#\d+ refunded one .+|.+ spent \d+ points on ".+")\.$/);
       expect(line.length).toBeLessThan(160);
     }
   });
