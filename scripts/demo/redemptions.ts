@@ -1,6 +1,7 @@
 import { SignJWT } from "jose";
 import db from "../../app/db.server";
 import { listRewards } from "../../app/services/rewards/catalogue.server";
+import { REDEMPTIONS_QUEUE } from "../../app/services/rewards/redeem.server";
 
 // The demo's shoppers spend points as a real one does from the customer account extension
 // (docs/shopper.md): POST /account/redemptions to the running app over loopback, with a customer
@@ -65,9 +66,9 @@ export async function enabledRewards(shopId: string) {
 
 /**
  * After the backfill, some of the history's shoppers have spent points: the best-off dozen take
- * the dearest reward, the next half dozen the cheapest. Once per demo store: a restart that
- * finds redemptions (these, or the merchant's own from the member page) adds none. Returns how
- * many were made.
+ * the dearest reward, the next half dozen the cheapest, and their codes are made. Once per demo
+ * store: a restart that finds redemptions (these, or the merchant's own from the member page)
+ * adds none. Returns how many were made.
  */
 export async function seedRedemptions(options: { appUrl: string; shop: string; shopId: string; customerGids: string[] }): Promise<number> {
   const { appUrl, shop, shopId, customerGids } = options;
@@ -87,5 +88,10 @@ export async function seedRedemptions(options: { appUrl: string; shop: string; s
       made += 1;
     }
   }
+  // The server's runner makes their codes within moments: wait for its jobs, so their log lines
+  // come before the demo's summary rather than after it.
+  const deadline = Date.now() + 30_000;
+  const busy = () => db.job.count({ where: { shopId, queue: REDEMPTIONS_QUEUE, status: { in: ["pending", "running"] } } });
+  while ((await busy()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   return made;
 }
