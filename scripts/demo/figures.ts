@@ -4,6 +4,7 @@ import { listCohorts } from "../../app/services/cohorts/reports.server";
 import { plural } from "../../app/services/cohorts/why";
 import { type SyncHealth, syncHealth } from "../../app/services/health/sync-health.server";
 import { HEALTH_LABEL } from "../../app/services/health/wording";
+import { REDEMPTIONS_QUEUE } from "../../app/services/rewards/redeem.server";
 import { backfillProgress } from "../../app/services/sync/backfill.server";
 
 /** What the demo prints once it is up, read from the database as the Dashboard reads it. */
@@ -18,11 +19,14 @@ export interface DemoFigures {
   cohorts: { key: string; tag: string; members: number; visitors: number }[];
 }
 
-/** Queues whose pending work changes the printed figures: cohort evaluations after deliveries and pixel events. */
-const SETTLING_QUEUES = ["cohorts"];
+/**
+ * Queues whose pending work the summary waits for: cohort evaluations after deliveries and pixel
+ * events (they change its figures), and the redemptions' codes (their log lines come before it).
+ */
+const SETTLING_QUEUES = ["cohorts", REDEMPTIONS_QUEUE];
 
 /**
- * Waits (up to `timeoutMs`) until the inbox has nothing pending and no cohort evaluation is due,
+ * Waits (up to `timeoutMs`) until the inbox has nothing pending and no settling job is due,
  * so what is printed is what the Dashboard shows, then reads the figures: the Dashboard's sync health (counts, status), what the
  * shop's latest backfill imported (customers it read; orders it brought first, with their
  * refunds) and how long it took, the members' points and the stored pixel events.

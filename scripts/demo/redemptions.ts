@@ -1,7 +1,6 @@
-import { SignJWT } from "jose";
 import db from "../../app/db.server";
 import { listRewards } from "../../app/services/rewards/catalogue.server";
-import { REDEMPTIONS_QUEUE } from "../../app/services/rewards/redeem.server";
+import { BROWSER_UA, customerAccountToken } from "./session-token";
 
 // The demo's shoppers spend points as a real one does from the customer account extension
 // (docs/shopper.md): POST /account/redemptions to the running app over loopback, with a customer
@@ -9,21 +8,6 @@ import { REDEMPTIONS_QUEUE } from "../../app/services/rewards/redeem.server";
 // and queues the discount code, which the server's runner creates in the simulated store.
 
 const EXTENSION_ORIGIN = "https://extensions.shopifycdn.com";
-/** The shopper's browser: Shopify's library answers requests from bots' user agents with 410. */
-const BROWSER_UA = "Mozilla/5.0 (X11; Linux x86_64) AppleWebKit/537.36 (KHTML, like Gecko) Chrome/131.0.0.0 Safari/537.36";
-
-/**
- * A customer account session token as Shopify issues it to the extension (HS256 with the app
- * secret, five minutes) for a signed-in customer. Only the demo process mints these, never in
- * production.
- */
-export async function customerAccountToken(shop: string, customerGid: string): Promise<string> {
-  if (process.env.NODE_ENV === "production") throw new Error("session tokens are never minted in production");
-  const now = Math.floor(Date.now() / 1000);
-  return new SignJWT({ dest: `https://${shop}`, aud: process.env.SHOPIFY_API_KEY ?? "", sub: customerGid, nbf: now - 5, iat: now - 5, exp: now + 300, jti: crypto.randomUUID(), sid: crypto.randomUUID() })
-    .setProtectedHeader({ alg: "HS256", typ: "JWT" })
-    .sign(new TextEncoder().encode(process.env.SHOPIFY_API_SECRET ?? ""));
-}
 
 export interface DemoRedemption {
   customerGid: string;
@@ -66,9 +50,9 @@ export async function enabledRewards(shopId: string) {
 
 /**
  * After the backfill, some of the history's shoppers have spent points: the best-off dozen take
- * the dearest reward, the next half dozen the cheapest, and their codes are made. Once per demo
- * store: a restart that finds redemptions (these, or the merchant's own from the member page)
- * adds none. Returns how many were made.
+ * the dearest reward, the next half dozen the cheapest; the server's runner makes their codes.
+ * Once per demo store: a restart that finds redemptions (these, or the merchant's own from the
+ * member page) adds none. Returns how many were made.
  */
 export async function seedRedemptions(options: { appUrl: string; shop: string; shopId: string; customerGids: string[] }): Promise<number> {
   const { appUrl, shop, shopId, customerGids } = options;
@@ -88,10 +72,5 @@ export async function seedRedemptions(options: { appUrl: string; shop: string; s
       made += 1;
     }
   }
-  // The server's runner makes their codes within moments: wait for its jobs, so their log lines
-  // come before the demo's summary rather than after it.
-  const deadline = Date.now() + 30_000;
-  const busy = () => db.job.count({ where: { shopId, queue: REDEMPTIONS_QUEUE, status: { in: ["pending", "running"] } } });
-  while ((await busy()) > 0 && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 100));
   return made;
 }

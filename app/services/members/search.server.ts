@@ -62,9 +62,7 @@ export function memberName(member: { firstName: string | null; lastName: string 
 const likePattern = (term: string) => `%${term.replace(/[\\%_]/g, "\\$&")}%`;
 
 interface Match {
-  /** 1 when the words are matched against email and names; 0 for a GID, which matches exactly only. */
-  words: number;
-  /** One LIKE pattern per word, padded with "%" (matches anything) to MAX_TERMS. */
+  /** One LIKE pattern per word (at most MAX_TERMS), matched against email and names; none for a GID, which matches exactly only. */
   patterns: string[];
   customerGid: string | null;
   externalId: string | null;
@@ -76,17 +74,11 @@ interface Match {
  * first name or last name, case-insensitively.
  */
 function parseQuery(query: string): Match {
-  const patterns = Array.from({ length: MAX_TERMS }, () => "%");
   if (CUSTOMER_GID.test(query)) {
-    return { words: 0, patterns, customerGid: `gid://shopify/Customer/${query.slice(query.lastIndexOf("/") + 1)}`, externalId: query };
+    return { patterns: [], customerGid: `gid://shopify/Customer/${query.slice(query.lastIndexOf("/") + 1)}`, externalId: query };
   }
-  query
-    .toLowerCase()
-    .split(/\s+/)
-    .filter(Boolean)
-    .slice(0, MAX_TERMS)
-    .forEach((term, index) => (patterns[index] = likePattern(term)));
-  return { words: 1, patterns, customerGid: NUMERIC_ID.test(query) ? `gid://shopify/Customer/${query}` : null, externalId: query || null };
+  const patterns = query.toLowerCase().split(/\s+/).filter(Boolean).slice(0, MAX_TERMS).map(likePattern);
+  return { patterns, customerGid: NUMERIC_ID.test(query) ? `gid://shopify/Customer/${query}` : null, externalId: query || null };
 }
 
 /**
@@ -97,7 +89,9 @@ function parseQuery(query: string): Match {
  * word still has to match within one of them.
  */
 async function matchingPage(db: Database, shopId: string, match: Match, limit: number, offset: number) {
-  const [p1, p2, p3, p4, p5, p6] = match.patterns;
+  // The statement has MAX_TERMS slots: the words fill the first, "%" (matches anything) the rest.
+  const [p1, p2, p3, p4, p5, p6] = [...match.patterns, ...Array.from({ length: MAX_TERMS }, () => "%")];
+  const words = match.patterns.length > 0 ? 1 : 0;
   const rows = await db.$queryRaw<{ id: string; total: bigint | number }[]>`
     SELECT "id", COUNT(*) OVER () AS "total"
     FROM (
@@ -108,7 +102,7 @@ async function matchingPage(db: Database, shopId: string, match: Match, limit: n
     ) AS "candidates"
     WHERE "customerGid" = ${match.customerGid}
       OR "externalId" = ${match.externalId}
-      OR (${match.words} = 1
+      OR (${words} = 1
         AND "haystack" LIKE ${p1} ESCAPE '\\' AND "haystack" LIKE ${p2} ESCAPE '\\' AND "haystack" LIKE ${p3} ESCAPE '\\'
         AND "haystack" LIKE ${p4} ESCAPE '\\' AND "haystack" LIKE ${p5} ESCAPE '\\' AND "haystack" LIKE ${p6} ESCAPE '\\')
     ORDER BY "createdAt" DESC, "id" ASC
@@ -166,10 +160,8 @@ async function filteredPage(db: Database, shopId: string, match: Match | null, f
     const haystack = `LOWER(COALESCE("email", '') || ' ' || COALESCE("firstName", '') || ' ' || COALESCE("lastName", ''))`;
     // Placeholders are numbered in the order they are made: the same order as in the text.
     const ids = `"customerGid" = ${param(match.customerGid)} OR "externalId" = ${param(match.externalId)}`;
-    // Only the query's own words: each LIKE lowers and joins the row's text again, and the padding
-    // ("%", which matches anything) would do that up to MAX_TERMS times a row for nothing.
-    const patterns = match.patterns.filter((pattern) => pattern !== "%");
-    const words = match.words === 1 && patterns.length ? patterns.map((pattern) => `${haystack} LIKE ${param(pattern)} ESCAPE '\\'`).join(" AND ") : "1 = 0";
+    // One LIKE a word: each lowers and joins the row's text again.
+    const words = match.patterns.length > 0 ? match.patterns.map((pattern) => `${haystack} LIKE ${param(pattern)} ESCAPE '\\'`).join(" AND ") : "1 = 0";
     where.push(`(${ids} OR (${words}))`);
   }
   const condition = where.join(" AND ");
